@@ -1,0 +1,1 @@
+"""socialbalance-registry: Gladsaxe Kommune's registry of Social balance interventions."""

@@ -1,0 +1,63 @@
+"""Engine and session: one place that knows the quirks of SQLite and PostgreSQL."""
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from app.config import get_settings
+
+# Execution option a write service sets before its first statement: on SQLite the transaction then starts
+# with BEGIN IMMEDIATE, taking the write lock up front, so two read-then-write transactions cannot both read
+# and then fail (or, worse, interleave) when they try to write.
+WRITE = {"registry_write": True}
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            # Let SQLAlchemy, not the driver, decide when a transaction begins (SQLAlchemy's documented recipe).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if ":memory:" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a committed transaction survives a process crash; only a power loss
+                # can roll back the last few commits, never corrupt the file.
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            mode = "IMMEDIATE" if conn.get_execution_options().get("registry_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+@lru_cache
+def _session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, class_=Session, expire_on_commit=False, autoflush=False)
+
+
+def get_session() -> Iterator[Session]:
+    """A fresh session per request. Services commit; this only closes (rolling back anything uncommitted)."""
+    with _session_factory(get_engine())() as session:
+        yield session
+
+
+def begin_write(session: Session) -> None:
+    """Mark the session's transaction as a write (BEGIN IMMEDIATE on SQLite). Call before the first query."""
+    session.connection(execution_options=WRITE)

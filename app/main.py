@@ -1,0 +1,44 @@
+"""The ASGI application: routers, error handlers, middleware."""
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.config import get_settings
+from app.errors import install_error_handlers
+from app.middleware import BodySizeLimit
+from app.routers import budget_lines, health, interventions, reference, success_criteria
+
+DESCRIPTION = """
+The registry of Gladsaxe Kommune's *Social balance* programme (2016–2030): the interventions (*indsatser*)
+and trial actions (*prøvehandlinger*) of the administrations (*forvaltninger*), what they cost year by year,
+and how they link to the results framework of 3 effect goals, 9 themes and 19 indicators.
+
+Money is exact Danish kroner: send amounts as JSON numbers or decimal strings with at most two decimals;
+they are answered as strings with exactly two decimals (`"143750.00"`). Errors are RFC 9457
+`application/problem+json`; validation errors list each offending field in `errors`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    app = FastAPI(
+        title="socialbalance-registry",
+        version="1.0.0",
+        description=DESCRIPTION,
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    for module in (health, reference, interventions, budget_lines, success_criteria):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()

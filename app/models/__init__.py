@@ -1,0 +1,37 @@
+"""SQLModel tables and API schemas. Importing this package registers every table on the metadata."""
+
+from sqlmodel import SQLModel
+
+# Named constraints, so that migrations can refer to them and autogenerate compares like with like.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from app.models.reference import Area, Department, EffectGoal, FundingSource, Indicator, Theme  # noqa: E402
+from app.models.intervention import (  # noqa: E402
+    Intervention,
+    InterventionArea,
+    InterventionIndicator,
+    InterventionTheme,
+)
+from app.models.budget_line import BudgetLine  # noqa: E402
+from app.models.success_criterion import SuccessCriterion  # noqa: E402
+
+__all__ = [
+    "Area",
+    "BudgetLine",
+    "Department",
+    "EffectGoal",
+    "FundingSource",
+    "Indicator",
+    "Intervention",
+    "InterventionArea",
+    "InterventionIndicator",
+    "InterventionTheme",
+    "SuccessCriterion",
+    "Theme",
+]

@@ -1,0 +1,243 @@
+"""Interventions (indsatser): projects, programmes, core operations and trial actions, with their links to
+areas, themes and indicators."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PydanticField, model_validator
+from sqlalchemy import BigInteger, CheckConstraint, Column, Date, ForeignKey, Integer, String, Text as SAText
+from sqlmodel import Field, SQLModel
+
+from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
+from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
+from app.models.types import Money, Text, UTCDateTime
+
+
+class Kind(StrEnum):
+    project = "project"
+    programme = "programme"
+    core_operation = "core_operation"
+    trial_action = "trial_action"
+
+
+class Status(StrEnum):
+    idea = "idea"
+    planned = "planned"
+    active = "active"
+    completed = "completed"
+    anchored = "anchored"
+    stopped = "stopped"
+
+
+class Track(StrEnum):
+    social = "social"
+    physical = "physical"
+    organisational = "organisational"
+
+
+def _in(values: type[StrEnum]) -> str:
+    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
+
+class Intervention(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_in(Kind)}", name="kind"),
+        CheckConstraint(f"status IN {_in(Status)}", name="status"),
+        CheckConstraint(f"track IS NULL OR track IN {_in(Track)}", name="track"),
+        CheckConstraint("start_date IS NULL OR end_date IS NULL OR start_date <= end_date", name="period"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    external_id: str | None = Field(default=None, sa_column=Column(String(100), unique=True))
+    name: str = Field(sa_column=Column(String(300), nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(SAText))
+    purpose: str | None = Field(default=None, sa_column=Column(SAText))
+    kind: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    track: str | None = Field(default=None, sa_column=Column(String(20), index=True))
+    department_code: str = Field(
+        sa_column=Column(String(10), ForeignKey("department.code"), nullable=False, index=True)
+    )
+    parent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("intervention.id"), index=True)
+    )
+    target_group: str | None = Field(default=None, sa_column=Column(SAText))
+    start_date: date | None = Field(default=None, sa_column=Column(Date))
+    end_date: date | None = Field(default=None, sa_column=Column(Date))
+    contact_name: str | None = Field(default=None, sa_column=Column(String(200)))
+    contact_email: str | None = Field(default=None, sa_column=Column(String(254)))
+    # casefolded name + description, so that `q` finds "Mørkhøj" from "MØRKHØJ" on SQLite too
+    search_text: str = Field(sa_column=Column(SAText, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+
+
+class InterventionArea(SQLModel, table=True):
+    __tablename__ = "intervention_area"
+
+    intervention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
+    )
+    area_slug: str = Field(
+        sa_column=Column(String(40), ForeignKey("area.slug"), primary_key=True, index=True)
+    )
+
+
+class InterventionTheme(SQLModel, table=True):
+    __tablename__ = "intervention_theme"
+
+    intervention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
+    )
+    theme_code: str = Field(
+        sa_column=Column(String(5), ForeignKey("theme.code"), primary_key=True, index=True)
+    )
+
+
+class InterventionIndicator(SQLModel, table=True):
+    __tablename__ = "intervention_indicator"
+
+    intervention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
+    )
+    indicator_number: int = Field(
+        sa_column=Column(Integer, ForeignKey("indicator.number"), primary_key=True, index=True)
+    )
+
+
+# --- API schemas -------------------------------------------------------------------------------------------
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+AreaSlug = Annotated[str, PydanticField(min_length=1, max_length=40)]
+ThemeCode = Annotated[str, PydanticField(min_length=1, max_length=5)]
+IndicatorNumber = Annotated[int, PydanticField(ge=1, le=10_000)]
+Email = Annotated[Text(254), PydanticField(pattern=EMAIL_PATTERN)]
+_CODE_LIST_MAX = 50
+
+
+def _no_duplicates(values: list | None) -> list | None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError("lists a code more than once")
+    return values
+
+
+class _Period(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _start_before_end(self):
+        start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)
+        if start is not None and end is not None and start > end:
+            raise ValueError("start_date must be on or before end_date")
+        return self
+
+
+class InterventionBase(_Period):
+    external_id: Text(100) | None = PydanticField(
+        default=None, description="Your own key (unique); imports use it to update instead of duplicating."
+    )
+    name: Text(300, required=True)
+    description: Text(20_000) | None = None
+    purpose: Text(20_000) | None = PydanticField(default=None, description="Formål")
+    kind: Kind
+    status: Status = Status.planned
+    track: Track | None = PydanticField(default=None, description="Spor")
+    department: Text(10, required=True) = PydanticField(description="Owning department (forvaltning) code")
+    parent_id: int | None = PydanticField(default=None, ge=1, description="The programme this belongs to")
+    areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] = PydanticField(
+        default_factory=list, max_length=_CODE_LIST_MAX
+    )
+    themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] = PydanticField(
+        default_factory=list, max_length=_CODE_LIST_MAX
+    )
+    indicators: Annotated[list[IndicatorNumber], AfterValidator(_no_duplicates)] = PydanticField(
+        default_factory=list, max_length=_CODE_LIST_MAX
+    )
+    target_group: Text(5_000) | None = PydanticField(default=None, description="Målgruppe")
+    start_date: date | None = None
+    end_date: date | None = None
+    contact_name: Text(200) | None = None
+    contact_email: Email | None = PydanticField(default=None, description="Work e-mail of the contact person")
+
+
+class InterventionCreate(InterventionBase):
+    budget_lines: list[BudgetLineCreate] = PydanticField(default_factory=list, max_length=2_000)
+    success_criteria: list[SuccessCriterionCreate] = PydanticField(default_factory=list, max_length=200)
+
+
+class InterventionUpdate(_Period):
+    """Every field optional: an omitted field is left alone, an explicit null clears it (where allowed)."""
+
+    external_id: Text(100) | None = None
+    name: Text(300, required=True) | None = None
+    description: Text(20_000) | None = None
+    purpose: Text(20_000) | None = None
+    kind: Kind | None = None
+    status: Status | None = None
+    track: Track | None = None
+    department: Text(10, required=True) | None = None
+    parent_id: int | None = PydanticField(default=None, ge=1)
+    areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] | None = PydanticField(
+        default=None, max_length=_CODE_LIST_MAX
+    )
+    themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] | None = PydanticField(
+        default=None, max_length=_CODE_LIST_MAX
+    )
+    indicators: Annotated[list[IndicatorNumber], AfterValidator(_no_duplicates)] | None = PydanticField(
+        default=None, max_length=_CODE_LIST_MAX
+    )
+    target_group: Text(5_000) | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    contact_name: Text(200) | None = None
+    contact_email: Email | None = None
+    budget_lines: list[BudgetLineCreate] | None = PydanticField(
+        default=None, max_length=2_000, description="When given, replaces all budget lines"
+    )
+    success_criteria: list[SuccessCriterionCreate] | None = PydanticField(
+        default=None, max_length=200, description="When given, replaces all success criteria"
+    )
+
+
+class InterventionSummary(BaseModel):
+    """One row of the list: the intervention without its nested collections, with its budget totals."""
+
+    id: int
+    external_id: str | None
+    name: str
+    description: str | None
+    purpose: str | None
+    kind: Kind
+    status: Status
+    track: Track | None
+    department: str
+    parent_id: int | None
+    areas: list[str]
+    themes: list[str]
+    indicators: list[int]
+    target_group: str | None
+    start_date: date | None
+    end_date: date | None
+    contact_name: str | None
+    contact_email: str | None
+    budget_total: Money = PydanticField(description="Sum of this intervention's own budget lines")
+    budget_total_with_descendants: Money = PydanticField(
+        description="Own lines plus those of every intervention below it (a programme's whole budget)"
+    )
+    children: list[int] = PydanticField(description="Ids of the direct child interventions (not archived)")
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class InterventionPublic(InterventionSummary):
+    budget_lines: list[BudgetLinePublic]
+    success_criteria: list[SuccessCriterionPublic]
+
+
+class InterventionPage(BaseModel):
+    items: list[InterventionSummary]
+    next_cursor: str | None = PydanticField(description="Pass as `cursor` for the next page; null on the last")

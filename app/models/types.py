@@ -1,0 +1,148 @@
+"""Column types and API field types shared by several models."""
+
+import unicodedata
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from sqlalchemy import DateTime, String
+from sqlalchemy.types import TypeDecorator
+
+# Largest amount one budget line may carry: 10 billion kr. The largest real figure in the sources is a new
+# school of about 700 million kr.; anything above this is a typo (øre entered as kroner, an extra digit).
+MAX_AMOUNT = Decimal("10000000000.00")
+ORE = Decimal("0.01")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC timestamps on both databases (SQLite keeps no zone, so we attach UTC on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        if value is not None and dialect.name == "sqlite":
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class DecimalText(TypeDecorator):
+    """An exact decimal kept as text: for measured values we never sum in SQL (baselines, targets)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect) -> str | None:
+        return None if value is None else format(value, "f")
+
+    def process_result_value(self, value: str | None, dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_ore(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_exact())
+
+
+def from_ore(ore: int) -> Decimal:
+    return (Decimal(ore) / 100).quantize(ORE)
+
+
+def _reject_bool(value: Any) -> Any:
+    # JSON true would otherwise become 1 (pydantic's lax mode); money must be a number or a numeric string.
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a decimal string, not a boolean")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("must not be empty")
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            raise ValueError("must be a decimal number such as 1250.50 (a point as decimal separator)") from None
+        return text
+    return value
+
+
+def _two_decimals(value: Decimal) -> Decimal:
+    if value != value.quantize(ORE):
+        raise ValueError("must have at most two decimals (whole øre)")
+    return value.quantize(ORE)
+
+
+# Exact kroner, at most two decimals, sent as a JSON number or a decimal string, answered as a string
+# with exactly two decimals ("143750.00") so that no client parses it into a binary float by accident.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_reject_bool),
+    Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, max_digits=20),
+    AfterValidator(_two_decimals),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d{1,2})?\s*$"},
+            ],
+            "description": "DKK, exact, at most two decimals; answered as a string with two decimals.",
+            "examples": ["143750.00"],
+        },
+        mode="validation",
+    ),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["143750.00"]},
+        mode="serialization",
+    ),
+]
+
+
+def _measure_check(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a decimal string, not a boolean")
+    return value
+
+
+# A measured value (baseline, target): exact decimal, sent as number or string, answered as a string.
+Measure = Annotated[
+    Decimal,
+    BeforeValidator(_measure_check),
+    Field(allow_inf_nan=False, max_digits=18, decimal_places=6),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="always"),
+]
+
+
+def _clean_text(value: Any) -> Any:
+    # NFC so that "ø" typed on a Mac (o + combining stroke) and on Windows are the same string.
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFC", value).strip()
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def Text(max_length: int, *, required: bool = False):  # noqa: N802 - reads as a type
+    """A trimmed, NFC-normalised string of bounded length; `required` ones may not be blank."""
+    parts: list[Any] = [BeforeValidator(_clean_text), Field(max_length=max_length)]
+    if required:
+        parts.append(AfterValidator(_not_blank))
+    return Annotated[str, *parts]
+
+
+def search_key(*parts: str | None) -> str:
+    """What `q` is matched against: NFC + casefold, so æ/Æ, ø/Ø, å/Å match on SQLite as on PostgreSQL."""
+    return unicodedata.normalize("NFC", "\n".join(p for p in parts if p)).casefold()

@@ -1,0 +1,105 @@
+"""Interventions: list with filters, create, read, change, archive."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.deps import InterventionId, SessionDep
+from app.errors import problem_responses
+from app.models.intervention import (
+    InterventionCreate,
+    InterventionPage,
+    InterventionPublic,
+    InterventionUpdate,
+    Kind,
+    Status,
+    Track,
+)
+from app.services import interventions
+from app.services.interventions import SORT_VALUES, InterventionFilters
+
+router = APIRouter(prefix="/api/v1/interventions", tags=["interventions"])
+
+SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
+
+
+@router.get(
+    "",
+    summary="List interventions, filtered, sorted and paged",
+    description=(
+        "Filters combine with AND; repeating a filter (`theme=T1&theme=T4`) means any of those values. "
+        "`year` keeps interventions with a budget line in that year; `q` searches name and description, "
+        "ignoring case (æ/ø/å too). Pages are cut by an opaque keyset `cursor`: rows inserted between two "
+        "requests never make a page skip or repeat a row. Archived interventions are left out unless "
+        "`include_archived=true`."
+    ),
+    responses=problem_responses(400, 422),
+)
+def list_interventions(
+    session: SessionDep,
+    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
+    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
+    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
+    indicator: Annotated[list[int], Query(max_length=50, description="Indicator number(s)")] = [],
+    kind: Annotated[list[Kind], Query(max_length=10)] = [],
+    status_: Annotated[list[Status], Query(alias="status", max_length=10)] = [],
+    track: Annotated[list[Track], Query(max_length=10)] = [],
+    year: Annotated[list[int], Query(max_length=101, description="Has a budget line in this year")] = [],
+    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Direct children of")] = None,
+    external_id: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
+    include_archived: bool = False,
+    sort: Annotated[SortParam, Query(description="Field to sort by; a leading '-' sorts descending")] = "id",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> InterventionPage:
+    filters = InterventionFilters(
+        department=department, area=area, theme=theme, indicator=indicator, kind=kind, status=status_,
+        track=track, year=year, parent_id=parent_id, external_id=external_id, q=q,
+        include_archived=include_archived,
+    )
+    return interventions.list_interventions(session, filters, sort=sort, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an intervention, with its budget lines and success criteria",
+    responses=problem_responses(400, 409, 413, 422),
+)
+def create_intervention(session: SessionDep, body: InterventionCreate, response: Response) -> InterventionPublic:
+    created = interventions.create_intervention(session, body)
+    response.headers["Location"] = f"/api/v1/interventions/{created.id}"
+    return created
+
+
+@router.get(
+    "/{intervention_id}",
+    summary="Get one intervention with its budget lines and success criteria",
+    responses=problem_responses(404, 422),
+)
+def get_intervention(
+    session: SessionDep, intervention_id: InterventionId, include_archived: bool = False
+) -> InterventionPublic:
+    return interventions.get_intervention(session, intervention_id, include_archived=include_archived)
+
+
+@router.patch(
+    "/{intervention_id}",
+    summary="Change an intervention: omitted fields stay, null clears, given lists replace",
+    responses=problem_responses(400, 404, 409, 413, 422),
+)
+def update_intervention(
+    session: SessionDep, intervention_id: InterventionId, body: InterventionUpdate
+) -> InterventionPublic:
+    return interventions.update_intervention(session, intervention_id, body)
+
+
+@router.delete(
+    "/{intervention_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Archive an intervention (it is kept, hidden from lists and reads)",
+    responses=problem_responses(404, 422),
+)
+def archive_intervention(session: SessionDep, intervention_id: InterventionId) -> None:
+    interventions.archive_intervention(session, intervention_id)

@@ -1,0 +1,86 @@
+"""Budget lines of one intervention: list, add one, replace the set, remove one."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.db import begin_write
+from app.errors import Conflict, NotFound
+from app.models.budget_line import BudgetLine, BudgetLineCreate, BudgetLinePublic, BudgetLineSet
+from app.models.types import from_ore
+from app.services.interventions import (
+    budget_line_public,
+    check_budget_lines,
+    load_intervention,
+    new_budget_line,
+    replace_budget_lines as _replace,
+    touch,
+)
+from app.services.reference import CodeChecker
+
+
+def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
+    load_intervention(session, intervention_id)
+    lines = session.exec(
+        select(BudgetLine)
+        .where(BudgetLine.intervention_id == intervention_id)
+        .order_by(col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id))
+    ).all()
+    total = session.exec(
+        select(func.coalesce(func.sum(BudgetLine.amount_ore), 0)).where(BudgetLine.intervention_id == intervention_id)
+    ).one()
+    return BudgetLineSet(items=[budget_line_public(line) for line in lines], total=from_ore(int(total)))
+
+
+def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCreate) -> BudgetLinePublic:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    checker = CodeChecker(session)
+    check_budget_lines(checker, [data], ["body"], row.start_date, row.end_date)
+    # check_budget_lines puts the index after the prefix; a single line has none.
+    for err in checker.errors:
+        del err["loc"][1]
+    checker.raise_if_any()
+    clash = session.exec(
+        select(BudgetLine.id).where(
+            BudgetLine.intervention_id == intervention_id,
+            BudgetLine.year == data.year,
+            BudgetLine.category == data.category,
+            BudgetLine.funding_source_code == data.funding_source,
+        )
+    ).first()
+    if clash is not None:
+        raise Conflict(
+            f"budget line {clash} already has year {data.year}, category {data.category!r} and funding source "
+            f"{data.funding_source}; change that line (PUT the set) instead of adding a second one",
+            errors=[{"loc": ["body"], "msg": f"duplicates budget line {clash}"}],
+        )
+    line = new_budget_line(intervention_id, data)
+    session.add(line)
+    touch(session, row)
+    session.commit()
+    return budget_line_public(line)
+
+
+def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> BudgetLineSet:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    checker = CodeChecker(session)
+    check_budget_lines(checker, lines, ["body"], row.start_date, row.end_date)
+    checker.raise_if_any()
+    _replace(session, intervention_id, lines)
+    touch(session, row)
+    session.commit()
+    return list_budget_lines(session, intervention_id)
+
+
+def delete_budget_line(session: Session, intervention_id: int, budget_line_id: int) -> None:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    line = session.get(BudgetLine, budget_line_id)
+    if line is None or line.intervention_id != intervention_id:
+        raise NotFound(f"budget line {budget_line_id} not found on intervention {intervention_id}")
+    session.delete(line)
+    touch(session, row)
+    session.commit()

@@ -1,0 +1,559 @@
+"""Interventions: create, read, list, update and archive, with the rules of the domain."""
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, or_, union
+from sqlmodel import Session, col, select
+
+from app.db import begin_write
+from app.errors import BadRequest, Conflict, NotFound
+from app.models.budget_line import BudgetLine, BudgetLineCreate, BudgetLinePublic
+from app.models.intervention import (
+    Intervention,
+    InterventionArea,
+    InterventionCreate,
+    InterventionIndicator,
+    InterventionPage,
+    InterventionPublic,
+    InterventionSummary,
+    InterventionTheme,
+    InterventionUpdate,
+    Kind,
+    Status,
+    Track,
+)
+from app.models.reference import Area
+from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate, SuccessCriterionPublic
+from app.models.types import from_ore, search_key, to_ore, utcnow
+from app.services.reference import CodeChecker, Loc
+
+SORTS = {
+    "id": col(Intervention.id),
+    "name": col(Intervention.name),
+    "created_at": col(Intervention.created_at),
+    "updated_at": col(Intervention.updated_at),
+}
+SORT_VALUES = [*SORTS, *(f"-{s}" for s in SORTS)]
+
+
+@dataclass
+class InterventionFilters:
+    department: list[str] = field(default_factory=list)
+    area: list[str] = field(default_factory=list)
+    theme: list[str] = field(default_factory=list)
+    indicator: list[int] = field(default_factory=list)
+    kind: list[Kind] = field(default_factory=list)
+    status: list[Status] = field(default_factory=list)
+    track: list[Track] = field(default_factory=list)
+    year: list[int] = field(default_factory=list)
+    parent_id: int | None = None
+    external_id: str | None = None
+    q: str | None = None
+    include_archived: bool = False
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """Øre of each intervention's own lines plus those of all its (non-archived) descendants."""
+    if not ids:
+        return {}
+    base = select(col(Intervention.id).label("root_id"), col(Intervention.id).label("node_id")).where(
+        col(Intervention.id).in_(ids)
+    )
+    tree = base.cte("tree", recursive=True)
+    child = select(tree.c.root_id, col(Intervention.id)).join(
+        tree, col(Intervention.parent_id) == tree.c.node_id
+    ).where(col(Intervention.archived_at).is_(None))
+    # UNION, not UNION ALL: even if a cycle ever slipped in, the recursion would stop.
+    tree = tree.union(child)
+    rows = session.exec(
+        select(tree.c.root_id, func.sum(BudgetLine.amount_ore))
+        .join(BudgetLine, col(BudgetLine.intervention_id) == tree.c.node_id)
+        .group_by(tree.c.root_id)
+    ).all()
+    return {root: int(total or 0) for root, total in rows}
+
+
+def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> list[Any]:
+    ids = [r.id for r in rows]
+    areas: dict[int, list[str]] = {i: [] for i in ids}
+    themes: dict[int, list[str]] = {i: [] for i in ids}
+    indicators: dict[int, list[int]] = {i: [] for i in ids}
+    children: dict[int, list[int]] = {i: [] for i in ids}
+    own: dict[int, int] = {}
+    if ids:
+        for iid, slug in session.exec(
+            select(InterventionArea.intervention_id, InterventionArea.area_slug)
+            .join(Area, col(Area.slug) == col(InterventionArea.area_slug))
+            .where(col(InterventionArea.intervention_id).in_(ids))
+            .order_by(col(Area.position))
+        ):
+            areas[iid].append(slug)
+        for iid, code in session.exec(
+            select(InterventionTheme.intervention_id, InterventionTheme.theme_code)
+            .where(col(InterventionTheme.intervention_id).in_(ids))
+            .order_by(col(InterventionTheme.theme_code))
+        ):
+            themes[iid].append(code)
+        for iid, number in session.exec(
+            select(InterventionIndicator.intervention_id, InterventionIndicator.indicator_number)
+            .where(col(InterventionIndicator.intervention_id).in_(ids))
+            .order_by(col(InterventionIndicator.indicator_number))
+        ):
+            indicators[iid].append(number)
+        for child_id, parent_id in session.exec(
+            select(Intervention.id, Intervention.parent_id)
+            .where(col(Intervention.parent_id).in_(ids), col(Intervention.archived_at).is_(None))
+            .order_by(col(Intervention.id))
+        ):
+            children[parent_id].append(child_id)
+        own = dict(
+            session.exec(
+                select(BudgetLine.intervention_id, func.sum(BudgetLine.amount_ore))
+                .where(col(BudgetLine.intervention_id).in_(ids))
+                .group_by(col(BudgetLine.intervention_id))
+            ).all()
+        )
+    subtree = _subtree_totals(session, ids)
+    lines: dict[int, list[BudgetLinePublic]] = {i: [] for i in ids}
+    criteria: dict[int, list[SuccessCriterionPublic]] = {i: [] for i in ids}
+    if full and ids:
+        for line in session.exec(
+            select(BudgetLine)
+            .where(col(BudgetLine.intervention_id).in_(ids))
+            .order_by(col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id))
+        ):
+            lines[line.intervention_id].append(budget_line_public(line))
+        for crit in session.exec(
+            select(SuccessCriterion)
+            .where(col(SuccessCriterion.intervention_id).in_(ids))
+            .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))
+        ):
+            criteria[crit.intervention_id].append(success_criterion_public(crit))
+    out = []
+    for r in rows:
+        data = dict(
+            id=r.id,
+            external_id=r.external_id,
+            name=r.name,
+            description=r.description,
+            purpose=r.purpose,
+            kind=r.kind,
+            status=r.status,
+            track=r.track,
+            department=r.department_code,
+            parent_id=r.parent_id,
+            areas=areas[r.id],
+            themes=themes[r.id],
+            indicators=indicators[r.id],
+            target_group=r.target_group,
+            start_date=r.start_date,
+            end_date=r.end_date,
+            contact_name=r.contact_name,
+            contact_email=r.contact_email,
+            budget_total=from_ore(int(own.get(r.id) or 0)),
+            budget_total_with_descendants=from_ore(subtree.get(r.id, 0)),
+            children=children[r.id],
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            archived_at=r.archived_at,
+        )
+        if full:
+            out.append(InterventionPublic(**data, budget_lines=lines[r.id], success_criteria=criteria[r.id]))
+        else:
+            out.append(InterventionSummary(**data))
+    return out
+
+
+def budget_line_public(line: BudgetLine) -> BudgetLinePublic:
+    return BudgetLinePublic(
+        id=line.id,
+        year=line.year,
+        category=line.category,
+        funding_source=line.funding_source_code,
+        amount=from_ore(line.amount_ore),
+        note=line.note,
+    )
+
+
+def success_criterion_public(crit: SuccessCriterion) -> SuccessCriterionPublic:
+    return SuccessCriterionPublic(
+        id=crit.id,
+        description=crit.description,
+        indicator=crit.indicator_number,
+        baseline=crit.baseline,
+        target=crit.target,
+        unit=crit.unit,
+        target_date=crit.target_date,
+    )
+
+
+def load_intervention(session: Session, intervention_id: int, *, include_archived: bool = False) -> Intervention:
+    row = session.get(Intervention, intervention_id)
+    if row is None or (row.archived_at is not None and not include_archived):
+        raise NotFound(f"intervention {intervention_id} not found")
+    return row
+
+
+def get_intervention(session: Session, intervention_id: int, *, include_archived: bool = False) -> InterventionPublic:
+    row = load_intervention(session, intervention_id, include_archived=include_archived)
+    return _to_public(session, [row], full=True)[0]
+
+
+def _encode_cursor(sort: str, value: Any, last_id: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps({"s": sort, "v": value, "id": last_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        value, last_id = data["v"], data["id"]
+        if data["s"] != sort:
+            raise BadRequest(
+                f"the cursor belongs to sort={data['s']!r}, not {sort!r}; start again without a cursor",
+                errors=[{"loc": ["query", "cursor"], "msg": "cursor was made for another sort order"}],
+            )
+        if not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise ValueError
+        key = sort.lstrip("-")
+        if key == "id":
+            value = last_id
+        elif key == "name":
+            if not isinstance(value, str):
+                raise ValueError
+        else:
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError
+        return value, last_id
+    except BadRequest:
+        raise
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest(
+            "the cursor is not valid; use the next_cursor of a previous page",
+            errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}],
+        ) from None
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_interventions(
+    session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
+) -> InterventionPage:
+    checker = CodeChecker(session)
+    checker.check_all("department", filters.department, ["query", "department"])
+    checker.check_all("area", filters.area, ["query", "area"])
+    checker.check_all("theme", filters.theme, ["query", "theme"])
+    checker.check_all("indicator", filters.indicator, ["query", "indicator"])
+    checker.raise_if_any()
+
+    stmt = select(Intervention)
+    if not filters.include_archived:
+        stmt = stmt.where(col(Intervention.archived_at).is_(None))
+    if filters.department:
+        stmt = stmt.where(col(Intervention.department_code).in_(filters.department))
+    if filters.kind:
+        stmt = stmt.where(col(Intervention.kind).in_([k.value for k in filters.kind]))
+    if filters.status:
+        stmt = stmt.where(col(Intervention.status).in_([s.value for s in filters.status]))
+    if filters.track:
+        stmt = stmt.where(col(Intervention.track).in_([t.value for t in filters.track]))
+    if filters.parent_id is not None:
+        stmt = stmt.where(col(Intervention.parent_id) == filters.parent_id)
+    if filters.external_id is not None:
+        stmt = stmt.where(col(Intervention.external_id) == filters.external_id)
+    for link, column, values in (
+        (InterventionArea, InterventionArea.area_slug, filters.area),
+        (InterventionTheme, InterventionTheme.theme_code, filters.theme),
+        (InterventionIndicator, InterventionIndicator.indicator_number, filters.indicator),
+    ):
+        if values:
+            stmt = stmt.where(
+                exists().where(
+                    col(link.intervention_id) == col(Intervention.id), col(column).in_(values)
+                )
+            )
+    if filters.year:
+        stmt = stmt.where(
+            exists().where(
+                col(BudgetLine.intervention_id) == col(Intervention.id), col(BudgetLine.year).in_(filters.year)
+            )
+        )
+    if filters.q:
+        needle = search_key(filters.q)
+        if needle:
+            stmt = stmt.where(col(Intervention.search_text).like(_like_pattern(needle), escape="\\"))
+
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    sort_col = SORTS[key]
+    id_col = col(Intervention.id)
+    if cursor:
+        value, last_id = _decode_cursor(cursor, sort)
+        if key == "id":
+            stmt = stmt.where(id_col < last_id if descending else id_col > last_id)
+        elif descending:
+            stmt = stmt.where(or_(sort_col < value, and_(sort_col == value, id_col < last_id)))
+        else:
+            stmt = stmt.where(or_(sort_col > value, and_(sort_col == value, id_col > last_id)))
+    order = [sort_col.desc(), id_col.desc()] if descending else [sort_col.asc(), id_col.asc()]
+    if key == "id":
+        order = order[:1]
+    rows = session.exec(stmt.order_by(*order).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if has_more and rows:
+        last = rows[-1]
+        next_cursor = _encode_cursor(sort, getattr(last, key), last.id)
+    return InterventionPage(items=_to_public(session, rows, full=False), next_cursor=next_cursor)
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+
+
+def check_budget_lines(
+    checker: CodeChecker, lines: Sequence[BudgetLineCreate], loc: Loc, start: date | None, end: date | None
+) -> None:
+    seen: dict[tuple, int] = {}
+    for i, line in enumerate(lines):
+        checker.check("funding source", line.funding_source, [*loc, i, "funding_source"])
+        if start is not None and line.year < start.year:
+            checker.fail([*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})")
+        if end is not None and line.year > end.year:
+            checker.fail([*loc, i, "year"], f"year {line.year} is after the intervention's end ({end.isoformat()})")
+        key = (line.year, line.category, line.funding_source)
+        if key in seen:
+            checker.fail(
+                [*loc, i],
+                f"duplicates line {seen[key]}: only one line per (year, category, funding_source); add the amounts",
+            )
+        seen.setdefault(key, i)
+
+
+def check_success_criteria(checker: CodeChecker, criteria: Sequence[SuccessCriterionCreate], loc: Loc) -> None:
+    for i, crit in enumerate(criteria):
+        checker.check("indicator", crit.indicator, [*loc, i, "indicator"])
+
+
+def _check_parent(session: Session, checker: CodeChecker, parent_id: int | None, self_id: int | None) -> None:
+    if parent_id is None:
+        return
+    loc = ["body", "parent_id"]
+    if parent_id == self_id:
+        checker.fail(loc, "an intervention cannot be its own parent", "cycle")
+        return
+    parent = session.get(Intervention, parent_id)
+    if parent is None or parent.archived_at is not None:
+        checker.fail(loc, f"parent intervention {parent_id} does not exist", "unknown_parent")
+        return
+    # Walk up from the new parent: reaching ourselves would close a cycle.
+    seen = set()
+    node = parent
+    while node is not None and node.parent_id is not None:
+        if node.parent_id == self_id:
+            checker.fail(loc, f"intervention {parent_id} lies below this one; making it the parent would create a cycle", "cycle")
+            return
+        if node.parent_id in seen:
+            break
+        seen.add(node.parent_id)
+        node = session.get(Intervention, node.parent_id)
+
+
+def _check_external_id(session: Session, external_id: str | None, self_id: int | None) -> None:
+    if external_id is None:
+        return
+    other = session.exec(select(Intervention.id).where(Intervention.external_id == external_id)).first()
+    if other is not None and other != self_id:
+        raise Conflict(
+            f"external_id {external_id!r} is already used by intervention {other}",
+            errors=[{"loc": ["body", "external_id"], "msg": f"already used by intervention {other}"}],
+            existing_id=other,
+        )
+
+
+def _set_links(session: Session, intervention_id: int, areas=None, themes=None, indicators=None) -> None:
+    for model, column, values, attr in (
+        (InterventionArea, InterventionArea.area_slug, areas, "area_slug"),
+        (InterventionTheme, InterventionTheme.theme_code, themes, "theme_code"),
+        (InterventionIndicator, InterventionIndicator.indicator_number, indicators, "indicator_number"),
+    ):
+        if values is None:
+            continue
+        for old in session.exec(select(model).where(model.intervention_id == intervention_id)).all():
+            session.delete(old)
+        session.flush()
+        session.add_all(model(intervention_id=intervention_id, **{attr: v}) for v in values)
+
+
+def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
+    for old in session.exec(select(BudgetLine).where(BudgetLine.intervention_id == intervention_id)).all():
+        session.delete(old)
+    session.flush()
+    session.add_all(new_budget_line(intervention_id, line) for line in lines)
+
+
+def new_budget_line(intervention_id: int, line: BudgetLineCreate) -> BudgetLine:
+    return BudgetLine(
+        intervention_id=intervention_id,
+        year=line.year,
+        category=line.category,
+        funding_source_code=line.funding_source,
+        amount_ore=to_ore(line.amount),
+        note=line.note,
+    )
+
+
+def replace_success_criteria(session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]) -> None:
+    for old in session.exec(select(SuccessCriterion).where(SuccessCriterion.intervention_id == intervention_id)).all():
+        session.delete(old)
+    session.flush()
+    session.add_all(new_success_criterion(intervention_id, i, crit) for i, crit in enumerate(criteria))
+
+
+def new_success_criterion(intervention_id: int, position: int, crit: SuccessCriterionCreate) -> SuccessCriterion:
+    return SuccessCriterion(
+        intervention_id=intervention_id,
+        position=position,
+        description=crit.description,
+        indicator_number=crit.indicator,
+        baseline=crit.baseline,
+        target=crit.target,
+        unit=crit.unit,
+        target_date=crit.target_date,
+    )
+
+
+def create_intervention(session: Session, data: InterventionCreate) -> InterventionPublic:
+    begin_write(session)
+    checker = CodeChecker(session)
+    checker.check("department", data.department, ["body", "department"])
+    checker.check_all("area", data.areas, ["body", "areas"])
+    checker.check_all("theme", data.themes, ["body", "themes"])
+    checker.check_all("indicator", data.indicators, ["body", "indicators"])
+    check_budget_lines(checker, data.budget_lines, ["body", "budget_lines"], data.start_date, data.end_date)
+    check_success_criteria(checker, data.success_criteria, ["body", "success_criteria"])
+    _check_parent(session, checker, data.parent_id, None)
+    checker.raise_if_any()
+    _check_external_id(session, data.external_id, None)
+
+    now = utcnow()
+    row = Intervention(
+        external_id=data.external_id,
+        name=data.name,
+        description=data.description,
+        purpose=data.purpose,
+        kind=data.kind.value,
+        status=data.status.value,
+        track=data.track.value if data.track else None,
+        department_code=data.department,
+        parent_id=data.parent_id,
+        target_group=data.target_group,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        contact_name=data.contact_name,
+        contact_email=data.contact_email,
+        search_text=search_key(data.name, data.description),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _set_links(session, row.id, data.areas, data.themes, data.indicators)
+    session.add_all(new_budget_line(row.id, line) for line in data.budget_lines)
+    session.add_all(new_success_criterion(row.id, i, c) for i, c in enumerate(data.success_criteria))
+    session.commit()
+    return get_intervention(session, row.id)
+
+
+# Fields that exist on every intervention: PATCH may change them but not clear them with null.
+_REQUIRED = {"name", "kind", "status", "department", "areas", "themes", "indicators", "budget_lines", "success_criteria"}
+
+
+def update_intervention(session: Session, intervention_id: int, data: InterventionUpdate) -> InterventionPublic:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    changes = data.model_dump(exclude_unset=True)
+    checker = CodeChecker(session)
+    for name in sorted(_REQUIRED & changes.keys()):
+        if changes[name] is None:
+            hint = "; send [] to clear the list" if name in {"areas", "themes", "indicators", "budget_lines", "success_criteria"} else ""
+            checker.fail(["body", name], f"may not be null{hint}", "null")
+    checker.raise_if_any()
+
+    start = changes.get("start_date", row.start_date)
+    end = changes.get("end_date", row.end_date)
+    if start is not None and end is not None and start > end:
+        which = "end_date" if "end_date" in changes else "start_date"
+        checker.fail(["body", which], f"start_date {start.isoformat()} is after end_date {end.isoformat()}")
+    if "department" in changes:
+        checker.check("department", changes["department"], ["body", "department"])
+    for kind, key in (("area", "areas"), ("theme", "themes"), ("indicator", "indicators")):
+        if key in changes:
+            checker.check_all(kind, changes[key], ["body", key])
+    if "budget_lines" in changes:
+        check_budget_lines(checker, data.budget_lines, ["body", "budget_lines"], start, end)
+    elif "start_date" in changes or "end_date" in changes:
+        years = session.exec(
+            select(func.min(BudgetLine.year), func.max(BudgetLine.year)).where(BudgetLine.intervention_id == row.id)
+        ).one()
+        if years[0] is not None:
+            if start is not None and years[0] < start.year:
+                checker.fail(["body", "start_date"], f"budget lines exist for {years[0]}, before the new start")
+            if end is not None and years[1] > end.year:
+                checker.fail(["body", "end_date"], f"budget lines exist for {years[1]}, after the new end")
+    if "success_criteria" in changes:
+        check_success_criteria(checker, data.success_criteria, ["body", "success_criteria"])
+    if "parent_id" in changes:
+        _check_parent(session, checker, changes["parent_id"], row.id)
+    checker.raise_if_any()
+    if "external_id" in changes:
+        _check_external_id(session, changes["external_id"], row.id)
+
+    for name in ("external_id", "name", "description", "purpose", "kind", "status", "track", "parent_id",
+                 "target_group", "start_date", "end_date", "contact_name", "contact_email"):
+        if name in changes:
+            value = changes[name]
+            setattr(row, name, value.value if hasattr(value, "value") else value)
+    if "department" in changes:
+        row.department_code = changes["department"]
+    row.search_text = search_key(row.name, row.description)
+    row.updated_at = utcnow()
+    session.add(row)
+    _set_links(session, row.id, changes.get("areas"), changes.get("themes"), changes.get("indicators"))
+    if "budget_lines" in changes:
+        replace_budget_lines(session, row.id, data.budget_lines)
+    if "success_criteria" in changes:
+        replace_success_criteria(session, row.id, data.success_criteria)
+    session.commit()
+    return get_intervention(session, row.id)
+
+
+def archive_intervention(session: Session, intervention_id: int) -> None:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    row.archived_at = utcnow()
+    row.updated_at = row.archived_at
+    session.add(row)
+    session.commit()
+
+
+def touch(session: Session, row: Intervention) -> None:
+    """A change to a sub-resource (budget lines, criteria) is a change to the intervention."""
+    row.updated_at = utcnow()
+    session.add(row)

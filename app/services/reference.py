@@ -1,0 +1,125 @@
+"""Reads of the reference data, and the one place that checks codes against it."""
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from app.errors import RuleViolation
+from app.models.reference import (
+    Area,
+    AreaPublic,
+    Department,
+    DepartmentPublic,
+    EffectGoal,
+    Framework,
+    FrameworkEffectGoal,
+    FrameworkIndicator,
+    FrameworkTheme,
+    FundingSource,
+    FundingSourcePublic,
+    Indicator,
+    IndicatorPublic,
+    Theme,
+    ThemePublic,
+)
+
+Loc = list[str | int]
+
+
+def list_departments(session: Session) -> list[DepartmentPublic]:
+    rows = session.exec(select(Department).order_by(Department.code)).all()
+    return [DepartmentPublic(code=r.code, name=r.name) for r in rows]
+
+
+def list_areas(session: Session) -> list[AreaPublic]:
+    rows = session.exec(select(Area).order_by(Area.position)).all()
+    return [AreaPublic(slug=r.slug, name=r.name, kind=r.kind) for r in rows]
+
+
+def list_funding_sources(session: Session) -> list[FundingSourcePublic]:
+    rows = session.exec(select(FundingSource).order_by(FundingSource.code)).all()
+    return [FundingSourcePublic(code=r.code, name=r.name) for r in rows]
+
+
+def list_themes(session: Session) -> list[ThemePublic]:
+    themes = session.exec(select(Theme).order_by(Theme.position)).all()
+    indicators = session.exec(select(Indicator).order_by(Indicator.number)).all()
+    by_theme: dict[str, list[int]] = {}
+    for ind in indicators:
+        by_theme.setdefault(ind.theme_code, []).append(ind.number)
+    return [
+        ThemePublic(code=t.code, name=t.name, effect_goal=t.effect_goal_code, indicators=by_theme.get(t.code, []))
+        for t in themes
+    ]
+
+
+def list_indicators(session: Session) -> list[IndicatorPublic]:
+    rows = session.exec(
+        select(Indicator, Theme.effect_goal_code).join(Theme).order_by(Indicator.number)
+    ).all()
+    return [
+        IndicatorPublic(
+            number=ind.number,
+            name=ind.name,
+            theme=ind.theme_code,
+            effect_goal=goal,
+            higher_is_better=ind.higher_is_better,
+            likely_source=ind.likely_source,
+        )
+        for ind, goal in rows
+    ]
+
+
+def get_framework(session: Session) -> Framework:
+    goals = session.exec(select(EffectGoal).order_by(EffectGoal.position)).all()
+    themes = session.exec(select(Theme).order_by(Theme.position)).all()
+    indicators = session.exec(select(Indicator).order_by(Indicator.number)).all()
+    tree = []
+    for goal in goals:
+        goal_themes = []
+        for theme in (t for t in themes if t.effect_goal_code == goal.code):
+            inds = [FrameworkIndicator(number=i.number, name=i.name) for i in indicators if i.theme_code == theme.code]
+            goal_themes.append(FrameworkTheme(code=theme.code, name=theme.name, indicators=inds))
+        tree.append(FrameworkEffectGoal(code=goal.code, name=goal.name, themes=goal_themes))
+    return Framework(effect_goals=tree)
+
+
+class CodeChecker:
+    """Collects every unknown code in a request, so that one answer names them all."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.errors: list[dict] = []
+        self._known: dict[str, set] = {}
+
+    def _codes(self, kind: str) -> set:
+        if kind not in self._known:
+            column = {
+                "department": Department.code,
+                "area": Area.slug,
+                "theme": Theme.code,
+                "indicator": Indicator.number,
+                "funding source": FundingSource.code,
+            }[kind]
+            self._known[kind] = set(self.session.exec(select(column)).all())
+        return self._known[kind]
+
+    def check(self, kind: str, value: str | int | None, loc: Loc) -> None:
+        if value is not None and value not in self._codes(kind):
+            self.errors.append({"loc": loc, "msg": f"unknown {kind} code {value!r}", "type": "unknown_code"})
+
+    def check_all(self, kind: str, values: Iterable[str | int], loc: Loc) -> None:
+        for i, value in enumerate(values):
+            self.check(kind, value, [*loc, i])
+
+    def fail(self, loc: Loc, msg: str, type_: str = "rule") -> None:
+        self.errors.append({"loc": loc, "msg": msg, "type": type_})
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in self.errors[:5]
+            )
+            if len(self.errors) > 5:
+                detail += f"; and {len(self.errors) - 5} more"
+            raise RuleViolation(detail, errors=self.errors)

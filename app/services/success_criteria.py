@@ -1,0 +1,100 @@
+"""Success criteria of one intervention: list, add, replace the set, change or remove one."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.db import begin_write
+from app.errors import NotFound
+from app.models.success_criterion import (
+    SuccessCriterion,
+    SuccessCriterionCreate,
+    SuccessCriterionPublic,
+    SuccessCriterionSet,
+    SuccessCriterionUpdate,
+)
+from app.services.interventions import (
+    check_success_criteria,
+    load_intervention,
+    new_success_criterion,
+    replace_success_criteria as _replace,
+    success_criterion_public,
+    touch,
+)
+from app.services.reference import CodeChecker
+
+
+def list_success_criteria(session: Session, intervention_id: int) -> SuccessCriterionSet:
+    load_intervention(session, intervention_id)
+    rows = session.exec(
+        select(SuccessCriterion)
+        .where(SuccessCriterion.intervention_id == intervention_id)
+        .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))
+    ).all()
+    return SuccessCriterionSet(items=[success_criterion_public(r) for r in rows])
+
+
+def add_success_criterion(session: Session, intervention_id: int, data: SuccessCriterionCreate) -> SuccessCriterionPublic:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    checker = CodeChecker(session)
+    checker.check("indicator", data.indicator, ["body", "indicator"])
+    checker.raise_if_any()
+    last = session.exec(
+        select(func.max(SuccessCriterion.position)).where(SuccessCriterion.intervention_id == intervention_id)
+    ).one()
+    crit = new_success_criterion(intervention_id, (last if last is not None else -1) + 1, data)
+    session.add(crit)
+    touch(session, row)
+    session.commit()
+    return success_criterion_public(crit)
+
+
+def replace_success_criteria(
+    session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]
+) -> SuccessCriterionSet:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    checker = CodeChecker(session)
+    check_success_criteria(checker, criteria, ["body"])
+    checker.raise_if_any()
+    _replace(session, intervention_id, criteria)
+    touch(session, row)
+    session.commit()
+    return list_success_criteria(session, intervention_id)
+
+
+def _load(session: Session, intervention_id: int, criterion_id: int) -> SuccessCriterion:
+    crit = session.get(SuccessCriterion, criterion_id)
+    if crit is None or crit.intervention_id != intervention_id:
+        raise NotFound(f"success criterion {criterion_id} not found on intervention {intervention_id}")
+    return crit
+
+
+def update_success_criterion(
+    session: Session, intervention_id: int, criterion_id: int, data: SuccessCriterionUpdate
+) -> SuccessCriterionPublic:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    crit = _load(session, intervention_id, criterion_id)
+    changes = data.model_dump(exclude_unset=True)
+    checker = CodeChecker(session)
+    if "description" in changes and changes["description"] is None:
+        checker.fail(["body", "description"], "may not be null", "null")
+    checker.check("indicator", changes.get("indicator"), ["body", "indicator"])
+    checker.raise_if_any()
+    for name, value in changes.items():
+        setattr(crit, "indicator_number" if name == "indicator" else name, value)
+    session.add(crit)
+    touch(session, row)
+    session.commit()
+    return success_criterion_public(crit)
+
+
+def delete_success_criterion(session: Session, intervention_id: int, criterion_id: int) -> None:
+    begin_write(session)
+    row = load_intervention(session, intervention_id)
+    session.delete(_load(session, intervention_id, criterion_id))
+    touch(session, row)
+    session.commit()
