@@ -59,5 +59,12 @@ def get_session() -> Iterator[Session]:
 
 
 def begin_write(session: Session) -> None:
-    """Mark the session's transaction as a write (BEGIN IMMEDIATE on SQLite). Call before the first query."""
+    """Start the session's transaction as a write (BEGIN IMMEDIATE on SQLite).
+
+    Each service write is its own transaction; a read transaction still open in the session (a caller looked
+    something up first) holds nothing worth keeping, so it is ended before the write transaction begins."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unsaved changes in the session")
+        session.rollback()
     session.connection(execution_options=WRITE)

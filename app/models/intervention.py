@@ -202,6 +202,11 @@ class InterventionUpdate(_Period):
     )
 
 
+class YearAmount(BaseModel):
+    year: int
+    amount: Money
+
+
 class InterventionSummary(BaseModel):
     """One row of the list: the intervention without its nested collections, with its budget totals."""
 
@@ -226,6 +231,9 @@ class InterventionSummary(BaseModel):
     budget_total: Money = PydanticField(description="Sum of this intervention's own budget lines")
     budget_total_with_descendants: Money = PydanticField(
         description="Own lines plus those of every intervention below it (a programme's whole budget)"
+    )
+    budget_by_year: list[YearAmount] = PydanticField(
+        description="Per year, the same scope as budget_total_with_descendants"
     )
     children: list[int] = PydanticField(description="Ids of the direct child interventions (not archived)")
     created_at: datetime

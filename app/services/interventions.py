@@ -27,6 +27,7 @@ from app.models.intervention import (
     Kind,
     Status,
     Track,
+    YearAmount,
 )
 from app.models.reference import Area
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate, SuccessCriterionPublic
@@ -61,8 +62,8 @@ class InterventionFilters:
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
-    """Øre of each intervention's own lines plus those of all its (non-archived) descendants."""
+def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """Øre per year of each intervention's own lines plus those of all its (non-archived) descendants."""
     if not ids:
         return {}
     base = select(col(Intervention.id).label("root_id"), col(Intervention.id).label("node_id")).where(
@@ -75,11 +76,15 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
     # UNION, not UNION ALL: even if a cycle ever slipped in, the recursion would stop.
     tree = tree.union(child)
     rows = session.exec(
-        select(tree.c.root_id, func.sum(BudgetLine.amount_ore))
+        select(tree.c.root_id, BudgetLine.year, func.sum(BudgetLine.amount_ore))
         .join(BudgetLine, col(BudgetLine.intervention_id) == tree.c.node_id)
-        .group_by(tree.c.root_id)
+        .group_by(tree.c.root_id, col(BudgetLine.year))
+        .order_by(col(BudgetLine.year))
     ).all()
-    return {root: int(total or 0) for root, total in rows}
+    totals: dict[int, dict[int, int]] = {}
+    for root, year, ore in rows:
+        totals.setdefault(root, {})[year] = int(ore)
+    return totals
 
 
 def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> list[Any]:
@@ -160,7 +165,10 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
             contact_name=r.contact_name,
             contact_email=r.contact_email,
             budget_total=from_ore(int(own.get(r.id) or 0)),
-            budget_total_with_descendants=from_ore(subtree.get(r.id, 0)),
+            budget_total_with_descendants=from_ore(sum(subtree.get(r.id, {}).values())),
+            budget_by_year=[
+                YearAmount(year=year, amount=from_ore(ore)) for year, ore in subtree.get(r.id, {}).items()
+            ],
             children=children[r.id],
             created_at=r.created_at,
             updated_at=r.updated_at,

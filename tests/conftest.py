@@ -1,0 +1,81 @@
+"""One suite, two databases: SQLite by default, PostgreSQL when TEST_DATABASE_URL is set.
+
+The schema comes from the Alembic migrations (never create_all); rows are wiped between tests, the
+reference data stays."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_tmpdir = tempfile.TemporaryDirectory(prefix="registry-tests-")
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{Path(_tmpdir.name) / 'test.db'}"
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+
+from alembic import command  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from app.cli import _alembic_config  # noqa: E402
+from app.config import get_settings  # noqa: E402
+from app.db import get_engine  # noqa: E402
+
+get_settings.cache_clear()
+get_engine.cache_clear()
+
+# Tables holding user data, children first; the reference tables are left as the migrations seeded them.
+DATA_TABLES = [
+    "success_criterion",
+    "budget_line",
+    "intervention_indicator",
+    "intervention_theme",
+    "intervention_area",
+    "intervention",
+]
+
+
+def is_postgres() -> bool:
+    return get_engine().dialect.name == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords and not is_postgres():
+            item.add_marker(skip_pg)
+
+
+def pytest_report_header(config):
+    return f"database: {get_engine().dialect.name} ({get_engine().url.render_as_string(hide_password=True)})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> Iterator[None]:
+    config = _alembic_config(TEST_DATABASE_URL)
+    # Start from nothing, whatever an earlier run left behind.
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    yield
+    get_engine().dispose()
+
+
+def wipe() -> None:
+    with get_engine().begin() as conn:
+        for table in DATA_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(migrated_database) -> Iterator[None]:
+    wipe()
+    yield
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    from app.main import app
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -1,0 +1,52 @@
+"""Plain factory functions: valid payloads with keyword overrides, and helpers that create through the API."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+
+def budget_line(**overrides: Any) -> dict[str, Any]:
+    return {"year": 2020, "category": "Løn", "funding_source": "SOB-PULJE", "amount": "1000.00", **overrides}
+
+
+def intervention_payload(**overrides: Any) -> dict[str, Any]:
+    payload = {
+        "name": "Fællesskabende aktiviteter i Mørkhøj",
+        "kind": "project",
+        "status": "active",
+        "track": "social",
+        "department": "BKF",
+        "areas": ["moerkhoej"],
+        "themes": ["T4"],
+        "indicators": [8],
+        "target_group": "Børn, unge og familier i Mørkhøj",
+        "description": "Aktiviteter på biblioteket, der skaber fællesskaber på tværs.",
+        "start_date": "2019-01-01",
+        "end_date": "2022-12-31",
+        "budget_lines": [budget_line()],
+        "success_criteria": [{"description": "Flere deltager i lokalsamfundet", "indicator": 8}],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def create_intervention(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    response = client.post(f"{API}/interventions", json=intervention_payload(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def assert_problem(response, status: int, *, field: list | None = None) -> dict[str, Any]:
+    """The answer is problem+json with this status; with `field`, some error's loc ends with it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("/problems/")
+    assert body["title"] and body["detail"]
+    if field is not None:
+        locs = [e["loc"] for e in body.get("errors") or []]
+        assert any(loc[-len(field):] == field for loc in locs), f"no error at {field}: {locs}"
+    return body
