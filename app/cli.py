@@ -4,14 +4,21 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+def _project_root() -> Path:
+    """Where alembic.ini and migrations/ are: beside the package in a checkout, else the working directory
+    (the Docker image installs the package and keeps the migrations in its WORKDIR)."""
+    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (candidate / "alembic.ini").is_file() and (candidate / "migrations").is_dir():
+            return candidate
+    raise SystemExit("alembic.ini and migrations/ not found: run registry from the project directory")
 
 
 def _alembic_config(database_url: str | None = None):
     from alembic.config import Config
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    root = _project_root()
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
     if database_url:
         config.attributes["database_url"] = database_url
     return config

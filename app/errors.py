@@ -132,6 +132,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer when json.loads fails with something other than a decode error
+            # (e.g. an integer literal of thousands of digits).
+            msg = "the body could not be parsed as JSON (check for numbers that are absurdly long)"
+            return problem_response(
+                request, 400, "malformed-json", "Malformed JSON", msg, [{"loc": ["body"], "msg": msg}]
+            )
         titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request", 413: "Payload too large"}
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(exc.status_code, "http")
         response = problem_response(

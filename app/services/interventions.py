@@ -496,7 +496,7 @@ _REQUIRED = {"name", "kind", "status", "department", "areas", "themes", "indicat
 def update_intervention(session: Session, intervention_id: int, data: InterventionUpdate) -> InterventionPublic:
     begin_write(session)
     row = load_intervention(session, intervention_id)
-    changes = data.model_dump(exclude_unset=True)
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
     checker = CodeChecker(session)
     for name in sorted(_REQUIRED & changes.keys()):
         if changes[name] is None:

@@ -78,7 +78,8 @@ def update_success_criterion(
     begin_write(session)
     row = load_intervention(session, intervention_id)
     crit = _load(session, intervention_id, criterion_id)
-    changes = data.model_dump(exclude_unset=True)
+    # Attributes, not model_dump(): dumping would turn the Decimal measures into their string form.
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
     checker = CodeChecker(session)
     if "description" in changes and changes["description"] is None:
         checker.fail(["body", "description"], "may not be null", "null")
