@@ -149,3 +149,13 @@ def test_money_is_answered_as_two_decimal_strings_and_accepts_numbers_and_string
     body = create_intervention(client, budget_lines=lines)
     assert [line["amount"] for line in body["budget_lines"]] == ["1.00", "0.50", "2.50", "100.00"]
     assert body["budget_total"] == "104.00"
+
+
+def test_oversized_body_answers_413_and_writes_nothing(client):
+    from app.config import get_settings
+
+    limit = get_settings().max_body_bytes
+    payload = intervention_payload(description="x" * (limit + 1))
+    body = assert_problem(client.post(f"{API}/interventions", json=payload), 413)
+    assert str(limit) in body["detail"]
+    assert client.get(f"{API}/interventions").json()["items"] == []
