@@ -16,7 +16,6 @@ os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 
 from alembic import command  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from app.cli import _alembic_config  # noqa: E402
 from app.config import get_settings  # noqa: E402
@@ -25,15 +24,8 @@ from app.db import get_engine  # noqa: E402
 get_settings.cache_clear()
 get_engine.cache_clear()
 
-# Tables holding user data, children first; the reference tables are left as the migrations seeded them.
-DATA_TABLES = [
-    "success_criterion",
-    "budget_line",
-    "intervention_indicator",
-    "intervention_theme",
-    "intervention_area",
-    "intervention",
-]
+# The reference tables stay as the migrations seeded them; every other table is user data, wiped per test.
+REFERENCE_TABLES = {"department", "area", "funding_source", "effect_goal", "theme", "indicator"}
 
 
 def is_postgres() -> bool:
@@ -62,9 +54,13 @@ def migrated_database() -> Iterator[None]:
 
 
 def wipe() -> None:
+    import app.models  # noqa: F401 - every table on the metadata
+    from sqlmodel import SQLModel
+
     with get_engine().begin() as conn:
-        for table in DATA_TABLES:
-            conn.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
+            if table.name not in REFERENCE_TABLES:
+                conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
