@@ -20,6 +20,7 @@ from app.models.intervention import (  # noqa: E402
 )
 from app.models.budget_line import BudgetLine  # noqa: E402
 from app.models.success_criterion import SuccessCriterion  # noqa: E402
+from app.models.observation import IndicatorObservation  # noqa: E402
 
 __all__ = [
     "Area",
@@ -28,6 +29,7 @@ __all__ = [
     "EffectGoal",
     "FundingSource",
     "Indicator",
+    "IndicatorObservation",
     "Intervention",
     "InterventionArea",
     "InterventionIndicator",

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field as PydanticField
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.types import Money, Text
+from app.models.types import Money, MoneySum, Text
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -62,4 +62,4 @@ class BudgetLineSet(BaseModel):
     """All budget lines of one intervention, with their sum."""
 
     items: list[BudgetLinePublic]
-    total: Money
+    total: MoneySum

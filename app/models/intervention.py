@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
-from app.models.types import Money, Text, UTCDateTime
+from app.models.types import MoneySum, Text, UTCDateTime
 
 
 class Kind(StrEnum):
@@ -204,7 +204,7 @@ class InterventionUpdate(_Period):
 
 class YearAmount(BaseModel):
     year: int
-    amount: Money
+    amount: MoneySum
 
 
 class InterventionSummary(BaseModel):
@@ -228,8 +228,8 @@ class InterventionSummary(BaseModel):
     end_date: date | None
     contact_name: str | None
     contact_email: str | None
-    budget_total: Money = PydanticField(description="Sum of this intervention's own budget lines")
-    budget_total_with_descendants: Money = PydanticField(
+    budget_total: MoneySum = PydanticField(description="Sum of this intervention's own budget lines")
+    budget_total_with_descendants: MoneySum = PydanticField(
         description="Own lines plus those of every intervention below it (a programme's whole budget)"
     )
     budget_by_year: list[YearAmount] = PydanticField(

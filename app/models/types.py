@@ -107,6 +107,15 @@ Money = Annotated[
 ]
 
 
+# A computed sum of money (a total, a rollup figure): exact, answered like Money, but with no per-line ceiling.
+MoneySum = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["2510000.00"]}, mode="serialization"),
+    WithJsonSchema({"type": "string"}, mode="validation"),
+]
+
+
 def _measure_check(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string, not a boolean")

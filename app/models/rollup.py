@@ -1,0 +1,74 @@
+"""Response shapes of the rollups (no tables)."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models.types import MoneySum
+
+
+class Dimension(StrEnum):
+    theme = "theme"
+    effect_goal = "effect_goal"
+    indicator = "indicator"
+    department = "department"
+    area = "area"
+    year = "year"
+    funding_source = "funding_source"
+    category = "category"
+    track = "track"
+    kind = "kind"
+    status = "status"
+
+
+class CoverageDimension(StrEnum):
+    theme = "theme"
+    indicator = "indicator"
+    area = "area"
+
+
+class BudgetRollupRow(BaseModel):
+    """One group. Only the requested dimensions appear, each as its code and, for coded ones, `<dim>_name`.
+    A null code is the explicit "none" group (e.g. interventions without a theme)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={
+        "example": {"theme": "T4", "theme_name": "Medborgerskab og deltagelse", "year": 2020,
+                    "amount": "465000.00", "gross": "930000.00", "interventions": 1}})
+
+    amount: MoneySum = Field(description="The group's share: money split equally over an intervention's codes")
+    gross: MoneySum = Field(description="Full amounts of the budget lines of interventions touching the group")
+    interventions: int = Field(description="Distinct interventions contributing to the group")
+
+
+class RollupTotal(BaseModel):
+    amount: MoneySum = Field(description="Plain sum of the filtered budget lines; equals the sum of `amount` over rows")
+    interventions: int
+
+
+class BudgetRollup(BaseModel):
+    by: list[Dimension]
+    rows: list[BudgetRollupRow]
+    total: RollupTotal
+
+
+class CoverageRow(BaseModel):
+    """One theme, indicator or area. `<by>` holds its code and `<by>_name` its name (flat, as in the CSV)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={
+        "example": {"theme": "T6", "theme_name": "Socialt mix i fritiden", "effect_goal": "E2",
+                    "interventions": 0, "active_or_planned": 0, "status_idea": 0, "status_planned": 0,
+                    "status_active": 0, "status_completed": 0, "status_anchored": 0, "status_stopped": 0,
+                    "kind_project": 0, "kind_programme": 0, "kind_core_operation": 0, "kind_trial_action": 0,
+                    "amount": "0.00", "gross": "0.00", "covered": False}})
+
+    interventions: int = Field(description="Interventions linked to it (any status)")
+    active_or_planned: int
+    amount: MoneySum = Field(description="Budget in the chosen years, split as in the budget rollup")
+    gross: MoneySum = Field(description="Full budget in the chosen years of the interventions linked to it")
+    covered: bool = Field(description="False when no active or planned intervention addresses it")
+
+
+class Coverage(BaseModel):
+    by: CoverageDimension
+    rows: list[CoverageRow]
+    uncovered: list[str | int] = Field(description="Codes with no active or planned intervention")

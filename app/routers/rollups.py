@@ -1,0 +1,102 @@
+"""Rollups: budget grouped by any dimensions, and coverage of themes, indicators and areas."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.deps import SessionDep
+from app.errors import problem_responses
+from app.models.intervention import Kind, Status, Track
+from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
+from app.services import rollups, tabular
+from app.services.rollups import RollupFilters
+from app.services.tabular import OutputFormat
+
+router = APIRouter(prefix="/api/v1/rollups", tags=["rollups"])
+
+SPREADSHEET_RESPONSES = {
+    200: {
+        "description": "JSON, or with `format=csv|xlsx` the same rows and figures as a spreadsheet",
+        "content": {tabular.CSV_MEDIA_TYPE.split(";")[0]: {"schema": {"type": "string"}},
+                    tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+def rollup_filters(
+    year_from: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year_to: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    department: Annotated[list[str], Query(max_length=50)] = [],
+    area: Annotated[list[str], Query(max_length=50)] = [],
+    theme: Annotated[list[str], Query(max_length=50)] = [],
+    kind: Annotated[list[Kind], Query(max_length=10)] = [],
+    status: Annotated[list[Status], Query(max_length=10)] = [],
+    track: Annotated[list[Track], Query(max_length=10)] = [],
+    funding_source: Annotated[list[str], Query(max_length=50)] = [],
+    parent_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="The intervention and its whole subtree")
+    ] = None,
+) -> RollupFilters:
+    return RollupFilters(year_from=year_from, year_to=year_to, department=department, area=area, theme=theme,
+                         kind=kind, status=status, track=track, funding_source=funding_source, parent_id=parent_id)
+
+
+FiltersDep = Annotated[RollupFilters, Depends(rollup_filters)]
+
+
+def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str) -> Response:
+    body, media_type, filename = tabular.render(fmt, columns, rollups.rows_for_table(rows), name=name)
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get(
+    "/budget",
+    summary="Budget summed by one or more dimensions, never double counted",
+    description=(
+        "Groups the budget lines of the non-archived interventions that pass the filters. A line of an "
+        "intervention linked to several themes (effect goals, indicators, areas) is **split equally** over "
+        "them in whole øre; the remainder goes one øre at a time to the first codes in code order, so the parts "
+        "add up exactly (100.00 over three themes: 33.34 + 33.33 + 33.33). Effect goals take the sum of their "
+        "themes' shares. Interventions without a code of a split dimension are in its **none group** (code "
+        "null, name \"(ingen)\"). `amount` is the group's share; `gross` is the full amount of the lines "
+        "touching the group (it double counts by design). The rows' `amount` add up to `total.amount`, which is "
+        "the plain sum of the filtered lines. `parent_id` takes the intervention and its whole subtree."
+    ),
+    response_model=BudgetRollup,
+    response_model_exclude_unset=True,
+    responses={**SPREADSHEET_RESPONSES, **problem_responses(422)},
+)
+def get_budget_rollup(
+    session: SessionDep,
+    filters: FiltersDep,
+    by: Annotated[list[Dimension], Query(min_length=1, max_length=4, description="Group by, in this order")],
+    format: OutputFormat = OutputFormat.json,
+):
+    result = rollups.budget_rollup(session, filters, by)
+    if format is OutputFormat.json:
+        return result
+    return _spreadsheet(format, rollups.budget_columns(by), result.rows, "budget")
+
+
+@router.get(
+    "/coverage",
+    summary="Which themes, indicators or areas are addressed, by how many interventions and how much money",
+    description=(
+        "Lists every theme (all nine, also the one without indicators), every indicator or every area, with "
+        "the interventions linked to it directly, counted by status and by kind, and its budget in the chosen "
+        "years (split as in the budget rollup; `gross` unsplit). A code is **uncovered** when no active or "
+        "planned intervention addresses it."
+    ),
+    response_model=Coverage,
+    responses={**SPREADSHEET_RESPONSES, **problem_responses(422)},
+)
+def get_coverage_rollup(
+    session: SessionDep,
+    filters: FiltersDep,
+    by: CoverageDimension = CoverageDimension.theme,
+    format: OutputFormat = OutputFormat.json,
+):
+    result = rollups.coverage(session, filters, by)
+    if format is OutputFormat.json:
+        return result
+    return _spreadsheet(format, rollups.coverage_columns(by), result.rows, f"coverage-{by.value}")

@@ -1,0 +1,325 @@
+"""Indicator observations (list, add one, bulk upsert), the indicators' editable defaults, and the 2030
+indicator report that compares the focus areas with the rest of the municipality."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.db import begin_write
+from app.errors import Conflict, NotFound, RuleViolation
+from app.models.observation import (
+    AreaValues,
+    FocusAreaGap,
+    IndicatorObservation,
+    IndicatorReport,
+    IndicatorReportRow,
+    IndicatorUpdate,
+    MunicipalityValues,
+    ObservationCreate,
+    ObservationKind,
+    ObservationList,
+    ObservationPublic,
+    ReportSummary,
+    ThemeReportRow,
+    UpsertResult,
+)
+from app.models.reference import Area, Indicator, IndicatorPublic, Theme
+from app.models.types import utcnow
+from app.services.reference import CodeChecker
+
+KIND_ORDER = {k.value: i for i, k in enumerate(ObservationKind)}
+
+
+# --- observations ------------------------------------------------------------------------------------------
+
+
+def load_indicator(session: Session, number: int) -> Indicator:
+    row = session.get(Indicator, number)
+    if row is None:
+        raise NotFound(f"indicator {number} not found; the indicators are numbered 1–19")
+    return row
+
+
+def observation_public(row: IndicatorObservation) -> ObservationPublic:
+    return ObservationPublic(
+        id=row.id,
+        indicator=row.indicator_number,
+        area=row.area_slug,
+        year=row.year,
+        kind=row.kind,
+        value=row.value,
+        unit=row.unit,
+        source=row.source,
+        note=row.note,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def list_observations(
+    session: Session,
+    number: int,
+    *,
+    area: Sequence[str] = (),
+    year: Sequence[int] = (),
+    kind: Sequence[ObservationKind] = (),
+) -> ObservationList:
+    load_indicator(session, number)
+    checker = CodeChecker(session)
+    checker.check_all("area", area, ["query", "area"])
+    checker.raise_if_any()
+    stmt = (
+        select(IndicatorObservation, Area.position)
+        .join(Area, col(Area.slug) == col(IndicatorObservation.area_slug))
+        .where(IndicatorObservation.indicator_number == number)
+    )
+    if area:
+        stmt = stmt.where(col(IndicatorObservation.area_slug).in_(area))
+    if year:
+        stmt = stmt.where(col(IndicatorObservation.year).in_(year))
+    if kind:
+        stmt = stmt.where(col(IndicatorObservation.kind).in_([k.value for k in kind]))
+    rows = sorted(session.exec(stmt).all(), key=lambda r: (r[0].year, r[1], KIND_ORDER[r[0].kind]))
+    return ObservationList(items=[observation_public(row) for row, _ in rows])
+
+
+def _existing(session: Session, number: int) -> dict[tuple[str, int, str], IndicatorObservation]:
+    rows = session.exec(select(IndicatorObservation).where(IndicatorObservation.indicator_number == number)).all()
+    return {(r.area_slug, r.year, r.kind): r for r in rows}
+
+
+def _fields(data: ObservationCreate) -> dict[str, Any]:
+    # The value is kept as the exact decimal it was sent as (66.0 stays "66.0", 66.00 stays "66.00").
+    return dict(value=data.value, unit=data.unit, source=data.source, note=data.note)
+
+
+def add_observation(session: Session, number: int, data: ObservationCreate) -> ObservationPublic:
+    begin_write(session)
+    load_indicator(session, number)
+    checker = CodeChecker(session)
+    checker.check("area", data.area, ["body", "area"])
+    checker.raise_if_any()
+    clash = _existing(session, number).get((data.area, data.year, data.kind.value))
+    if clash is not None:
+        raise Conflict(
+            f"indicator {number} already has a {data.kind.value} value for {data.area} in {data.year} "
+            f"(observation {clash.id}); PUT the observations to change it",
+            errors=[{"loc": ["body"], "msg": f"duplicates observation {clash.id}"}],
+        )
+    now = utcnow()
+    row = IndicatorObservation(
+        indicator_number=number, area_slug=data.area, year=data.year, kind=data.kind.value,
+        created_at=now, updated_at=now, **_fields(data),
+    )
+    session.add(row)
+    session.commit()
+    return observation_public(row)
+
+
+def upsert_observations(session: Session, number: int, items: Sequence[ObservationCreate]) -> UpsertResult:
+    """Create or update each item, matched on (area, year, kind), in one transaction: all or nothing."""
+    begin_write(session)
+    load_indicator(session, number)
+    checker = CodeChecker(session)
+    seen: dict[tuple[str, int, str], int] = {}
+    for i, item in enumerate(items):
+        checker.check("area", item.area, ["body", i, "area"])
+        key = (item.area, item.year, item.kind.value)
+        if key in seen:
+            checker.fail(
+                ["body", i],
+                f"repeats item {seen[key]} (area {item.area}, year {item.year}, kind {item.kind.value}); "
+                "send each observation once",
+                "duplicate",
+            )
+        seen.setdefault(key, i)
+    checker.raise_if_any()
+
+    existing = _existing(session, number)
+    now = utcnow()
+    created = updated = unchanged = 0
+    for item in items:
+        fields = _fields(item)
+        row = existing.get((item.area, item.year, item.kind.value))
+        if row is None:
+            session.add(IndicatorObservation(
+                indicator_number=number, area_slug=item.area, year=item.year, kind=item.kind.value,
+                created_at=now, updated_at=now, **fields,
+            ))
+            created += 1
+        elif all(_same(getattr(row, name), value) for name, value in fields.items()):
+            unchanged += 1
+        else:
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.updated_at = now
+            session.add(row)
+            updated += 1
+    session.commit()
+    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _same(stored: Any, sent: Any) -> bool:
+    if isinstance(stored, Decimal) and isinstance(sent, Decimal):
+        return format(stored, "f") == format(sent, "f")  # 66.0 → 66.00 is a change of the stored text
+    return stored == sent
+
+
+# --- indicators' editable defaults -------------------------------------------------------------------------
+
+
+def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> IndicatorPublic:
+    begin_write(session)
+    row = load_indicator(session, number)
+    checker = CodeChecker(session)
+    for name in sorted(data.model_fields_set):
+        if getattr(data, name) is None:
+            checker.fail(["body", name], "may not be null", "null")
+    checker.raise_if_any()
+    if "higher_is_better" in data.model_fields_set:
+        row.higher_is_better = data.higher_is_better
+    if "likely_source" in data.model_fields_set:
+        row.likely_source = data.likely_source.value
+    session.add(row)
+    session.commit()
+    goal = session.exec(select(Theme.effect_goal_code).where(Theme.code == row.theme_code)).one()
+    return IndicatorPublic(
+        number=row.number, name=row.name, theme=row.theme_code, effect_goal=goal,
+        higher_is_better=row.higher_is_better, likely_source=row.likely_source,
+    )
+
+
+# --- the 2030 indicator report -----------------------------------------------------------------------------
+
+
+def _all(flags: Sequence[bool | None]) -> bool | None:
+    """Three-valued AND: false if any is false, true if all are true, otherwise (or if none) unknown."""
+    if any(f is False for f in flags):
+        return False
+    if flags and all(f is True for f in flags):
+        return True
+    return None
+
+
+def _oriented(value: Decimal | None, other: Decimal | None, higher_is_better: bool) -> Decimal | None:
+    """value − other, with the sign turned so that a positive result means `value` is worse than `other`."""
+    if value is None or other is None:
+        return None
+    diff = value - other
+    return -diff if higher_is_better else diff
+
+
+def indicator_report(session: Session, year: int, baseline_year: int) -> IndicatorReport:
+    if baseline_year >= year:
+        raise RuleViolation.at(
+            ["query", "baseline_year"], f"baseline_year ({baseline_year}) must be before year ({year})"
+        )
+    areas = session.exec(select(Area).order_by(col(Area.position))).all()
+    focus = [a.slug for a in areas if a.kind == "focus_area"]
+    comparison = next((a.slug for a in areas if a.kind == "comparison"), None)
+    municipality = next((a.slug for a in areas if a.kind == "municipality"), None)
+
+    values: dict[tuple[int, str, int, str], Decimal] = {}
+    for obs in session.exec(
+        select(IndicatorObservation).where(
+            col(IndicatorObservation.year).in_([year, baseline_year]),
+            col(IndicatorObservation.kind).in_([ObservationKind.actual.value, ObservationKind.baseline.value]),
+        )
+    ):
+        values[(obs.indicator_number, obs.area_slug, obs.year, obs.kind)] = obs.value
+
+    def now(number: int, area: str | None) -> Decimal | None:
+        return values.get((number, area, year, "actual"))
+
+    def base(number: int, area: str | None) -> Decimal | None:
+        found = values.get((number, area, baseline_year, "baseline"))
+        return found if found is not None else values.get((number, area, baseline_year, "actual"))
+
+    rows: list[IndicatorReportRow] = []
+    for ind in session.exec(select(Indicator).order_by(col(Indicator.number))):
+        n, hib = ind.number, ind.higher_is_better
+        comp = AreaValues(area=comparison, value=now(n, comparison), baseline_value=base(n, comparison))
+        muni_now, muni_base = now(n, municipality), base(n, municipality)
+        change = _oriented(muni_now, muni_base, hib)  # > 0: worse than at baseline
+        muni = MunicipalityValues(
+            area=municipality, value=muni_now, baseline_value=muni_base,
+            improved=None if change is None else change < 0,
+        )
+        gaps = []
+        for slug in focus:
+            value, baseline_value = now(n, slug), base(n, slug)
+            gap = _oriented(value, comp.value, hib)
+            baseline_gap = _oriented(baseline_value, comp.baseline_value, hib)
+            narrowed = None if gap is None or baseline_gap is None else abs(gap) < abs(baseline_gap)
+            gaps.append(FocusAreaGap(
+                area=slug, value=value, baseline_value=baseline_value, gap=gap, baseline_gap=baseline_gap,
+                gap_narrowed=narrowed,
+            ))
+        has_data = any(
+            v is not None
+            for v in (comp.value, comp.baseline_value, muni.value, muni.baseline_value,
+                      *(g.value for g in gaps), *(g.baseline_value for g in gaps))
+        )
+        rows.append(IndicatorReportRow(
+            number=n, name=ind.name, theme=ind.theme_code, higher_is_better=hib, has_data=has_data,
+            focus_areas=gaps, comparison=comp, municipality=muni,
+            gaps_narrowed=_all([g.gap_narrowed for g in gaps]), municipality_improved=muni.improved,
+        ))
+
+    themes: list[ThemeReportRow] = []
+    for theme in session.exec(select(Theme).order_by(col(Theme.position))):
+        own = [r for r in rows if r.theme == theme.code]
+        with_data = [r for r in own if r.has_data]
+        gaps_narrowed = _all([r.gaps_narrowed for r in with_data])
+        improved = _all([r.municipality_improved for r in with_data])
+        themes.append(ThemeReportRow(
+            code=theme.code, name=theme.name, indicators=[r.number for r in own],
+            indicators_with_data=len(with_data),
+            indicators_gaps_narrowed=sum(r.gaps_narrowed is True for r in with_data),
+            indicators_municipality_improved=sum(r.municipality_improved is True for r in with_data),
+            gaps_narrowed=gaps_narrowed, municipality_improved=improved,
+            ambition_met=_all([gaps_narrowed, improved]) if with_data else None,
+        ))
+
+    measurable = [t for t in themes if t.indicators]
+    summary = ReportSummary(
+        themes_measurable=len(measurable),
+        themes_without_indicators=[t.code for t in themes if not t.indicators],
+        themes_municipality_improved=sum(t.municipality_improved is True for t in measurable),
+        themes_gaps_narrowed=sum(t.gaps_narrowed is True for t in measurable),
+        themes_ambition_met=sum(t.ambition_met is True for t in measurable),
+        municipality_improved_on_all_themes=_all([t.municipality_improved for t in measurable]),
+        gaps_narrowed_in_all_themes=_all([t.gaps_narrowed for t in measurable]),
+        ambition_met=_all([t.ambition_met for t in measurable]),
+    )
+    return IndicatorReport(
+        year=year, baseline_year=baseline_year, comparison_area=comparison, municipality_area=municipality,
+        focus_areas=focus, indicators=rows, themes=themes, summary=summary,
+    )
+
+
+REPORT_COLUMNS = [
+    "indicator", "indicator_name", "theme", "higher_is_better", "area", "year", "baseline_year",
+    "value", "baseline_value", "comparison_value", "comparison_baseline_value", "gap", "baseline_gap",
+    "gap_narrowed", "municipality_value", "municipality_baseline_value", "municipality_improved",
+]
+
+
+def report_table(report: IndicatorReport) -> list[dict[str, Any]]:
+    """The per-indicator figures as a flat table: one row per indicator × focus area."""
+    return [
+        {
+            "indicator": row.number, "indicator_name": row.name, "theme": row.theme,
+            "higher_is_better": row.higher_is_better, "area": gap.area, "year": report.year,
+            "baseline_year": report.baseline_year, "value": gap.value, "baseline_value": gap.baseline_value,
+            "comparison_value": row.comparison.value, "comparison_baseline_value": row.comparison.baseline_value,
+            "gap": gap.gap, "baseline_gap": gap.baseline_gap, "gap_narrowed": gap.gap_narrowed,
+            "municipality_value": row.municipality.value,
+            "municipality_baseline_value": row.municipality.baseline_value,
+            "municipality_improved": row.municipality.improved,
+        }
+        for row in report.indicators
+        for gap in row.focus_areas
+    ]

@@ -1,0 +1,349 @@
+"""Budget and coverage rollups, computed in SQL.
+
+Money is never double counted: a budget line of an intervention linked to several codes of a split dimension
+(theme, effect goal, indicator, area) is split equally over them in whole øre, the remainder going one øre at a
+time to the first codes in code order, so the parts add up exactly to the line. With two split dimensions the
+line is split over every combination. Interventions with no code of a split dimension land in its "none" group
+(code null). `gross` is the full amount of the lines touching a group, for readers who want that view.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, case, distinct, exists, func, select
+from sqlmodel import Session, col
+
+from app.errors import RuleViolation
+from app.models.budget_line import BudgetLine
+from app.models.intervention import (
+    Intervention,
+    InterventionArea,
+    InterventionIndicator,
+    InterventionTheme,
+    Kind,
+    Status,
+    Track,
+)
+from app.models.reference import Area, Department, EffectGoal, FundingSource, Indicator, Theme
+from app.models.rollup import (
+    BudgetRollup,
+    BudgetRollupRow,
+    Coverage,
+    CoverageDimension,
+    CoverageRow,
+    Dimension,
+    RollupTotal,
+)
+from app.models.types import from_ore
+from app.services.reference import CodeChecker
+
+NONE_LABEL = "(ingen)"
+KIND_LABELS = {"project": "Projekt", "programme": "Program", "core_operation": "Kernedrift",
+               "trial_action": "Prøvehandling"}
+STATUS_LABELS = {"idea": "Idé", "planned": "Planlagt", "active": "Aktiv", "completed": "Afsluttet",
+                 "anchored": "Forankret i kernedriften", "stopped": "Stoppet"}
+TRACK_LABELS = {"social": "Det sociale spor", "physical": "Det fysiske spor", "organisational": "Det organisatoriske spor"}
+
+
+@dataclass
+class RollupFilters:
+    year_from: int | None = None
+    year_to: int | None = None
+    department: list[str] = field(default_factory=list)
+    area: list[str] = field(default_factory=list)
+    theme: list[str] = field(default_factory=list)
+    kind: list[Kind] = field(default_factory=list)
+    status: list[Status] = field(default_factory=list)
+    track: list[Track] = field(default_factory=list)
+    funding_source: list[str] = field(default_factory=list)
+    parent_id: int | None = None
+
+
+def _check_filters(session: Session, filters: RollupFilters) -> None:
+    checker = CodeChecker(session)
+    checker.check_all("department", filters.department, ["query", "department"])
+    checker.check_all("area", filters.area, ["query", "area"])
+    checker.check_all("theme", filters.theme, ["query", "theme"])
+    checker.check_all("funding source", filters.funding_source, ["query", "funding_source"])
+    if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
+        checker.fail(["query", "year_to"], f"year_to {filters.year_to} is before year_from {filters.year_from}")
+    if filters.parent_id is not None:
+        parent = session.get(Intervention, filters.parent_id)
+        if parent is None or parent.archived_at is not None:
+            checker.fail(["query", "parent_id"], f"intervention {filters.parent_id} does not exist", "unknown_parent")
+    checker.raise_if_any()
+
+
+def _subtree_ids(root_id: int):
+    """Ids of an intervention and all its non-archived descendants, as a recursive CTE."""
+    base = select(col(Intervention.id).label("node_id")).where(col(Intervention.id) == root_id)
+    tree = base.cte("subtree", recursive=True)
+    step = select(col(Intervention.id)).join(tree, col(Intervention.parent_id) == tree.c.node_id).where(
+        col(Intervention.archived_at).is_(None)
+    )
+    return tree.union(step)
+
+
+def _filtered_lines(filters: RollupFilters) -> Select:
+    """Budget lines of non-archived interventions that pass the filters, with the intervention's columns."""
+    stmt = (
+        select(
+            col(BudgetLine.id).label("line_id"),
+            col(BudgetLine.intervention_id).label("intervention_id"),
+            col(BudgetLine.amount_ore).label("amount_ore"),
+            col(BudgetLine.year).label("year"),
+            col(BudgetLine.category).label("category"),
+            col(BudgetLine.funding_source_code).label("funding_source"),
+            col(Intervention.department_code).label("department"),
+            col(Intervention.track).label("track"),
+            col(Intervention.kind).label("kind"),
+            col(Intervention.status).label("status"),
+        )
+        .join(Intervention, col(Intervention.id) == col(BudgetLine.intervention_id))
+        .where(col(Intervention.archived_at).is_(None))
+    )
+    if filters.year_from is not None:
+        stmt = stmt.where(col(BudgetLine.year) >= filters.year_from)
+    if filters.year_to is not None:
+        stmt = stmt.where(col(BudgetLine.year) <= filters.year_to)
+    if filters.funding_source:
+        stmt = stmt.where(col(BudgetLine.funding_source_code).in_(filters.funding_source))
+    if filters.department:
+        stmt = stmt.where(col(Intervention.department_code).in_(filters.department))
+    if filters.kind:
+        stmt = stmt.where(col(Intervention.kind).in_([k.value for k in filters.kind]))
+    if filters.status:
+        stmt = stmt.where(col(Intervention.status).in_([s.value for s in filters.status]))
+    if filters.track:
+        stmt = stmt.where(col(Intervention.track).in_([t.value for t in filters.track]))
+    if filters.area:
+        stmt = stmt.where(exists().where(col(InterventionArea.intervention_id) == col(Intervention.id),
+                                         col(InterventionArea.area_slug).in_(filters.area)))
+    if filters.theme:
+        stmt = stmt.where(exists().where(col(InterventionTheme.intervention_id) == col(Intervention.id),
+                                         col(InterventionTheme.theme_code).in_(filters.theme)))
+    if filters.parent_id is not None:
+        tree = _subtree_ids(filters.parent_id)
+        stmt = stmt.where(col(BudgetLine.intervention_id).in_(select(tree.c.node_id)))
+    return stmt
+
+
+# Line-level dimensions: one value per budget line, read straight from the filtered lines.
+_LINE_DIMENSIONS = {Dimension.year, Dimension.category, Dimension.funding_source, Dimension.department,
+                    Dimension.track, Dimension.kind, Dimension.status}
+
+
+def _budget_groups(session: Session, filters: RollupFilters, by: list[Dimension]) -> list[dict[str, Any]]:
+    """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database."""
+    lines = _filtered_lines(filters).subquery("lines")
+    keys: dict[Dimension, Any] = {}
+    split_order: list[Any] = []
+    stmt_from: Any = lines
+    # Theme-based dimensions share one join, so that theme and effect goal split the same way.
+    if Dimension.theme in by or Dimension.effect_goal in by:
+        it = InterventionTheme.__table__.alias("it")
+        th = Theme.__table__.alias("th")
+        stmt_from = stmt_from.outerjoin(it, it.c.intervention_id == lines.c.intervention_id).outerjoin(
+            th, th.c.code == it.c.theme_code
+        )
+        split_order.append(it.c.theme_code)
+        if Dimension.theme in by:
+            keys[Dimension.theme] = it.c.theme_code
+        if Dimension.effect_goal in by:
+            keys[Dimension.effect_goal] = th.c.effect_goal_code
+    if Dimension.area in by:
+        ia = InterventionArea.__table__.alias("ia")
+        stmt_from = stmt_from.outerjoin(ia, ia.c.intervention_id == lines.c.intervention_id)
+        split_order.append(ia.c.area_slug)
+        keys[Dimension.area] = ia.c.area_slug
+    if Dimension.indicator in by:
+        ii = InterventionIndicator.__table__.alias("ii")
+        stmt_from = stmt_from.outerjoin(ii, ii.c.intervention_id == lines.c.intervention_id)
+        split_order.append(ii.c.indicator_number)
+        keys[Dimension.indicator] = ii.c.indicator_number
+    for dim in by:
+        if dim in _LINE_DIMENSIONS:
+            keys[dim] = lines.c[dim.value]
+
+    key_cols = [keys[d].label(d.value) for d in by]
+    if split_order:
+        # One row per (line, combination of codes); share = amount // n (integer division: SQLAlchemy 2's `/`
+        # is true division), plus one øre for the first (amount % n) rows in code order.
+        n = func.count().over(partition_by=lines.c.line_id)
+        rn = func.row_number().over(partition_by=lines.c.line_id, order_by=split_order) - 1
+        parts = (
+            select(lines.c.line_id, lines.c.intervention_id, lines.c.amount_ore, n.label("n"), rn.label("rn"), *key_cols)
+            .select_from(stmt_from)
+            .subquery("parts")
+        )
+        share = parts.c.amount_ore // parts.c.n + case((parts.c.rn < parts.c.amount_ore % parts.c.n, 1), else_=0)
+        part_keys = [parts.c[d.value] for d in by]
+        # Per (line, group): the line's share in the group, and its full amount once (for gross).
+        per_line = (
+            select(parts.c.line_id, parts.c.intervention_id, func.max(parts.c.amount_ore).label("line_ore"),
+                   func.sum(share).label("share_ore"), *part_keys)
+            .group_by(parts.c.line_id, parts.c.intervention_id, *part_keys)
+            .subquery("per_line")
+        )
+        group_keys = [per_line.c[d.value] for d in by]
+        stmt = select(
+            *group_keys,
+            func.sum(per_line.c.share_ore).label("amount_ore"),
+            func.sum(per_line.c.line_ore).label("gross_ore"),
+            func.count(distinct(per_line.c.intervention_id)).label("interventions"),
+        ).group_by(*group_keys)
+    else:
+        stmt = select(
+            *key_cols,
+            func.sum(lines.c.amount_ore).label("amount_ore"),
+            func.sum(lines.c.amount_ore).label("gross_ore"),
+            func.count(distinct(lines.c.intervention_id)).label("interventions"),
+        ).group_by(*[keys[d] for d in by])
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def _names(session: Session) -> dict[Dimension, dict[Any, str]]:
+    return {
+        Dimension.theme: dict(session.execute(select(Theme.code, Theme.name)).all()),
+        Dimension.effect_goal: dict(session.execute(select(EffectGoal.code, EffectGoal.name)).all()),
+        Dimension.indicator: dict(session.execute(select(Indicator.number, Indicator.name)).all()),
+        Dimension.department: dict(session.execute(select(Department.code, Department.name)).all()),
+        Dimension.area: dict(session.execute(select(Area.slug, Area.name)).all()),
+        Dimension.funding_source: dict(session.execute(select(FundingSource.code, FundingSource.name)).all()),
+        Dimension.track: TRACK_LABELS,
+        Dimension.kind: KIND_LABELS,
+        Dimension.status: STATUS_LABELS,
+    }
+
+
+def _sort_key(row: dict[str, Any], by: list[Dimension]) -> tuple:
+    # The "none" group after the codes; codes in their natural order (T1 < T2, 2019 < 2020).
+    return tuple((row[d.value] is None, row[d.value] if row[d.value] is not None else 0) for d in by)
+
+
+def budget_columns(by: list[Dimension]) -> list[str]:
+    columns = []
+    for dim in by:
+        columns.append(dim.value)
+        if dim not in (Dimension.year, Dimension.category):
+            columns.append(f"{dim.value}_name")
+    return [*columns, "amount", "gross", "interventions"]
+
+
+def _check_by(by: list[Dimension]) -> None:
+    if not by:
+        raise RuleViolation.at(["query", "by"], "give at least one dimension to group by, e.g. by=theme")
+    if len(set(by)) != len(by):
+        raise RuleViolation.at(["query", "by"], "a dimension is listed more than once")
+
+
+def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int]:
+    """(øre, interventions) of the filtered budget lines, summed with no grouping at all."""
+    lines = _filtered_lines(filters).subquery("lines")
+    ore, count = session.execute(
+        select(func.coalesce(func.sum(lines.c.amount_ore), 0), func.count(distinct(lines.c.intervention_id)))
+    ).one()
+    return int(ore), int(count)
+
+
+def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
+    _check_by(by)
+    _check_filters(session, filters)
+    groups = _budget_groups(session, filters, by)
+    names = _names(session)
+    rows = []
+    for group in sorted(groups, key=lambda g: _sort_key(g, by)):
+        row: dict[str, Any] = {}
+        for dim in by:
+            code = group[dim.value]
+            row[dim.value] = code
+            if dim in names:
+                row[f"{dim.value}_name"] = NONE_LABEL if code is None else names[dim].get(code, str(code))
+        row.update(amount=from_ore(int(group["amount_ore"])), gross=from_ore(int(group["gross_ore"])),
+                   interventions=int(group["interventions"]))
+        rows.append(BudgetRollupRow(**row))
+    ore, count = plain_total(session, filters)
+    return BudgetRollup(by=by, rows=rows, total=RollupTotal(amount=from_ore(ore), interventions=count))
+
+
+# --- coverage ----------------------------------------------------------------------------------------------
+
+_COVERAGE_LINKS = {
+    CoverageDimension.theme: (InterventionTheme, "theme_code", Dimension.theme),
+    CoverageDimension.indicator: (InterventionIndicator, "indicator_number", Dimension.indicator),
+    CoverageDimension.area: (InterventionArea, "area_slug", Dimension.area),
+}
+
+
+def coverage_columns(by: CoverageDimension) -> list[str]:
+    extra = ["effect_goal"] if by is CoverageDimension.theme else ["theme"] if by is CoverageDimension.indicator else ["kind"]
+    return [
+        by.value, f"{by.value}_name", *extra, "interventions", "active_or_planned",
+        *(f"status_{s.value}" for s in Status), *(f"kind_{k.value}" for k in Kind),
+        "amount", "gross", "covered",
+    ]
+
+
+def _reference_rows(session: Session, by: CoverageDimension) -> list[dict[str, Any]]:
+    if by is CoverageDimension.theme:
+        return [{"theme": t.code, "theme_name": t.name, "effect_goal": t.effect_goal_code}
+                for t in session.execute(select(Theme).order_by(Theme.position)).scalars()]
+    if by is CoverageDimension.indicator:
+        return [{"indicator": i.number, "indicator_name": i.name, "theme": i.theme_code}
+                for i in session.execute(select(Indicator).order_by(Indicator.number)).scalars()]
+    return [{"area": a.slug, "area_name": a.name, "kind": a.kind}
+            for a in session.execute(select(Area).order_by(Area.position)).scalars()]
+
+
+def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) -> Coverage:
+    """Every theme, indicator or area, with how many interventions and how much money address it."""
+    _check_filters(session, filters)
+    link, link_column, dimension = _COVERAGE_LINKS[by]
+    code = getattr(link, link_column)
+    interventions = select(Intervention).where(col(Intervention.archived_at).is_(None))
+    for column, values in ((Intervention.department_code, filters.department),
+                           (Intervention.kind, [k.value for k in filters.kind]),
+                           (Intervention.status, [s.value for s in filters.status]),
+                           (Intervention.track, [t.value for t in filters.track])):
+        if values:
+            interventions = interventions.where(col(column).in_(values))
+    if filters.area:
+        interventions = interventions.where(exists().where(
+            col(InterventionArea.intervention_id) == col(Intervention.id), col(InterventionArea.area_slug).in_(filters.area)))
+    if filters.theme:
+        interventions = interventions.where(exists().where(
+            col(InterventionTheme.intervention_id) == col(Intervention.id), col(InterventionTheme.theme_code).in_(filters.theme)))
+    if filters.parent_id is not None:
+        tree = _subtree_ids(filters.parent_id)
+        interventions = interventions.where(col(Intervention.id).in_(select(tree.c.node_id)))
+    chosen = interventions.subquery("chosen")
+    counts = session.execute(
+        select(col(code), chosen.c.status, chosen.c.kind, func.count())
+        .join(chosen, chosen.c.id == col(link.intervention_id))
+        .group_by(col(code), chosen.c.status, chosen.c.kind)
+    ).all()
+    money = {g[dimension.value]: g for g in _budget_groups(session, filters, [dimension])}
+
+    rows, uncovered = [], []
+    for ref in _reference_rows(session, by):
+        key = ref[by.value]
+        row = {**ref, **{f"status_{s.value}": 0 for s in Status}, **{f"kind_{k.value}": 0 for k in Kind}}
+        for value, status, kind, n in counts:
+            if value == key:
+                row[f"status_{status}"] += n
+                row[f"kind_{kind}"] += n
+        row["interventions"] = sum(row[f"status_{s.value}"] for s in Status)
+        row["active_or_planned"] = row["status_active"] + row["status_planned"]
+        group = money.get(key)
+        row["amount"] = from_ore(int(group["amount_ore"]) if group else 0)
+        row["gross"] = from_ore(int(group["gross_ore"]) if group else 0)
+        row["covered"] = row["active_or_planned"] > 0
+        if not row["covered"]:
+            uncovered.append(key)
+        rows.append(CoverageRow(**row))
+    return Coverage(by=by, rows=rows, uncovered=uncovered)
+
+
+def rows_for_table(rows: list[Any]) -> list[dict[str, Any]]:
+    """Rollup rows as plain dicts with Decimal money, for CSV/XLSX."""
+    return [{**row.model_extra, **{k: getattr(row, k) for k in type(row).model_fields}} for row in rows]
