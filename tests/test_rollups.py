@@ -1,0 +1,238 @@
+"""Budget and coverage rollups: exact, never double counted, and the same figures in JSON, CSV and XLSX."""
+
+import csv
+import io
+import itertools
+import random
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from app.cli import main as registry
+from tests.factories import API, assert_problem, budget_line, create_intervention
+
+ALL_DIMENSIONS = ["theme", "effect_goal", "indicator", "department", "area", "year", "funding_source", "category",
+                  "track", "kind", "status"]
+
+
+def rollup(client, **params):
+    response = client.get(f"{API}/rollups/budget", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def amounts(rows, key):
+    return {row[key]: row["amount"] for row in rows}
+
+
+def test_morkhoj_programme_by_year_and_category(client):
+    registry(["demo"])
+    programme = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"][0]
+    by_year = rollup(client, by="year", parent_id=programme["id"])
+    assert amounts(by_year["rows"], "year") == {2019: "477500.00", 2020: "930000.00", 2021: "630000.00",
+                                                2022: "472500.00"}
+    assert by_year["total"] == {"amount": "2510000.00", "interventions": 1}
+    by_category = rollup(client, by="category", parent_id=programme["id"])
+    assert amounts(by_category["rows"], "category") == {
+        "Løn": "1725000.00",
+        "Etableringsomkostninger": "20000.00",
+        "Driftsudgifter, herunder telefon, uddannelse mv.": "75000.00",
+        "Aktivitetsudgifter": "90000.00",
+        "Forløb": "600000.00",
+    }
+
+
+def test_split_over_three_themes_adds_up_to_the_ore(client):
+    create_intervention(client, themes=["T1", "T4", "T9"], budget_lines=[budget_line(amount="100.00")])
+    result = rollup(client, by="theme")
+    assert [(r["theme"], r["amount"], r["gross"]) for r in result["rows"]] == [
+        ("T1", "33.34", "100.00"), ("T4", "33.33", "100.00"), ("T9", "33.33", "100.00")]
+    assert result["total"]["amount"] == "100.00"
+    # Effect goals take the sum of their themes' shares: T1 and T4 are E1, T9 is E3.
+    goals = rollup(client, by="effect_goal")["rows"]
+    assert [(r["effect_goal"], r["amount"], r["effect_goal_name"]) for r in goals] == [
+        ("E1", "66.67", "Flere skal klare sig bedre"),
+        ("E3", "33.33", "Vi skal gå fra udsatte boligområder til attraktive bydele")]
+
+
+def test_interventions_without_themes_are_an_explicit_none_group(client):
+    create_intervention(client, themes=["T2"], budget_lines=[budget_line(amount="10.00")])
+    create_intervention(client, themes=[], budget_lines=[budget_line(amount="5.00")])
+    rows = rollup(client, by="theme")["rows"]
+    assert rows[-1] == {"theme": None, "theme_name": "(ingen)", "amount": "5.00", "gross": "5.00", "interventions": 1}
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal("15.00")
+
+
+def test_subtree_counts_each_line_once(client):
+    programme = create_intervention(client, kind="programme", budget_lines=[budget_line(year=2019, amount="1.00")])
+    child = create_intervention(client, parent_id=programme["id"], budget_lines=[budget_line(year=2019, amount="2.00")])
+    create_intervention(client, parent_id=child["id"], budget_lines=[budget_line(year=2020, amount="4.00")])
+    create_intervention(client, budget_lines=[budget_line(year=2019, amount="8.00")])  # outside the tree
+    result = rollup(client, by="year", parent_id=programme["id"])
+    assert amounts(result["rows"], "year") == {2019: "3.00", 2020: "4.00"}
+    assert result["total"] == {"amount": "7.00", "interventions": 3}
+    assert rollup(client, by="year")["total"]["amount"] == "15.00"
+
+
+def _random_registry(client, seed: int, count: int = 25) -> None:
+    rng = random.Random(seed)
+    themes = [f"T{n}" for n in range(1, 10)]
+    areas = ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej", "resten-af-gladsaxe"]
+    for i in range(count):
+        lines = [budget_line(year=year, category=rng.choice(["Løn", "Drift", "Aktiviteter"]) + f" {i}",
+                             funding_source=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
+                             amount=f"{rng.randint(0, 10_000_000) / 100:.2f}")
+                 for year in rng.sample(range(2019, 2025), rng.randint(0, 4))]
+        create_intervention(
+            client, name=f"Indsats {i}", start_date=None, end_date=None,
+            department=rng.choice(["BKF", "SSF", "BMF", "SOB"]), kind=rng.choice(["project", "trial_action"]),
+            status=rng.choice(["active", "planned", "completed"]), track=rng.choice(["social", "physical"]),
+            themes=sorted(rng.sample(themes, rng.randint(0, 3))), areas=sorted(rng.sample(areas, rng.randint(0, 2))),
+            indicators=sorted(rng.sample(range(1, 20), rng.randint(0, 3))), budget_lines=lines,
+            success_criteria=[],
+        )
+
+
+@pytest.mark.parametrize("by", [*([d] for d in ALL_DIMENSIONS), ["theme", "year"], ["area", "theme"],
+                                ["effect_goal", "department", "year"], ["indicator", "area", "funding_source"]])
+def test_rows_always_add_up_to_the_plain_total(client, by):
+    _random_registry(client, seed=len(by) * 31 + len(by[0]))
+    all_lines = [line for item in client.get(f"{API}/interventions", params={"limit": 500}).json()["items"]
+                 for line in client.get(f"{API}/interventions/{item['id']}/budget-lines").json()["items"]]
+    plain = sum((Decimal(line["amount"]) for line in all_lines), Decimal(0))
+    result = rollup(client, by=by)
+    assert Decimal(result["total"]["amount"]) == plain
+    assert sum((Decimal(r["amount"]) for r in result["rows"]), Decimal(0)) == plain
+    for row in result["rows"]:
+        assert Decimal(row["gross"]) >= Decimal(row["amount"]) >= 0
+        assert set(row) == {*by, *(f"{d}_name" for d in by if d not in ("year", "category")),
+                            "amount", "gross", "interventions"}
+    keys = [tuple(r[d] for d in by) for r in result["rows"]]
+    assert len(keys) == len(set(keys))
+
+
+def test_filters_narrow_the_lines(client):
+    create_intervention(client, department="BKF", themes=["T1"],
+                        budget_lines=[budget_line(year=2019, amount="1.00"), budget_line(year=2021, amount="2.00")])
+    create_intervention(client, department="SSF", themes=["T2"],
+                        budget_lines=[budget_line(year=2020, amount="4.00", funding_source="LBF")])
+    assert rollup(client, by="year", year_from=2020)["total"]["amount"] == "6.00"
+    assert rollup(client, by="year", year_to=2020)["total"]["amount"] == "5.00"
+    assert rollup(client, by="department", department="SSF")["total"]["amount"] == "4.00"
+    assert rollup(client, by="theme", theme="T1")["total"]["amount"] == "3.00"
+    assert rollup(client, by="funding_source", funding_source="LBF")["rows"][0]["funding_source_name"] == "Landsbyggefonden"
+
+
+def test_money_sums_exactly_on_this_database(client):
+    create_intervention(client, start_date=None, end_date=None, themes=["T3", "T5", "T7"],
+                        budget_lines=[budget_line(year=2000 + i % 100, category=f"K{i}", amount="0.10")
+                                      for i in range(1000)])
+    result = rollup(client, by="theme")
+    assert result["total"]["amount"] == "100.00"
+    assert sum(Decimal(r["amount"]) for r in result["rows"]) == Decimal("100.00")
+    by_year = rollup(client, by="year")["rows"]
+    assert len(by_year) == 100 and {r["amount"] for r in by_year} == {"1.00"}
+
+
+@pytest.mark.parametrize("params,field", [
+    ({}, "by"),
+    ({"by": "nope"}, "by"),
+    ({"by": ["year", "year"]}, "by"),
+    ({"by": "year", "theme": "T99"}, "theme"),
+    ({"by": "year", "department": "XXX"}, "department"),
+    ({"by": "year", "area": "atlantis"}, "area"),
+    ({"by": "year", "funding_source": "NOPE"}, "funding_source"),
+    ({"by": "year", "year_from": 2022, "year_to": 2020}, "year_to"),
+    ({"by": "year", "year_from": 1999}, "year_from"),
+    ({"by": "year", "parent_id": 999999}, "parent_id"),
+    ({"by": "year", "format": "pdf"}, "format"),
+])
+def test_bad_rollup_parameters_are_refused(client, params, field):
+    body = assert_problem(client.get(f"{API}/rollups/budget", params=params), 422)
+    assert any(e["loc"][:2] == ["query", field] for e in body["errors"]), body["errors"]
+    if "T99" in str(params):
+        assert "T99" in body["detail"]
+
+
+def test_coverage_lists_every_theme_and_indicator_and_finds_the_uncovered(client):
+    create_intervention(client, status="active", themes=["T1"], indicators=[1, 2],
+                        budget_lines=[budget_line(amount="90.00")])
+    create_intervention(client, status="planned", themes=["T1", "T4"], indicators=[8], budget_lines=[])
+    create_intervention(client, status="completed", themes=["T9"], indicators=[18],
+                        budget_lines=[budget_line(amount="10.00")])
+    themes = client.get(f"{API}/rollups/coverage", params={"by": "theme"}).json()
+    assert [r["theme"] for r in themes["rows"]] == [f"T{n}" for n in range(1, 10)]
+    assert themes["uncovered"] == ["T2", "T3", "T5", "T6", "T7", "T8", "T9"]  # T9 only has a completed one
+    t1 = themes["rows"][0]
+    assert (t1["interventions"], t1["active_or_planned"], t1["status_active"], t1["status_planned"]) == (2, 2, 1, 1)
+    assert t1["amount"] == "90.00" and t1["covered"] is True
+    t6 = themes["rows"][5]
+    assert t6["theme_name"] == "Socialt mix i fritiden" and t6["interventions"] == 0 and t6["amount"] == "0.00"
+    t9 = themes["rows"][8]
+    assert t9["status_completed"] == 1 and t9["amount"] == "10.00" and t9["covered"] is False
+    indicators = client.get(f"{API}/rollups/coverage", params={"by": "indicator"}).json()
+    assert [r["indicator"] for r in indicators["rows"]] == list(range(1, 20))
+    assert indicators["uncovered"] == [n for n in range(1, 20) if n not in (1, 2, 8)]
+    assert indicators["rows"][0]["amount"] == "45.00"  # 90.00 split over indicators 1 and 2
+    areas = client.get(f"{API}/rollups/coverage", params={"by": "area"}).json()
+    assert [r["area"] for r in areas["rows"]] == ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej",
+                                                   "resten-af-gladsaxe", "hele-gladsaxe"]
+    # the factory links every intervention to Mørkhøj
+    assert areas["uncovered"] == ["hoeje-gladsaxe", "vaerebro-park", "resten-af-gladsaxe", "hele-gladsaxe"]
+
+
+def _csv_rows(response):
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def _xlsx_rows(response):
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def _same(json_value, sheet_value) -> bool:
+    if json_value is None:
+        return sheet_value in (None, "")
+    if isinstance(json_value, bool):
+        return str(sheet_value).lower() == str(json_value).lower()
+    if isinstance(json_value, str) and json_value.replace(".", "", 1).isdigit() and "." in json_value:
+        return Decimal(str(sheet_value)).quantize(Decimal("0.01")) == Decimal(json_value)
+    return str(sheet_value) == str(json_value)
+
+
+@pytest.mark.parametrize("path,params", [
+    ("budget", {"by": ["theme", "year"]}),
+    ("budget", {"by": ["department", "funding_source", "category"]}),
+    ("coverage", {"by": "theme"}),
+    ("coverage", {"by": "indicator"}),
+    ("coverage", {"by": "area"}),
+])
+def test_csv_and_xlsx_have_the_same_columns_and_figures_as_json(client, path, params):
+    registry(["demo"])
+    create_intervention(client, name="Særlig indsats i Værebro", themes=[],
+                        budget_lines=[budget_line(amount="1234.56")])
+    url = f"{API}/rollups/{path}"
+    rows = client.get(url, params=params).json()["rows"]
+    assert rows
+    for sheet_rows in (_csv_rows(client.get(url, params={**params, "format": "csv"})),
+                       _xlsx_rows(client.get(url, params={**params, "format": "xlsx"}))):
+        assert len(sheet_rows) == len(rows)
+        assert list(sheet_rows[0]) == list(rows[0]) or set(sheet_rows[0]) == set(rows[0])
+        for json_row, sheet_row in zip(rows, sheet_rows, strict=True):
+            for column, value in json_row.items():
+                assert _same(value, sheet_row[column]), (column, value, sheet_row[column])
+
+
+def test_every_pair_of_split_dimensions_is_exact(client):
+    _random_registry(client, seed=7, count=12)
+    total = rollup(client, by="year")["total"]["amount"]
+    for pair in itertools.combinations(["theme", "effect_goal", "indicator", "area"], 2):
+        rows = rollup(client, by=list(pair))["rows"]
+        assert sum((Decimal(r["amount"]) for r in rows), Decimal(0)) == Decimal(total), pair
