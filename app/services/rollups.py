@@ -10,7 +10,7 @@ line is split over every combination. Interventions with no code of a split dime
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, exists, func, select
+from sqlalchemy import Select, case, distinct, exists, func, literal, select
 from sqlmodel import Session, col
 
 from app.errors import RuleViolation
@@ -133,72 +133,114 @@ _LINE_DIMENSIONS = {Dimension.year, Dimension.category, Dimension.funding_source
                     Dimension.track, Dimension.kind, Dimension.status}
 
 
-def _budget_groups(session: Session, filters: RollupFilters, by: list[Dimension]) -> list[dict[str, Any]]:
-    """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database."""
-    lines = _filtered_lines(filters).subquery("lines")
-    keys: dict[Dimension, Any] = {}
-    split_order: list[Any] = []
-    stmt_from: Any = lines
-    # Theme-based dimensions share one join, so that theme and effect goal split the same way.
-    if Dimension.theme in by or Dimension.effect_goal in by:
-        it = InterventionTheme.__table__.alias("it")
-        th = Theme.__table__.alias("th")
-        stmt_from = stmt_from.outerjoin(it, it.c.intervention_id == lines.c.intervention_id).outerjoin(
-            th, th.c.code == it.c.theme_code
+def _ranked_themes():
+    """Per (intervention, theme): n = the intervention's number of themes, s = the theme's 0-based rank in
+    framework order (effect goal, then theme code), k = 1. Computed over the small link table."""
+    it, th = InterventionTheme.__table__, Theme.__table__
+    return (
+        select(
+            it.c.intervention_id,
+            it.c.theme_code.label("theme"),
+            th.c.effect_goal_code.label("effect_goal"),
+            func.count().over(partition_by=it.c.intervention_id).label("n"),
+            (func.row_number().over(partition_by=it.c.intervention_id,
+                                    order_by=(th.c.effect_goal_code, it.c.theme_code)) - 1).label("s"),
+            literal(1).label("k"),
         )
-        split_order.append(it.c.theme_code)
-        if Dimension.theme in by:
-            keys[Dimension.theme] = it.c.theme_code
+        .join(th, th.c.code == it.c.theme_code)
+        .subquery("ranked_theme")
+    )
+
+
+def _ranked_goals():
+    """Per (intervention, effect goal): its themes form the consecutive ranks s … s+k-1 of the n themes."""
+    themes = _ranked_themes()
+    return (
+        select(themes.c.intervention_id, themes.c.effect_goal, func.max(themes.c.n).label("n"),
+               func.min(themes.c.s).label("s"), func.count().label("k"))
+        .group_by(themes.c.intervention_id, themes.c.effect_goal)
+        .subquery("ranked_goal")
+    )
+
+
+def _ranked_links(table, code_column: str, label: str):
+    """Per (intervention, code): n = the intervention's number of codes, r = the code's 0-based rank."""
+    t = table.__table__
+    return (
+        select(
+            t.c.intervention_id,
+            t.c[code_column].label(label),
+            func.count().over(partition_by=t.c.intervention_id).label("n"),
+            (func.row_number().over(partition_by=t.c.intervention_id, order_by=t.c[code_column]) - 1).label("r"),
+        )
+        .subquery(f"ranked_{label}")
+    )
+
+
+def _budget_groups(session: Session, filters: RollupFilters, by: list[Dimension]) -> list[dict[str, Any]]:
+    """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database.
+
+    A line is split over the combinations of its intervention's codes in the split dimensions, ordered with the
+    theme (effect goal) first and the others after, like digits of a mixed-radix number: combination number
+    c = s_theme * n_rest + r_rest. Over N = n_theme * n_rest combinations each gets amount // N, and the first
+    amount % N combinations one øre more. An effect goal covers the consecutive theme ranks s … s+k-1, so its
+    share is k * (amount // N) plus how many of its combinations fall below amount % N: computed in closed
+    form, so every (line, group) is one row and nothing is expanded and summed back."""
+    lines = _filtered_lines(filters).subquery("lines")
+    amount = lines.c.amount_ore
+    keys: dict[Dimension, Any] = {d: lines.c[d.value] for d in by if d in _LINE_DIMENSIONS}
+    joined: Any = lines
+    one = literal(1)
+
+    primary = None  # the theme or effect-goal ranking, if asked for
+    if Dimension.theme in by:
+        primary = _ranked_themes()
+        keys[Dimension.theme] = primary.c.theme
         if Dimension.effect_goal in by:
-            keys[Dimension.effect_goal] = th.c.effect_goal_code
-    if Dimension.area in by:
-        ia = InterventionArea.__table__.alias("ia")
-        stmt_from = stmt_from.outerjoin(ia, ia.c.intervention_id == lines.c.intervention_id)
-        split_order.append(ia.c.area_slug)
-        keys[Dimension.area] = ia.c.area_slug
-    if Dimension.indicator in by:
-        ii = InterventionIndicator.__table__.alias("ii")
-        stmt_from = stmt_from.outerjoin(ii, ii.c.intervention_id == lines.c.intervention_id)
-        split_order.append(ii.c.indicator_number)
-        keys[Dimension.indicator] = ii.c.indicator_number
-    for dim in by:
-        if dim in _LINE_DIMENSIONS:
-            keys[dim] = lines.c[dim.value]
+            keys[Dimension.effect_goal] = primary.c.effect_goal
+    elif Dimension.effect_goal in by:
+        primary = _ranked_goals()
+        keys[Dimension.effect_goal] = primary.c.effect_goal
+    if primary is not None:
+        joined = joined.outerjoin(primary, primary.c.intervention_id == lines.c.intervention_id)
+
+    n_rest: Any = one
+    r_rest: Any = literal(0)
+    for dim, table, column in ((Dimension.area, InterventionArea, "area_slug"),
+                               (Dimension.indicator, InterventionIndicator, "indicator_number")):
+        if dim in by:
+            ranked = _ranked_links(table, column, dim.value)
+            joined = joined.outerjoin(ranked, ranked.c.intervention_id == lines.c.intervention_id)
+            keys[dim] = ranked.c[dim.value]
+            n = func.coalesce(ranked.c.n, 1)
+            r_rest = r_rest * n + func.coalesce(ranked.c.r, 0)
+            n_rest = n_rest * n
+
+    if primary is None and n_rest is one:
+        share: Any = amount
+    else:
+        n_primary = func.coalesce(primary.c.n, 1) if primary is not None else one
+        s = func.coalesce(primary.c.s, 0) if primary is not None else literal(0)
+        k = func.coalesce(primary.c.k, 1) if primary is not None else one
+        big_n = n_primary * n_rest
+        x = amount % big_n - r_rest
+        # how many primary ranks c satisfy c * n_rest + r_rest < amount % N, i.e. ceil(x / n_rest) of them
+        below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
+        extra = case((below <= s, 0), (below >= s + k, k), else_=below - s)
+        # `//`: SQLAlchemy 2's `/` is true division; these are integers.
+        share = k * (amount // big_n) + extra
 
     key_cols = [keys[d].label(d.value) for d in by]
-    if split_order:
-        # One row per (line, combination of codes); share = amount // n (integer division: SQLAlchemy 2's `/`
-        # is true division), plus one øre for the first (amount % n) rows in code order.
-        n = func.count().over(partition_by=lines.c.line_id)
-        rn = func.row_number().over(partition_by=lines.c.line_id, order_by=split_order) - 1
-        parts = (
-            select(lines.c.line_id, lines.c.intervention_id, lines.c.amount_ore, n.label("n"), rn.label("rn"), *key_cols)
-            .select_from(stmt_from)
-            .subquery("parts")
-        )
-        share = parts.c.amount_ore // parts.c.n + case((parts.c.rn < parts.c.amount_ore % parts.c.n, 1), else_=0)
-        part_keys = [parts.c[d.value] for d in by]
-        # Per (line, group): the line's share in the group, and its full amount once (for gross).
-        per_line = (
-            select(parts.c.line_id, parts.c.intervention_id, func.max(parts.c.amount_ore).label("line_ore"),
-                   func.sum(share).label("share_ore"), *part_keys)
-            .group_by(parts.c.line_id, parts.c.intervention_id, *part_keys)
-            .subquery("per_line")
-        )
-        group_keys = [per_line.c[d.value] for d in by]
-        stmt = select(
-            *group_keys,
-            func.sum(per_line.c.share_ore).label("amount_ore"),
-            func.sum(per_line.c.line_ore).label("gross_ore"),
-            func.count(distinct(per_line.c.intervention_id)).label("interventions"),
-        ).group_by(*group_keys)
-    else:
-        stmt = select(
+    stmt = (
+        select(
             *key_cols,
-            func.sum(lines.c.amount_ore).label("amount_ore"),
-            func.sum(lines.c.amount_ore).label("gross_ore"),
+            func.sum(share).label("amount_ore"),
+            func.sum(amount).label("gross_ore"),
             func.count(distinct(lines.c.intervention_id)).label("interventions"),
-        ).group_by(*[keys[d] for d in by])
+        )
+        .select_from(joined)
+        .group_by(*[keys[d] for d in by])
+    )
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 

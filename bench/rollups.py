@@ -1,0 +1,176 @@
+"""Rollup speed: the budget rollup by theme × year and the coverage rollup, through the HTTP endpoint, beside
+the bare SQL aggregate on the same data, on SQLite and (when reachable) PostgreSQL.
+
+    .venv/bin/python bench/rollups.py [--interventions 10000] [--lines 100000] [--runs 20]
+                                       [--postgres postgresql://postgres@127.0.0.1:5432/test]
+
+Generates deterministic data (seed 2030) into a fresh database per engine, migrated by Alembic, and prints one
+table of medians in milliseconds.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BARE_THEME_YEAR = """
+SELECT it.theme_code, bl.year, SUM(bl.amount_ore)
+FROM budget_line bl
+JOIN intervention i ON i.id = bl.intervention_id AND i.archived_at IS NULL
+JOIN intervention_theme it ON it.intervention_id = bl.intervention_id
+GROUP BY it.theme_code, bl.year
+"""
+BARE_COVERAGE = """
+SELECT it.theme_code, i.status, i.kind, COUNT(*)
+FROM intervention_theme it JOIN intervention i ON i.id = it.intervention_id AND i.archived_at IS NULL
+GROUP BY it.theme_code, i.status, i.kind
+"""
+
+
+def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
+    from sqlalchemy import insert
+
+    from app.models import BudgetLine, Intervention, InterventionArea, InterventionIndicator, InterventionTheme
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    themes = [f"T{n}" for n in range(1, 10)]
+    areas = ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej", "resten-af-gladsaxe"]
+    rows, theme_rows, area_rows, indicator_rows = [], [], [], []
+    for i in range(1, interventions + 1):
+        rows.append(dict(id=i, name=f"Indsats nr. {i} – Værebro", kind=rng.choice(["project", "trial_action", "core_operation"]),
+                         status=rng.choice(["planned", "active", "completed"]), track="social",
+                         department_code=rng.choice(["BKF", "SSF", "BMF", "SOB"]), search_text=f"indsats nr. {i}",
+                         created_at=now, updated_at=now))
+        theme_rows += [dict(intervention_id=i, theme_code=t) for t in rng.sample(themes, rng.randint(1, 3))]
+        area_rows += [dict(intervention_id=i, area_slug=a) for a in rng.sample(areas, rng.randint(0, 2))]
+        indicator_rows += [dict(intervention_id=i, indicator_number=n) for n in rng.sample(range(1, 20), rng.randint(0, 3))]
+    line_rows = []
+    per = lines // interventions
+    for i in range(1, interventions + 1):
+        for k in range(per):
+            line_rows.append(dict(intervention_id=i, year=2019 + k % 10, category=f"Kategori {k // 10}",
+                                  funding_source_code=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
+                                  amount_ore=rng.randint(0, 50_000_000)))
+    with engine.begin() as conn:
+        conn.execute(insert(Intervention), rows)
+        conn.execute(insert(InterventionTheme), theme_rows)
+        conn.execute(insert(InterventionArea), area_rows)
+        conn.execute(insert(InterventionIndicator), indicator_rows)
+        conn.execute(insert(BudgetLine), line_rows)
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def median_ms(fn, runs: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def bench(url: str, args) -> list[tuple]:
+    os.environ["DATABASE_URL"] = url
+    from alembic import command
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from app.cli import _alembic_config
+    from app.config import get_settings
+    from app.db import get_engine
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    config = _alembic_config(url)
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    engine = get_engine()
+    generate(engine, args.interventions, args.lines)
+
+    from app.main import create_app
+
+    client = TestClient(create_app())
+
+    def endpoint(path, params):
+        def call():
+            response = client.get(path, params=params)
+            assert response.status_code == 200, response.text
+        return call
+
+    def bare(sql):
+        def call():
+            with engine.connect() as conn:
+                conn.execute(text(sql)).all()
+        return call
+
+    results = []
+    for label, path, params, sql in (
+        ("budget by theme × year", "/api/v1/rollups/budget", {"by": ["theme", "year"]}, BARE_THEME_YEAR),
+        ("coverage by theme", "/api/v1/rollups/coverage", {"by": "theme"}, BARE_COVERAGE),
+    ):
+        api = median_ms(endpoint(path, params), args.runs)
+        raw = median_ms(bare(sql), args.runs)
+        results.append((engine.dialect.name, label, api, raw))
+    engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--interventions", type=int, default=10_000)
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
+                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+
+    import logging
+
+    logging.disable(logging.INFO)
+    results = []
+    if args.engine in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results += bench(f"sqlite:///{tmp}/bench.db", args)
+    if args.engine in ("postgresql", "both"):
+        admin_url = args.postgres
+        database = f"sbr_bench_{os.getpid()}"
+        from sqlalchemy import create_engine
+
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"CREATE DATABASE {database}")
+        except Exception as exc:  # noqa: BLE001 - PostgreSQL is optional for this bench
+            print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        else:
+            try:
+                url = admin.url.set(database=database).render_as_string(hide_password=False)
+                results += bench(url, args)
+            finally:
+                from app.db import get_engine
+
+                get_engine().dispose()
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    print(f"\n{args.interventions} interventions, {args.lines} budget lines, median of {args.runs} runs (ms)\n")
+    print(f"| database   | rollup                 | endpoint | bare SQL | ratio |")
+    print(f"|------------|------------------------|---------:|---------:|------:|")
+    for engine_name, label, api, raw in results:
+        print(f"| {engine_name:<10} | {label:<22} | {api:8.1f} | {raw:8.1f} | {api / raw:5.2f} |")
+
+
+if __name__ == "__main__":
+    main()
