@@ -3,11 +3,11 @@ integers, because SQLite keeps NUMERIC as binary floating point and would sum 0.
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field as PydanticField
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.types import Money, MoneySum, Text
+from app.models.types import Money, MoneySum, Text, _int_not_bool
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -19,6 +19,8 @@ class BudgetLine(SQLModel, table=True):
         CheckConstraint(f"year BETWEEN {MIN_YEAR} AND {MAX_YEAR}", name="year_range"),
         # One line per (year, category, funding source): a second one is almost always a double entry.
         UniqueConstraint("intervention_id", "year", "category", "funding_source_code"),
+        # Covers the rollups' scan (lines of an intervention by year, with their amounts).
+        Index("ix_budget_line_rollup", "intervention_id", "year", "amount_ore"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
@@ -36,7 +38,7 @@ class BudgetLine(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------------------
 
-Year = Annotated[int, PydanticField(ge=MIN_YEAR, le=MAX_YEAR, strict=False)]
+Year = Annotated[int, BeforeValidator(_int_not_bool), PydanticField(ge=MIN_YEAR, le=MAX_YEAR)]
 
 
 class BudgetLineCreate(BaseModel):

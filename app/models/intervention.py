@@ -5,13 +5,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PydanticField, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PydanticField
 from sqlalchemy import BigInteger, CheckConstraint, Column, Date, ForeignKey, Integer, String, Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
-from app.models.types import MoneySum, Text, UTCDateTime
+from app.models.types import IndicatorNumber, MoneySum, RowId, Text, UTCDateTime
 
 
 class Kind(StrEnum):
@@ -84,6 +84,11 @@ class InterventionArea(SQLModel, table=True):
     area_slug: str = Field(
         sa_column=Column(String(40), ForeignKey("area.slug"), primary_key=True, index=True)
     )
+    # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
+    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
+    # services.interventions.set_links writes these tables.
+    rank: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
+    siblings: int = Field(sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class InterventionTheme(SQLModel, table=True):
@@ -95,6 +100,11 @@ class InterventionTheme(SQLModel, table=True):
     theme_code: str = Field(
         sa_column=Column(String(5), ForeignKey("theme.code"), primary_key=True, index=True)
     )
+    # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
+    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
+    # services.interventions.set_links writes these tables.
+    rank: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
+    siblings: int = Field(sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class InterventionIndicator(SQLModel, table=True):
@@ -106,6 +116,11 @@ class InterventionIndicator(SQLModel, table=True):
     indicator_number: int = Field(
         sa_column=Column(Integer, ForeignKey("indicator.number"), primary_key=True, index=True)
     )
+    # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
+    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
+    # services.interventions.set_links writes these tables.
+    rank: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
+    siblings: int = Field(sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 # --- API schemas -------------------------------------------------------------------------------------------
@@ -113,7 +128,6 @@ class InterventionIndicator(SQLModel, table=True):
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 AreaSlug = Annotated[str, PydanticField(min_length=1, max_length=40)]
 ThemeCode = Annotated[str, PydanticField(min_length=1, max_length=5)]
-IndicatorNumber = Annotated[int, PydanticField(ge=1, le=10_000)]
 Email = Annotated[Text(254), PydanticField(pattern=EMAIL_PATTERN)]
 _CODE_LIST_MAX = 50
 
@@ -124,18 +138,11 @@ def _no_duplicates(values: list | None) -> list | None:
     return values
 
 
-class _Period(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    @model_validator(mode="after")
-    def _start_before_end(self):
-        start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)
-        if start is not None and end is not None and start > end:
-            raise ValueError("start_date must be on or before end_date")
-        return self
 
-
-class InterventionBase(_Period):
+class InterventionBase(_Strict):
     external_id: Text(100) | None = PydanticField(
         default=None, description="Your own key (unique); imports use it to update instead of duplicating."
     )
@@ -146,7 +153,7 @@ class InterventionBase(_Period):
     status: Status = Status.planned
     track: Track | None = PydanticField(default=None, description="Spor")
     department: Text(10, required=True) = PydanticField(description="Owning department (forvaltning) code")
-    parent_id: int | None = PydanticField(default=None, ge=1, description="The programme this belongs to")
+    parent_id: RowId | None = PydanticField(default=None, description="The programme this belongs to")
     areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] = PydanticField(
         default_factory=list, max_length=_CODE_LIST_MAX
     )
@@ -168,7 +175,7 @@ class InterventionCreate(InterventionBase):
     success_criteria: list[SuccessCriterionCreate] = PydanticField(default_factory=list, max_length=200)
 
 
-class InterventionUpdate(_Period):
+class InterventionUpdate(_Strict):
     """Every field optional: an omitted field is left alone, an explicit null clears it (where allowed)."""
 
     external_id: Text(100) | None = None
@@ -179,7 +186,7 @@ class InterventionUpdate(_Period):
     status: Status | None = None
     track: Track | None = None
     department: Text(10, required=True) | None = None
-    parent_id: int | None = PydanticField(default=None, ge=1)
+    parent_id: RowId | None = None
     areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] | None = PydanticField(
         default=None, max_length=_CODE_LIST_MAX
     )

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field as PydanticField
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import DecimalText, Measure, Text
+from app.models.types import DecimalText, IndicatorNumber, Measure, Text
 
 
 class SuccessCriterion(SQLModel, table=True):
@@ -33,7 +33,7 @@ class SuccessCriterionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Text(5_000, required=True)
-    indicator: int | None = PydanticField(default=None, ge=1, le=10_000, description="Indicator number (1–19)")
+    indicator: IndicatorNumber | None = PydanticField(default=None, description="Indicator number (1–19)")
     baseline: Measure | None = None
     target: Measure | None = None
     unit: Text(50) | None = PydanticField(default=None, description="e.g. pct., antal")
@@ -44,7 +44,7 @@ class SuccessCriterionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Text(5_000, required=True) | None = None
-    indicator: int | None = PydanticField(default=None, ge=1, le=10_000)
+    indicator: IndicatorNumber | None = None
     baseline: Measure | None = None
     target: Measure | None = None
     unit: Text(50) | None = None

@@ -131,6 +131,22 @@ Measure = Annotated[
 ]
 
 
+def _int_not_bool(value: Any) -> Any:
+    # pydantic's lax mode would take JSON true as 1: a boolean is never a year, an id or an indicator number.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not a boolean")
+    return value
+
+
+MAX_ID = 2**31 - 1  # the databases' INTEGER; a larger id cannot exist and must not reach the driver
+
+# An id sent in a body (parent_id): a positive 32-bit integer.
+RowId = Annotated[int, BeforeValidator(_int_not_bool), Field(ge=1, le=MAX_ID)]
+# An indicator number: any integer in range; whether it exists is checked against the framework, so the
+# answer names the unknown number ("unknown indicator code 0").
+IndicatorNumber = Annotated[int, BeforeValidator(_int_not_bool), Field(ge=-MAX_ID, le=MAX_ID)]
+
+
 def _clean_text(value: Any) -> Any:
     # NFC so that "ø" typed on a Mac (o + combining stroke) and on Windows are the same string.
     if isinstance(value, str):

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.deps import InterventionId, SessionDep
 from app.errors import problem_responses
+from app.models.budget_line import Year
+from app.models.types import IndicatorNumber
 from app.models.intervention import (
     InterventionCreate,
     InterventionPage,
@@ -40,11 +42,11 @@ def list_interventions(
     department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
     area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
     theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
-    indicator: Annotated[list[int], Query(max_length=50, description="Indicator number(s)")] = [],
+    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
     kind: Annotated[list[Kind], Query(max_length=10)] = [],
     status_: Annotated[list[Status], Query(alias="status", max_length=10)] = [],
     track: Annotated[list[Track], Query(max_length=10)] = [],
-    year: Annotated[list[int], Query(max_length=101, description="Has a budget line in this year")] = [],
+    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
     parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Direct children of")] = None,
     external_id: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, union
+from sqlalchemy import and_, delete, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.db import begin_write
@@ -31,7 +31,7 @@ from app.models.intervention import (
 )
 from app.models.reference import Area
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate, SuccessCriterionPublic
-from app.models.types import from_ore, search_key, to_ore, utcnow
+from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
 from app.services.reference import CodeChecker, Loc
 
 SORTS = {
@@ -233,7 +233,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
                 f"the cursor belongs to sort={data['s']!r}, not {sort!r}; start again without a cursor",
                 errors=[{"loc": ["query", "cursor"], "msg": "cursor was made for another sort order"}],
             )
-        if not isinstance(last_id, int) or isinstance(last_id, bool):
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or not 1 <= last_id <= MAX_ID:
             raise ValueError
         key = sort.lstrip("-")
         if key == "id":
@@ -354,6 +354,11 @@ def check_budget_lines(
         seen.setdefault(key, i)
 
 
+def check_period(checker: CodeChecker, start: date | None, end: date | None, field_name: str) -> None:
+    if start is not None and end is not None and start > end:
+        checker.fail(["body", field_name], f"start_date {start.isoformat()} is after end_date {end.isoformat()}", "period")
+
+
 def check_success_criteria(checker: CodeChecker, criteria: Sequence[SuccessCriterionCreate], loc: Loc) -> None:
     for i, crit in enumerate(criteria):
         checker.check("indicator", crit.indicator, [*loc, i, "indicator"])
@@ -395,18 +400,25 @@ def _check_external_id(session: Session, external_id: str | None, self_id: int |
         )
 
 
-def _set_links(session: Session, intervention_id: int, areas=None, themes=None, indicators=None) -> None:
-    for model, column, values, attr in (
-        (InterventionArea, InterventionArea.area_slug, areas, "area_slug"),
-        (InterventionTheme, InterventionTheme.theme_code, themes, "theme_code"),
-        (InterventionIndicator, InterventionIndicator.indicator_number, indicators, "indicator_number"),
+def _ranked(values: list) -> list[tuple]:
+    """(code, rank, siblings) in code order: theme code, indicator number, area slug."""
+    ordered = sorted(values)
+    return [(v, i, len(ordered)) for i, v in enumerate(ordered)]
+
+
+def set_links(session: Session, intervention_id: int, areas=None, themes=None, indicators=None) -> None:
+    """Replace the given link sets (None leaves a set alone), with the ranks the rollups split money by."""
+    for model, values, attr in (
+        (InterventionArea, areas, "area_slug"),
+        (InterventionTheme, themes, "theme_code"),
+        (InterventionIndicator, indicators, "indicator_number"),
     ):
         if values is None:
             continue
-        for old in session.exec(select(model).where(model.intervention_id == intervention_id)).all():
-            session.delete(old)
-        session.flush()
-        session.add_all(model(intervention_id=intervention_id, **{attr: v}) for v in values)
+        session.execute(delete(model).where(col(model.intervention_id) == intervention_id))
+        session.add_all(
+            model(intervention_id=intervention_id, rank=rank, siblings=n, **{attr: v}) for v, rank, n in _ranked(values)
+        )
 
 
 def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
@@ -450,6 +462,7 @@ def new_success_criterion(intervention_id: int, position: int, crit: SuccessCrit
 def create_intervention(session: Session, data: InterventionCreate) -> InterventionPublic:
     begin_write(session)
     checker = CodeChecker(session)
+    check_period(checker, data.start_date, data.end_date, "end_date")
     checker.check("department", data.department, ["body", "department"])
     checker.check_all("area", data.areas, ["body", "areas"])
     checker.check_all("theme", data.themes, ["body", "themes"])
@@ -482,7 +495,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     )
     session.add(row)
     session.flush()
-    _set_links(session, row.id, data.areas, data.themes, data.indicators)
+    set_links(session, row.id, data.areas, data.themes, data.indicators)
     session.add_all(new_budget_line(row.id, line) for line in data.budget_lines)
     session.add_all(new_success_criterion(row.id, i, c) for i, c in enumerate(data.success_criteria))
     session.commit()
@@ -506,9 +519,7 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
 
     start = changes.get("start_date", row.start_date)
     end = changes.get("end_date", row.end_date)
-    if start is not None and end is not None and start > end:
-        which = "end_date" if "end_date" in changes else "start_date"
-        checker.fail(["body", which], f"start_date {start.isoformat()} is after end_date {end.isoformat()}")
+    check_period(checker, start, end, "end_date" if "end_date" in changes else "start_date")
     if "department" in changes:
         checker.check("department", changes["department"], ["body", "department"])
     for kind, key in (("area", "areas"), ("theme", "themes"), ("indicator", "indicators")):
@@ -543,7 +554,7 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
     row.search_text = search_key(row.name, row.description)
     row.updated_at = utcnow()
     session.add(row)
-    _set_links(session, row.id, changes.get("areas"), changes.get("themes"), changes.get("indicators"))
+    set_links(session, row.id, changes.get("areas"), changes.get("themes"), changes.get("indicators"))
     if "budget_lines" in changes:
         replace_budget_lines(session, row.id, data.budget_lines)
     if "success_criteria" in changes:

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from app.db import begin_write
@@ -154,6 +155,7 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
         else:
             for name, value in fields.items():
                 setattr(row, name, value)
+            flag_modified(row, "value")  # the ORM sees 70.0 == 70.00 as no change; the text did change
             row.updated_at = now
             session.add(row)
             updated += 1

@@ -134,47 +134,35 @@ _LINE_DIMENSIONS = {Dimension.year, Dimension.category, Dimension.funding_source
 
 
 def _ranked_themes():
-    """Per (intervention, theme): n = the intervention's number of themes, s = the theme's 0-based rank in
-    framework order (effect goal, then theme code), k = 1. Computed over the small link table."""
+    """Per (intervention, theme): n themes in all, this one's rank s (k = 1). The ranks are stored on the
+    link rows by services.interventions.set_links."""
     it, th = InterventionTheme.__table__, Theme.__table__
     return (
-        select(
-            it.c.intervention_id,
-            it.c.theme_code.label("theme"),
-            th.c.effect_goal_code.label("effect_goal"),
-            func.count().over(partition_by=it.c.intervention_id).label("n"),
-            (func.row_number().over(partition_by=it.c.intervention_id,
-                                    order_by=(th.c.effect_goal_code, it.c.theme_code)) - 1).label("s"),
-            literal(1).label("k"),
-        )
+        select(it.c.intervention_id, it.c.theme_code.label("theme"), th.c.effect_goal_code.label("effect_goal"),
+               it.c.siblings.label("n"), it.c.rank.label("s"), literal(1).label("k"))
         .join(th, th.c.code == it.c.theme_code)
         .subquery("ranked_theme")
     )
 
 
 def _ranked_goals():
-    """Per (intervention, effect goal): its themes form the consecutive ranks s … s+k-1 of the n themes."""
-    themes = _ranked_themes()
+    """Per (intervention, effect goal): its themes hold the consecutive ranks s … s+k-1 of the n themes
+    (themes are ranked in code order, and each effect goal's theme codes are consecutive: T1–T4, T5–T6, T7–T9)."""
+    it, th = InterventionTheme.__table__, Theme.__table__
     return (
-        select(themes.c.intervention_id, themes.c.effect_goal, func.max(themes.c.n).label("n"),
-               func.min(themes.c.s).label("s"), func.count().label("k"))
-        .group_by(themes.c.intervention_id, themes.c.effect_goal)
+        select(it.c.intervention_id, th.c.effect_goal_code.label("effect_goal"), func.max(it.c.siblings).label("n"),
+               func.min(it.c.rank).label("s"), func.count().label("k"))
+        .join(th, th.c.code == it.c.theme_code)
+        .group_by(it.c.intervention_id, th.c.effect_goal_code)
         .subquery("ranked_goal")
     )
 
 
 def _ranked_links(table, code_column: str, label: str):
-    """Per (intervention, code): n = the intervention's number of codes, r = the code's 0-based rank."""
+    """Per (intervention, code): n codes in all, this one's rank r."""
     t = table.__table__
-    return (
-        select(
-            t.c.intervention_id,
-            t.c[code_column].label(label),
-            func.count().over(partition_by=t.c.intervention_id).label("n"),
-            (func.row_number().over(partition_by=t.c.intervention_id, order_by=t.c[code_column]) - 1).label("r"),
-        )
-        .subquery(f"ranked_{label}")
-    )
+    return select(t.c.intervention_id, t.c[code_column].label(label), t.c.siblings.label("n"),
+                  t.c.rank.label("r")).subquery(f"ranked_{label}")
 
 
 def _budget_groups(session: Session, filters: RollupFilters, by: list[Dimension]) -> list[dict[str, Any]]:
