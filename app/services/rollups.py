@@ -10,7 +10,7 @@ line is split over every combination. Interventions with no code of a split dime
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, exists, func, literal, select
+from sqlalchemy import Select, case, distinct, exists, func, literal_column, select
 from sqlmodel import Session, col
 
 from app.errors import RuleViolation
@@ -133,18 +133,6 @@ _LINE_DIMENSIONS = {Dimension.year, Dimension.category, Dimension.funding_source
                     Dimension.track, Dimension.kind, Dimension.status}
 
 
-def _ranked_themes():
-    """Per (intervention, theme): n themes in all, this one's rank s (k = 1). The ranks are stored on the
-    link rows by services.interventions.set_links."""
-    it, th = InterventionTheme.__table__, Theme.__table__
-    return (
-        select(it.c.intervention_id, it.c.theme_code.label("theme"), th.c.effect_goal_code.label("effect_goal"),
-               it.c.siblings.label("n"), it.c.rank.label("s"), literal(1).label("k"))
-        .join(th, th.c.code == it.c.theme_code)
-        .subquery("ranked_theme")
-    )
-
-
 def _ranked_goals():
     """Per (intervention, effect goal): its themes hold the consecutive ranks s … s+k-1 of the n themes
     (themes are ranked in code order, and each effect goal's theme codes are consecutive: T1–T4, T5–T6, T7–T9)."""
@@ -158,11 +146,11 @@ def _ranked_goals():
     )
 
 
-def _ranked_links(table, code_column: str, label: str):
-    """Per (intervention, code): n codes in all, this one's rank r."""
-    t = table.__table__
-    return select(t.c.intervention_id, t.c[code_column].label(label), t.c.siblings.label("n"),
-                  t.c.rank.label("r")).subquery(f"ranked_{label}")
+ONE, ZERO = literal_column("1"), literal_column("0")
+
+
+def _clamp(value, low, high):
+    return case((value <= low, low), (value >= high, high), else_=value)
 
 
 def _budget_groups(session: Session, filters: RollupFilters, by: list[Dimension]) -> list[dict[str, Any]]:
@@ -172,56 +160,67 @@ def _budget_groups(session: Session, filters: RollupFilters, by: list[Dimension]
     theme (effect goal) first and the others after, like digits of a mixed-radix number: combination number
     c = s_theme * n_rest + r_rest. Over N = n_theme * n_rest combinations each gets amount // N, and the first
     amount % N combinations one øre more. An effect goal covers the consecutive theme ranks s … s+k-1, so its
-    share is k * (amount // N) plus how many of its combinations fall below amount % N: computed in closed
-    form, so every (line, group) is one row and nothing is expanded and summed back."""
+    share is k * (amount // N) plus how many of its combinations fall below amount % N, in closed form: every
+    (line, group) is one row, and the ranks n, s, r are stored on the link rows (set_links), so the query is
+    the plain join a bare aggregate would do, plus arithmetic."""
     lines = _filtered_lines(filters).subquery("lines")
     amount = lines.c.amount_ore
     keys: dict[Dimension, Any] = {d: lines.c[d.value] for d in by if d in _LINE_DIMENSIONS}
     joined: Any = lines
-    one = literal(1)
 
-    primary = None  # the theme or effect-goal ranking, if asked for
+    # The theme-level split: n themes, this group's first rank s, and k consecutive ranks in the group.
+    primary: tuple | None = None
     if Dimension.theme in by:
-        primary = _ranked_themes()
-        keys[Dimension.theme] = primary.c.theme
+        it = InterventionTheme.__table__.alias("it")
+        joined = joined.outerjoin(it, it.c.intervention_id == lines.c.intervention_id)
+        keys[Dimension.theme] = it.c.theme_code
         if Dimension.effect_goal in by:
-            keys[Dimension.effect_goal] = primary.c.effect_goal
+            th = Theme.__table__.alias("th")
+            joined = joined.outerjoin(th, th.c.code == it.c.theme_code)
+            keys[Dimension.effect_goal] = th.c.effect_goal_code
+        primary = (func.coalesce(it.c.siblings, ONE), func.coalesce(it.c.rank, ZERO), None)
     elif Dimension.effect_goal in by:
-        primary = _ranked_goals()
-        keys[Dimension.effect_goal] = primary.c.effect_goal
-    if primary is not None:
-        joined = joined.outerjoin(primary, primary.c.intervention_id == lines.c.intervention_id)
+        goals = _ranked_goals()
+        joined = joined.outerjoin(goals, goals.c.intervention_id == lines.c.intervention_id)
+        keys[Dimension.effect_goal] = goals.c.effect_goal
+        primary = (func.coalesce(goals.c.n, ONE), func.coalesce(goals.c.s, ZERO), func.coalesce(goals.c.k, ONE))
 
-    n_rest: Any = one
-    r_rest: Any = literal(0)
+    rest: list[tuple] = []  # (n, r) of the other split dimensions, in order
     for dim, table, column in ((Dimension.area, InterventionArea, "area_slug"),
                                (Dimension.indicator, InterventionIndicator, "indicator_number")):
         if dim in by:
-            ranked = _ranked_links(table, column, dim.value)
-            joined = joined.outerjoin(ranked, ranked.c.intervention_id == lines.c.intervention_id)
-            keys[dim] = ranked.c[dim.value]
-            n = func.coalesce(ranked.c.n, 1)
-            r_rest = r_rest * n + func.coalesce(ranked.c.r, 0)
-            n_rest = n_rest * n
+            link = table.__table__.alias(f"l_{dim.value}")
+            joined = joined.outerjoin(link, link.c.intervention_id == lines.c.intervention_id)
+            keys[dim] = link.c[column]
+            rest.append((func.coalesce(link.c.siblings, ONE), func.coalesce(link.c.rank, ZERO)))
 
-    if primary is None and n_rest is one:
+    # `//`, not `/`: SQLAlchemy 2's `/` is true division; these are integers in øre.
+    if primary is None and not rest:
         share: Any = amount
+    elif not rest:
+        n, s, k = primary
+        if k is None:  # one theme: amount // n, plus one øre for the first amount % n ranks
+            share = amount // n + case((amount % n > s, 1), else_=0)
+        else:  # an effect goal: k ranks from s
+            share = k * (amount // n) + _clamp(amount % n - s, ZERO, k)
     else:
-        n_primary = func.coalesce(primary.c.n, 1) if primary is not None else one
-        s = func.coalesce(primary.c.s, 0) if primary is not None else literal(0)
-        k = func.coalesce(primary.c.k, 1) if primary is not None else one
-        big_n = n_primary * n_rest
-        x = amount % big_n - r_rest
-        # how many primary ranks c satisfy c * n_rest + r_rest < amount % N, i.e. ceil(x / n_rest) of them
-        below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
-        extra = case((below <= s, 0), (below >= s + k, k), else_=below - s)
-        # `//`: SQLAlchemy 2's `/` is true division; these are integers.
-        share = k * (amount // big_n) + extra
+        n_rest, r_rest = rest[0]
+        for n, r in rest[1:]:
+            n_rest, r_rest = n_rest * n, r_rest * n + r
+        if primary is None:
+            share = amount // n_rest + case((amount % n_rest > r_rest, 1), else_=0)
+        else:
+            n, s, k = primary
+            k = ONE if k is None else k
+            big_n = n * n_rest
+            x = amount % big_n - r_rest
+            # primary ranks c with c * n_rest + r_rest < amount % N: ceil(x / n_rest) of them
+            below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
+            share = k * (amount // big_n) + _clamp(below - s, ZERO, k)
 
-    key_cols = [keys[d].label(d.value) for d in by]
     stmt = (
         select(
-            *key_cols,
+            *[keys[d].label(d.value) for d in by],
             func.sum(share).label("amount_ore"),
             func.sum(amount).label("gross_ore"),
             func.count(distinct(lines.c.intervention_id)).label("interventions"),
