@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import BigInteger, CheckConstraint, Column, Date, ForeignKey, Integer, String, Text as SAText
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic

@@ -1,6 +1,5 @@
 """Indicator observations, the indicators' editable defaults, and the 2030 indicator report."""
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
@@ -147,9 +146,6 @@ def get_indicator_rollup(
     if fmt is OutputFormat.json:
         return report
     rows = observations.report_table(report)
-    if fmt is OutputFormat.csv:
-        # Exact text, not the two-decimal money form: indicator values may carry more decimals.
-        rows = [{k: format(v, "f") if isinstance(v, Decimal) else v for k, v in row.items()} for row in rows]
     body, media_type, filename = render(
         fmt, observations.REPORT_COLUMNS, rows, name=f"indicator-report-{year}"
     )

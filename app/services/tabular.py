@@ -25,7 +25,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return format(value, "f")  # exact as answered in JSON: money has two decimals, measures keep theirs
     return "" if value is None else value
 
 
@@ -50,7 +50,8 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, sheet: st
             value = row.get(column)
             if isinstance(value, Decimal):
                 cell = WriteOnlyCell(worksheet, value=value)
-                cell.number_format = "#,##0.00"
+                # money (whole øre) shows two decimals; other figures show as entered
+                cell.number_format = "#,##0.00" if value.as_tuple().exponent == -2 else "General"
                 value = cell
             values.append(value)
         worksheet.append(values)
