@@ -8,7 +8,16 @@ from fastapi.routing import APIRoute
 from app.config import get_settings
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
-from app.routers import budget_lines, health, interventions, observations, reference, rollups, success_criteria
+from app.routers import (
+    budget_lines,
+    health,
+    interventions,
+    observations,
+    pools,
+    reference,
+    rollups,
+    success_criteria,
+)
 
 DESCRIPTION = """
 The registry of Gladsaxe Kommune's *Social balance* programme (2016–2030): the interventions (*indsatser*)
@@ -35,7 +44,7 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
-    for module in (health, reference, interventions, budget_lines, success_criteria, rollups, observations):
+    for module in (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -21,8 +21,10 @@ from app.models.intervention import (  # noqa: E402
 from app.models.budget_line import BudgetLine  # noqa: E402
 from app.models.success_criterion import SuccessCriterion  # noqa: E402
 from app.models.observation import IndicatorObservation  # noqa: E402
+from app.models.pool import Allocation, Pool, PoolLedgerEntry  # noqa: E402
 
 __all__ = [
+    "Allocation",
     "Area",
     "BudgetLine",
     "Department",
@@ -34,6 +36,8 @@ __all__ = [
     "InterventionArea",
     "InterventionIndicator",
     "InterventionTheme",
+    "Pool",
+    "PoolLedgerEntry",
     "SuccessCriterion",
     "Theme",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
+from app.models.pool import PoolGrant
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
 from app.models.types import IndicatorNumber, MoneySum, RowId, Text, UTCDateTime
 
@@ -251,6 +252,9 @@ class InterventionSummary(BaseModel):
 class InterventionPublic(InterventionSummary):
     budget_lines: list[BudgetLinePublic]
     success_criteria: list[SuccessCriterionPublic]
+    pool_grants: list[PoolGrant] = PydanticField(
+        description="Money requested from or granted by trial-action pools (see /pools)"
+    )
 
 
 class InterventionPage(BaseModel):

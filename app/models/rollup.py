@@ -72,3 +72,27 @@ class Coverage(BaseModel):
     by: CoverageDimension
     rows: list[CoverageRow]
     uncovered: list[str | int] = Field(description="Codes with no active or planned intervention")
+
+
+class PoolSummaryDimension(StrEnum):
+    intervention = "intervention"
+    theme = "theme"
+    area = "area"
+    department = "department"
+
+
+class PoolSummaryRow(BaseModel):
+    """One group: `<by>` holds its code (an intervention's id) and `<by>_name` its name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    amount: MoneySum = Field(description="Net granted money, split over codes like the budget rollup")
+    gross: MoneySum
+    interventions: int
+
+
+class PoolSummary(BaseModel):
+    pool_id: int
+    by: PoolSummaryDimension
+    rows: list[PoolSummaryRow]
+    granted: MoneySum = Field(description="The pool's net granted money; the rows' amounts add up to it")

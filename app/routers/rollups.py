@@ -36,9 +36,15 @@ def rollup_filters(
     parent_id: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="The intervention and its whole subtree")
     ] = None,
+    include_pool_grants: Annotated[bool, Query(description=(
+        "Also count money granted from trial-action pools (net of releases), in the pool's year and funding "
+        "source, category \"Bevilling fra pulje\". A grant is left out when its intervention already has a "
+        "budget line of that funding source in that year: then the money is taken to be entered there."
+    ))] = False,
 ) -> RollupFilters:
     return RollupFilters(year_from=year_from, year_to=year_to, department=department, area=area, theme=theme,
-                         kind=kind, status=status, track=track, funding_source=funding_source, parent_id=parent_id)
+                         kind=kind, status=status, track=track, funding_source=funding_source, parent_id=parent_id,
+                         include_pool_grants=include_pool_grants)
 
 
 FiltersDep = Annotated[RollupFilters, Depends(rollup_filters)]

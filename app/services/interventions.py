@@ -32,6 +32,7 @@ from app.models.intervention import (
 from app.models.reference import Area
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate, SuccessCriterionPublic
 from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
+from app.services.pools import grants_of_intervention
 from app.services.reference import CodeChecker, Loc
 
 SORTS = {
@@ -175,7 +176,8 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
             archived_at=r.archived_at,
         )
         if full:
-            out.append(InterventionPublic(**data, budget_lines=lines[r.id], success_criteria=criteria[r.id]))
+            out.append(InterventionPublic(**data, budget_lines=lines[r.id], success_criteria=criteria[r.id],
+                                          pool_grants=grants_of_intervention(session, r.id)))
         else:
             out.append(InterventionSummary(**data))
     return out

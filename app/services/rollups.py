@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Select, case, distinct, exists, func, literal_column, select
 from sqlmodel import Session, col
 
-from app.errors import RuleViolation
+from app.errors import NotFound, RuleViolation
 from app.models.budget_line import BudgetLine
+from app.models.pool import Allocation, Pool
 from app.models.intervention import (
     Intervention,
     InterventionArea,
@@ -26,6 +27,9 @@ from app.models.intervention import (
 )
 from app.models.reference import Area, Department, EffectGoal, FundingSource, Indicator, Theme
 from app.models.rollup import (
+    PoolSummary,
+    PoolSummaryDimension,
+    PoolSummaryRow,
     BudgetRollup,
     BudgetRollupRow,
     Coverage,
@@ -57,6 +61,7 @@ class RollupFilters:
     track: list[Track] = field(default_factory=list)
     funding_source: list[str] = field(default_factory=list)
     parent_id: int | None = None
+    include_pool_grants: bool = False
 
 
 def _check_filters(session: Session, filters: RollupFilters) -> None:
@@ -84,30 +89,72 @@ def _subtree_ids(root_id: int):
     return tree.union(step)
 
 
-def _filtered_lines(filters: RollupFilters) -> Select:
-    """Budget lines of non-archived interventions that pass the filters, with the intervention's columns."""
+def _intervention_columns() -> list:
+    return [col(Intervention.department_code).label("department"), col(Intervention.track).label("track"),
+            col(Intervention.kind).label("kind"), col(Intervention.status).label("status")]
+
+
+def _budget_lines() -> tuple[Select, Any, Any]:
+    """Every budget line as a rollup line: (select, its year column, its funding-source column)."""
+    stmt = select(
+        col(BudgetLine.intervention_id).label("intervention_id"),
+        col(BudgetLine.amount_ore).label("amount_ore"),
+        col(BudgetLine.year).label("year"),
+        col(BudgetLine.category).label("category"),
+        col(BudgetLine.funding_source_code).label("funding_source"),
+        *_intervention_columns(),
+    ).join(Intervention, col(Intervention.id) == col(BudgetLine.intervention_id))
+    return stmt, col(BudgetLine.year), col(BudgetLine.funding_source_code)
+
+
+POOL_GRANT_CATEGORY = "Bevilling fra pulje"
+
+
+def _pool_grant_lines() -> tuple[Select, Any, Any]:
+    """Net granted pool money as rollup lines: one per allocation, in the pool's year and funding source.
+
+    The rule against counting money twice: a grant is left out when its intervention already has a budget line
+    of the pool's funding source in the pool's year, for then the money is taken to be entered there."""
+    entered = exists().where(
+        col(BudgetLine.intervention_id) == col(Allocation.intervention_id),
+        col(BudgetLine.year) == col(Pool.year),
+        col(BudgetLine.funding_source_code) == col(Pool.funding_source_code),
+    )
     stmt = (
         select(
-            col(BudgetLine.id).label("line_id"),
-            col(BudgetLine.intervention_id).label("intervention_id"),
-            col(BudgetLine.amount_ore).label("amount_ore"),
-            col(BudgetLine.year).label("year"),
-            col(BudgetLine.category).label("category"),
-            col(BudgetLine.funding_source_code).label("funding_source"),
-            col(Intervention.department_code).label("department"),
-            col(Intervention.track).label("track"),
-            col(Intervention.kind).label("kind"),
-            col(Intervention.status).label("status"),
+            col(Allocation.intervention_id).label("intervention_id"),
+            (col(Allocation.granted_ore) - col(Allocation.released_ore)).label("amount_ore"),
+            col(Pool.year).label("year"),
+            literal_column(f"'{POOL_GRANT_CATEGORY}'").label("category"),
+            col(Pool.funding_source_code).label("funding_source"),
+            *_intervention_columns(),
         )
-        .join(Intervention, col(Intervention.id) == col(BudgetLine.intervention_id))
-        .where(col(Intervention.archived_at).is_(None))
+        .join(Pool, col(Pool.id) == col(Allocation.pool_id))
+        .join(Intervention, col(Intervention.id) == col(Allocation.intervention_id))
+        .where(col(Allocation.granted_ore) > col(Allocation.released_ore), ~entered)
     )
+    return stmt, col(Pool.year), col(Pool.funding_source_code)
+
+
+def _rollup_lines(filters: RollupFilters) -> Select:
+    """The lines a rollup sums: budget lines, and with include_pool_grants the pool grants not entered as lines."""
+    sources = [_budget_lines()] + ([_pool_grant_lines()] if filters.include_pool_grants else [])
+    parts = [_filtered(stmt, year, funding, filters) for stmt, year, funding in sources]
+    if len(parts) == 1:
+        return parts[0]
+    union = parts[0].union_all(*parts[1:]).subquery("rollup_lines")
+    return select(*union.c)
+
+
+def _filtered(stmt: Select, year, funding_source, filters: RollupFilters) -> Select:
+    """Lines of non-archived interventions that pass the filters."""
+    stmt = stmt.where(col(Intervention.archived_at).is_(None))
     if filters.year_from is not None:
-        stmt = stmt.where(col(BudgetLine.year) >= filters.year_from)
+        stmt = stmt.where(year >= filters.year_from)
     if filters.year_to is not None:
-        stmt = stmt.where(col(BudgetLine.year) <= filters.year_to)
+        stmt = stmt.where(year <= filters.year_to)
     if filters.funding_source:
-        stmt = stmt.where(col(BudgetLine.funding_source_code).in_(filters.funding_source))
+        stmt = stmt.where(funding_source.in_(filters.funding_source))
     if filters.department:
         stmt = stmt.where(col(Intervention.department_code).in_(filters.department))
     if filters.kind:
@@ -124,7 +171,7 @@ def _filtered_lines(filters: RollupFilters) -> Select:
                                          col(InterventionTheme.theme_code).in_(filters.theme)))
     if filters.parent_id is not None:
         tree = _subtree_ids(filters.parent_id)
-        stmt = stmt.where(col(BudgetLine.intervention_id).in_(select(tree.c.node_id)))
+        stmt = stmt.where(col(Intervention.id).in_(select(tree.c.node_id)))
     return stmt
 
 
@@ -154,7 +201,7 @@ def _clamp(value, low, high):
 
 
 def _budget_groups(
-    session: Session, filters: RollupFilters, by: list[Dimension], *, count_interventions: bool = True
+    session: Session, source: Select, by: list[Dimension], *, count_interventions: bool = True
 ) -> list[dict[str, Any]]:
     """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database.
 
@@ -165,7 +212,7 @@ def _budget_groups(
     share is k * (amount // N) plus how many of its combinations fall below amount % N, in closed form: every
     (line, group) is one row, and the ranks n, s, r are stored on the link rows (set_links), so the query is
     the plain join a bare aggregate would do, plus arithmetic."""
-    lines = _filtered_lines(filters).subquery("lines")
+    lines = source.subquery("lines")
     amount = lines.c.amount_ore
     keys: dict[Dimension, Any] = {d: lines.c[d.value] for d in by if d in _LINE_DIMENSIONS}
     joined: Any = lines
@@ -271,7 +318,7 @@ def _check_by(by: list[Dimension]) -> None:
 
 def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int]:
     """(øre, interventions) of the filtered budget lines, summed with no grouping at all."""
-    lines = _filtered_lines(filters).subquery("lines")
+    lines = _rollup_lines(filters).subquery("lines")
     ore, count = session.execute(
         select(func.coalesce(func.sum(lines.c.amount_ore), 0), func.count(distinct(lines.c.intervention_id)))
     ).one()
@@ -281,7 +328,7 @@ def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int]:
 def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
     _check_by(by)
     _check_filters(session, filters)
-    groups = _budget_groups(session, filters, by)
+    groups = _budget_groups(session, _rollup_lines(filters), by)
     names = _names(session)
     rows = []
     for group in sorted(groups, key=lambda g: _sort_key(g, by)):
@@ -354,7 +401,8 @@ def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) ->
         .join(chosen, chosen.c.id == col(link.intervention_id))
         .group_by(col(code), chosen.c.status, chosen.c.kind)
     ).all()
-    money = {g[dimension.value]: g for g in _budget_groups(session, filters, [dimension], count_interventions=False)}
+    money = {g[dimension.value]: g
+             for g in _budget_groups(session, _rollup_lines(filters), [dimension], count_interventions=False)}
 
     rows, uncovered = [], []
     for ref in _reference_rows(session, by):
@@ -379,3 +427,39 @@ def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) ->
 def rows_for_table(rows: list[Any]) -> list[dict[str, Any]]:
     """Rollup rows as plain dicts with Decimal money, for CSV/XLSX."""
     return [{**row.model_extra, **{k: getattr(row, k) for k in type(row).model_fields}} for row in rows]
+
+
+# --- pool summary ------------------------------------------------------------------------------------------
+
+
+def pool_summary(session: Session, pool_id: int, by: PoolSummaryDimension) -> PoolSummary:
+    """Where a pool's net granted money went, split like the budget rollup (never double counted)."""
+    pool = session.get(Pool, pool_id)
+    if pool is None:
+        raise NotFound(f"pool {pool_id} not found")
+    grants = (
+        select(
+            col(Allocation.intervention_id).label("intervention_id"),
+            func.sum(col(Allocation.granted_ore) - col(Allocation.released_ore)).label("amount_ore"),
+            *_intervention_columns(),
+        )
+        .join(Intervention, col(Intervention.id) == col(Allocation.intervention_id))
+        .where(col(Allocation.pool_id) == pool_id, col(Allocation.granted_ore) > col(Allocation.released_ore))
+        .group_by(col(Allocation.intervention_id), *[c.element for c in _intervention_columns()])
+    )
+    if by is PoolSummaryDimension.intervention:
+        names = dict(session.execute(select(Intervention.id, Intervention.name)).all())
+        groups = [{"intervention": g.intervention_id, "amount_ore": g.amount_ore, "gross_ore": g.amount_ore,
+                   "interventions": 1} for g in session.execute(grants)]
+        groups.sort(key=lambda g: (-g["amount_ore"], g["intervention"]))
+        label = {g["intervention"]: names.get(g["intervention"]) for g in groups}
+    else:
+        dimension = Dimension(by.value)
+        groups = sorted(_budget_groups(session, grants, [dimension]), key=lambda g: _sort_key(g, [dimension]))
+        label = {g[by.value]: (NONE_LABEL if g[by.value] is None else _names(session)[dimension].get(g[by.value]))
+                 for g in groups}
+    rows = [PoolSummaryRow(**{by.value: g[by.value], f"{by.value}_name": label[g[by.value]],
+                              "amount": from_ore(int(g["amount_ore"])), "gross": from_ore(int(g["gross_ore"])),
+                              "interventions": int(g["interventions"])})
+            for g in groups]
+    return PoolSummary(pool_id=pool_id, by=by, rows=rows, granted=from_ore(pool.granted_ore))

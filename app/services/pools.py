@@ -1,0 +1,383 @@
+"""Trial-action pools: grants that can never overdraw a pool, and its balance at any moment.
+
+Every grant is one conditional UPDATE of the pool row, `granted = granted + x WHERE granted + x <= amount`,
+inside the write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL the UPDATE takes the row lock and
+re-checks the condition against the committed row). Two grants decided at the same moment therefore queue on
+the row, and the second sees the first: it fits or it is refused. A CHECK constraint (granted ≤ amount) stands
+behind that, and every change is written to the append-only ledger in the same transaction."""
+
+import base64
+import binascii
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time as dtime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col
+
+from app.db import begin_write
+from app.errors import AppError, BadRequest, Conflict, NotFound, RuleViolation
+from app.models.intervention import Intervention
+from app.models.pool import (
+    Allocation,
+    AllocationCreate,
+    AllocationList,
+    AllocationPublic,
+    AllocationStatus,
+    AllocationUpdate,
+    LedgerAction,
+    Pool,
+    PoolBalance,
+    PoolCreate,
+    PoolGrant,
+    PoolLedgerEntry,
+    PoolPage,
+    PoolPublic,
+    PoolUpdate,
+)
+from app.models.types import MAX_ID, from_ore, to_ore, utcnow
+from app.services.reference import CodeChecker
+
+T = TypeVar("T")
+RETRIES = 3
+
+
+class GrantRefused(AppError):
+    status, slug, title = 409, "pool-exhausted", "The grant does not fit in the pool"
+
+
+def with_retries(session: Session, work: Callable[[], T]) -> T:
+    """Run a write, retrying a bounded number of times when the database reports a serialization failure,
+    a deadlock or a busy SQLite file. The transaction is rolled back before each retry, so nothing doubles."""
+    for attempt in range(RETRIES):
+        try:
+            return work()
+        except OperationalError as exc:
+            session.rollback()
+            code = getattr(exc.orig, "sqlstate", None)
+            transient = code in {"40001", "40P01"} or "database is locked" in str(exc.orig)
+            if not transient or attempt == RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _ledger(session: Session, pool_id: int, action: LedgerAction, *, allocation_id: int | None = None,
+            amount: int = 0, requested: int = 0, granted: int = 0, note: str | None = None, at: datetime) -> None:
+    session.add(PoolLedgerEntry(pool_id=pool_id, allocation_id=allocation_id, action=action.value, occurred_at=at,
+                                amount_delta_ore=amount, requested_delta_ore=requested, granted_delta_ore=granted,
+                                note=note))
+
+
+def _balance(pool: Pool) -> PoolBalance:
+    return PoolBalance(pool_id=pool.id, as_of=None, amount=from_ore(pool.amount_ore),
+                       requested=from_ore(pool.requested_ore), granted=from_ore(pool.granted_ore),
+                       remaining=from_ore(pool.amount_ore - pool.granted_ore))
+
+
+def _public(pool: Pool) -> PoolPublic:
+    return PoolPublic(id=pool.id, name=pool.name, year=pool.year, amount=from_ore(pool.amount_ore),
+                      funding_source=pool.funding_source_code, department=pool.department_code, notes=pool.notes,
+                      balance=_balance(pool), created_at=pool.created_at, updated_at=pool.updated_at)
+
+
+def _load_pool(session: Session, pool_id: int, *, lock: bool = False) -> Pool:
+    stmt = select(Pool).where(col(Pool.id) == pool_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    pool = session.execute(stmt).scalar_one_or_none()
+    if pool is None:
+        raise NotFound(f"pool {pool_id} not found")
+    return pool
+
+
+# --- pools -------------------------------------------------------------------------------------------------
+
+
+def create_pool(session: Session, data: PoolCreate) -> PoolPublic:
+    begin_write(session)
+    checker = CodeChecker(session)
+    checker.check("funding source", data.funding_source, ["body", "funding_source"])
+    checker.check("department", data.department, ["body", "department"])
+    checker.raise_if_any()
+    now = utcnow()
+    pool = Pool(name=data.name, year=data.year, amount_ore=to_ore(data.amount), granted_ore=0, requested_ore=0,
+                funding_source_code=data.funding_source, department_code=data.department, notes=data.notes,
+                created_at=now, updated_at=now)
+    session.add(pool)
+    session.flush()
+    _ledger(session, pool.id, LedgerAction.pool_created, amount=pool.amount_ore, at=now)
+    session.commit()
+    return _public(pool)
+
+
+def list_pools(session: Session, *, year: int | None, limit: int, cursor: str | None) -> PoolPage:
+    stmt = select(Pool).order_by(col(Pool.id))
+    if year is not None:
+        stmt = stmt.where(col(Pool.year) == year)
+    if cursor:
+        stmt = stmt.where(col(Pool.id) > _decode_cursor(cursor))
+    rows = session.execute(stmt.limit(limit + 1)).scalars().all()
+    next_cursor = _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return PoolPage(items=[_public(p) for p in rows[:limit]], next_cursor=next_cursor)
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"pool:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        last_id = int(value)
+        if prefix != "pool" or not 0 < last_id <= MAX_ID:
+            raise ValueError
+        return last_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("the cursor is not valid; use the next_cursor of a previous page",
+                         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]) from None
+
+
+def get_pool(session: Session, pool_id: int) -> PoolPublic:
+    return _public(_load_pool(session, pool_id))
+
+
+def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
+    def work() -> PoolPublic:
+        begin_write(session)
+        pool = _load_pool(session, pool_id, lock=True)
+        changes = {name: getattr(data, name) for name in data.model_fields_set}
+        if "name" in changes and changes["name"] is None:
+            raise RuleViolation.at(["body", "name"], "may not be null")
+        if "amount" in changes and changes["amount"] is None:
+            raise RuleViolation.at(["body", "amount"], "may not be null")
+        now = utcnow()
+        if "amount" in changes:
+            new_ore = to_ore(changes["amount"])
+            old_ore = pool.amount_ore
+            # Conditional, like a grant: the amount may not drop below what is granted at this moment.
+            result = session.execute(
+                update(Pool).where(col(Pool.id) == pool_id, col(Pool.granted_ore) <= new_ore)
+                .values(amount_ore=new_ore, updated_at=now)
+            )
+            if result.rowcount != 1:
+                session.rollback()
+                pool = _load_pool(session, pool_id)
+                raise Conflict(
+                    f"the pool has {from_ore(pool.granted_ore)} kr. granted; its amount cannot be lowered to "
+                    f"{from_ore(new_ore)} kr. (release grants first)",
+                    errors=[{"loc": ["body", "amount"], "msg": "below the amount already granted"}],
+                    amount=str(from_ore(pool.amount_ore)), granted=str(from_ore(pool.granted_ore)),
+                    remaining=str(from_ore(pool.amount_ore - pool.granted_ore)),
+                )
+            if new_ore != old_ore:
+                _ledger(session, pool_id, LedgerAction.pool_amount_changed, amount=new_ore - old_ore, at=now)
+        values: dict[str, Any] = {"updated_at": now}
+        if "name" in changes:
+            values["name"] = changes["name"]
+        if "notes" in changes:
+            values["notes"] = changes["notes"]
+        session.execute(update(Pool).where(col(Pool.id) == pool_id).values(**values))
+        session.commit()
+        session.expire_all()  # the row was changed by UPDATE statements, not through the loaded object
+        return get_pool(session, pool_id)
+
+    return with_retries(session, work)
+
+
+def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> PoolBalance:
+    pool = _load_pool(session, pool_id)
+    if as_of is None:
+        return _balance(pool)
+    # End of that day (UTC): every ledger entry before midnight after it.
+    until = datetime.combine(as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
+    amount, requested, granted = session.execute(
+        select(func.coalesce(func.sum(PoolLedgerEntry.amount_delta_ore), 0),
+               func.coalesce(func.sum(PoolLedgerEntry.requested_delta_ore), 0),
+               func.coalesce(func.sum(PoolLedgerEntry.granted_delta_ore), 0))
+        .where(col(PoolLedgerEntry.pool_id) == pool_id, col(PoolLedgerEntry.occurred_at) < until)
+    ).one()
+    return PoolBalance(pool_id=pool_id, as_of=as_of, amount=from_ore(int(amount)), requested=from_ore(int(requested)),
+                       granted=from_ore(int(granted)), remaining=from_ore(int(amount) - int(granted)))
+
+
+# --- allocations -------------------------------------------------------------------------------------------
+
+
+def allocation_public(row: Allocation) -> AllocationPublic:
+    return AllocationPublic(
+        id=row.id, pool_id=row.pool_id, intervention_id=row.intervention_id, status=row.status,
+        requested=from_ore(row.requested_ore), granted=from_ore(row.granted_ore), released=from_ore(row.released_ore),
+        net=from_ore(row.granted_ore - row.released_ore), note=row.note, decision_note=row.decision_note,
+        requested_at=row.requested_at, decided_at=row.decided_at, released_at=row.released_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _take_from_pool(session: Session, pool_id: int, ore: int, now: datetime) -> None:
+    """The grant itself: one conditional UPDATE. Refused (409, nothing changed) when it does not fit."""
+    result = session.execute(
+        update(Pool)
+        .where(col(Pool.id) == pool_id, col(Pool.granted_ore) + ore <= col(Pool.amount_ore))
+        .values(granted_ore=col(Pool.granted_ore) + ore, updated_at=now)
+    )
+    if result.rowcount == 1:
+        return
+    session.rollback()
+    pool = _load_pool(session, pool_id)
+    remaining = pool.amount_ore - pool.granted_ore
+    raise GrantRefused(
+        f"{from_ore(ore)} kr. does not fit: the pool has {from_ore(remaining)} kr. left",
+        errors=[{"loc": ["body", "amount"], "msg": f"exceeds the remaining {from_ore(remaining)} kr."}],
+        pool_id=pool_id, amount=str(from_ore(pool.amount_ore)), granted=str(from_ore(pool.granted_ore)),
+        remaining=str(from_ore(remaining)), asked=str(from_ore(ore)),
+    )
+
+
+def _adjust_pool(session: Session, pool_id: int, *, requested: int = 0, granted: int = 0, now: datetime) -> None:
+    session.execute(
+        update(Pool).where(col(Pool.id) == pool_id).values(
+            requested_ore=col(Pool.requested_ore) + requested, granted_ore=col(Pool.granted_ore) + granted,
+            updated_at=now,
+        )
+    )
+
+
+def create_allocation(session: Session, pool_id: int, data: AllocationCreate) -> AllocationPublic:
+    if data.status not in (AllocationStatus.requested, AllocationStatus.granted):
+        raise RuleViolation.at(["body", "status"], "a new allocation is requested or granted")
+    if data.amount <= 0:
+        raise RuleViolation.at(["body", "amount"], "must be more than 0")
+
+    def work() -> AllocationPublic:
+        begin_write(session)
+        _load_pool(session, pool_id)
+        intervention = session.get(Intervention, data.intervention_id)
+        if intervention is None or intervention.archived_at is not None:
+            raise RuleViolation.at(["body", "intervention_id"],
+                                   f"intervention {data.intervention_id} does not exist")
+        ore, now = to_ore(data.amount), utcnow()
+        granted = data.status is AllocationStatus.granted
+        if granted:
+            _take_from_pool(session, pool_id, ore, now)
+        else:
+            _adjust_pool(session, pool_id, requested=ore, now=now)
+        row = Allocation(
+            pool_id=pool_id, intervention_id=data.intervention_id, status=data.status.value, requested_ore=ore,
+            granted_ore=ore if granted else 0, released_ore=0, note=data.note, decision_note=data.decision_note,
+            requested_at=now, decided_at=now if granted else None, updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        _ledger(session, pool_id, LedgerAction.granted if granted else LedgerAction.requested, allocation_id=row.id,
+                requested=0 if granted else ore, granted=ore if granted else 0, note=data.decision_note, at=now)
+        session.commit()
+        return allocation_public(row)
+
+    return with_retries(session, work)
+
+
+def list_allocations(session: Session, pool_id: int, status: list[AllocationStatus]) -> AllocationList:
+    _load_pool(session, pool_id)
+    stmt = select(Allocation).where(col(Allocation.pool_id) == pool_id).order_by(col(Allocation.id))
+    if status:
+        stmt = stmt.where(col(Allocation.status).in_([s.value for s in status]))
+    return AllocationList(items=[allocation_public(r) for r in session.execute(stmt).scalars()])
+
+
+def get_allocation(session: Session, pool_id: int, allocation_id: int) -> AllocationPublic:
+    return allocation_public(_load_allocation(session, pool_id, allocation_id))
+
+
+def _load_allocation(session: Session, pool_id: int, allocation_id: int, *, lock: bool = False) -> Allocation:
+    stmt = select(Allocation).where(col(Allocation.id) == allocation_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None or row.pool_id != pool_id:
+        raise NotFound(f"allocation {allocation_id} not found in pool {pool_id}")
+    return row
+
+
+_TRANSITIONS = {
+    AllocationStatus.requested: {AllocationStatus.granted, AllocationStatus.rejected},
+    AllocationStatus.granted: {AllocationStatus.released},
+}
+
+
+def update_allocation(session: Session, pool_id: int, allocation_id: int, data: AllocationUpdate) -> AllocationPublic:
+    def work() -> AllocationPublic:
+        begin_write(session)
+        _load_pool(session, pool_id)
+        row = _load_allocation(session, pool_id, allocation_id, lock=True)
+        current, target = AllocationStatus(row.status), data.status
+        if target not in _TRANSITIONS.get(current, set()):
+            allowed = ", ".join(sorted(_TRANSITIONS.get(current, set()))) or "none"
+            raise Conflict(
+                f"allocation {allocation_id} is {current.value}; it cannot become {target.value} "
+                f"(possible: {allowed}). A decided allocation is never edited: release it and make a new one.",
+                errors=[{"loc": ["body", "status"], "msg": f"no transition {current.value} → {target.value}"}],
+                current_status=current.value,
+            )
+        now = utcnow()
+        values: dict[str, Any] = {"updated_at": now}
+        if "decision_note" in data.model_fields_set:
+            values["decision_note"] = data.decision_note
+        if target is AllocationStatus.rejected:
+            if data.amount is not None:
+                raise RuleViolation.at(["body", "amount"], "a rejection takes no amount")
+            _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
+            values.update(status=target.value, decided_at=now)
+            ledger = dict(requested=-row.requested_ore)
+        elif target is AllocationStatus.granted:
+            ore = row.requested_ore if data.amount is None else to_ore(data.amount)
+            if not 0 < ore <= row.requested_ore:
+                raise RuleViolation.at(["body", "amount"],
+                                       f"a grant is more than 0 and at most the {from_ore(row.requested_ore)} kr. asked")
+            _take_from_pool(session, pool_id, ore, now)
+            _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
+            values.update(status=target.value, granted_ore=ore, decided_at=now)
+            ledger = dict(requested=-row.requested_ore, granted=ore)
+        else:  # released, wholly or partly
+            net = row.granted_ore - row.released_ore
+            ore = net if data.amount is None else to_ore(data.amount)
+            if not 0 < ore <= net:
+                raise RuleViolation.at(["body", "amount"], f"a release is more than 0 and at most the {from_ore(net)} kr. held")
+            _adjust_pool(session, pool_id, granted=-ore, now=now)
+            values.update(released_ore=row.released_ore + ore, released_at=now)
+            if ore == net:
+                values["status"] = AllocationStatus.released.value
+            ledger = dict(granted=-ore)
+        # The state the decision was made on must still hold: a concurrent decision makes this match nothing.
+        result = session.execute(
+            update(Allocation)
+            .where(col(Allocation.id) == allocation_id, col(Allocation.status) == current.value,
+                   col(Allocation.released_ore) == row.released_ore)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            session.rollback()
+            raise Conflict(f"allocation {allocation_id} was changed at the same time; read it again and retry")
+        _ledger(session, pool_id, LedgerAction(target.value), allocation_id=allocation_id,
+                note=data.decision_note, at=now, **ledger)
+        session.commit()
+        session.expire_all()
+        return get_allocation(session, pool_id, allocation_id)
+
+    return with_retries(session, work)
+
+
+def grants_of_intervention(session: Session, intervention_id: int) -> list[PoolGrant]:
+    rows = session.execute(
+        select(Allocation, Pool)
+        .join(Pool, col(Pool.id) == col(Allocation.pool_id))
+        .where(col(Allocation.intervention_id) == intervention_id)
+        .order_by(col(Pool.year), col(Allocation.id))
+    ).all()
+    return [PoolGrant(allocation_id=a.id, pool_id=p.id, pool_name=p.name, year=p.year,
+                      funding_source=p.funding_source_code, status=a.status, requested=from_ore(a.requested_ore),
+                      net=from_ore(a.granted_ore - a.released_ore))
+            for a, p in rows]
