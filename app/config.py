@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./registry.db"
     # Largest request body accepted, in bytes; bigger ones answer 413.
     max_body_bytes: int = 5 * 1024 * 1024
+    # Bulk imports are larger: 10,000 interventions with 100,000 budget lines is about 20 MB of JSON.
+    max_import_bytes: int = 64 * 1024 * 1024
     log_level: str = "info"
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ from app.middleware import BodySizeLimit
 from app.routers import (
     budget_lines,
     health,
+    imports,
     interventions,
     observations,
     pools,
@@ -44,9 +45,11 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
-    for module in (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools):
+    routers = (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools,
+               imports)
+    for module in routers:
         app.include_router(module.router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
     return app
 
 

@@ -12,19 +12,23 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    """`max_bytes` for every request, `large_bytes` for paths under `large_prefix` (the bulk imports)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, large_bytes: int | None = None, large_prefix: str = "/api/v1/imports"):
         self.app = app
         self.max_bytes = max_bytes
+        self.large_bytes = large_bytes or max_bytes
+        self.large_prefix = large_prefix
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "type": "/problems/payload-too-large",
                 "title": "Payload too large",
                 "status": 413,
-                "detail": f"the request body exceeds the limit of {self.max_bytes} bytes; split it into smaller requests",
+                "detail": f"the request body exceeds the limit of {limit} bytes; split it into smaller requests",
                 "instance": scope.get("path"),
-                "limit_bytes": self.max_bytes,
+                "limit_bytes": limit,
             }
         ).encode()
         await send(
@@ -40,14 +44,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.large_bytes if scope.get("path", "").startswith(self.large_prefix) else self.max_bytes
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.max_bytes:
-                    await self._reject(scope, send)
+                if declared > limit:
+                    await self._reject(scope, send, limit)
                     return
         received = 0
         started = False
@@ -57,7 +62,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -71,4 +76,4 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(scope, send)
+                await self._reject(scope, send, limit)

@@ -9,7 +9,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.factories import API, create_intervention
 
 TABLES = {"area", "budget_line", "department", "effect_goal", "funding_source", "indicator", "intervention",
-          "intervention_area", "pool", "allocation", "pool_ledger_entry", "intervention_indicator", "intervention_theme", "success_criterion", "theme",
+          "intervention_area", "pool", "allocation", "pool_ledger_entry", "idempotency_key", "intervention_indicator", "intervention_theme", "success_criterion", "theme",
           "indicator_observation"}
 
 

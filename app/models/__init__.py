@@ -22,6 +22,7 @@ from app.models.budget_line import BudgetLine  # noqa: E402
 from app.models.success_criterion import SuccessCriterion  # noqa: E402
 from app.models.observation import IndicatorObservation  # noqa: E402
 from app.models.pool import Allocation, Pool, PoolLedgerEntry  # noqa: E402
+from app.models.idempotency import IdempotencyKey  # noqa: E402
 
 __all__ = [
     "Allocation",
@@ -30,6 +31,7 @@ __all__ = [
     "Department",
     "EffectGoal",
     "FundingSource",
+    "IdempotencyKey",
     "Indicator",
     "IndicatorObservation",
     "Intervention",

@@ -1,0 +1,95 @@
+"""The import/export formats (no tables).
+
+JSON: an array of intervention records, as POST /interventions takes them, plus `parent_external_id`; the
+`external_id` is required, because it is what a repeated import matches on.
+
+CSV/XLSX: the *long format*, one row per budget line, keyed by `external_id`. The intervention's columns are
+repeated on each of its rows (a blank cell on a later row means "as above"). The same rows carry the success
+criteria: the n-th row of an intervention holds its n-th budget line and its n-th criterion, so an intervention
+has as many rows as it has lines or criteria, and at least one. List cells (areas, themes, indicators) hold the
+codes separated by commas (or semicolons, pipes or spaces)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models.budget_line import BudgetLineCreate
+from app.models.intervention import InterventionBase
+from app.models.success_criterion import SuccessCriterionCreate
+from app.models.types import Text
+
+INTERVENTION_COLUMNS = [
+    "external_id", "name", "kind", "status", "track", "department", "parent_external_id", "areas", "themes",
+    "indicators", "target_group", "purpose", "description", "start_date", "end_date", "contact_name",
+    "contact_email",
+]
+BUDGET_COLUMNS = ["budget_year", "budget_category", "budget_funding_source", "budget_amount", "budget_note"]
+CRITERION_COLUMNS = ["criterion_description", "criterion_indicator", "criterion_baseline", "criterion_target",
+                     "criterion_unit", "criterion_target_date"]
+COLUMNS = INTERVENTION_COLUMNS + BUDGET_COLUMNS + CRITERION_COLUMNS
+LIST_COLUMNS = {"areas", "themes", "indicators"}
+
+
+class ImportStrategy(StrEnum):
+    upsert = "upsert"  # create what is new, update what changed
+    create = "create"  # an external_id that exists already is a problem
+    update = "update"  # an external_id that does not exist is a problem
+
+
+class ImportRecord(InterventionBase):
+    """One intervention in an import: the create payload, keyed by its external_id, with its parent by key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: Text(100, required=True) = Field(description="Required: the key a repeated import matches on")
+    parent_external_id: Text(100) | None = Field(default=None, description="The parent, by its external_id")
+    budget_lines: list[BudgetLineCreate] = Field(default_factory=list, max_length=2_000)
+    success_criteria: list[SuccessCriterionCreate] = Field(default_factory=list, max_length=200)
+
+
+class ImportAction(StrEnum):
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+
+
+class ImportItem(BaseModel):
+    row: int = Field(description="Where the intervention starts in the file: array position (from 1) for JSON, "
+                                 "the spreadsheet row number (header = row 1) for CSV/XLSX")
+    external_id: str
+    action: ImportAction
+    id: int | None = Field(description="The intervention's id (null in a dry run of a creation)")
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    strategy: ImportStrategy
+    created: int
+    updated: int
+    unchanged: int
+    items: list[ImportItem]
+
+
+class ImportProblem(BaseModel):
+    row: int | None = Field(description="Row number as the file counts rows (JSON: array position from 1)")
+    column: str | None = Field(description="The column (CSV/XLSX) or field path (JSON)")
+    loc: list[str | int]
+    msg: str
+
+
+class ImportRejected(BaseModel):
+    """422 problem+json: nothing was written; every problem is listed."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ImportProblem]
+
+
+class StoredResponse(BaseModel):
+    status: int
+    body: dict
+    created_at: datetime

@@ -1,0 +1,87 @@
+"""Bulk import of interventions (JSON, CSV, XLSX)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app.deps import SessionDep
+from app.errors import problem_responses
+from app.models.interchange import COLUMNS, ImportRejected, ImportReport, ImportStrategy
+from app.services import imports
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ImportRecord"}}},
+        "text/csv": {"schema": {"type": "string"},
+                     "example": ",".join(COLUMNS[:6]) + "\nSOB-2026-1,Cykelværksted,trial_action,planned,physical,SOB"},
+        next(iter(imports.XLSX_TYPES)): {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+    },
+}
+
+
+async def _body(request: Request) -> tuple[bytes, str]:
+    """The file and its media type: the raw body, or the `file` part of a multipart upload."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise imports.ImportRejected("the upload has no `file` part", errors=[
+                {"row": None, "column": None, "loc": ["body", "file"], "msg": "missing file"}])
+        data = await upload.read()
+        name = (upload.filename or "").lower()
+        part_type = (upload.content_type or "").split(";")[0].lower()
+        if name.endswith(".xlsx"):
+            part_type = next(iter(imports.XLSX_TYPES))
+        elif name.endswith(".csv"):
+            part_type = "text/csv"
+        elif name.endswith(".json"):
+            part_type = "application/json"
+        return data, part_type
+    return await request.body(), media_type
+
+
+@router.post(
+    "/interventions",
+    summary="Import interventions in bulk: all or nothing, every problem at once, safe to repeat",
+    description=(
+        "The body is a JSON array of records (as POST /interventions takes them, with a required `external_id` "
+        "and the parent as `parent_external_id`), or a CSV/XLSX file in the long format: one row per budget "
+        "line, the intervention's columns repeated, keyed by `external_id` (see the template). CSV may be "
+        "UTF-8 with or without BOM, comma- or semicolon-separated; a semicolon file may use decimal commas. "
+        "Records are matched on `external_id`: `strategy=upsert` (default) creates the new ones and updates the "
+        "changed ones (their lists, budget lines and criteria replaced), `create` and `update` refuse the other "
+        "kind. Identical records are left alone. If anything is wrong nothing is written and the 422 answer "
+        "lists every problem with its row (as the file counts rows; JSON: position from 1) and column. "
+        "`dry_run=true` reports what would happen and writes nothing. With an `Idempotency-Key` header a "
+        "repeated request gets the first answer again (header `Idempotent-Replayed: true`) without being applied "
+        "twice; the same key with a different body is refused."
+    ),
+    openapi_extra={"requestBody": REQUEST_BODY},
+    responses={
+        **problem_responses(413, 415),
+        422: {"description": "Nothing was written; `errors` lists every problem with row and column",
+              "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ImportRejected"}}},
+              "model": ImportRejected},
+    },
+)
+async def import_interventions(
+    request: Request,
+    session: SessionDep,
+    strategy: ImportStrategy = ImportStrategy.upsert,
+    dry_run: bool = False,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> ImportReport:
+    body, media_type = await _body(request)
+    answer, replayed = await run_in_threadpool(
+        imports.import_interventions, session, body, media_type, strategy=strategy, dry_run=dry_run,
+        idempotency_key=idempotency_key,
+    )
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)

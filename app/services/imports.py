@@ -1,0 +1,385 @@
+"""Bulk import of interventions: all or nothing, every problem reported at once, safe to repeat.
+
+Records are matched on external_id: new ones are created, changed ones updated (their links, budget lines and
+success criteria replaced), identical ones left alone. Validation runs over the whole file before anything is
+written; the write is set-based (a handful of multi-row statements, not one round trip per row) and one
+transaction, which also stores the answer under the request's Idempotency-Key."""
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from app.db import begin_write
+from app.errors import AppError, Conflict
+from app.models.budget_line import BudgetLine
+from app.models.idempotency import IdempotencyKey
+from app.models.interchange import ImportAction, ImportItem, ImportRecord, ImportReport, ImportStrategy
+from app.models.intervention import Intervention, InterventionArea, InterventionIndicator, InterventionTheme
+from app.models.success_criterion import SuccessCriterion
+from app.models.types import search_key, to_ore, utcnow
+from app.services.interchange import RawRecord, UnreadableFile, read_csv, read_json, read_xlsx
+from app.services.interventions import check_budget_lines, check_period, check_success_criteria
+from app.services.reference import CodeChecker
+
+SCOPE = "import:interventions"
+CHUNK = 500  # ids per IN (...) list
+MAX_PROBLEMS = 1000  # a report longer than this is cut (the count says how many there were)
+
+JSON_TYPES = {"application/json"}
+CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
+XLSX_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class ImportRejected(AppError):
+    status, slug, title = 422, "import-rejected", "Import rejected: nothing was written"
+
+
+class IdempotencyMismatch(AppError):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with a different request"
+
+
+class UnsupportedMediaType(AppError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+@dataclass
+class Stored:
+    status: int
+    body: dict
+
+
+def _problem(row: int | None, column: str | None, msg: str, loc: list | None = None) -> dict[str, Any]:
+    return {"row": row, "column": column, "loc": loc or ([row, column] if column else [row]), "msg": msg}
+
+
+def _reject(problems: list[dict[str, Any]]) -> ImportRejected:
+    problems.sort(key=lambda p: (p["row"] is None, p["row"] or 0))
+    shown = problems[:MAX_PROBLEMS]
+    head = "; ".join(f"row {p['row']}, {p['column'] or 'record'}: {p['msg']}" for p in shown[:3])
+    more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return ImportRejected(f"{len(problems)} problem(s), nothing was written: {head}{more}", errors=shown,
+                          problem_count=len(problems))
+
+
+# --- reading and validating --------------------------------------------------------------------------------
+
+
+def read_records(body: bytes, media_type: str) -> list[RawRecord]:
+    try:
+        if media_type in JSON_TYPES or media_type.endswith("+json"):
+            return read_json(body)
+        if media_type in CSV_TYPES:
+            return read_csv(body)
+        if media_type in XLSX_TYPES:
+            return read_xlsx(body)
+    except UnreadableFile as exc:
+        raise _reject([_problem(p.row, p.column, p.msg) for p in exc.problems]) from None
+    raise UnsupportedMediaType(
+        f"send JSON (application/json), CSV (text/csv) or XLSX ({next(iter(XLSX_TYPES))}); got {media_type!r}"
+    )
+
+
+def _validate(raw: Sequence[RawRecord], problems: list[dict]) -> list[tuple[RawRecord, ImportRecord]]:
+    valid = []
+    for record in raw:
+        try:
+            valid.append((record, ImportRecord.model_validate(record.data)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                row, column = record.where(err["loc"])
+                msg = err["msg"].removeprefix("Value error, ")
+                problems.append(_problem(row, column, msg, [record.row, *err["loc"]]))
+    return valid
+
+
+def _check_rules(session: Session, records: list[tuple[RawRecord, ImportRecord]], strategy: ImportStrategy,
+                 existing: dict[str, tuple[int, bool]], problems: list[dict]) -> None:
+    checker = CodeChecker(session)
+    seen: dict[str, int] = {}
+    in_file = {rec.external_id for _raw, rec in records}
+    for raw, rec in records:
+        start = len(checker.errors)
+        check_period(checker, rec.start_date, rec.end_date, "end_date")
+        checker.check("department", rec.department, ["department"])
+        checker.check_all("area", rec.areas, ["areas"])
+        checker.check_all("theme", rec.themes, ["themes"])
+        checker.check_all("indicator", rec.indicators, ["indicators"])
+        check_budget_lines(checker, rec.budget_lines, ["budget_lines"], rec.start_date, rec.end_date)
+        check_success_criteria(checker, rec.success_criteria, ["success_criteria"])
+        for err in checker.errors[start:]:
+            loc = [p for p in err["loc"] if p != "body"]
+            row, column = raw.where(loc)
+            problems.append(_problem(row, column, err["msg"], [raw.row, *loc]))
+        if rec.external_id in seen:
+            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} is already in row {seen[rec.external_id]}"))
+        seen.setdefault(rec.external_id, raw.row)
+        found = existing.get(rec.external_id)
+        if found is not None and found[1]:
+            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} is an archived intervention"))
+        elif strategy is ImportStrategy.create and found is not None:
+            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} exists already (strategy=create)"))
+        elif strategy is ImportStrategy.update and found is None:
+            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} does not exist (strategy=update)"))
+        if rec.parent_id is not None:
+            problems.append(_problem(raw.row, "parent_id", "refer to the parent by parent_external_id in an import"))
+        if rec.parent_external_id is not None:
+            if rec.parent_external_id == rec.external_id:
+                problems.append(_problem(raw.row, "parent_external_id", "an intervention cannot be its own parent"))
+            elif rec.parent_external_id not in in_file and (
+                rec.parent_external_id not in existing or existing[rec.parent_external_id][1]
+            ):
+                problems.append(_problem(raw.row, "parent_external_id",
+                                         f"no intervention {rec.parent_external_id!r} in the file or the registry"))
+
+
+def _in_chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def _existing(session: Session, keys: Iterable[str]) -> dict[str, tuple[int, bool]]:
+    """external_id → (id, archived) for the keys that exist."""
+    found: dict[str, tuple[int, bool]] = {}
+    for chunk in _in_chunks(sorted(set(keys))):
+        for external_id, iid, archived_at in session.execute(
+            select(Intervention.external_id, Intervention.id, Intervention.archived_at)
+            .where(col(Intervention.external_id).in_(chunk))
+        ):
+            found[external_id] = (iid, archived_at is not None)
+    return found
+
+
+def _check_cycles(session: Session, records: list[tuple[RawRecord, ImportRecord]],
+                  existing: dict[str, tuple[int, bool]], problems: list[dict]) -> None:
+    """The parent links after the import, file over registry, must not close a loop."""
+    parent_of: dict[Any, Any] = {}
+    ids_to_key = {iid: key for key, (iid, _archived) in existing.items()}
+    for iid, parent_id in session.execute(select(Intervention.id, Intervention.parent_id)
+                                          .where(col(Intervention.parent_id).is_not(None))):
+        parent_of[ids_to_key.get(iid, iid)] = ids_to_key.get(parent_id, parent_id)
+    rows = {}
+    for raw, rec in records:
+        parent_of[rec.external_id] = rec.parent_external_id
+        rows[rec.external_id] = raw.row
+    for raw, rec in records:
+        node, steps = rec.parent_external_id, 0
+        while node is not None and steps <= len(parent_of):
+            if node == rec.external_id:
+                problems.append(_problem(raw.row, "parent_external_id",
+                                         f"the parent links would make a cycle through {rec.parent_external_id!r}"))
+                break
+            node, steps = parent_of.get(node), steps + 1
+
+
+# --- comparing with what is there --------------------------------------------------------------------------
+
+
+def _canonical_record(rec: ImportRecord) -> tuple:
+    return (
+        rec.name, rec.description, rec.purpose, rec.kind.value, rec.status.value, rec.track.value if rec.track else None,
+        rec.department, rec.parent_external_id, tuple(sorted(rec.areas)), tuple(sorted(rec.themes)),
+        tuple(sorted(rec.indicators)), rec.target_group, rec.start_date, rec.end_date, rec.contact_name,
+        rec.contact_email,
+        tuple(sorted((b.year, b.category, b.funding_source, to_ore(b.amount), b.note) for b in rec.budget_lines)),
+        tuple((c.description, c.indicator, _dec(c.baseline), _dec(c.target), c.unit, c.target_date)
+              for c in rec.success_criteria),
+    )
+
+
+def _dec(value) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple]:
+    """The same canonical form for interventions in the registry, loaded in a few batched queries."""
+    out: dict[int, tuple] = {}
+    for chunk in _in_chunks(list(ids)):
+        rows = {r.id: r for r in session.execute(select(Intervention).where(col(Intervention.id).in_(chunk))).scalars()}
+        parent_ids = {r.parent_id for r in rows.values() if r.parent_id is not None}
+        parent_keys = dict(session.execute(select(Intervention.id, Intervention.external_id)
+                                           .where(col(Intervention.id).in_(parent_ids))).all()) if parent_ids else {}
+        links: dict[str, dict[int, list]] = {"areas": {}, "themes": {}, "indicators": {}}
+        for name, model, column in (("areas", InterventionArea, "area_slug"), ("themes", InterventionTheme, "theme_code"),
+                                    ("indicators", InterventionIndicator, "indicator_number")):
+            for iid, code in session.execute(select(model.intervention_id, getattr(model, column))
+                                             .where(col(model.intervention_id).in_(chunk))):
+                links[name].setdefault(iid, []).append(code)
+        lines: dict[int, list] = {}
+        for line in session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars():
+            lines.setdefault(line.intervention_id, []).append(
+                (line.year, line.category, line.funding_source_code, line.amount_ore, line.note))
+        criteria: dict[int, list] = {}
+        for crit in session.execute(select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk))
+                                    .order_by(col(SuccessCriterion.position))).scalars():
+            criteria.setdefault(crit.intervention_id, []).append(
+                (crit.description, crit.indicator_number, _dec(crit.baseline), _dec(crit.target), crit.unit,
+                 crit.target_date))
+        for iid, r in rows.items():
+            out[iid] = (
+                r.name, r.description, r.purpose, r.kind, r.status, r.track, r.department_code,
+                parent_keys.get(r.parent_id), tuple(sorted(links["areas"].get(iid, []))),
+                tuple(sorted(links["themes"].get(iid, []))), tuple(sorted(links["indicators"].get(iid, []))),
+                r.target_group, r.start_date, r.end_date, r.contact_name, r.contact_email,
+                tuple(sorted(lines.get(iid, []))), tuple(criteria.get(iid, [])),
+            )
+    return out
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+
+
+def _row_values(rec: ImportRecord) -> dict[str, Any]:
+    return dict(
+        external_id=rec.external_id, name=rec.name, description=rec.description, purpose=rec.purpose,
+        kind=rec.kind.value, status=rec.status.value, track=rec.track.value if rec.track else None,
+        department_code=rec.department, target_group=rec.target_group, start_date=rec.start_date,
+        end_date=rec.end_date, contact_name=rec.contact_name, contact_email=rec.contact_email,
+        search_text=search_key(rec.name, rec.description),
+    )
+
+
+def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) -> None:
+    """Links, budget lines and criteria of freshly written interventions, as multi-row INSERTs."""
+    links: dict[Any, list[dict]] = {InterventionArea: [], InterventionTheme: [], InterventionIndicator: []}
+    lines, criteria = [], []
+    for iid, rec in pairs:
+        for model, values, attr in ((InterventionArea, rec.areas, "area_slug"), (InterventionTheme, rec.themes, "theme_code"),
+                                    (InterventionIndicator, rec.indicators, "indicator_number")):
+            ordered = sorted(values)
+            links[model] += [{"intervention_id": iid, attr: v, "rank": i, "siblings": len(ordered)}
+                             for i, v in enumerate(ordered)]
+        lines += [{"intervention_id": iid, "year": b.year, "category": b.category, "funding_source_code": b.funding_source,
+                   "amount_ore": to_ore(b.amount), "note": b.note} for b in rec.budget_lines]
+        criteria += [{"intervention_id": iid, "position": i, "description": c.description, "indicator_number": c.indicator,
+                      "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date}
+                     for i, c in enumerate(rec.success_criteria)]
+    for model, rows in links.items():
+        if rows:
+            session.execute(insert(model), rows)
+    if lines:
+        session.execute(insert(BudgetLine), lines)
+    if criteria:
+        session.execute(insert(SuccessCriterion), criteria)
+
+
+def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
+           existing: dict[str, tuple[int, bool]]) -> dict[str, int]:
+    now = utcnow()
+    ids = {key: iid for key, (iid, _archived) in existing.items()}
+    creates = [(raw, rec) for raw, rec, action, _ in plan if action is ImportAction.created]
+    updates = [(raw, rec, iid) for raw, rec, action, iid in plan if action is ImportAction.updated]
+    if creates:
+        # Multi-row INSERT … RETURNING, in parameter order, on SQLite and PostgreSQL alike.
+        result = session.execute(
+            insert(Intervention).returning(Intervention.id, Intervention.external_id, sort_by_parameter_order=True),
+            [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates],
+        )
+        for iid, external_id in result:
+            ids[external_id] = iid
+    if updates:
+        session.execute(update(Intervention), [{"id": iid, **_row_values(rec), "updated_at": now}
+                                               for _raw, rec, iid in updates])
+        updated_ids = [iid for _raw, _rec, iid in updates]
+        for chunk in _in_chunks(updated_ids):
+            for model in (InterventionArea, InterventionTheme, InterventionIndicator, BudgetLine, SuccessCriterion):
+                session.execute(delete(model).where(col(model.intervention_id).in_(chunk)))
+    written = [(ids[rec.external_id], rec) for _raw, rec in creates] + [(iid, rec) for _raw, rec, iid in updates]
+    _insert_children(session, written)
+    parents = [{"id": iid, "parent_id": ids[rec.parent_external_id] if rec.parent_external_id else None}
+               for iid, rec in written]
+    if parents:
+        session.execute(update(Intervention), parents)
+    return ids
+
+
+def _request_hash(body: bytes, media_type: str, strategy: ImportStrategy, dry_run: bool) -> str:
+    digest = hashlib.sha256()
+    for part in (media_type.encode(), strategy.value.encode(), b"1" if dry_run else b"0", body):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def stored_answer(session: Session, key: str, request_hash: str) -> Stored | None:
+    row = session.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    if row.scope != SCOPE or row.request_hash != request_hash:
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was used for a different request; use a new key for new content",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "already used with another body"}],
+        )
+    return Stored(status=row.status_code, body=json.loads(row.response_body))
+
+
+def import_interventions(session: Session, body: bytes, media_type: str, *, strategy: ImportStrategy,
+                         dry_run: bool, idempotency_key: str | None) -> tuple[Stored, bool]:
+    """(answer, replayed). Raises ImportRejected (422) with every problem when anything is wrong."""
+    request_hash = _request_hash(body, media_type, strategy, dry_run)
+    if idempotency_key:
+        stored = stored_answer(session, idempotency_key, request_hash)
+        if stored is not None:
+            return stored, True
+    raw = read_records(body, media_type)
+    problems: list[dict] = []
+    records = _validate(raw, problems)
+    if not dry_run:
+        begin_write(session)
+    keys = {rec.external_id for _raw, rec in records} | {rec.parent_external_id for _raw, rec in records
+                                                         if rec.parent_external_id}
+    existing = _existing(session, keys)
+    _check_rules(session, records, strategy, existing, problems)
+    if not problems:
+        _check_cycles(session, records, existing, problems)
+    if problems or len(records) != len(raw):
+        session.rollback()
+        raise _reject(problems)
+
+    current = _canonical_existing(session, [existing[rec.external_id][0] for _raw, rec in records
+                                            if rec.external_id in existing])
+    plan = []
+    for raw_record, rec in records:
+        found = existing.get(rec.external_id)
+        if found is None:
+            plan.append((raw_record, rec, ImportAction.created, None))
+        elif current.get(found[0]) == _canonical_record(rec):
+            plan.append((raw_record, rec, ImportAction.unchanged, found[0]))
+        else:
+            plan.append((raw_record, rec, ImportAction.updated, found[0]))
+    ids = {key: iid for key, (iid, _a) in existing.items()}
+    if not dry_run:
+        ids = _write(session, plan, existing)
+    items = [ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
+             for raw_record, rec, action, _iid in plan]
+    report = ImportReport(
+        dry_run=dry_run, strategy=strategy, items=items,
+        created=sum(1 for i in items if i.action is ImportAction.created),
+        updated=sum(1 for i in items if i.action is ImportAction.updated),
+        unchanged=sum(1 for i in items if i.action is ImportAction.unchanged),
+    )
+    answer = Stored(status=200, body=report.model_dump(mode="json"))
+    if dry_run:
+        session.rollback()
+        return answer, False
+    if idempotency_key:
+        session.add(IdempotencyKey(key=idempotency_key, scope=SCOPE, request_hash=request_hash, status_code=200,
+                                   response_body=json.dumps(answer.body, ensure_ascii=False), created_at=utcnow()))
+    try:
+        session.commit()
+    except IntegrityError:
+        # Most likely the same key committed by a simultaneous retry: answer what it answered.
+        session.rollback()
+        if idempotency_key:
+            stored = stored_answer(session, idempotency_key, request_hash)
+            if stored is not None:
+                return stored, True
+        raise Conflict("the import clashed with a change made at the same time (e.g. the same external_id); "
+                       "nothing was written, send it again") from None
+    return answer, False
