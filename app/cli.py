@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+
 def _project_root() -> Path:
     """Where alembic.ini and migrations/ are: beside the package in a checkout, else the working directory
     (the Docker image installs the package and keeps the migrations in its WORKDIR)."""
@@ -48,6 +49,78 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
 
 
+def import_command(args) -> int:
+    from app import client as api
+
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        print(f"registry import: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return api.USAGE
+    fmt = args.format or api.detect_format(path.name, content)
+    try:
+        with api.make_client(args.url, args.token) as http:
+            outcome = api.import_file(http, content, fmt, strategy=args.strategy, dry_run=args.dry_run,
+                                      batch_size=args.batch_size, progress=sys.stderr)
+    except api.ClientError as exc:
+        print(f"registry import: {exc}", file=sys.stderr)
+        return exc.code
+    print(api.format_outcome(outcome))
+    return outcome.exit_code
+
+
+def export_command(args) -> int:
+    from app import client as api
+
+    filters = dict(department=args.department, area=args.area, theme=args.theme, indicator=args.indicator,
+                   kind=args.kind, status=args.status, track=args.track, year=args.year, parent_id=args.parent_id,
+                   external_id=args.external_id, q=args.q, include_archived=args.include_archived)
+    if args.output is None and args.format == "xlsx" and sys.stdout.isatty():
+        print("registry export: an XLSX file is binary; give --output FILE", file=sys.stderr)
+        return api.USAGE
+    try:
+        with api.make_client(args.url, args.token) as http:
+            if args.output is None:
+                api.export_to(http, sys.stdout.buffer, fmt=args.format, filters=filters)
+                sys.stdout.buffer.flush()
+            else:
+                # Written beside the target and renamed, so a failed export never leaves half a file.
+                target = Path(args.output)
+                partial = target.with_name(target.name + ".partial")
+                try:
+                    with partial.open("wb") as out:
+                        size = api.export_to(http, out, fmt=args.format, filters=filters)
+                    partial.replace(target)
+                finally:
+                    partial.unlink(missing_ok=True)
+                print(f"wrote {target} ({size} bytes)", file=sys.stderr)
+    except api.ClientError as exc:
+        print(f"registry export: {exc}", file=sys.stderr)
+        return exc.code
+    except OSError as exc:
+        print(f"registry export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return api.USAGE
+    return api.OK
+
+
+def _add_connection(parser: argparse.ArgumentParser) -> None:
+    import os
+
+    url = os.environ.get("REGISTRY_URL")
+    parser.add_argument("--url", default=url, required=url is None,
+                        help="the service, e.g. https://registry.example.dk (default: $REGISTRY_URL)")
+    parser.add_argument("--token", default=os.environ.get("REGISTRY_TOKEN"),
+                        help="sent as 'Authorization: Bearer TOKEN' (default: $REGISTRY_TOKEN)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="registry", description="socialbalance-registry operator tasks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,7 +133,41 @@ def main(argv: list[str] | None = None) -> int:
     p_migrate.add_argument("revision", nargs="?", default="head")
     sub.add_parser("demo", help="load the demo data (Mørkhøj programme and example interventions)")
     sub.add_parser("openapi", help="write openapi/openapi.json from the app")
+    p_import = sub.add_parser(
+        "import", help="import interventions from a JSON, CSV or XLSX file, in batches, safe to run again",
+        description="Sends the file to POST /api/v1/imports/interventions in batches (all rows of one external_id "
+                    "together, parents first), each with an Idempotency-Key derived from the file's content, so a "
+                    "rerun after a crash applies nothing twice. Prints every problem with the file's row and "
+                    "column. Exit status: 0 all applied, 1 something refused, 2 bad usage or unreadable file, "
+                    "3 service unreachable or failing.")
+    p_import.add_argument("file", help="a .json, .csv or .xlsx file in the import format (see the template)")
+    _add_connection(p_import)
+    p_import.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p_import.add_argument("--strategy", choices=["upsert", "create", "update"], default="upsert")
+    p_import.add_argument("--batch-size", type=_positive, default=500, metavar="N",
+                          help="interventions per request (default 500)")
+    p_import.add_argument("--format", choices=["json", "csv", "xlsx"], help="default: from the file name")
+    p_export = sub.add_parser(
+        "export", help="export interventions (JSON, CSV or XLSX) in the import format",
+        description="Writes GET /api/v1/exports/interventions to --output or standard output. Filters as in the "
+                    "list; repeat one for several values (--theme T1 --theme T4).")
+    _add_connection(p_export)
+    p_export.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
+    p_export.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
+    for name in ("department", "area", "theme", "kind", "status", "track"):
+        p_export.add_argument(f"--{name}", action="append", default=[])
+    p_export.add_argument("--indicator", action="append", type=int, default=[])
+    p_export.add_argument("--year", action="append", type=int, default=[])
+    p_export.add_argument("--parent-id", type=int)
+    p_export.add_argument("--external-id")
+    p_export.add_argument("--q", help="search in name and description")
+    p_export.add_argument("--include-archived", action="store_true")
     args = parser.parse_args(argv)
+
+    if args.command == "import":
+        return import_command(args)
+    if args.command == "export":
+        return export_command(args)
 
     if args.command == "serve":
         serve(args.host, args.port, args.workers, args.demo)

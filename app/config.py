@@ -16,6 +16,20 @@ class Settings(BaseSettings):
     # Bulk imports are larger: 10,000 interventions with 100,000 budget lines is about 20 MB of JSON.
     max_import_bytes: int = 64 * 1024 * 1024
     log_level: str = "info"
+    # Reads without a token are refused unless this is true (writes always need a token).
+    public_read: bool = False
+    # Origins the front end is served from, for CORS: a JSON list, e.g. ["https://indsatser.gladsaxe.dk"]
+    cors_origins: list[str] = []
+    # OIDC (e.g. Microsoft Entra ID): issuer and audience to accept, and where the signing keys are. OIDC_JWKS may
+    # hold the JWKS document itself (offline, tests); OIDC_JWKS_URL is fetched and cached otherwise.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks: str | None = None
+    oidc_role_claim: str = "roles"
+    oidc_group_claim: str = "groups"
+    # Claim value → "role" or "editor:DEPARTMENT", e.g. {"Registry.Admin": "admin", "Registry.Editor.BKF": "editor:BKF"}
+    oidc_role_map: dict[str, str] = {}
 
     @field_validator("database_url")
     @classmethod

@@ -1,11 +1,48 @@
-"""Annotated dependency aliases shared by the routers."""
+"""Annotated dependency aliases shared by the routers, and the authorization every router declares."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
-from app.db import get_session
+from app.config import get_settings
+from app.context import RequestContext, set_current
+from app.db import _session_factory, get_engine, get_session
+from app.models.auth import Role
+from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
 
 SessionDep = Annotated[Session, Depends(get_session)]
 InterventionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The intervention's id")]
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _authenticate(authorization: str | None):
+    with _session_factory(get_engine())() as session:
+        return authenticate(session, authorization)
+
+
+def authorize(*write_roles: Role) -> Callable[[Request], Awaitable[None]]:
+    """A router's access rule: who may write through it (deny by default: no roles, no writes); reads need a
+    token unless PUBLIC_READ is set. Services refine it (an editor's department, an SOB editor's observations).
+
+    Async on purpose: the request context it sets must be visible to the endpoint, which a dependency run in
+    the thread pool could not do."""
+    allowed = {r.value for r in write_roles}
+
+    async def dependency(request: Request) -> None:
+        principal = await run_in_threadpool(_authenticate, request.headers.get("authorization")) or ANONYMOUS
+        set_current(RequestContext(principal=principal, request_id=getattr(request.state, "request_id", None),
+                                   if_match=request.headers.get("if-match")))
+        if request.method in READ_METHODS:
+            if principal is ANONYMOUS and not get_settings().public_read:
+                raise Unauthorized("reads need a token here (or set PUBLIC_READ=true)")
+            return
+        if principal is ANONYMOUS:
+            raise Unauthorized("changes need a token")
+        if principal.role not in allowed:
+            raise Forbidden(f"a {principal.role} may not change this")
+
+    return dependency

@@ -37,10 +37,12 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any):
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -68,6 +70,12 @@ class BadRequest(AppError):
 
 class PayloadTooLarge(AppError):
     status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class PreconditionFailed(AppError):
+    """If-Match named a version that is no longer the current one: someone changed the resource meanwhile."""
+
+    status, slug, title = 412, "precondition-failed", "The resource has changed"
 
 
 def problem_response(
@@ -118,7 +126,9 @@ def _clean_validation_errors(exc: RequestValidationError) -> tuple[list[dict[str
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.errors, **exc.extra)
+        response = problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.errors, **exc.extra)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -175,8 +185,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the Problem body for each error status."""
     descriptions = {
         400: "Malformed request (e.g. broken JSON, bad cursor)",
+        401: "No token, or a token that is not valid",
+        403: "The token's role or department may not do this",
         404: "Not found",
         409: "Conflict with existing data",
+        412: "If-Match names an old version: read the resource again",
         413: "Request body too large",
         422: "Invalid input or a broken rule; `errors` names each field",
     }

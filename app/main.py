@@ -3,13 +3,16 @@
 import logging
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.config import get_settings
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, RequestId
 from app.routers import (
+    audit,
     budget_lines,
+    exports,
     health,
     imports,
     interventions,
@@ -18,6 +21,7 @@ from app.routers import (
     reference,
     rollups,
     success_criteria,
+    tokens,
 )
 
 DESCRIPTION = """
@@ -46,10 +50,16 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     routers = (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools,
-               imports)
+               imports, exports, tokens, audit)
     for module in routers:
         app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+                           expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
+    app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id
     return app
 
 

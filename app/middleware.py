@@ -1,6 +1,7 @@
 """A small ASGI middleware that refuses request bodies above the configured size with 413 problem+json."""
 
 import json
+import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -77,3 +78,30 @@ class BodySizeLimit:
         except _TooLarge:
             if not started:
                 await self._reject(scope, send, limit)
+
+
+_SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+class RequestId:
+    """Give every request an id (the caller's X-Request-ID when it is sane, else a new one), keep it in
+    `request.state.request_id` for the audit log and the logs, and echo it in the answer's X-Request-ID."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if 0 < len(given) <= 100 and set(given) <= _SAFE_ID else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

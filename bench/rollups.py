@@ -52,7 +52,13 @@ GROUP BY it.theme_code
 def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
     from sqlalchemy import insert
 
-    from app.models import BudgetLine, Intervention, InterventionArea, InterventionIndicator, InterventionTheme
+    from app.models import (
+        BudgetLine,
+        Intervention,
+        InterventionArea,
+        InterventionIndicator,
+        InterventionTheme,
+    )
 
     rng = random.Random(seed)
     now = datetime.now(UTC)

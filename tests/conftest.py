@@ -54,8 +54,9 @@ def migrated_database() -> Iterator[None]:
 
 
 def wipe() -> None:
-    import app.models  # noqa: F401 - every table on the metadata
     from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401 - every table on the metadata
 
     with get_engine().begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
@@ -69,8 +70,34 @@ def _clean_tables(migrated_database) -> Iterator[None]:
     yield
 
 
+def make_token(role: str, department: str | None = None, name: str | None = None) -> str:
+    """A real API token, made the way `registry token create` makes it; returns the bearer token."""
+    from app.db import _session_factory
+    from app.models.auth import Role, TokenCreate
+    from app.services.auth import create_token
+
+    with _session_factory(get_engine())() as session:
+        data = TokenCreate(name=name or f"test-{role}-{department or 'all'}", role=Role(role), department=department)
+        return create_token(session, data).token
+
+
 @pytest.fixture
-def client() -> Iterator[TestClient]:
+def admin_token() -> str:
+    return make_token("admin", name="test-admin")
+
+
+@pytest.fixture
+def client(admin_token) -> Iterator[TestClient]:
+    """A client signed in as an admin (most tests are about behaviour, not permissions)."""
+    from app.main import app
+
+    with TestClient(app, raise_server_exceptions=False,
+                    headers={"Authorization": f"Bearer {admin_token}"}) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous() -> Iterator[TestClient]:
     from app.main import app
 
     with TestClient(app, raise_server_exceptions=False) as test_client:

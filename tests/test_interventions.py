@@ -2,7 +2,13 @@
 
 from decimal import Decimal
 
-from tests.factories import API, assert_problem, budget_line, create_intervention, intervention_payload
+from tests.factories import (
+    API,
+    assert_problem,
+    budget_line,
+    create_intervention,
+    intervention_payload,
+)
 
 
 def test_create_returns_every_field_and_location(client):

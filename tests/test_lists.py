@@ -13,7 +13,13 @@ from sqlalchemy import update
 
 from app.db import get_engine
 from app.models.intervention import Intervention
-from tests.factories import API, assert_problem, budget_line, create_intervention, intervention_payload
+from tests.factories import (
+    API,
+    assert_problem,
+    budget_line,
+    create_intervention,
+    intervention_payload,
+)
 
 SORTS = ["id", "-id", "name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
 

@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.factories import API, assert_problem, budget_line, create_intervention, intervention_payload
+from tests.factories import (
+    API,
+    assert_problem,
+    budget_line,
+    create_intervention,
+    intervention_payload,
+)
 
 INTERVENTIONS = f"{API}/interventions"
 JSON = {"content-type": "application/json"}

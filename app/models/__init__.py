@@ -11,21 +11,32 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from app.models.reference import Area, Department, EffectGoal, FundingSource, Indicator, Theme  # noqa: E402
+from app.models.audit import AuditRecord  # noqa: E402
+from app.models.auth import ApiToken  # noqa: E402
+from app.models.budget_line import BudgetLine  # noqa: E402
+from app.models.idempotency import IdempotencyKey  # noqa: E402
 from app.models.intervention import (  # noqa: E402
     Intervention,
     InterventionArea,
     InterventionIndicator,
     InterventionTheme,
 )
-from app.models.budget_line import BudgetLine  # noqa: E402
-from app.models.success_criterion import SuccessCriterion  # noqa: E402
 from app.models.observation import IndicatorObservation  # noqa: E402
 from app.models.pool import Allocation, Pool, PoolLedgerEntry  # noqa: E402
-from app.models.idempotency import IdempotencyKey  # noqa: E402
+from app.models.reference import (  # noqa: E402
+    Area,
+    Department,
+    EffectGoal,
+    FundingSource,
+    Indicator,
+    Theme,
+)
+from app.models.success_criterion import SuccessCriterion  # noqa: E402
 
 __all__ = [
     "Allocation",
+    "ApiToken",
+    "AuditRecord",
     "Area",
     "BudgetLine",
     "Department",

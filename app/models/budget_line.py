@@ -3,8 +3,18 @@ integers, because SQLite keeps NUMERIC as binary floating point and would sum 0.
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field as PydanticField
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from app.models.types import Money, MoneySum, Text, _int_not_bool

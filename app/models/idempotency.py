@@ -3,7 +3,8 @@ twice. Written in the same transaction as the change it answers for."""
 
 from datetime import datetime
 
-from sqlalchemy import Column, Integer, String, Text as SAText
+from sqlalchemy import Column, Integer, String
+from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.types import UTCDateTime

@@ -5,8 +5,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Text as SAText
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
+from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic

@@ -8,8 +8,10 @@ from which the balance on any past date is computed."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String, Text as SAText
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String
+from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import Year

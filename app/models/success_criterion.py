@@ -3,8 +3,10 @@ baseline and a target."""
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Text as SAText
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import Column, Date, ForeignKey, Integer, String
+from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.types import DecimalText, IndicatorNumber, Measure, Text

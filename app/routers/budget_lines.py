@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, status
+from fastapi import APIRouter, Body, Depends, Path, status
 
-from app.deps import InterventionId, SessionDep
+from app.deps import InterventionId, SessionDep, authorize
 from app.errors import problem_responses
+from app.models.auth import Role
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic, BudgetLineSet
 from app.services import budget_lines
 
-router = APIRouter(prefix="/api/v1/interventions/{intervention_id}/budget-lines", tags=["budget lines"])
+router = APIRouter(prefix="/api/v1/interventions/{intervention_id}/budget-lines", tags=["budget lines"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
 
 
 @router.get("", summary="List an intervention's budget lines with their total", responses=problem_responses(404, 422))

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app.deps import SessionDep
+from app.deps import SessionDep, authorize
 from app.errors import problem_responses
+from app.models.auth import Role
 from app.models.interchange import COLUMNS, ImportRejected, ImportReport, ImportStrategy
 from app.services import imports
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
 
 REQUEST_BODY = {
     "required": True,

@@ -2,12 +2,13 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.deps import InterventionId, SessionDep
+from app.deps import InterventionId, SessionDep, authorize
 from app.errors import problem_responses
+from app.models.audit import AuditPage
+from app.models.auth import Role
 from app.models.budget_line import Year
-from app.models.types import IndicatorNumber
 from app.models.intervention import (
     InterventionCreate,
     InterventionPage,
@@ -17,10 +18,11 @@ from app.models.intervention import (
     Status,
     Track,
 )
-from app.services import interventions
+from app.models.types import IndicatorNumber
+from app.services import audit, interventions
 from app.services.interventions import SORT_VALUES, InterventionFilters
 
-router = APIRouter(prefix="/api/v1/interventions", tags=["interventions"])
+router = APIRouter(prefix="/api/v1/interventions", tags=["interventions"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
 
 SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
 
@@ -67,11 +69,12 @@ def list_interventions(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create an intervention, with its budget lines and success criteria",
-    responses=problem_responses(400, 409, 413, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 def create_intervention(session: SessionDep, body: InterventionCreate, response: Response) -> InterventionPublic:
     created = interventions.create_intervention(session, body)
     response.headers["Location"] = f"/api/v1/interventions/{created.id}"
+    response.headers["ETag"] = interventions.etag(created)
     return created
 
 
@@ -81,27 +84,47 @@ def create_intervention(session: SessionDep, body: InterventionCreate, response:
     responses=problem_responses(404, 422),
 )
 def get_intervention(
-    session: SessionDep, intervention_id: InterventionId, include_archived: bool = False
+    session: SessionDep, intervention_id: InterventionId, response: Response, include_archived: bool = False
 ) -> InterventionPublic:
-    return interventions.get_intervention(session, intervention_id, include_archived=include_archived)
+    found = interventions.get_intervention(session, intervention_id, include_archived=include_archived)
+    response.headers["ETag"] = interventions.etag(found)
+    return found
 
 
 @router.patch(
     "/{intervention_id}",
     summary="Change an intervention: omitted fields stay, null clears, given lists replace",
-    responses=problem_responses(400, 404, 409, 413, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
 )
 def update_intervention(
-    session: SessionDep, intervention_id: InterventionId, body: InterventionUpdate
+    session: SessionDep, intervention_id: InterventionId, body: InterventionUpdate, response: Response
 ) -> InterventionPublic:
-    return interventions.update_intervention(session, intervention_id, body)
+    updated = interventions.update_intervention(session, intervention_id, body)
+    response.headers["ETag"] = interventions.etag(updated)
+    return updated
 
 
 @router.delete(
     "/{intervention_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Archive an intervention (it is kept, hidden from lists and reads)",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 412, 422),
 )
 def archive_intervention(session: SessionDep, intervention_id: InterventionId) -> None:
     interventions.archive_intervention(session, intervention_id)
+
+
+@router.get(
+    "/{intervention_id}/history",
+    summary="Every recorded change to an intervention and its parts, newest first",
+    responses=problem_responses(400, 401, 404, 422),
+)
+def get_intervention_history(
+    session: SessionDep,
+    intervention_id: InterventionId,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> AuditPage:
+    interventions.load_intervention(session, intervention_id, include_archived=True)
+    return audit.list_records(session, resource="intervention", resource_id=str(intervention_id), limit=limit,
+                              cursor=cursor)

@@ -2,10 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
-from app.deps import SessionDep
+from app.deps import SessionDep, authorize
 from app.errors import problem_responses
+from app.models.auth import Role
 from app.models.observation import (
     IndicatorReport,
     IndicatorUpdate,
@@ -19,7 +20,7 @@ from app.models.reference import IndicatorPublic
 from app.services import observations
 from app.services.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, OutputFormat, render
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize(Role.admin, Role.editor))])
 
 IndicatorNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The indicator's number (1–19)")]
 

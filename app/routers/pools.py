@@ -3,10 +3,11 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from app.deps import SessionDep
+from app.deps import SessionDep, authorize
 from app.errors import problem_responses
+from app.models.auth import Role
 from app.models.pool import (
     AllocationCreate,
     AllocationList,
@@ -23,7 +24,7 @@ from app.models.pool import (
 from app.models.rollup import PoolSummary, PoolSummaryDimension
 from app.services import pools, rollups
 
-router = APIRouter(prefix="/api/v1/pools", tags=["pools"])
+router = APIRouter(prefix="/api/v1/pools", tags=["pools"], dependencies=[Depends(authorize(Role.admin, Role.pool_manager))])
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 AllocationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -1,8 +1,8 @@
 """Read-only reference data: the results framework and the code lists."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from app.deps import SessionDep
+from app.deps import SessionDep, authorize
 from app.models.reference import (
     AreaPublic,
     DepartmentPublic,
@@ -14,7 +14,7 @@ from app.models.reference import (
 )
 from app.services import reference
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+router = APIRouter(prefix="/api/v1", tags=["reference"], dependencies=[Depends(authorize())])
 
 
 @router.get("/framework", summary="The results framework: effect goals → themes → indicators")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.deps import SessionDep
+from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.intervention import Kind, Status, Track
 from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
@@ -12,7 +12,7 @@ from app.services import rollups, tabular
 from app.services.rollups import RollupFilters
 from app.services.tabular import OutputFormat
 
-router = APIRouter(prefix="/api/v1/rollups", tags=["rollups"])
+router = APIRouter(prefix="/api/v1/rollups", tags=["rollups"], dependencies=[Depends(authorize())])
 
 SPREADSHEET_RESPONSES = {
     200: {

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, status
+from fastapi import APIRouter, Body, Depends, Path, status
 
-from app.deps import InterventionId, SessionDep
+from app.deps import InterventionId, SessionDep, authorize
 from app.errors import problem_responses
+from app.models.auth import Role
 from app.models.success_criterion import (
     SuccessCriterionCreate,
     SuccessCriterionPublic,
@@ -14,7 +15,7 @@ from app.models.success_criterion import (
 )
 from app.services import success_criteria
 
-router = APIRouter(prefix="/api/v1/interventions/{intervention_id}/success-criteria", tags=["success criteria"])
+router = APIRouter(prefix="/api/v1/interventions/{intervention_id}/success-criteria", tags=["success criteria"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
 CriterionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

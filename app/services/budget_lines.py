@@ -5,17 +5,24 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.db import begin_write
 from app.errors import Conflict, NotFound
-from app.models.budget_line import BudgetLine, BudgetLineCreate, BudgetLinePublic, BudgetLineSet
+from app.models.budget_line import (
+    BudgetLine,
+    BudgetLineCreate,
+    BudgetLinePublic,
+    BudgetLineSet,
+)
 from app.models.types import from_ore
 from app.services.interventions import (
+    begin_change,
     budget_line_public,
     check_budget_lines,
+    finish_change,
     load_intervention,
     new_budget_line,
+)
+from app.services.interventions import (
     replace_budget_lines as _replace,
-    touch,
 )
 from app.services.reference import CodeChecker
 
@@ -34,8 +41,7 @@ def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
 
 
 def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCreate) -> BudgetLinePublic:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     checker = CodeChecker(session)
     check_budget_lines(checker, [data], ["body"], row.start_date, row.end_date)
     # check_budget_lines puts the index after the prefix; a single line has none.
@@ -58,29 +64,24 @@ def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCrea
         )
     line = new_budget_line(intervention_id, data)
     session.add(line)
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "budget_lines.add", before)
     return budget_line_public(line)
 
 
 def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> BudgetLineSet:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     checker = CodeChecker(session)
     check_budget_lines(checker, lines, ["body"], row.start_date, row.end_date)
     checker.raise_if_any()
     _replace(session, intervention_id, lines)
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "budget_lines.replace", before)
     return list_budget_lines(session, intervention_id)
 
 
 def delete_budget_line(session: Session, intervention_id: int, budget_line_id: int) -> None:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     line = session.get(BudgetLine, budget_line_id)
     if line is None or line.intervention_id != intervention_id:
         raise NotFound(f"budget line {budget_line_id} not found on intervention {intervention_id}")
     session.delete(line)
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "budget_lines.delete", before)

@@ -16,16 +16,41 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from app.context import current
 from app.db import begin_write
 from app.errors import AppError, Conflict
+from app.models.auth import Role
 from app.models.budget_line import BudgetLine
 from app.models.idempotency import IdempotencyKey
-from app.models.interchange import ImportAction, ImportItem, ImportRecord, ImportReport, ImportStrategy
-from app.models.intervention import Intervention, InterventionArea, InterventionIndicator, InterventionTheme
+from app.models.interchange import (
+    ImportAction,
+    ImportItem,
+    ImportRecord,
+    ImportReport,
+    ImportStrategy,
+)
+from app.models.intervention import (
+    Intervention,
+    InterventionArea,
+    InterventionIndicator,
+    InterventionTheme,
+)
 from app.models.success_criterion import SuccessCriterion
 from app.models.types import search_key, to_ore, utcnow
-from app.services.interchange import RawRecord, UnreadableFile, read_csv, read_json, read_xlsx
-from app.services.interventions import check_budget_lines, check_period, check_success_criteria
+from app.services import audit
+from app.services.auth import Forbidden
+from app.services.interchange import (
+    RawRecord,
+    UnreadableFile,
+    read_csv,
+    read_json,
+    read_xlsx,
+)
+from app.services.interventions import (
+    check_budget_lines,
+    check_period,
+    check_success_criteria,
+)
 from app.services.reference import CodeChecker
 
 SCOPE = "import:interventions"
@@ -181,6 +206,11 @@ def _check_cycles(session: Session, records: list[tuple[RawRecord, ImportRecord]
 # --- comparing with what is there --------------------------------------------------------------------------
 
 
+CANONICAL_FIELDS = ["name", "description", "purpose", "kind", "status", "track", "department", "parent_external_id",
+                    "areas", "themes", "indicators", "target_group", "start_date", "end_date", "contact_name",
+                    "contact_email", "budget_lines", "success_criteria"]
+
+
 def _canonical_record(rec: ImportRecord) -> tuple:
     return (
         rec.name, rec.description, rec.purpose, rec.kind.value, rec.status.value, rec.track.value if rec.track else None,
@@ -269,6 +299,40 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
         session.execute(insert(SuccessCriterion), criteria)
 
 
+def _audit(session: Session, plan: list, ids: dict[str, int], current_state: dict[int, tuple]) -> None:
+    """One audit record per created or updated intervention (the fields that changed), in one INSERT."""
+    entries: dict[str, list] = {"import.create": [], "import.update": []}
+    for _raw, rec, action, iid in plan:
+        if action is ImportAction.unchanged:
+            continue
+        after = dict(zip(CANONICAL_FIELDS, _canonical_record(rec), strict=True))
+        before = dict(zip(CANONICAL_FIELDS, current_state[iid], strict=True)) if iid in current_state else {}
+        changes = {name: {"before": before.get(name), "after": value} for name, value in after.items()
+                   if before.get(name) != value}
+        kind = "import.create" if action is ImportAction.created else "import.update"
+        entries[kind].append((ids[rec.external_id], {"external_id": rec.external_id, **changes}))
+    for action, rows in entries.items():
+        audit.record_many(session, action, "intervention", rows)
+
+
+def _check_departments(records: list[tuple[RawRecord, ImportRecord]], existing: dict[str, tuple[int, bool]],
+                       current_departments: dict[int, str]) -> None:
+    """An editor imports only their own department's interventions, and changes no other department's."""
+    principal = current().principal
+    if principal.role == Role.admin:
+        return
+    problems = []
+    for raw, rec in records:
+        found = existing.get(rec.external_id)
+        owner = current_departments.get(found[0]) if found else None
+        if rec.department != principal.department or (owner is not None and owner != principal.department):
+            problems.append(_problem(raw.row, "department", f"an editor of {principal.department} may not import "
+                                                            f"{rec.external_id!r} ({owner or rec.department})"))
+    if problems:
+        raise Forbidden(f"{len(problems)} record(s) belong to another department; nothing was written",
+                        errors=problems[:MAX_PROBLEMS])
+
+
 def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
            existing: dict[str, tuple[int, bool]]) -> dict[str, int]:
     now = utcnow()
@@ -342,20 +406,23 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
         session.rollback()
         raise _reject(problems)
 
-    current = _canonical_existing(session, [existing[rec.external_id][0] for _raw, rec in records
-                                            if rec.external_id in existing])
+    registry_state = _canonical_existing(session, [existing[rec.external_id][0] for _raw, rec in records
+                                                   if rec.external_id in existing])
+    _check_departments(records, existing, {iid: state[CANONICAL_FIELDS.index("department")]
+                                           for iid, state in registry_state.items()})
     plan = []
     for raw_record, rec in records:
         found = existing.get(rec.external_id)
         if found is None:
             plan.append((raw_record, rec, ImportAction.created, None))
-        elif current.get(found[0]) == _canonical_record(rec):
+        elif registry_state.get(found[0]) == _canonical_record(rec):
             plan.append((raw_record, rec, ImportAction.unchanged, found[0]))
         else:
             plan.append((raw_record, rec, ImportAction.updated, found[0]))
     ids = {key: iid for key, (iid, _a) in existing.items()}
     if not dry_run:
         ids = _write(session, plan, existing)
+        _audit(session, plan, ids, registry_state)
     items = [ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
              for raw_record, rec, action, _iid in plan]
     report = ImportReport(
@@ -368,6 +435,9 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
     if dry_run:
         session.rollback()
         return answer, False
+    audit.record(session, "import", "import", idempotency_key,
+                 {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                  "strategy": strategy.value})
     if idempotency_key:
         session.add(IdempotencyKey(key=idempotency_key, scope=SCOPE, request_hash=request_hash, status_code=200,
                                    response_body=json.dumps(answer.body, ensure_ascii=False), created_at=utcnow()))

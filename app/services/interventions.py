@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_
 from sqlmodel import Session, col, select
 
+from app.context import current
 from app.db import begin_write
 from app.errors import BadRequest, Conflict, NotFound
+from app.models.auth import Role
 from app.models.budget_line import BudgetLine, BudgetLineCreate, BudgetLinePublic
 from app.models.intervention import (
     Intervention,
@@ -30,8 +32,15 @@ from app.models.intervention import (
     YearAmount,
 )
 from app.models.reference import Area
-from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate, SuccessCriterionPublic
+from app.models.success_criterion import (
+    SuccessCriterion,
+    SuccessCriterionCreate,
+    SuccessCriterionPublic,
+)
 from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
+from app.services import audit
+from app.services.auth import Forbidden, require_department
+from app.services.etags import check_if_match, make_etag
 from app.services.pools import grants_of_intervention
 from app.services.reference import CodeChecker, Loc
 
@@ -206,11 +215,44 @@ def success_criterion_public(crit: SuccessCriterion) -> SuccessCriterionPublic:
     )
 
 
-def load_intervention(session: Session, intervention_id: int, *, include_archived: bool = False) -> Intervention:
-    row = session.get(Intervention, intervention_id)
+def load_intervention(session: Session, intervention_id: int, *, include_archived: bool = False,
+                      for_update: bool = False) -> Intervention:
+    row = session.get(Intervention, intervention_id, with_for_update=for_update)
     if row is None or (row.archived_at is not None and not include_archived):
         raise NotFound(f"intervention {intervention_id} not found")
     return row
+
+
+def etag(row: Intervention | InterventionSummary) -> str:
+    return make_etag(row.id, row.updated_at)
+
+
+# Derived fields: they change with other rows, and are not part of what an audit record says was changed.
+_DERIVED = {"updated_at", "created_at", "budget_total", "budget_total_with_descendants", "budget_by_year", "children",
+            "pool_grants"}
+
+
+def begin_change(session: Session, intervention_id: int) -> tuple[Intervention, InterventionPublic]:
+    """Start a change to an intervention or its parts: the write transaction, the row locked, the caller's
+    If-Match and department checked. Returns the row and how it looked before (for the audit record)."""
+    begin_write(session)
+    row = load_intervention(session, intervention_id, for_update=True)
+    check_if_match(etag(row))
+    require_department(row.department_code)
+    return row, get_intervention(session, intervention_id)
+
+
+def finish_change(session: Session, row: Intervention, action: str, before: InterventionPublic | None) -> InterventionPublic:
+    """Stamp the change, write its audit record in the same transaction, commit, and answer the new state."""
+    if before is not None:  # a new row keeps updated_at == created_at
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    after = get_intervention(session, row.id, include_archived=True)
+    audit.record(session, action, "intervention", row.id,
+                 audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=_DERIVED))
+    session.commit()
+    return after
 
 
 def get_intervention(session: Session, intervention_id: int, *, include_archived: bool = False) -> InterventionPublic:
@@ -463,6 +505,7 @@ def new_success_criterion(intervention_id: int, position: int, crit: SuccessCrit
 
 def create_intervention(session: Session, data: InterventionCreate) -> InterventionPublic:
     begin_write(session)
+    require_department(data.department, what=f"an intervention of {data.department}")
     checker = CodeChecker(session)
     check_period(checker, data.start_date, data.end_date, "end_date")
     checker.check("department", data.department, ["body", "department"])
@@ -500,8 +543,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     set_links(session, row.id, data.areas, data.themes, data.indicators)
     session.add_all(new_budget_line(row.id, line) for line in data.budget_lines)
     session.add_all(new_success_criterion(row.id, i, c) for i, c in enumerate(data.success_criteria))
-    session.commit()
-    return get_intervention(session, row.id)
+    return finish_change(session, row, "create", None)
 
 
 # Fields that exist on every intervention: PATCH may change them but not clear them with null.
@@ -509,9 +551,10 @@ _REQUIRED = {"name", "kind", "status", "department", "areas", "themes", "indicat
 
 
 def update_intervention(session: Session, intervention_id: int, data: InterventionUpdate) -> InterventionPublic:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     changes = {name: getattr(data, name) for name in data.model_fields_set}
+    if changes.get("department") not in (None, row.department_code) and current().principal.role != Role.admin:
+        raise Forbidden("an editor cannot move an intervention to another department; ask an admin")
     checker = CodeChecker(session)
     for name in sorted(_REQUIRED & changes.keys()):
         if changes[name] is None:
@@ -554,27 +597,15 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
     if "department" in changes:
         row.department_code = changes["department"]
     row.search_text = search_key(row.name, row.description)
-    row.updated_at = utcnow()
-    session.add(row)
     set_links(session, row.id, changes.get("areas"), changes.get("themes"), changes.get("indicators"))
     if "budget_lines" in changes:
         replace_budget_lines(session, row.id, data.budget_lines)
     if "success_criteria" in changes:
         replace_success_criteria(session, row.id, data.success_criteria)
-    session.commit()
-    return get_intervention(session, row.id)
+    return finish_change(session, row, "update", before)
 
 
 def archive_intervention(session: Session, intervention_id: int) -> None:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     row.archived_at = utcnow()
-    row.updated_at = row.archived_at
-    session.add(row)
-    session.commit()
-
-
-def touch(session: Session, row: Intervention) -> None:
-    """A change to a sub-resource (budget lines, criteria) is a change to the intervention."""
-    row.updated_at = utcnow()
-    session.add(row)
+    finish_change(session, row, "archive", before)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.db import begin_write
 from app.errors import Conflict, NotFound, RuleViolation
+from app.models.auth import Role
 from app.models.observation import (
     AreaValues,
     FocusAreaGap,
@@ -28,6 +29,8 @@ from app.models.observation import (
 )
 from app.models.reference import Area, Indicator, IndicatorPublic, Theme
 from app.models.types import utcnow
+from app.services import audit
+from app.services.auth import require, require_department
 from app.services.reference import CodeChecker
 
 KIND_ORDER = {k.value: i for i, k in enumerate(ObservationKind)}
@@ -96,8 +99,14 @@ def _fields(data: ObservationCreate) -> dict[str, Any]:
     return dict(value=data.value, unit=data.unit, source=data.source, note=data.note)
 
 
+def _require_observer() -> None:
+    """Indicator data is the Social balance unit's: an admin or an editor of SOB may change it."""
+    require_department("SOB", what="indicator data")
+
+
 def add_observation(session: Session, number: int, data: ObservationCreate) -> ObservationPublic:
     begin_write(session)
+    _require_observer()
     load_indicator(session, number)
     checker = CodeChecker(session)
     checker.check("area", data.area, ["body", "area"])
@@ -115,6 +124,8 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
         created_at=now, updated_at=now, **_fields(data),
     )
     session.add(row)
+    session.flush()
+    audit.record(session, "create", "observation", row.id, audit.diff(None, observation_public(row).model_dump()))
     session.commit()
     return observation_public(row)
 
@@ -122,6 +133,7 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
 def upsert_observations(session: Session, number: int, items: Sequence[ObservationCreate]) -> UpsertResult:
     """Create or update each item, matched on (area, year, kind), in one transaction: all or nothing."""
     begin_write(session)
+    _require_observer()
     load_indicator(session, number)
     checker = CodeChecker(session)
     seen: dict[tuple[str, int, str], int] = {}
@@ -159,6 +171,8 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
             row.updated_at = now
             session.add(row)
             updated += 1
+    audit.record(session, "upsert", "indicator", number,
+                 {"observations": {"created": created, "updated": updated, "unchanged": unchanged}})
     session.commit()
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
 
@@ -174,7 +188,9 @@ def _same(stored: Any, sent: Any) -> bool:
 
 def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> IndicatorPublic:
     begin_write(session)
+    require(Role.admin)
     row = load_indicator(session, number)
+    before = {"higher_is_better": row.higher_is_better, "likely_source": row.likely_source}
     checker = CodeChecker(session)
     for name in sorted(data.model_fields_set):
         if getattr(data, name) is None:
@@ -185,6 +201,8 @@ def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> In
     if "likely_source" in data.model_fields_set:
         row.likely_source = data.likely_source.value
     session.add(row)
+    audit.record(session, "update", "indicator", number, audit.diff(
+        before, {"higher_is_better": row.higher_is_better, "likely_source": row.likely_source}))
     session.commit()
     goal = session.exec(select(Theme.effect_goal_code).where(Theme.code == row.theme_code)).one()
     return IndicatorPublic(

@@ -10,7 +10,8 @@ import base64
 import binascii
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
@@ -38,6 +39,8 @@ from app.models.pool import (
     PoolUpdate,
 )
 from app.models.types import MAX_ID, from_ore, to_ore, utcnow
+from app.services import audit
+from app.services.etags import check_if_match, make_etag
 from app.services.reference import CodeChecker
 
 T = TypeVar("T")
@@ -77,6 +80,9 @@ def _balance(pool: Pool) -> PoolBalance:
                        remaining=from_ore(pool.amount_ore - pool.granted_ore))
 
 
+_DERIVED = {"updated_at", "created_at", "balance"}
+
+
 def _public(pool: Pool) -> PoolPublic:
     return PoolPublic(id=pool.id, name=pool.name, year=pool.year, amount=from_ore(pool.amount_ore),
                       funding_source=pool.funding_source_code, department=pool.department_code, notes=pool.notes,
@@ -109,6 +115,7 @@ def create_pool(session: Session, data: PoolCreate) -> PoolPublic:
     session.add(pool)
     session.flush()
     _ledger(session, pool.id, LedgerAction.pool_created, amount=pool.amount_ore, at=now)
+    audit.record(session, "create", "pool", pool.id, audit.diff(None, _public(pool).model_dump(), ignore=_DERIVED))
     session.commit()
     return _public(pool)
 
@@ -149,6 +156,8 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
     def work() -> PoolPublic:
         begin_write(session)
         pool = _load_pool(session, pool_id, lock=True)
+        check_if_match(make_etag(pool.id, pool.updated_at))
+        before = _public(pool).model_dump()
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         if "name" in changes and changes["name"] is None:
             raise RuleViolation.at(["body", "name"], "may not be null")
@@ -181,9 +190,11 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
         if "notes" in changes:
             values["notes"] = changes["notes"]
         session.execute(update(Pool).where(col(Pool.id) == pool_id).values(**values))
-        session.commit()
         session.expire_all()  # the row was changed by UPDATE statements, not through the loaded object
-        return get_pool(session, pool_id)
+        after = get_pool(session, pool_id)
+        audit.record(session, "update", "pool", pool_id, audit.diff(before, after.model_dump(), ignore=_DERIVED))
+        session.commit()
+        return after
 
     return with_retries(session, work)
 
@@ -274,6 +285,8 @@ def create_allocation(session: Session, pool_id: int, data: AllocationCreate) ->
         session.flush()
         _ledger(session, pool_id, LedgerAction.granted if granted else LedgerAction.requested, allocation_id=row.id,
                 requested=0 if granted else ore, granted=ore if granted else 0, note=data.decision_note, at=now)
+        audit.record(session, "create", "allocation", row.id,
+                     audit.diff(None, allocation_public(row).model_dump(), ignore={"updated_at"}))
         session.commit()
         return allocation_public(row)
 
@@ -313,6 +326,8 @@ def update_allocation(session: Session, pool_id: int, allocation_id: int, data: 
         begin_write(session)
         _load_pool(session, pool_id)
         row = _load_allocation(session, pool_id, allocation_id, lock=True)
+        check_if_match(make_etag(row.id, row.updated_at))
+        before = allocation_public(row).model_dump()
         current, target = AllocationStatus(row.status), data.status
         if target not in _TRANSITIONS.get(current, set()):
             allowed = ", ".join(sorted(_TRANSITIONS.get(current, set()))) or "none"
@@ -363,9 +378,12 @@ def update_allocation(session: Session, pool_id: int, allocation_id: int, data: 
             raise Conflict(f"allocation {allocation_id} was changed at the same time; read it again and retry")
         _ledger(session, pool_id, LedgerAction(target.value), allocation_id=allocation_id,
                 note=data.decision_note, at=now, **ledger)
-        session.commit()
         session.expire_all()
-        return get_allocation(session, pool_id, allocation_id)
+        after = get_allocation(session, pool_id, allocation_id)
+        audit.record(session, target.value, "allocation", allocation_id,
+                     audit.diff(before, after.model_dump(), ignore={"updated_at"}))
+        session.commit()
+        return after
 
     return with_retries(session, work)
 

@@ -15,7 +15,6 @@ from sqlmodel import Session, col
 
 from app.errors import NotFound, RuleViolation
 from app.models.budget_line import BudgetLine
-from app.models.pool import Allocation, Pool
 from app.models.intervention import (
     Intervention,
     InterventionArea,
@@ -25,17 +24,25 @@ from app.models.intervention import (
     Status,
     Track,
 )
-from app.models.reference import Area, Department, EffectGoal, FundingSource, Indicator, Theme
+from app.models.pool import Allocation, Pool
+from app.models.reference import (
+    Area,
+    Department,
+    EffectGoal,
+    FundingSource,
+    Indicator,
+    Theme,
+)
 from app.models.rollup import (
-    PoolSummary,
-    PoolSummaryDimension,
-    PoolSummaryRow,
     BudgetRollup,
     BudgetRollupRow,
     Coverage,
     CoverageDimension,
     CoverageRow,
     Dimension,
+    PoolSummary,
+    PoolSummaryDimension,
+    PoolSummaryRow,
     RollupTotal,
 )
 from app.models.types import from_ore

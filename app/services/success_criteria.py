@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.db import begin_write
 from app.errors import NotFound
 from app.models.success_criterion import (
     SuccessCriterion,
@@ -15,12 +14,15 @@ from app.models.success_criterion import (
     SuccessCriterionUpdate,
 )
 from app.services.interventions import (
+    begin_change,
     check_success_criteria,
+    finish_change,
     load_intervention,
     new_success_criterion,
-    replace_success_criteria as _replace,
     success_criterion_public,
-    touch,
+)
+from app.services.interventions import (
+    replace_success_criteria as _replace,
 )
 from app.services.reference import CodeChecker
 
@@ -36,8 +38,7 @@ def list_success_criteria(session: Session, intervention_id: int) -> SuccessCrit
 
 
 def add_success_criterion(session: Session, intervention_id: int, data: SuccessCriterionCreate) -> SuccessCriterionPublic:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     checker = CodeChecker(session)
     checker.check("indicator", data.indicator, ["body", "indicator"])
     checker.raise_if_any()
@@ -46,22 +47,19 @@ def add_success_criterion(session: Session, intervention_id: int, data: SuccessC
     ).one()
     crit = new_success_criterion(intervention_id, (last if last is not None else -1) + 1, data)
     session.add(crit)
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "success_criteria.add", before)
     return success_criterion_public(crit)
 
 
 def replace_success_criteria(
     session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]
 ) -> SuccessCriterionSet:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     checker = CodeChecker(session)
     check_success_criteria(checker, criteria, ["body"])
     checker.raise_if_any()
     _replace(session, intervention_id, criteria)
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "success_criteria.replace", before)
     return list_success_criteria(session, intervention_id)
 
 
@@ -75,8 +73,7 @@ def _load(session: Session, intervention_id: int, criterion_id: int) -> SuccessC
 def update_success_criterion(
     session: Session, intervention_id: int, criterion_id: int, data: SuccessCriterionUpdate
 ) -> SuccessCriterionPublic:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     crit = _load(session, intervention_id, criterion_id)
     # Attributes, not model_dump(): dumping would turn the Decimal measures into their string form.
     changes = {name: getattr(data, name) for name in data.model_fields_set}
@@ -88,14 +85,11 @@ def update_success_criterion(
     for name, value in changes.items():
         setattr(crit, "indicator_number" if name == "indicator" else name, value)
     session.add(crit)
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "success_criteria.update", before)
     return success_criterion_public(crit)
 
 
 def delete_success_criterion(session: Session, intervention_id: int, criterion_id: int) -> None:
-    begin_write(session)
-    row = load_intervention(session, intervention_id)
+    row, before = begin_change(session, intervention_id)
     session.delete(_load(session, intervention_id, criterion_id))
-    touch(session, row)
-    session.commit()
+    finish_change(session, row, "success_criteria.delete", before)

@@ -1,0 +1,112 @@
+"""The audit log: `record()` is called by every write service inside its own transaction, so a change and its
+record commit together or not at all. There is no update or delete of audit records anywhere."""
+
+import base64
+import binascii
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlmodel import Session, col
+
+from app.context import current
+from app.errors import BadRequest
+from app.models.audit import AuditPage, AuditRecord, AuditRecordPublic
+from app.models.types import MAX_ID, utcnow
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None, *, ignore: set[str] = frozenset()) -> dict:
+    """{field: {"before": …, "after": …}} for the fields that differ (all of them on create or delete)."""
+    before, after = _plain(before or {}), _plain(after or {})
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        if name in ignore:
+            continue
+        if before.get(name) != after.get(name):
+            changes[name] = {"before": before.get(name), "after": after.get(name)}
+    return changes
+
+
+def record(session: Session, action: str, resource: str, resource_id: Any, changes: dict[str, Any]) -> None:
+    context = current()
+    session.add(AuditRecord(
+        occurred_at=utcnow(), actor=context.principal.actor, action=action, resource=resource,
+        resource_id=None if resource_id is None else str(resource_id),
+        changes=json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True), request_id=context.request_id,
+    ))
+
+
+def record_many(session: Session, action: str, resource: str, entries: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Many records in one multi-row INSERT (bulk imports)."""
+    if not entries:
+        return
+    context, now = current(), utcnow()
+    session.execute(insert(AuditRecord), [
+        {"occurred_at": now, "actor": context.principal.actor, "action": action, "resource": resource,
+         "resource_id": str(resource_id), "request_id": context.request_id,
+         "changes": json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True)}
+        for resource_id, changes in entries
+    ])
+
+
+def _public(row: AuditRecord) -> AuditRecordPublic:
+    return AuditRecordPublic(id=row.id, occurred_at=row.occurred_at, actor=row.actor, action=row.action,
+                             resource=row.resource, resource_id=row.resource_id, changes=json.loads(row.changes),
+                             request_id=row.request_id)
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> int:
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        last_id = int(value)
+        if prefix != "audit" or not 0 < last_id <= MAX_ID:
+            raise ValueError
+        return last_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("the cursor is not valid", errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]) from None
+
+
+def list_records(session: Session, *, resource: str | None = None, resource_id: str | None = None,
+                 actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 50, cursor: str | None = None) -> AuditPage:
+    """Newest first."""
+    stmt = select(AuditRecord).order_by(col(AuditRecord.id).desc())
+    if resource:
+        stmt = stmt.where(col(AuditRecord.resource) == resource)
+    if resource_id is not None:
+        stmt = stmt.where(col(AuditRecord.resource_id) == resource_id)
+    if actor:
+        stmt = stmt.where(col(AuditRecord.actor) == actor)
+    if since:
+        stmt = stmt.where(col(AuditRecord.occurred_at) >= since)
+    if until:
+        stmt = stmt.where(col(AuditRecord.occurred_at) < until)
+    if cursor:
+        stmt = stmt.where(col(AuditRecord.id) < _after(cursor))
+    rows = session.execute(stmt.limit(limit + 1)).scalars().all()
+    next_cursor = _cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return AuditPage(items=[_public(r) for r in rows[:limit]], next_cursor=next_cursor)

@@ -1,0 +1,194 @@
+"""Authentication (API tokens and OIDC JWTs) and the permission rules.
+
+API tokens are random strings shown once; the database keeps only their SHA-256. OIDC tokens (as Microsoft
+Entra ID issues them) are verified against the configured issuer, audience and JWKS with an explicit list of
+algorithms, so `alg: none` and HMAC tricks are refused; their claims map to a role (and department) through
+`OIDC_ROLE_MAP`."""
+
+import hashlib
+import json
+import secrets
+from functools import lru_cache
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from app.config import Settings, get_settings
+from app.context import Principal, current
+from app.db import begin_write
+from app.errors import AppError, Conflict, NotFound
+from app.models.auth import (
+    ApiToken,
+    Role,
+    TokenCreate,
+    TokenCreated,
+    TokenList,
+    TokenPublic,
+)
+from app.models.types import utcnow
+from app.services import audit
+from app.services.reference import CodeChecker
+
+TOKEN_PREFIX = "sbr_"
+ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+# When claims map to several roles, the strongest wins.
+ROLE_ORDER = [Role.admin, Role.pool_manager, Role.editor, Role.reader]
+
+
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="socialbalance-registry"'})
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+ANONYMOUS = Principal(actor="anonymous", role="anonymous", source="anonymous")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- tokens ------------------------------------------------------------------------------------------------
+
+
+def _public(row: ApiToken) -> TokenPublic:
+    return TokenPublic(id=row.id, name=row.name, role=row.role, department=row.department_code,
+                       created_at=row.created_at, revoked_at=row.revoked_at)
+
+
+def create_token(session: Session, data: TokenCreate) -> TokenCreated:
+    begin_write(session)
+    checker = CodeChecker(session)
+    if data.role is Role.editor and not data.department:
+        checker.fail(["body", "department"], "an editor is bound to one department: give its code")
+    if data.role is not Role.editor and data.department:
+        checker.fail(["body", "department"], "only an editor is bound to a department")
+    checker.check("department", data.department, ["body", "department"])
+    checker.raise_if_any()
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=data.name, token_hash=hash_token(token), role=data.role.value, department_code=data.department,
+                   created_at=utcnow())
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"a token named {data.name!r} exists already",
+                       errors=[{"loc": ["body", "name"], "msg": "already used"}]) from None
+    audit.record(session, "create", "token", row.id, {"name": {"after": row.name}, "role": {"after": row.role},
+                                                      "department": {"after": row.department_code}})
+    session.commit()
+    return TokenCreated(**_public(row).model_dump(), token=token)
+
+
+def list_tokens(session: Session) -> TokenList:
+    rows = session.execute(select(ApiToken).order_by(col(ApiToken.id))).scalars()
+    return TokenList(items=[_public(r) for r in rows])
+
+
+def revoke_token(session: Session, token_id: int | None = None, name: str | None = None) -> TokenPublic:
+    begin_write(session)
+    stmt = select(ApiToken).where(col(ApiToken.id) == token_id if token_id is not None else col(ApiToken.name) == name)
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"token {token_id if token_id is not None else name!r} not found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(session, "revoke", "token", row.id, {"revoked_at": {"before": None, "after": row.revoked_at}})
+    session.commit()
+    return _public(row)
+
+
+# --- authentication ----------------------------------------------------------------------------------------
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal | None:
+    """The principal of an Authorization header; None when there is none; 401 when it is not valid."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("use an Authorization: Bearer <token> header")
+    settings = get_settings()
+    if token.count(".") == 2 and not token.startswith(TOKEN_PREFIX):
+        if not settings.oidc_issuer:
+            raise Unauthorized("OIDC tokens are not accepted here (no issuer configured)")
+        return principal_from_jwt(token, settings)
+    row = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("the token is unknown or revoked")
+    return Principal(actor=row.name, role=row.role, department=row.department_code, source="token")
+
+
+@lru_cache(maxsize=4)
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def _signing_key(token: str, settings: Settings):
+    if settings.oidc_jwks:
+        keys = jwt.PyJWKSet.from_dict(json.loads(settings.oidc_jwks))
+        kid = jwt.get_unverified_header(token).get("kid")
+        for key in keys.keys:
+            if kid is None or key.key_id == kid:
+                return key.key
+        raise Unauthorized("the token is signed with an unknown key")
+    if not settings.oidc_jwks_url:
+        raise Unauthorized("no JWKS configured to verify the token")
+    return _jwks_client(settings.oidc_jwks_url).get_signing_key_from_jwt(token).key
+
+
+def principal_from_jwt(token: str, settings: Settings) -> Principal:
+    try:
+        key = _signing_key(token, settings)
+        claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=settings.oidc_audience,
+                            issuer=settings.oidc_issuer, options={"require": ["exp", "iss", "aud", "sub"]},
+                            leeway=30)
+    except Unauthorized:
+        raise
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"the token is not valid: {exc}") from None
+    granted: list[tuple[Role, str | None]] = []
+    values = []
+    for claim in (settings.oidc_role_claim, settings.oidc_group_claim):
+        value = claims.get(claim) or []
+        values += value if isinstance(value, list) else [value]
+    for value in values:
+        mapped = settings.oidc_role_map.get(str(value))
+        if mapped:
+            role, _, department = mapped.partition(":")
+            granted.append((Role(role), department or None))
+    if not granted:
+        raise Forbidden("the token carries no role of this registry (see OIDC_ROLE_MAP)")
+    role, department = min(granted, key=lambda g: ROLE_ORDER.index(g[0]))
+    actor = claims.get("preferred_username") or claims.get("upn") or claims["sub"]
+    return Principal(actor=f"oidc:{actor}", role=role.value, department=department, source="oidc")
+
+
+# --- permissions -------------------------------------------------------------------------------------------
+
+
+def require(*roles: Role | str) -> None:
+    """The current principal must have one of these roles (403 otherwise; 401 when nobody is signed in)."""
+    principal = current().principal
+    if principal.role == "anonymous":
+        raise Unauthorized("this needs a token")
+    if principal.role not in {str(r) for r in roles}:
+        raise Forbidden(f"a {principal.role} may not do this")
+
+
+def require_department(department: str, *, what: str = "this intervention") -> None:
+    """Admins may change anything; an editor only what belongs to their own department."""
+    principal = current().principal
+    require(Role.admin, Role.editor)
+    if principal.role == Role.editor and principal.department != department:
+        raise Forbidden(f"{what} belongs to {department}; an editor of {principal.department} may not change it")

@@ -1,0 +1,28 @@
+"""ETags and If-Match: a client that sends the version it read cannot overwrite a change it has not seen."""
+
+from datetime import datetime
+
+from app.context import current
+from app.errors import PreconditionFailed
+
+
+def make_etag(resource_id: int, updated_at: datetime) -> str:
+    return f'W/"{resource_id}-{int(updated_at.timestamp() * 1_000_000)}"'
+
+
+def _opaque(tag: str) -> str:
+    return tag.strip().removeprefix("W/")
+
+
+def check_if_match(current_etag: str) -> None:
+    """412 when the request's If-Match names other versions than the current one. Without If-Match the write
+    goes ahead (clients may omit it); `*` matches any version."""
+    if_match = current().if_match
+    if if_match is None or if_match.strip() == "*":
+        return
+    if _opaque(current_etag) not in {_opaque(t) for t in if_match.split(",")}:
+        raise PreconditionFailed(
+            "the resource was changed since you read it: read it again and reapply your change",
+            errors=[{"loc": ["header", "If-Match"], "msg": "not the current version"}],
+            current_etag=current_etag,
+        )

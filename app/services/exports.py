@@ -1,0 +1,326 @@
+"""Export of interventions in the import formats (app/models/interchange.py), and the empty import template.
+
+An export is what an import takes: JSON records keyed by `external_id`, parents by `parent_external_id`, or
+the long CSV/XLSX format. Records come parents first (then by id), so a file re-imports in one pass. The data
+is read in a fixed number of queries per 500 interventions, never one query per intervention."""
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from pydantic import Field, TypeAdapter
+from sqlmodel import Session, col, select
+
+from app.models.budget_line import BudgetLine
+from app.models.interchange import COLUMNS, ImportRecord
+from app.models.intervention import (
+    Intervention,
+    InterventionSummary,
+    Kind,
+    Status,
+    Track,
+)
+from app.models.reference import Area, Department, FundingSource, Indicator, Theme
+from app.models.success_criterion import SuccessCriterion
+from app.models.types import Text, from_ore
+from app.services import tabular
+from app.services.interventions import InterventionFilters, list_interventions
+
+PAGE = 500  # interventions per round of queries (and ids per IN list)
+DATA_SHEET = "interventions"  # the sheet the import reads
+CODES_SHEET = "koder"
+
+
+class ExportRecord(ImportRecord):
+    """An intervention as an import takes it. `external_id` is null for an intervention registered without
+    one: such a record is exported so that nothing goes missing, but an import refuses it until it has a key."""
+
+    external_id: Text(100) | None = Field(  # type: ignore[assignment]
+        description="The key a re-import matches on; null when the intervention has none (give it one first)"
+    )
+
+
+EXPORT_ADAPTER = TypeAdapter(list[ExportRecord])
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def _summaries(session: Session, filters: InterventionFilters) -> list[InterventionSummary]:
+    """Every intervention the list filters pass, read a page at a time with the list's own query."""
+    out: list[InterventionSummary] = []
+    cursor = None
+    while True:
+        page = list_interventions(session, filters, sort="id", limit=PAGE, cursor=cursor)
+        out.extend(page.items)
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
+
+
+def _parents_first(rows: Sequence[InterventionSummary]) -> list[InterventionSummary]:
+    """Each intervention after its parent when both are exported: the trees in id order, depth first, children
+    in id order. An intervention whose parent is not in the export starts a tree of its own."""
+    by_id = {r.id: r for r in rows}
+    children: dict[int, list[InterventionSummary]] = {}
+    roots = []
+    for r in sorted(rows, key=lambda r: r.id):
+        if r.parent_id is not None and r.parent_id in by_id and r.parent_id != r.id:
+            children.setdefault(r.parent_id, []).append(r)
+        else:
+            roots.append(r)
+    ordered: list[InterventionSummary] = []
+    seen: set[int] = set()
+
+    def visit(start: InterventionSummary) -> None:
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            ordered.append(node)
+            stack.extend(reversed(children.get(node.id, [])))
+
+    for root in roots:
+        visit(root)
+    # Only a cycle (which the services never let in) leaves rows unvisited; they still go out, by id.
+    for r in sorted(rows, key=lambda r: r.id):
+        if r.id not in seen:
+            visit(r)
+    return ordered
+
+
+def _chunks(values: Sequence[int], size: int = PAGE) -> Iterable[Sequence[int]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def export_records(session: Session, filters: InterventionFilters) -> list[ExportRecord]:
+    rows = _parents_first(_summaries(session, filters))
+    ids = [r.id for r in rows]
+    keys = {r.id: r.external_id for r in rows}
+    missing = sorted({r.parent_id for r in rows if r.parent_id is not None and r.parent_id not in keys})
+    for chunk in _chunks(missing):
+        keys.update(session.exec(select(Intervention.id, Intervention.external_id)
+                                 .where(col(Intervention.id).in_(chunk))).all())
+    lines: dict[int, list[dict]] = {i: [] for i in ids}
+    criteria: dict[int, list[dict]] = {i: [] for i in ids}
+    for chunk in _chunks(ids):
+        for line in session.exec(
+            select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk)).order_by(
+                col(BudgetLine.intervention_id), col(BudgetLine.year), col(BudgetLine.category),
+                col(BudgetLine.funding_source_code), col(BudgetLine.id))
+        ):
+            lines[line.intervention_id].append(dict(
+                year=line.year, category=line.category, funding_source=line.funding_source_code,
+                amount=from_ore(line.amount_ore), note=line.note))
+        for crit in session.exec(
+            select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk)).order_by(
+                col(SuccessCriterion.intervention_id), col(SuccessCriterion.position), col(SuccessCriterion.id))
+        ):
+            criteria[crit.intervention_id].append(dict(
+                description=crit.description, indicator=crit.indicator_number, baseline=crit.baseline,
+                target=crit.target, unit=crit.unit, target_date=crit.target_date))
+    return EXPORT_ADAPTER.validate_python([
+        dict(
+            external_id=r.external_id,
+            parent_external_id=keys.get(r.parent_id) if r.parent_id is not None else None,
+            name=r.name, description=r.description, purpose=r.purpose, kind=r.kind, status=r.status,
+            track=r.track, department=r.department, parent_id=None, areas=r.areas, themes=r.themes,
+            indicators=r.indicators, target_group=r.target_group, start_date=r.start_date, end_date=r.end_date,
+            contact_name=r.contact_name, contact_email=r.contact_email,
+            budget_lines=lines[r.id], success_criteria=criteria[r.id],
+        )
+        for r in rows
+    ])
+
+
+# --- the long format -----------------------------------------------------------------------------------------
+
+
+def _list_cell(values: Sequence[Any]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def long_rows(records: Iterable[ExportRecord]) -> Iterable[dict[str, Any]]:
+    """One row per budget line / success criterion (the n-th row holds the n-th of each), at least one row per
+    intervention, its columns repeated on every row."""
+    for rec in records:
+        head = {
+            "external_id": rec.external_id, "name": rec.name, "kind": rec.kind.value, "status": rec.status.value,
+            "track": rec.track.value if rec.track else None, "department": rec.department,
+            "parent_external_id": rec.parent_external_id, "areas": _list_cell(rec.areas),
+            "themes": _list_cell(rec.themes), "indicators": _list_cell(rec.indicators),
+            "target_group": rec.target_group, "purpose": rec.purpose, "description": rec.description,
+            "start_date": rec.start_date, "end_date": rec.end_date, "contact_name": rec.contact_name,
+            "contact_email": rec.contact_email,
+        }
+        for n in range(max(len(rec.budget_lines), len(rec.success_criteria), 1)):
+            row = dict(head)
+            if n < len(rec.budget_lines):
+                line = rec.budget_lines[n]
+                row.update(budget_year=line.year, budget_category=line.category,
+                           budget_funding_source=line.funding_source, budget_amount=line.amount,
+                           budget_note=line.note)
+            if n < len(rec.success_criteria):
+                crit = rec.success_criteria[n]
+                row.update(criterion_description=crit.description, criterion_indicator=crit.indicator,
+                           criterion_baseline=crit.baseline, criterion_target=crit.target,
+                           criterion_unit=crit.unit, criterion_target_date=crit.target_date)
+            yield row
+
+
+# Characters XML 1.0 cannot hold (control characters other than tab, newline, carriage return).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WIDTHS = {"name": 40, "description": 40, "purpose": 40, "target_group": 30, "criterion_description": 40,
+           "budget_category": 24, "budget_funding_source": 22, "contact_email": 28, "external_id": 22,
+           "parent_external_id": 22}
+
+
+def _as_read(number: float) -> str:
+    """How a spreadsheet number reads back as text (as the import reads it): 5.0 → "5", 0.1 → "0.1"."""
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _xlsx_value(sheet, column: str, value: Any) -> Any:
+    """Numbers as numbers, dates as dates, text always as text (a name starting with = is not a formula)."""
+    if isinstance(value, Decimal):
+        if column != "budget_amount" and _as_read(float(value)) != format(value, "f"):
+            # A measure with more digits than a spreadsheet number holds, or with trailing zeros a number would
+            # lose ("12.50"): kept exact, as text. Amounts (≤ 10 billion, two decimals) are always exact numbers.
+            return format(value, "f")
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "#,##0.00" if column == "budget_amount" else "General"
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=_NOT_XML.sub("", value))
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _header(sheet, columns: Sequence[str]) -> list:
+    cells = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
+def to_long_xlsx(records: Iterable[ExportRecord]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(DATA_SHEET)
+    for i, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 14)
+    sheet.freeze_panes = "B2"
+    sheet.append(_header(sheet, COLUMNS))
+    for row in long_rows(records):
+        sheet.append([_xlsx_value(sheet, c, row.get(c)) for c in COLUMNS])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def render_export(records: list[ExportRecord], fmt: tabular.OutputFormat) -> tuple[bytes, str, str]:
+    """(body, media type, file name)."""
+    if fmt is tabular.OutputFormat.json:
+        return EXPORT_ADAPTER.dump_json(records), "application/json", "interventions.json"
+    if fmt is tabular.OutputFormat.csv:
+        return tabular.to_csv(COLUMNS, long_rows(records)), tabular.CSV_MEDIA_TYPE, "interventions.csv"
+    return to_long_xlsx(records), tabular.XLSX_MEDIA_TYPE, "interventions.xlsx"
+
+
+# --- the template --------------------------------------------------------------------------------------------
+
+KIND_NAMES = {Kind.project: "projekt", Kind.programme: "program", Kind.core_operation: "kernedrift",
+              Kind.trial_action: "prøvehandling"}
+STATUS_NAMES = {Status.idea: "idé", Status.planned: "planlagt", Status.active: "aktiv",
+                Status.completed: "afsluttet", Status.anchored: "forankret i kernedriften", Status.stopped: "stoppet"}
+TRACK_NAMES = {Track.social: "socialt spor", Track.physical: "fysisk spor", Track.organisational: "organisatorisk spor"}
+
+# The columns that get a drop-down list of their codes (the list columns take several codes, so no drop-down).
+DROP_DOWNS = ("kind", "status", "track", "department", "budget_funding_source", "criterion_indicator")
+
+
+def code_lists(session: Session) -> list[tuple[str, list[tuple[Any, str, str]]]]:
+    """Per column, its valid codes as (code, Danish name, what it belongs under)."""
+    themes = session.exec(select(Theme).order_by(col(Theme.position))).all()
+    indicators = session.exec(select(Indicator).order_by(col(Indicator.number))).all()
+    indicator_codes = [(i.number, i.name, i.theme_code) for i in indicators]
+    return [
+        ("kind", [(k.value, KIND_NAMES[k], "") for k in Kind]),
+        ("status", [(s.value, STATUS_NAMES[s], "") for s in Status]),
+        ("track", [(t.value, TRACK_NAMES[t], "") for t in Track]),
+        ("department", [(d.code, d.name, "") for d in
+                        session.exec(select(Department).order_by(col(Department.code))).all()]),
+        ("areas", [(a.slug, a.name, a.kind) for a in session.exec(select(Area).order_by(col(Area.position))).all()]),
+        ("themes", [(t.code, t.name, t.effect_goal_code) for t in themes]),
+        ("indicators", indicator_codes),
+        ("budget_funding_source", [(f.code, f.name, "") for f in
+                                   session.exec(select(FundingSource).order_by(col(FundingSource.code))).all()]),
+        ("criterion_indicator", indicator_codes),
+    ]
+
+
+def template_csv() -> bytes:
+    return tabular.to_csv(COLUMNS, [])
+
+
+def template_xlsx(session: Session) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = DATA_SHEET
+    sheet.append(COLUMNS)
+    for i, name in enumerate(COLUMNS, start=1):
+        sheet.cell(row=1, column=i).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 14)
+    sheet.freeze_panes = "B2"
+
+    codes = workbook.create_sheet(CODES_SHEET)
+    codes.append(["kolonne", "kode", "navn", "hører under"])
+    for cell in codes[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCD", (24, 24, 70, 16)):
+        codes.column_dimensions[letter].width = width
+    ranges: dict[str, str] = {}
+    for column, entries in code_lists(session):
+        first = codes.max_row + 1
+        for code, name, under in entries:
+            codes.append([column, code, name, under])
+        ranges[column] = f"{CODES_SHEET}!$B${first}:$B${codes.max_row}"
+
+    for column in DROP_DOWNS:
+        letter = get_column_letter(COLUMNS.index(column) + 1)
+        validation = DataValidation(
+            type="list", formula1=ranges[column], allow_blank=True, showErrorMessage=True,
+            errorTitle="Ukendt kode", error=f"Vælg en kode fra listen (se arket '{CODES_SHEET}').",
+        )
+        validation.add(f"{letter}2:{letter}1048576")
+        sheet.add_data_validation(validation)
+    for column in ("areas", "themes", "indicators"):
+        letter = get_column_letter(COLUMNS.index(column) + 1)
+        hint = DataValidation(showInputMessage=True, promptTitle=column,
+                              prompt=f"Flere koder adskilt af komma, fx {_example(column)}. Se arket '{CODES_SHEET}'.")
+        hint.add(f"{letter}2:{letter}1048576")
+        sheet.add_data_validation(hint)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _example(column: str) -> str:
+    return {"areas": "moerkhoej, vaerebro-park", "themes": "T1, T4", "indicators": "8, 9"}[column]
