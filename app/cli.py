@@ -40,13 +40,69 @@ def load_demo() -> None:
     print(f"demo data: {counts['created']} interventions created, {counts['skipped']} already there")
 
 
+def _session():
+    from app.db import _session_factory, get_engine
+
+    return _session_factory(get_engine())()
+
+
+def demo_admin_token() -> str:
+    """A fresh admin token for the local demo (the old demo token is revoked: only hashes are kept, so an old
+    token cannot be shown again)."""
+    from app.models.auth import ApiToken, Role, TokenCreate
+    from app.services.auth import create_token, revoke_token
+
+    from sqlalchemy import select, update
+
+    name = "demo-admin"
+    with _session() as session:
+        if session.execute(select(ApiToken.id).where(ApiToken.name == name)).first() is not None:
+            old = revoke_token(session, name=name)
+            # The name is unique: the revoked one steps aside.
+            session.execute(update(ApiToken).where(ApiToken.id == old.id).values(name=f"{name}-{old.id}"))
+            session.commit()
+        return create_token(session, TokenCreate(name=name, role=Role.admin)).token
+
+
 def serve(host: str, port: int, workers: int, demo: bool) -> None:
     import uvicorn
 
     migrate()
     if demo:
         load_demo()
+        token = demo_admin_token()
+        print(f"\nThe registry with demo data: http://{host}:{port}/docs  (Authorize with the token below)")
+        print("  export TOKEN=" + token)
+        print(f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:{port}/api/v1/interventions\n', flush=True)
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+def token_command(args) -> int:
+    from app.errors import AppError
+    from app.models.auth import Role, TokenCreate
+    from app.services.auth import create_token, list_tokens, revoke_token
+
+    migrate()
+    with _session() as session:
+        try:
+            if args.token_command == "create":
+                created = create_token(session, TokenCreate(name=args.name, role=Role(args.role),
+                                                            department=args.department))
+                print(f"created token {created.id} '{created.name}' ({created.role}"
+                      f"{' of ' + created.department if created.department else ''}); it is shown only now:")
+                print(created.token)
+            elif args.token_command == "list":
+                for t in list_tokens(session).items:
+                    state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+                    print(f"{t.id:>4}  {t.name:<30} {t.role:<13} {t.department or '-':<5} {state}")
+            else:
+                target = args.token
+                revoked = revoke_token(session, token_id=int(target)) if target.isdigit() else revoke_token(session, name=target)
+                print(f"revoked token {revoked.id} '{revoked.name}'")
+        except AppError as exc:
+            print(f"registry token: {exc.detail}", file=sys.stderr)
+            return 1
+    return 0
 
 
 def import_command(args) -> int:
@@ -162,8 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("--external-id")
     p_export.add_argument("--q", help="search in name and description")
     p_export.add_argument("--include-archived", action="store_true")
+    p_token = sub.add_parser("token", help="create, list or revoke API tokens")
+    token_sub = p_token.add_subparsers(dest="token_command", required=True)
+    p_create = token_sub.add_parser("create", help="create a token; it is printed as the last line, once")
+    p_create.add_argument("--role", required=True, choices=["admin", "editor", "pool_manager", "reader"])
+    p_create.add_argument("--department", help="the department of an editor (BKF, SSF, BMF, SOB)")
+    p_create.add_argument("--name", required=True, help="unique; the audit log names changes by it")
+    token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
+    p_revoke = token_sub.add_parser("revoke", help="revoke a token by id or name")
+    p_revoke.add_argument("token", help="the token's id or name")
     args = parser.parse_args(argv)
 
+    if args.command == "token":
+        return token_command(args)
     if args.command == "import":
         return import_command(args)
     if args.command == "export":
