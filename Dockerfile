@@ -16,4 +16,6 @@ USER registry
 ENV DATABASE_URL=sqlite:///./registry.db
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health').status != 200)"
-CMD ["sh", "-c", "registry migrate && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --proxy-headers"]
+# WORKERS uvicorn processes; with more than one, set PROMETHEUS_MULTIPROC_DIR to a writable folder for /metrics.
+ENV WORKERS=1
+CMD ["sh", "-c", "registry migrate && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --proxy-headers --no-access-log --workers ${WORKERS}"]

@@ -74,7 +74,9 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         print(f"\nThe registry with demo data: http://{host}:{port}/docs  (Authorize with the token below)")
         print("  export TOKEN=" + token)
         print(f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:{port}/api/v1/interventions\n', flush=True)
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # Our middleware writes the access log as JSON lines with the request id; uvicorn's would repeat it.
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False,
+                log_config=None)
 
 
 def token_command(args) -> int:

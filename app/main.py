@@ -1,14 +1,14 @@
 """The ASGI application: routers, error handlers, middleware."""
 
-import logging
-
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.config import get_settings
 from app.errors import install_error_handlers
+from app import observability
 from app.middleware import BodySizeLimit, RequestId
+from app.observability import AccessLogAndMetrics, configure_logging
 from app.routers import (
     audit,
     budget_lines,
@@ -41,7 +41,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="socialbalance-registry",
         version="1.0.0",
@@ -53,12 +53,14 @@ def create_app() -> FastAPI:
                imports, exports, tokens, audit)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(observability.router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
                            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
+    app.add_middleware(AccessLogAndMetrics)
     app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id
     return app
 
