@@ -299,6 +299,21 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         ) from None
 
 
+def where_matches(stmt, *, department=(), kind=(), status=(), track=(), area=(), theme=(), indicator=()):
+    """The filters every intervention query shares (lists, rollups, coverage, exports): AND across filters,
+    OR within one; a statement that selects from (or joins) intervention."""
+    for column, values in ((Intervention.department_code, department), (Intervention.kind, kind),
+                           (Intervention.status, status), (Intervention.track, track)):
+        if values:
+            stmt = stmt.where(col(column).in_([getattr(v, "value", v) for v in values]))
+    for link, column, values in ((InterventionArea, InterventionArea.area_slug, area),
+                                 (InterventionTheme, InterventionTheme.theme_code, theme),
+                                 (InterventionIndicator, InterventionIndicator.indicator_number, indicator)):
+        if values:
+            stmt = stmt.where(exists().where(col(link.intervention_id) == col(Intervention.id), col(column).in_(values)))
+    return stmt
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -317,29 +332,12 @@ def list_interventions(
     stmt = select(Intervention)
     if not filters.include_archived:
         stmt = stmt.where(col(Intervention.archived_at).is_(None))
-    if filters.department:
-        stmt = stmt.where(col(Intervention.department_code).in_(filters.department))
-    if filters.kind:
-        stmt = stmt.where(col(Intervention.kind).in_([k.value for k in filters.kind]))
-    if filters.status:
-        stmt = stmt.where(col(Intervention.status).in_([s.value for s in filters.status]))
-    if filters.track:
-        stmt = stmt.where(col(Intervention.track).in_([t.value for t in filters.track]))
+    stmt = where_matches(stmt, department=filters.department, kind=filters.kind, status=filters.status,
+                         track=filters.track, area=filters.area, theme=filters.theme, indicator=filters.indicator)
     if filters.parent_id is not None:
         stmt = stmt.where(col(Intervention.parent_id) == filters.parent_id)
     if filters.external_id is not None:
         stmt = stmt.where(col(Intervention.external_id) == filters.external_id)
-    for link, column, values in (
-        (InterventionArea, InterventionArea.area_slug, filters.area),
-        (InterventionTheme, InterventionTheme.theme_code, filters.theme),
-        (InterventionIndicator, InterventionIndicator.indicator_number, filters.indicator),
-    ):
-        if values:
-            stmt = stmt.where(
-                exists().where(
-                    col(link.intervention_id) == col(Intervention.id), col(column).in_(values)
-                )
-            )
     if filters.year:
         stmt = stmt.where(
             exists().where(

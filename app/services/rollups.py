@@ -46,6 +46,7 @@ from app.models.rollup import (
     RollupTotal,
 )
 from app.models.types import from_ore
+from app.services.interventions import where_matches
 from app.services.reference import CodeChecker
 
 NONE_LABEL = "(ingen)"
@@ -162,20 +163,12 @@ def _filtered(stmt: Select, year, funding_source, filters: RollupFilters) -> Sel
         stmt = stmt.where(year <= filters.year_to)
     if filters.funding_source:
         stmt = stmt.where(funding_source.in_(filters.funding_source))
-    if filters.department:
-        stmt = stmt.where(col(Intervention.department_code).in_(filters.department))
-    if filters.kind:
-        stmt = stmt.where(col(Intervention.kind).in_([k.value for k in filters.kind]))
-    if filters.status:
-        stmt = stmt.where(col(Intervention.status).in_([s.value for s in filters.status]))
-    if filters.track:
-        stmt = stmt.where(col(Intervention.track).in_([t.value for t in filters.track]))
-    if filters.area:
-        stmt = stmt.where(exists().where(col(InterventionArea.intervention_id) == col(Intervention.id),
-                                         col(InterventionArea.area_slug).in_(filters.area)))
-    if filters.theme:
-        stmt = stmt.where(exists().where(col(InterventionTheme.intervention_id) == col(Intervention.id),
-                                         col(InterventionTheme.theme_code).in_(filters.theme)))
+    return _where_interventions(stmt, filters)
+
+
+def _where_interventions(stmt: Select, filters: RollupFilters) -> Select:
+    stmt = where_matches(stmt, department=filters.department, kind=filters.kind, status=filters.status,
+                         track=filters.track, area=filters.area, theme=filters.theme)
     if filters.parent_id is not None:
         tree = _subtree_ids(filters.parent_id)
         stmt = stmt.where(col(Intervention.id).in_(select(tree.c.node_id)))
@@ -386,22 +379,7 @@ def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) ->
     _check_filters(session, filters)
     link, link_column, dimension = _COVERAGE_LINKS[by]
     code = getattr(link, link_column)
-    interventions = select(Intervention).where(col(Intervention.archived_at).is_(None))
-    for column, values in ((Intervention.department_code, filters.department),
-                           (Intervention.kind, [k.value for k in filters.kind]),
-                           (Intervention.status, [s.value for s in filters.status]),
-                           (Intervention.track, [t.value for t in filters.track])):
-        if values:
-            interventions = interventions.where(col(column).in_(values))
-    if filters.area:
-        interventions = interventions.where(exists().where(
-            col(InterventionArea.intervention_id) == col(Intervention.id), col(InterventionArea.area_slug).in_(filters.area)))
-    if filters.theme:
-        interventions = interventions.where(exists().where(
-            col(InterventionTheme.intervention_id) == col(Intervention.id), col(InterventionTheme.theme_code).in_(filters.theme)))
-    if filters.parent_id is not None:
-        tree = _subtree_ids(filters.parent_id)
-        interventions = interventions.where(col(Intervention.id).in_(select(tree.c.node_id)))
+    interventions = _where_interventions(select(Intervention).where(col(Intervention.archived_at).is_(None)), filters)
     chosen = interventions.subquery("chosen")
     counts = session.execute(
         select(col(code), chosen.c.status, chosen.c.kind, func.count())
