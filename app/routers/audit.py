@@ -12,7 +12,10 @@ from app.models.auth import Role
 from app.services import audit
 from app.services.auth import require
 
-router = APIRouter(prefix="/api/v1/audit", tags=["access"], dependencies=[Depends(authorize(Role.admin))])
+router = APIRouter(
+    prefix="/api/v1/audit", tags=["access"], dependencies=[Depends(authorize(Role.admin))],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.get("", summary="The audit log, newest first, filtered by resource, actor and time",

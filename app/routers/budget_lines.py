@@ -10,7 +10,10 @@ from app.models.auth import Role
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic, BudgetLineSet
 from app.services import budget_lines
 
-router = APIRouter(prefix="/api/v1/interventions/{intervention_id}/budget-lines", tags=["budget lines"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
+router = APIRouter(
+    prefix="/api/v1/interventions/{intervention_id}/budget-lines", tags=["budget lines"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.get("", summary="List an intervention's budget lines with their total", responses=problem_responses(404, 422))
@@ -22,7 +25,7 @@ def list_budget_lines(session: SessionDep, intervention_id: InterventionId) -> B
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Add one budget line",
-    responses=problem_responses(400, 404, 409, 413, 422),
+    responses=problem_responses(400, 404, 409, 413, 422, 412),
 )
 def add_budget_line(session: SessionDep, intervention_id: InterventionId, body: BudgetLineCreate) -> BudgetLinePublic:
     return budget_lines.add_budget_line(session, intervention_id, body)
@@ -32,7 +35,7 @@ def add_budget_line(session: SessionDep, intervention_id: InterventionId, body: 
     "",
     summary="Replace all budget lines in one transaction",
     description="The body is the complete new set (a JSON array); `[]` removes every line.",
-    responses=problem_responses(400, 404, 413, 422),
+    responses=problem_responses(400, 404, 413, 422, 412),
 )
 def replace_budget_lines(
     session: SessionDep,
@@ -46,7 +49,7 @@ def replace_budget_lines(
     "/{budget_line_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove one budget line",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 422, 412),
 )
 def delete_budget_line(
     session: SessionDep,

@@ -15,7 +15,10 @@ from app.services.exports import ExportRecord
 from app.services.interventions import InterventionFilters
 from app.services.tabular import OutputFormat
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize())])
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(authorize())],
+    responses=problem_responses(401),
+)
 
 CSV_TYPE = tabular.CSV_MEDIA_TYPE.split(";")[0]
 

@@ -12,7 +12,10 @@ from app.models.auth import Role
 from app.models.interchange import COLUMNS, ImportRejected, ImportReport, ImportStrategy
 from app.services import imports
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
+router = APIRouter(
+    prefix="/api/v1/imports", tags=["imports"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    responses=problem_responses(401, 403),
+)
 
 REQUEST_BODY = {
     "required": True,

@@ -22,7 +22,10 @@ from app.models.types import IndicatorNumber
 from app.services import audit, interventions
 from app.services.interventions import SORT_VALUES, InterventionFilters
 
-router = APIRouter(prefix="/api/v1/interventions", tags=["interventions"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
+router = APIRouter(
+    prefix="/api/v1/interventions", tags=["interventions"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    responses=problem_responses(401, 403),
+)
 
 SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
 

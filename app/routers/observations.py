@@ -20,7 +20,10 @@ from app.models.reference import IndicatorPublic
 from app.services import observations
 from app.services.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, OutputFormat, render
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize(Role.admin, Role.editor))])
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    responses=problem_responses(401, 403),
+)
 
 IndicatorNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The indicator's number (1–19)")]
 

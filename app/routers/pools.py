@@ -24,7 +24,10 @@ from app.models.pool import (
 from app.models.rollup import PoolSummary, PoolSummaryDimension
 from app.services import pools, rollups
 
-router = APIRouter(prefix="/api/v1/pools", tags=["pools"], dependencies=[Depends(authorize(Role.admin, Role.pool_manager))])
+router = APIRouter(
+    prefix="/api/v1/pools", tags=["pools"], dependencies=[Depends(authorize(Role.admin, Role.pool_manager))],
+    responses=problem_responses(401, 403),
+)
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 AllocationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

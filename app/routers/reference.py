@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from app.deps import SessionDep, authorize
+from app.errors import problem_responses
 from app.models.reference import (
     AreaPublic,
     DepartmentPublic,
@@ -14,7 +15,10 @@ from app.models.reference import (
 )
 from app.services import reference
 
-router = APIRouter(prefix="/api/v1", tags=["reference"], dependencies=[Depends(authorize())])
+router = APIRouter(
+    prefix="/api/v1", tags=["reference"], dependencies=[Depends(authorize())],
+    responses=problem_responses(401),
+)
 
 
 @router.get("/framework", summary="The results framework: effect goals → themes → indicators")

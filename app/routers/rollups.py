@@ -12,7 +12,10 @@ from app.services import rollups, tabular
 from app.services.rollups import RollupFilters
 from app.services.tabular import OutputFormat
 
-router = APIRouter(prefix="/api/v1/rollups", tags=["rollups"], dependencies=[Depends(authorize())])
+router = APIRouter(
+    prefix="/api/v1/rollups", tags=["rollups"], dependencies=[Depends(authorize())],
+    responses=problem_responses(401),
+)
 
 SPREADSHEET_RESPONSES = {
     200: {

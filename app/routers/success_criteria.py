@@ -15,7 +15,10 @@ from app.models.success_criterion import (
 )
 from app.services import success_criteria
 
-router = APIRouter(prefix="/api/v1/interventions/{intervention_id}/success-criteria", tags=["success criteria"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
+router = APIRouter(
+    prefix="/api/v1/interventions/{intervention_id}/success-criteria", tags=["success criteria"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    responses=problem_responses(401, 403),
+)
 CriterionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -28,7 +31,7 @@ def list_success_criteria(session: SessionDep, intervention_id: InterventionId) 
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Add one success criterion",
-    responses=problem_responses(400, 404, 413, 422),
+    responses=problem_responses(400, 404, 413, 422, 412),
 )
 def add_success_criterion(
     session: SessionDep, intervention_id: InterventionId, body: SuccessCriterionCreate
@@ -40,7 +43,7 @@ def add_success_criterion(
     "",
     summary="Replace all success criteria in one transaction",
     description="The body is the complete new set (a JSON array), in the order to keep.",
-    responses=problem_responses(400, 404, 413, 422),
+    responses=problem_responses(400, 404, 413, 422, 412),
 )
 def replace_success_criteria(
     session: SessionDep,
@@ -53,7 +56,7 @@ def replace_success_criteria(
 @router.patch(
     "/{criterion_id}",
     summary="Change one success criterion",
-    responses=problem_responses(400, 404, 413, 422),
+    responses=problem_responses(400, 404, 413, 422, 412),
 )
 def update_success_criterion(
     session: SessionDep, intervention_id: InterventionId, criterion_id: CriterionId, body: SuccessCriterionUpdate
@@ -65,7 +68,7 @@ def update_success_criterion(
     "/{criterion_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove one success criterion",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 422, 412),
 )
 def delete_success_criterion(session: SessionDep, intervention_id: InterventionId, criterion_id: CriterionId) -> None:
     success_criteria.delete_success_criterion(session, intervention_id, criterion_id)

@@ -9,7 +9,10 @@ from app.errors import problem_responses
 from app.models.auth import Role, TokenCreate, TokenCreated, TokenList, TokenPublic
 from app.services import auth
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["access"], dependencies=[Depends(authorize(Role.admin))])
+router = APIRouter(
+    prefix="/api/v1/tokens", tags=["access"], dependencies=[Depends(authorize(Role.admin))],
+    responses=problem_responses(401, 403),
+)
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
