@@ -49,10 +49,10 @@ def _session():
 def demo_admin_token() -> str:
     """A fresh admin token for the local demo (the old demo token is revoked: only hashes are kept, so an old
     token cannot be shown again)."""
+    from sqlalchemy import select, update
+
     from app.models.auth import ApiToken, Role, TokenCreate
     from app.services.auth import create_token, revoke_token
-
-    from sqlalchemy import select, update
 
     name = "demo-admin"
     with _session() as session:
@@ -131,9 +131,9 @@ def import_command(args) -> int:
 def export_command(args) -> int:
     from app import client as api
 
-    filters = dict(department=args.department, area=args.area, theme=args.theme, indicator=args.indicator,
-                   kind=args.kind, status=args.status, track=args.track, year=args.year, parent_id=args.parent_id,
-                   external_id=args.external_id, q=args.q, include_archived=args.include_archived)
+    names = ("department", "area", "theme", "indicator", "kind", "status", "track", "year", "parent_id",
+             "external_id", "q", "include_archived")
+    filters = {name: getattr(args, name) for name in names}
     if args.output is None and args.format == "xlsx" and sys.stdout.isatty():
         print("registry export: an XLSX file is binary; give --output FILE", file=sys.stderr)
         return api.USAGE
@@ -160,6 +160,38 @@ def export_command(args) -> int:
         print(f"registry export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
         return api.USAGE
     return api.OK
+
+
+def backup_command(args) -> int:
+    from app.config import get_settings
+    from app.services.backup import BackupError, backup
+
+    try:
+        done = backup(get_settings().database_url, args.file)
+    except BackupError as exc:
+        print(f"registry backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {done.path} ({done.size} bytes, {done.dialect}, schema revision {done.revision or 'none'})")
+    return 0
+
+
+def restore_command(args) -> int:
+    from alembic.script import ScriptDirectory
+
+    from app.config import get_settings
+    from app.services.backup import BackupError, restore
+
+    try:
+        done = restore(get_settings().database_url, args.file, force=args.force)
+    except BackupError as exc:
+        print(f"registry restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {done.path} ({done.dialect}, schema revision {done.revision})")
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if done.revision != head:
+        print(f"the backup's schema is at {done.revision}, this version of the registry at {head}: "
+              f"run `registry migrate` before serving", file=sys.stderr)
+    return 0
 
 
 def _add_connection(parser: argparse.ArgumentParser) -> None:
@@ -229,6 +261,19 @@ def main(argv: list[str] | None = None) -> int:
     token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
     p_revoke = token_sub.add_parser("revoke", help="revoke a token by id or name")
     p_revoke.add_argument("token", help="the token's id or name")
+    p_backup = sub.add_parser(
+        "backup", help="write a consistent copy of the database to FILE (safe while the service runs)",
+        description="SQLite: the online backup API, one snapshot, a plain .sqlite file. PostgreSQL: pg_dump "
+                    "--format=custom. The database is the one DATABASE_URL names.")
+    p_backup.add_argument("file")
+    p_restore = sub.add_parser(
+        "restore", help="replace the database's content with a backup made by `registry backup`",
+        description="SQLite: copied back through the online backup API in one transaction. PostgreSQL: pg_restore "
+                    "--clean --if-exists --no-owner --single-transaction. Stop the service first: the restore "
+                    "refuses while another process uses the database.")
+    p_restore.add_argument("file")
+    p_restore.add_argument("--force", action="store_true",
+                           help="restore even though other processes use the database")
     args = parser.parse_args(argv)
 
     if args.command == "token":
@@ -237,6 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         return import_command(args)
     if args.command == "export":
         return export_command(args)
+    if args.command == "backup":
+        return backup_command(args)
+    if args.command == "restore":
+        return restore_command(args)
 
     if args.command == "serve":
         serve(args.host, args.port, args.workers, args.demo)

@@ -226,22 +226,39 @@ def plan_batches(groups: Sequence[Group], batch_size: int) -> list[list[Group]]:
 class Batch:
     number: int  # from 1
     total: int
-    body: bytes
-    media_type: str
-    rows: list[int]  # the original file's row (JSON: position) of each row/record of the body, in order
-    interventions: int
+    file: ImportFile
+    groups: list[Group]
     idempotency_key: str
     split_family: bool = False  # holds part of a family cut at the batch size (matters in a dry run)
+    # The original file's row (JSON: position) of each row/record of the body, in order.
+    rows: list[int] = field(init=False)
 
-    def file_row(self, row: int | None, fmt: str) -> int | None:
+    def __post_init__(self) -> None:
+        self.rows = [row for g in self.groups for row in g.rows]
+
+    @property
+    def interventions(self) -> int:
+        return len(self.groups)
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.file.format]
+
+    @property
+    def body(self) -> bytes:
+        """The request body, in the file's format (made when asked, so only one batch is in memory at a time)."""
+        return _body(self.file, self.groups)
+
+    def file_row(self, row: int | None) -> int | None:
         """The original file's row for a row number the server reports for this batch's body."""
         if row is None:
             return None
-        if fmt == "json":
-            return self.rows[row - 1] if 1 <= row <= len(self.rows) else row
+        rows = self.rows
+        if self.file.format == "json":
+            return rows[row - 1] if 1 <= row <= len(rows) else row
         if row == 1:
             return 1  # the header
-        return self.rows[row - 2] if 2 <= row <= len(self.rows) + 1 else row
+        return rows[row - 2] if 2 <= row <= len(rows) + 1 else row
 
 
 def idempotency_key(digest: str, *, strategy: str, dry_run: bool, batch_size: int, number: int) -> str:
@@ -250,17 +267,16 @@ def idempotency_key(digest: str, *, strategy: str, dry_run: bool, batch_size: in
     return "registry-import-" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _body(file: ImportFile, groups: Sequence[Group]) -> tuple[bytes, list[int]]:
+def _body(file: ImportFile, groups: Sequence[Group]) -> bytes:
     items = [item for g in groups for item in g.items]
-    rows = [row for g in groups for row in g.rows]
     if file.format == "json":
-        return json.dumps(items, ensure_ascii=False).encode(), rows
+        return json.dumps(items, ensure_ascii=False).encode()
     if file.format == "csv":
         out = io.StringIO()
         writer = csv.writer(out, delimiter=file.delimiter, lineterminator="\r\n")
         writer.writerow(file.header)
         writer.writerows(items)
-        return out.getvalue().encode("utf-8"), rows
+        return out.getvalue().encode("utf-8")
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -279,7 +295,7 @@ def _body(file: ImportFile, groups: Sequence[Group]) -> tuple[bytes, list[int]]:
         sheet.append([cell(v) for v in item])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue(), rows
+    return buffer.getvalue()
 
 
 def make_batches(file: ImportFile, *, batch_size: int, strategy: str, dry_run: bool) -> list[Batch]:
@@ -291,10 +307,8 @@ def make_batches(file: ImportFile, *, batch_size: int, strategy: str, dry_run: b
             batches_of_tree.setdefault(tree_of[id(g)], set()).add(number)
     batches = []
     for number, groups in enumerate(planned, start=1):
-        body, rows = _body(file, groups)
         batches.append(Batch(
-            number=number, total=len(planned), body=body, media_type=MEDIA_TYPES[file.format], rows=rows,
-            interventions=len(groups),
+            number=number, total=len(planned), file=file, groups=groups,
             idempotency_key=idempotency_key(file.digest, strategy=strategy, dry_run=dry_run,
                                             batch_size=batch_size, number=number),
             split_family=any(len(batches_of_tree[tree_of[id(g)]]) > 1 for g in groups),
@@ -364,10 +378,11 @@ class ImportOutcome:
 
 def _post(client: httpx.Client, batch: Batch, *, strategy: str, dry_run: bool, retries: int,
           sleep: Callable[[float], None]) -> httpx.Response:
+    body = batch.body
     for attempt in range(retries + 1):
         try:
             response = client.post(
-                IMPORT_PATH, content=batch.body,
+                IMPORT_PATH, content=body,
                 params={"strategy": strategy, "dry_run": "true" if dry_run else "false"},
                 headers={"Content-Type": batch.media_type, "Idempotency-Key": batch.idempotency_key},
             )
@@ -435,7 +450,7 @@ def import_file(
             outcome.created += report["created"]
             outcome.updated += report["updated"]
             outcome.unchanged += report["unchanged"]
-            outcome.items += [{**item, "row": batch.file_row(item["row"], file.format)} for item in report["items"]]
+            outcome.items += [{**item, "row": batch.file_row(item["row"])} for item in report["items"]]
             if response.headers.get("Idempotent-Replayed") == "true":
                 outcome.replayed += 1
                 note = "(already applied: the stored answer)"
@@ -446,7 +461,7 @@ def import_file(
             if body.get("type") == "/problems/import-rejected":
                 errors = body.get("errors") or []
                 outcome.problem_count += int(body.get("problem_count") or len(errors))
-                outcome.problems += [Problem(batch.number, batch.file_row(e.get("row"), file.format), e.get("column"),
+                outcome.problems += [Problem(batch.number, batch.file_row(e.get("row")), e.get("column"),
                                              e.get("msg", "")) for e in errors]
             elif response.status_code == 413:
                 outcome.messages.append(f"batch {batch.number}: too large for the service ({detail}); "
@@ -477,9 +492,9 @@ def format_outcome(outcome: ImportOutcome) -> str:
             place = f"{where} {p.row}" if p.row is not None else "file"
             lines.append(f"  {place}" + (f", {p.column}" if p.column else "") + f": {p.msg}")
         if outcome.problem_count > shown:
-            lines.append(f"  … and {outcome.problem_count - shown} more (the service lists at most {shown} per batch)")
-    for message in outcome.messages:
-        lines.append(message)
+            lines.append(f"  … and {outcome.problem_count - shown} more that the service did not list "
+                         "(it lists the first 1000 of a request): fix these and run again")
+    lines.extend(outcome.messages)
     if outcome.stopped:
         lines.append(f"stopped after {outcome.sent} of {outcome.batches} batch(es). Run the same command again: "
                      "batches already applied are answered from the service's record, not applied twice.")

@@ -71,7 +71,7 @@ def test_rows_of_one_key_stay_together_and_parents_come_first():
     assert [r[0] for r in first[1:]] == ["P", "C1", "C1", "G"]
     assert first[2][-1] == "1,50"  # cells go as they are: the service reads the decimal comma
     assert batches[0].rows == [4, 2, 5, 6]
-    assert batches[0].file_row(3, "csv") == 2 and batches[0].file_row(1, "csv") == 1
+    assert batches[0].file_row(3) == 2 and batches[0].file_row(1) == 1
     assert batches[0].split_family and batches[1].split_family is True
     assert [b.interventions for b in batches] == [3, 2]
 

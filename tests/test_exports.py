@@ -120,7 +120,7 @@ def test_json_export_is_import_records_parents_first(client):
     assert programme["themes"] == ["T4", "T6"] and programme["indicators"] == [8, 9]
     assert programme["success_criteria"][0] == {
         "description": "Flere føler sig trygge", "indicator": 8, "baseline": "61.5", "target": "70",
-        "unit": "pct.", "target_date": "2024-12-31"}
+        "unit": "pct.", "target_date": "2024-12-31", "outcome": "not_assessed", "actual_value": None}
     assert programme["success_criteria"][1]["baseline"] == "12.50"
     assert [c["description"] for c in programme["success_criteria"]] == [
         "Flere føler sig trygge", "Større tillid til naboer", "Ældre møder hinanden", "Flere frivillige i området"]
@@ -369,6 +369,24 @@ def test_round_trip_through_an_empty_registry(client, fmt):
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_round_trip_keeps_evaluated_criteria(client, fmt):
+    """A criterion an evaluation has judged (outcome, actual value) comes back as it was."""
+    create_intervention(client, external_id="SOB-2021-EVALUERET", name="Evalueret prøvehandling i Værebro Park",
+                        success_criteria=[
+                            {"description": "Flere unge i fritidsjob", "indicator": 2, "baseline": "10",
+                             "target": "15", "unit": "pct.", "outcome": "partly_met", "actual_value": "12.5"},
+                            {"description": "Ikke vurderet endnu"},
+                        ])
+    before_json = export(client).content
+    before = export(client, fmt).content
+    wipe_registry(client)
+    response = client.post(IMPORT, content=before, headers={"Content-Type": MEDIA[fmt]})
+    assert response.status_code == 200, response.text
+    assert export(client).content == before_json
+    assert comparable(fmt, export(client, fmt).content) == comparable(fmt, before)
+
+
 def test_round_trip_keeps_the_totals_exact(client):
     build_registry(client)
     totals_before = {r["external_id"]: (r["budget_total"], r["budget_total_with_descendants"])
@@ -390,3 +408,12 @@ def test_json_export_is_valid_json_utf8(client):
     raw = export(client).content
     assert "Mørkhøj".encode() in raw  # not \u escapes
     assert json.loads(raw.decode("utf-8"))
+
+
+def test_export_and_template_are_reads(anonymous):
+    for path in (EXPORT, TEMPLATE):
+        assert_problem(anonymous.get(path), 401)
+    reader = make_token("reader", name="test-reader")
+    for path, params in ((EXPORT, {"format": "csv"}), (TEMPLATE, {"format": "csv"})):
+        response = anonymous.get(path, params=params, headers={"Authorization": f"Bearer {reader}"})
+        assert response.status_code == 200, response.text

@@ -26,7 +26,7 @@ INTERVENTION_COLUMNS = [
 ]
 BUDGET_COLUMNS = ["budget_year", "budget_category", "budget_funding_source", "budget_amount", "budget_note"]
 CRITERION_COLUMNS = ["criterion_description", "criterion_indicator", "criterion_baseline", "criterion_target",
-                     "criterion_unit", "criterion_target_date"]
+                     "criterion_unit", "criterion_target_date", "criterion_outcome", "criterion_actual_value"]
 COLUMNS = INTERVENTION_COLUMNS + BUDGET_COLUMNS + CRITERION_COLUMNS
 LIST_COLUMNS = {"areas", "themes", "indicators"}
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from openpyxl import Workbook
@@ -17,10 +18,18 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import Field, TypeAdapter
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.models.budget_line import BudgetLine
-from app.models.interchange import COLUMNS, ImportRecord
+from app.models.budget_line import BudgetLine, BudgetLineCreate
+from app.models.interchange import (
+    BUDGET_COLUMNS,
+    COLUMNS,
+    CRITERION_COLUMNS,
+    INTERVENTION_COLUMNS,
+    LIST_COLUMNS,
+    ImportRecord,
+)
 from app.models.intervention import (
     Intervention,
     InterventionSummary,
@@ -29,12 +38,17 @@ from app.models.intervention import (
     Track,
 )
 from app.models.reference import Area, Department, FundingSource, Indicator, Theme
-from app.models.success_criterion import SuccessCriterion
+from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate
 from app.models.types import Text, from_ore
 from app.services import tabular
 from app.services.interventions import InterventionFilters, list_interventions
 
 PAGE = 500  # interventions per round of queries (and ids per IN list)
+# API field → column, where the names differ. Fields are read from their columns, so a field added to a
+# budget line or a criterion (and its column) is exported without a change here.
+_LINE_COLUMN = {"funding_source": "funding_source_code", "amount": "amount_ore"}
+_LINE_FIELDS = list(BudgetLineCreate.model_fields)
+_CRITERION_COLUMN = {"indicator": "indicator_number"}
 DATA_SHEET = "interventions"  # the sheet the import reads
 CODES_SHEET = "koder"
 
@@ -112,36 +126,39 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
     for chunk in _chunks(missing):
         keys.update(session.exec(select(Intervention.id, Intervention.external_id)
                                  .where(col(Intervention.id).in_(chunk))).all())
-    lines: dict[int, list[dict]] = {i: [] for i in ids}
-    criteria: dict[int, list[dict]] = {i: [] for i in ids}
+    lines: dict[int, list[BudgetLineCreate]] = {i: [] for i in ids}
+    criteria: dict[int, list[SuccessCriterionCreate]] = {i: [] for i in ids}
+    # Budget lines are many: plain column rows, not ORM objects, and models built without validating again
+    # what the services validated when they wrote it (this halves the time of an export of 100,000 lines).
     for chunk in _chunks(ids):
-        for line in session.exec(
-            select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk)).order_by(
-                col(BudgetLine.intervention_id), col(BudgetLine.year), col(BudgetLine.category),
-                col(BudgetLine.funding_source_code), col(BudgetLine.id))
-        ):
-            lines[line.intervention_id].append(dict(
-                year=line.year, category=line.category, funding_source=line.funding_source_code,
-                amount=from_ore(line.amount_ore), note=line.note))
-        for crit in session.exec(
-            select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk)).order_by(
-                col(SuccessCriterion.intervention_id), col(SuccessCriterion.position), col(SuccessCriterion.id))
-        ):
-            criteria[crit.intervention_id].append(dict(
-                description=crit.description, indicator=crit.indicator_number, baseline=crit.baseline,
-                target=crit.target, unit=crit.unit, target_date=crit.target_date))
-    return EXPORT_ADAPTER.validate_python([
-        dict(
-            external_id=r.external_id,
+        lines_table = BudgetLine.__table__
+        for row in session.execute(
+            sa_select(lines_table).where(lines_table.c.intervention_id.in_(chunk))
+            .order_by(lines_table.c.intervention_id, lines_table.c.year, lines_table.c.category,
+                      lines_table.c.funding_source_code, lines_table.c.id)
+        ).mappings():
+            lines[row["intervention_id"]].append(BudgetLineCreate.model_construct(**{
+                name: from_ore(row["amount_ore"]) if name == "amount" else row[_LINE_COLUMN.get(name, name)]
+                for name in _LINE_FIELDS}))
+        # Criteria are few (a handful per intervention): validated, which also turns stored codes into enums.
+        criteria_table = SuccessCriterion.__table__
+        for row in session.execute(
+            sa_select(criteria_table).where(criteria_table.c.intervention_id.in_(chunk))
+            .order_by(criteria_table.c.intervention_id, criteria_table.c.position, criteria_table.c.id)
+        ).mappings():
+            criteria[row["intervention_id"]].append(SuccessCriterionCreate.model_validate(
+                {name: row[_CRITERION_COLUMN.get(name, name)] for name in SuccessCriterionCreate.model_fields
+                 if _CRITERION_COLUMN.get(name, name) in row}))
+    special = {"parent_id", "parent_external_id", "budget_lines", "success_criteria"}
+    return [
+        ExportRecord.model_construct(
+            **{name: getattr(r, name) for name in ExportRecord.model_fields if name not in special},
+            parent_id=None,
             parent_external_id=keys.get(r.parent_id) if r.parent_id is not None else None,
-            name=r.name, description=r.description, purpose=r.purpose, kind=r.kind, status=r.status,
-            track=r.track, department=r.department, parent_id=None, areas=r.areas, themes=r.themes,
-            indicators=r.indicators, target_group=r.target_group, start_date=r.start_date, end_date=r.end_date,
-            contact_name=r.contact_name, contact_email=r.contact_email,
             budget_lines=lines[r.id], success_criteria=criteria[r.id],
         )
         for r in rows
-    ])
+    ]
 
 
 # --- the long format -----------------------------------------------------------------------------------------
@@ -151,31 +168,25 @@ def _list_cell(values: Sequence[Any]) -> str:
     return ", ".join(str(v) for v in values)
 
 
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
 def long_rows(records: Iterable[ExportRecord]) -> Iterable[dict[str, Any]]:
     """One row per budget line / success criterion (the n-th row holds the n-th of each), at least one row per
-    intervention, its columns repeated on every row."""
+    intervention, its columns repeated on every row. Columns are named after the fields (`budget_` and
+    `criterion_` prefixed), so a column added to the format is filled from its field."""
     for rec in records:
-        head = {
-            "external_id": rec.external_id, "name": rec.name, "kind": rec.kind.value, "status": rec.status.value,
-            "track": rec.track.value if rec.track else None, "department": rec.department,
-            "parent_external_id": rec.parent_external_id, "areas": _list_cell(rec.areas),
-            "themes": _list_cell(rec.themes), "indicators": _list_cell(rec.indicators),
-            "target_group": rec.target_group, "purpose": rec.purpose, "description": rec.description,
-            "start_date": rec.start_date, "end_date": rec.end_date, "contact_name": rec.contact_name,
-            "contact_email": rec.contact_email,
-        }
+        head = {name: _list_cell(getattr(rec, name)) if name in LIST_COLUMNS else _plain(getattr(rec, name))
+                for name in INTERVENTION_COLUMNS}
         for n in range(max(len(rec.budget_lines), len(rec.success_criteria), 1)):
             row = dict(head)
             if n < len(rec.budget_lines):
                 line = rec.budget_lines[n]
-                row.update(budget_year=line.year, budget_category=line.category,
-                           budget_funding_source=line.funding_source, budget_amount=line.amount,
-                           budget_note=line.note)
+                row.update({name: _plain(getattr(line, name.removeprefix("budget_"))) for name in BUDGET_COLUMNS})
             if n < len(rec.success_criteria):
                 crit = rec.success_criteria[n]
-                row.update(criterion_description=crit.description, criterion_indicator=crit.indicator,
-                           criterion_baseline=crit.baseline, criterion_target=crit.target,
-                           criterion_unit=crit.unit, criterion_target_date=crit.target_date)
+                row.update({name: _plain(getattr(crit, name.removeprefix("criterion_"))) for name in CRITERION_COLUMNS})
             yield row
 
 
@@ -206,9 +217,11 @@ def _xlsx_value(sheet, column: str, value: Any) -> Any:
         cell.number_format = "yyyy-mm-dd"
         return cell
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=_NOT_XML.sub("", value))
-        cell.data_type = "s"
-        return cell
+        value = _NOT_XML.sub("", value)
+        if value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
     return value
 
 

@@ -218,8 +218,8 @@ def _canonical_record(rec: ImportRecord) -> tuple:
         tuple(sorted(rec.indicators)), rec.target_group, rec.start_date, rec.end_date, rec.contact_name,
         rec.contact_email,
         tuple(sorted((b.year, b.category, b.funding_source, to_ore(b.amount), b.note) for b in rec.budget_lines)),
-        tuple((c.description, c.indicator, _dec(c.baseline), _dec(c.target), c.unit, c.target_date)
-              for c in rec.success_criteria),
+        tuple((c.description, c.indicator, _dec(c.baseline), _dec(c.target), c.unit, c.target_date, c.outcome.value,
+               _dec(c.actual_value)) for c in rec.success_criteria),
     )
 
 
@@ -250,7 +250,7 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
                                     .order_by(col(SuccessCriterion.position))).scalars():
             criteria.setdefault(crit.intervention_id, []).append(
                 (crit.description, crit.indicator_number, _dec(crit.baseline), _dec(crit.target), crit.unit,
-                 crit.target_date))
+                 crit.target_date, crit.outcome, _dec(crit.actual_value)))
         for iid, r in rows.items():
             out[iid] = (
                 r.name, r.description, r.purpose, r.kind, r.status, r.track, r.department_code,
@@ -288,7 +288,8 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
         lines += [{"intervention_id": iid, "year": b.year, "category": b.category, "funding_source_code": b.funding_source,
                    "amount_ore": to_ore(b.amount), "note": b.note} for b in rec.budget_lines]
         criteria += [{"intervention_id": iid, "position": i, "description": c.description, "indicator_number": c.indicator,
-                      "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date}
+                      "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date,
+                      "outcome": c.outcome.value, "actual_value": c.actual_value}
                      for i, c in enumerate(rec.success_criteria)]
     for model, rows in links.items():
         if rows:

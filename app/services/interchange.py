@@ -212,7 +212,7 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[Ra
             record.line_rows.append(number)
         if any(cells.get(c) for c in CRITERION_COLUMNS):
             criterion = {name.removeprefix("criterion_"): cells.get(name, "") for name in CRITERION_COLUMNS}
-            for name in ("baseline", "target"):
+            for name in ("baseline", "target", "actual_value"):
                 if criterion[name]:
                     criterion[name] = parse_number(criterion[name], decimal_comma=decimal_comma) or criterion[name]
             if criterion["target_date"]:
