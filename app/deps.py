@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
@@ -11,9 +11,36 @@ from app.config import get_settings
 from app.context import RequestContext, set_current
 from app.db import _session_factory, get_engine, get_session
 from app.models.auth import Role
+from app.models.budget_line import Year
+from app.models.intervention import Kind, Status, Track
+from app.models.types import IndicatorNumber
 from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
+from app.services.interventions import InterventionFilters
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def intervention_filters(
+    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
+    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
+    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
+    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
+    kind: Annotated[list[Kind], Query(max_length=10)] = [],
+    status: Annotated[list[Status], Query(max_length=10)] = [],
+    track: Annotated[list[Track], Query(max_length=10)] = [],
+    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
+    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Direct children of")] = None,
+    external_id: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
+    include_archived: bool = False,
+) -> InterventionFilters:
+    """The intervention list's filters, shared by every endpoint that selects interventions the same way."""
+    return InterventionFilters(department=department, area=area, theme=theme, indicator=indicator, kind=kind,
+                               status=status, track=track, year=year, parent_id=parent_id, external_id=external_id,
+                               q=q, include_archived=include_archived)
+
+
+InterventionFiltersDep = Annotated[InterventionFilters, Depends(intervention_filters)]
 InterventionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The intervention's id")]
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}

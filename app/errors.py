@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -165,6 +165,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             request, 409, "conflict", "Conflict", "the change conflicts with data written at the same time; retry"
         )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # A value that passed validation but that the database cannot hold (e.g. NUL in a PostgreSQL text).
+        log.warning("data error: %s", exc.orig)
+        return problem_response(request, 422, "validation", "Invalid request",
+                                "a value cannot be stored or compared by the database (e.g. a NUL character)")
 
     @app.exception_handler(OperationalError)
     async def _operational_error(request: Request, exc: OperationalError) -> JSONResponse:

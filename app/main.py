@@ -4,18 +4,21 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from app import observability
 from app.config import get_settings
 from app.errors import install_error_handlers
-from app import observability
 from app.middleware import BodySizeLimit, RequestId
 from app.observability import AccessLogAndMetrics, configure_logging
 from app.routers import (
     audit,
     budget_lines,
+    case,
+    evaluations,
     exports,
     health,
     imports,
     interventions,
+    material,
     observations,
     pools,
     reference,
@@ -50,7 +53,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     routers = (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools,
-               imports, exports, tokens, audit)
+               imports, exports, tokens, audit, evaluations, material, case)
     for module in routers:
         app.include_router(module.router)
     app.include_router(observability.router)

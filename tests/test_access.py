@@ -34,9 +34,13 @@ def _world(client: TestClient) -> dict:
     allocation = client.post(f"{API}/pools/{pool['id']}/allocations",
                              json={"intervention_id": intervention["id"], "amount": "100"}).json()
     token = client.post(f"{API}/tokens", json={"name": "til-tilbagekaldelse", "role": "reader"}).json()
+    material = client.post(f"{API}/interventions/{intervention['id']}/material",
+                           json={"title": "Programdokument", "url": "https://example.dk/p.pdf", "kind": "description"})
+    evaluation = client.post(f"{API}/interventions/{intervention['id']}/evaluations",
+                             json={"kind": "midway", "date": "2020-12-15"})
     return {"i": intervention["id"], "line": intervention["budget_lines"][0]["id"],
             "crit": intervention["success_criteria"][0]["id"], "pool": pool["id"], "alloc": allocation["id"],
-            "token": token["id"]}
+            "token": token["id"], "mat": material.json()["id"], "eval": evaluation.json()["id"]}
 
 
 def _import_record(department: str) -> list[dict]:
@@ -66,6 +70,13 @@ WRITES = [
     ("POST", "/pools/{pool}/allocations", {"intervention_id": "{i}", "amount": "50"}, POOL),
     ("PATCH", "/pools/{pool}/allocations/{alloc}", {"status": "granted"}, POOL),
     ("POST", "/imports/interventions", _import_record("BKF"), INTERVENTION),
+    ("POST", "/interventions/{i}/evaluations", {"kind": "final", "date": "2022-12-10"}, INTERVENTION),
+    ("PATCH", "/interventions/{i}/evaluations/{eval}", {"decision": "anchor"}, INTERVENTION),
+    ("DELETE", "/interventions/{i}/evaluations/{eval}", None, INTERVENTION),
+    ("POST", "/interventions/{i}/material", {"title": "Notat", "url": "https://example.dk/n", "kind": "results"},
+     INTERVENTION),
+    ("PATCH", "/interventions/{i}/material/{mat}", {"title": "Nyt navn"}, INTERVENTION),
+    ("DELETE", "/interventions/{i}/material/{mat}", None, INTERVENTION),
     ("POST", "/tokens", {"name": "ny-token", "role": "reader"}, ADMIN),
     ("DELETE", "/tokens/{token}", None, ADMIN),
 ]
@@ -76,7 +87,8 @@ def test_the_matrix_covers_every_write_endpoint(client):
     documented = {(method.upper(), path.removeprefix("/api/v1")) for path, item in spec["paths"].items()
                   for method in item if method in ("post", "put", "patch", "delete")}
     placeholders = {"{i}": "{intervention_id}", "{line}": "{budget_line_id}", "{crit}": "{criterion_id}",
-                    "{pool}": "{pool_id}", "{alloc}": "{allocation_id}", "{token}": "{token_id}", "/4": "/{number}"}
+                    "{pool}": "{pool_id}", "{alloc}": "{allocation_id}", "{token}": "{token_id}", "/4": "/{number}",
+                    "{eval}": "{evaluation_id}", "{mat}": "{material_id}"}
     covered = set()
     for method, path, _body, _who in WRITES:
         for short, long in placeholders.items():

@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.audit import AuditRecord  # noqa: E402
 from app.models.auth import ApiToken  # noqa: E402
 from app.models.budget_line import BudgetLine  # noqa: E402
+from app.models.evaluation import Evaluation, EvaluationMaterial  # noqa: E402
 from app.models.idempotency import IdempotencyKey  # noqa: E402
 from app.models.intervention import (  # noqa: E402
     Intervention,
@@ -21,6 +22,7 @@ from app.models.intervention import (  # noqa: E402
     InterventionIndicator,
     InterventionTheme,
 )
+from app.models.material import Material  # noqa: E402
 from app.models.observation import IndicatorObservation  # noqa: E402
 from app.models.pool import Allocation, Pool, PoolLedgerEntry  # noqa: E402
 from app.models.reference import (  # noqa: E402
@@ -41,6 +43,8 @@ __all__ = [
     "BudgetLine",
     "Department",
     "EffectGoal",
+    "Evaluation",
+    "EvaluationMaterial",
     "FundingSource",
     "IdempotencyKey",
     "Indicator",
@@ -49,6 +53,7 @@ __all__ = [
     "InterventionArea",
     "InterventionIndicator",
     "InterventionTheme",
+    "Material",
     "Pool",
     "PoolLedgerEntry",
     "SuccessCriterion",

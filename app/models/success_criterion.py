@@ -2,18 +2,47 @@
 baseline and a target."""
 
 from datetime import date
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import Column, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.types import DecimalText, IndicatorNumber, Measure, Text
 
 
+class Outcome(StrEnum):
+    """How far a success criterion was met, as an evaluation judged it.
+
+    | value | label (da) |
+    | --- | --- |
+    | `met` | Opfyldt |
+    | `partly_met` | Delvist opfyldt |
+    | `not_met` | Ikke opfyldt |
+    | `not_assessed` | Ikke vurderet (the default: no evaluation has judged it yet) |
+    """
+
+    met = "met"
+    partly_met = "partly_met"
+    not_met = "not_met"
+    not_assessed = "not_assessed"
+
+
+OUTCOME_LABELS = {
+    Outcome.met: "Opfyldt",
+    Outcome.partly_met: "Delvist opfyldt",
+    Outcome.not_met: "Ikke opfyldt",
+    Outcome.not_assessed: "Ikke vurderet",
+}
+
+
 class SuccessCriterion(SQLModel, table=True):
     __tablename__ = "success_criterion"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('met', 'partly_met', 'not_met', 'not_assessed')", name="outcome"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     intervention_id: int = Field(
@@ -26,6 +55,11 @@ class SuccessCriterion(SQLModel, table=True):
     target: str | None = Field(default=None, sa_column=Column(DecimalText))
     unit: str | None = Field(default=None, sa_column=Column(String(50)))
     target_date: date | None = Field(default=None, sa_column=Column(Date))
+    outcome: str = Field(
+        default=Outcome.not_assessed.value,
+        sa_column=Column(String(20), nullable=False, server_default=Outcome.not_assessed.value),
+    )
+    actual_value: str | None = Field(default=None, sa_column=Column(DecimalText))
 
 
 # --- API schemas -------------------------------------------------------------------------------------------
@@ -40,6 +74,10 @@ class SuccessCriterionCreate(BaseModel):
     target: Measure | None = None
     unit: Text(50) | None = PydanticField(default=None, description="e.g. pct., antal")
     target_date: date | None = None
+    outcome: Outcome = PydanticField(
+        default=Outcome.not_assessed, description="met, partly_met, not_met or not_assessed (see Outcome)"
+    )
+    actual_value: Measure | None = PydanticField(default=None, description="The value reached, in `unit`")
 
 
 class SuccessCriterionUpdate(BaseModel):
@@ -51,6 +89,8 @@ class SuccessCriterionUpdate(BaseModel):
     target: Measure | None = None
     unit: Text(50) | None = None
     target_date: date | None = None
+    outcome: Outcome | None = PydanticField(default=None, description="May not be null")
+    actual_value: Measure | None = None
 
 
 class SuccessCriterionPublic(BaseModel):
@@ -61,6 +101,9 @@ class SuccessCriterionPublic(BaseModel):
     target: Measure | None
     unit: str | None
     target_date: date | None
+    outcome: Outcome
+    outcome_label: str = PydanticField(description="The outcome in Danish, e.g. Delvist opfyldt")
+    actual_value: Measure | None
 
 
 class SuccessCriterionSet(BaseModel):

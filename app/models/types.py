@@ -156,6 +156,8 @@ IndicatorNumber = Annotated[int, BeforeValidator(_int_not_bool), Field(ge=-MAX_I
 def _clean_text(value: Any) -> Any:
     # NFC so that "ø" typed on a Mac (o + combining stroke) and on Windows are the same string.
     if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain the NUL character (\\u0000)")
         value = unicodedata.normalize("NFC", value).strip()
     return value
 

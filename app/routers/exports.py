@@ -1,18 +1,13 @@
 """Export of interventions in the import formats, and the empty import template."""
 
 from enum import StrEnum
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
-from app.deps import SessionDep, authorize
+from app.deps import InterventionFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.models.budget_line import Year
-from app.models.intervention import Kind, Status, Track
-from app.models.types import IndicatorNumber
 from app.services import exports, tabular
 from app.services.exports import ExportRecord
-from app.services.interventions import InterventionFilters
 from app.services.tabular import OutputFormat
 
 router = APIRouter(
@@ -60,26 +55,8 @@ def _attachment(body: bytes, media_type: str, filename: str) -> Response:
     },
 )
 def export_interventions(
-    session: SessionDep,
-    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
-    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
-    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
-    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
-    kind: Annotated[list[Kind], Query(max_length=10)] = [],
-    status_: Annotated[list[Status], Query(alias="status", max_length=10)] = [],
-    track: Annotated[list[Track], Query(max_length=10)] = [],
-    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
-    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Direct children of")] = None,
-    external_id: Annotated[str | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
-    include_archived: bool = False,
-    format: OutputFormat = OutputFormat.json,
+    session: SessionDep, filters: InterventionFiltersDep, format: OutputFormat = OutputFormat.json
 ) -> Response:
-    filters = InterventionFilters(
-        department=department, area=area, theme=theme, indicator=indicator, kind=kind, status=status_,
-        track=track, year=year, parent_id=parent_id, external_id=external_id, q=q,
-        include_archived=include_archived,
-    )
     body, media_type, filename = exports.render_export(exports.export_records(session, filters), format)
     if format is OutputFormat.json:
         return Response(body, media_type=media_type)

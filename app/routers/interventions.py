@@ -4,23 +4,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionFiltersDep, InterventionId, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
 from app.models.auth import Role
-from app.models.budget_line import Year
 from app.models.intervention import (
     InterventionCreate,
     InterventionPage,
     InterventionPublic,
     InterventionUpdate,
-    Kind,
-    Status,
-    Track,
 )
-from app.models.types import IndicatorNumber
 from app.services import audit, interventions
-from app.services.interventions import SORT_VALUES, InterventionFilters
+from app.services.interventions import SORT_VALUES
 
 router = APIRouter(
     prefix="/api/v1/interventions", tags=["interventions"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
@@ -44,27 +39,11 @@ SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
 )
 def list_interventions(
     session: SessionDep,
-    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
-    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
-    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
-    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
-    kind: Annotated[list[Kind], Query(max_length=10)] = [],
-    status_: Annotated[list[Status], Query(alias="status", max_length=10)] = [],
-    track: Annotated[list[Track], Query(max_length=10)] = [],
-    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
-    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Direct children of")] = None,
-    external_id: Annotated[str | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
-    include_archived: bool = False,
+    filters: InterventionFiltersDep,
     sort: Annotated[SortParam, Query(description="Field to sort by; a leading '-' sorts descending")] = "id",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> InterventionPage:
-    filters = InterventionFilters(
-        department=department, area=area, theme=theme, indicator=indicator, kind=kind, status=status_,
-        track=track, year=year, parent_id=parent_id, external_id=external_id, q=q,
-        include_archived=include_archived,
-    )
     return interventions.list_interventions(session, filters, sort=sort, limit=limit, cursor=cursor)
 
 

@@ -33,6 +33,8 @@ from app.models.intervention import (
 )
 from app.models.reference import Area
 from app.models.success_criterion import (
+    OUTCOME_LABELS,
+    Outcome,
     SuccessCriterion,
     SuccessCriterionCreate,
     SuccessCriterionPublic,
@@ -212,6 +214,9 @@ def success_criterion_public(crit: SuccessCriterion) -> SuccessCriterionPublic:
         target=crit.target,
         unit=crit.unit,
         target_date=crit.target_date,
+        outcome=crit.outcome,
+        outcome_label=OUTCOME_LABELS[Outcome(crit.outcome)],
+        actual_value=crit.actual_value,
     )
 
 
@@ -498,6 +503,8 @@ def new_success_criterion(intervention_id: int, position: int, crit: SuccessCrit
         target=crit.target,
         unit=crit.unit,
         target_date=crit.target_date,
+        outcome=crit.outcome.value,
+        actual_value=crit.actual_value,
     )
 
 

@@ -78,12 +78,13 @@ def update_success_criterion(
     # Attributes, not model_dump(): dumping would turn the Decimal measures into their string form.
     changes = {name: getattr(data, name) for name in data.model_fields_set}
     checker = CodeChecker(session)
-    if "description" in changes and changes["description"] is None:
-        checker.fail(["body", "description"], "may not be null", "null")
+    for name in ("description", "outcome"):
+        if name in changes and changes[name] is None:
+            checker.fail(["body", name], "may not be null", "null")
     checker.check("indicator", changes.get("indicator"), ["body", "indicator"])
     checker.raise_if_any()
     for name, value in changes.items():
-        setattr(crit, "indicator_number" if name == "indicator" else name, value)
+        setattr(crit, "indicator_number" if name == "indicator" else name, getattr(value, "value", value))
     session.add(crit)
     finish_change(session, row, "success_criteria.update", before)
     return success_criterion_public(crit)

@@ -1,0 +1,152 @@
+"""The case page: everything the national case record shows about one intervention, in one document.
+Response-only shapes (no tables), and the Danish labels the page uses."""
+
+import datetime as dt
+
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+
+from app.models.evaluation import Decision, EvaluationPublic, Rating
+from app.models.intervention import Kind, Status, Track
+from app.models.material import MaterialPublic
+from app.models.success_criterion import SuccessCriterionPublic
+from app.models.types import MoneySum
+
+MUNICIPALITY = "Gladsaxe Kommune"
+
+KIND_LABELS = {
+    Kind.project: "Projekt",
+    Kind.programme: "Program",
+    Kind.core_operation: "Kernedrift",
+    Kind.trial_action: "Prøvehandling",
+}
+# The sentence the case database uses ("Indsatsen er et projekt").
+KIND_SENTENCES = {
+    Kind.project: "Indsatsen er et projekt",
+    Kind.programme: "Indsatsen er et program",
+    Kind.core_operation: "Indsatsen er en del af kernedriften",
+    Kind.trial_action: "Indsatsen er en prøvehandling",
+}
+STATUS_LABELS = {
+    Status.idea: "Idé",
+    Status.planned: "Planlagt",
+    Status.active: "I gang",
+    Status.completed: "Afsluttet",
+    Status.anchored: "Forankret i kernedriften",
+    Status.stopped: "Stoppet",
+}
+TRACK_LABELS = {
+    Track.social: "Det sociale spor",
+    Track.physical: "Det fysiske spor",
+    Track.organisational: "Det organisatoriske spor",
+}
+
+
+class CodeName(BaseModel):
+    code: str
+    name: str
+
+
+class AreaRef(BaseModel):
+    slug: str
+    name: str
+
+
+class IndicatorRef(BaseModel):
+    number: int
+    name: str
+
+
+class InterventionRef(BaseModel):
+    id: int
+    name: str
+    status: Status
+
+
+class Contact(BaseModel):
+    name: str | None
+    email: str | None
+
+
+class Organisation(BaseModel):
+    municipality: str = PydanticField(description="Kommune/organisation")
+    department: CodeName = PydanticField(description="The owning department (forvaltning)")
+    contact: Contact | None
+    parent: InterventionRef | None = PydanticField(description="The programme this belongs to")
+    children: list[InterventionRef] = PydanticField(description="Its parts (not archived)")
+
+
+class FundingAmount(BaseModel):
+    code: str
+    name: str
+    amount: MoneySum
+
+
+class FinancingYear(BaseModel):
+    year: int
+    amount: MoneySum
+    by_funding_source: list[FundingAmount]
+
+
+class Financing(BaseModel):
+    """Økonomi pr. år: the budget lines of the intervention and of every (non-archived) intervention below it,
+    so that a programme shows its whole budget."""
+
+    currency: str = "DKK"
+    stated: bool = PydanticField(description="false when there are no budget lines (the case database: «Ikke oplyst»)")
+    years: list[FinancingYear]
+    total: MoneySum
+
+
+class EvaluationStatus(BaseModel):
+    evaluated: bool = PydanticField(description="At least one evaluation is recorded")
+    label: str = PydanticField(description="«Ja, evalueret» or «Nej, ikke evalueret»")
+    final_evaluation: bool = PydanticField(description="A final evaluation (slutevaluering) is recorded")
+    rated_by: int | None = PydanticField(
+        description="Id of the evaluation the ratings come from: the latest rated final evaluation, else the latest "
+        "rated evaluation"
+    )
+    purpose_fulfilled: Rating | None = PydanticField(description="«Er formålet opfyldt?»")
+    purpose_fulfilled_label: str | None
+    implemented_as_planned: Rating | None = PydanticField(
+        description="«Er indsatsen blevet implementeret som planlagt?»"
+    )
+    implemented_as_planned_label: str | None
+    decision: Decision | None = PydanticField(description="The decision of the latest evaluation that made one")
+    decision_label: str | None
+    items: list[EvaluationPublic] = PydanticField(description="Every evaluation, oldest first")
+
+
+class CaseCriterion(SuccessCriterionPublic):
+    indicator_name: str | None
+
+
+class CasePage(BaseModel):
+    """One intervention as the national case record shows it."""
+
+    id: int
+    external_id: str | None
+    name: str
+    kind: Kind
+    kind_label: str = PydanticField(description="«Type indsats», e.g. Projekt")
+    status: Status
+    status_label: str
+    track: Track | None
+    track_label: str | None
+    purpose: str | None = PydanticField(description="Formål")
+    description: str | None = PydanticField(description="Beskrivelse af indsats")
+    target_group: str | None = PydanticField(description="Målgruppe")
+    areas: list[AreaRef] = PydanticField(description="Arena: the areas it works in")
+    themes: list[CodeName]
+    indicators: list[IndicatorRef]
+    start_date: dt.date | None
+    end_date: dt.date | None
+    organisation: Organisation
+    partners: list[FundingAmount] = PydanticField(
+        description="Samarbejdspartnere / medfinansiering: each funding source of the budget, with its total"
+    )
+    financing: Financing
+    evaluation: EvaluationStatus
+    success_criteria: list[CaseCriterion]
+    material: list[MaterialPublic]
+    updated_at: dt.datetime

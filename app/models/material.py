@@ -1,0 +1,119 @@
+"""Material (materiale): links to the documents about an intervention — its description, budget, evaluations
+and results — as the national case database lists them. Links only: the registry stores no files."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
+from sqlmodel import Field, SQLModel
+
+from app.models.types import Text, UTCDateTime
+
+
+class MaterialKind(StrEnum):
+    """What a document is about.
+
+    | value | label (da) |
+    | --- | --- |
+    | `description` | Beskrivelse (programme or project description) |
+    | `budget` | Budget |
+    | `evaluation` | Evaluering |
+    | `results` | Resultater |
+    """
+
+    description = "description"
+    budget = "budget"
+    evaluation = "evaluation"
+    results = "results"
+
+
+MATERIAL_KIND_LABELS = {
+    MaterialKind.description: "Beskrivelse",
+    MaterialKind.budget: "Budget",
+    MaterialKind.evaluation: "Evaluering",
+    MaterialKind.results: "Resultater",
+}
+
+
+class Material(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("kind IN ('description', 'budget', 'evaluation', 'results')", name="kind"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    intervention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    title: str = Field(sa_column=Column(String(300), nullable=False))
+    url: str = Field(sa_column=Column(String(2000), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    document_date: dt.date | None = Field(default=None, sa_column=Column(Date))
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- API schemas -------------------------------------------------------------------------------------------
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// address")
+    if not parts.hostname:
+        raise ValueError("must name a host, e.g. https://gladsaxe.dk/…")
+    if any(c.isspace() for c in value):
+        raise ValueError("must not contain spaces (encode them as %20)")
+    return value
+
+
+HttpUrl = Annotated[Text(2000, required=True), AfterValidator(_http_url)]
+Language = Annotated[
+    str,
+    PydanticField(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code in lower case, e.g. da, en"),
+]
+
+
+class MaterialCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(300, required=True) = PydanticField(description="e.g. Programdokument: Styrket indsats …")
+    url: HttpUrl = PydanticField(description="Where the document is (http or https); the registry keeps only the link")
+    kind: MaterialKind
+    language: Language = "da"
+    date: dt.date | None = PydanticField(default=None, description="The document's date")
+
+
+class MaterialUpdate(BaseModel):
+    """Every field optional: an omitted field is left alone; only `date` may be cleared with null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(300, required=True) | None = None
+    url: HttpUrl | None = None
+    kind: MaterialKind | None = None
+    language: Language | None = None
+    date: dt.date | None = None
+
+
+class MaterialPublic(BaseModel):
+    id: int
+    intervention_id: int
+    title: str
+    url: str
+    kind: MaterialKind
+    kind_label: str = PydanticField(description="The kind in Danish, e.g. Evaluering")
+    language: str
+    date: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MaterialList(BaseModel):
+    """All material of one intervention, by date (undated last), then id."""
+
+    items: list[MaterialPublic]
