@@ -1,6 +1,7 @@
 """The AppError family and the RFC 9457 problem+json handlers: every error leaves the service in one shape."""
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -123,6 +124,19 @@ def _clean_validation_errors(exc: RequestValidationError) -> tuple[list[dict[str
     return errors, malformed
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method any operation of this path answers, read from the app's own OpenAPI document: Starlette
+    names only the methods of the first route it matched, and GET and POST /interventions are two routes."""
+    allowed: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), request.url.path):
+            allowed |= {method.upper() for method in item if method in _HTTP_METHODS}
+    return ", ".join(sorted(allowed))
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -156,6 +170,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = _allowed_methods(request)
         return response
 
     @app.exception_handler(IntegrityError)

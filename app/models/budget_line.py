@@ -48,7 +48,7 @@ class BudgetLine(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------------------
 
-Year = Annotated[int, BeforeValidator(_int_not_bool), PydanticField(ge=MIN_YEAR, le=MAX_YEAR)]
+Year = Annotated[int, PydanticField(ge=MIN_YEAR, le=MAX_YEAR), BeforeValidator(_int_not_bool)]
 
 
 class BudgetLineCreate(BaseModel):

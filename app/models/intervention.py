@@ -131,7 +131,7 @@ class InterventionIndicator(SQLModel, table=True):
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 AreaSlug = Annotated[str, PydanticField(min_length=1, max_length=40)]
 ThemeCode = Annotated[str, PydanticField(min_length=1, max_length=5)]
-Email = Annotated[Text(254), PydanticField(pattern=EMAIL_PATTERN)]
+Email = Text(254, pattern=EMAIL_PATTERN)
 _CODE_LIST_MAX = 50
 
 

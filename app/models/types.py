@@ -131,8 +131,8 @@ def _measure_check(value: Any) -> Any:
 # A measured value (baseline, target): exact decimal, sent as number or string, answered as a string.
 Measure = Annotated[
     Decimal,
-    BeforeValidator(_measure_check),
     Field(allow_inf_nan=False, max_digits=18, decimal_places=6),
+    BeforeValidator(_measure_check),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="always"),
 ]
 
@@ -147,10 +147,11 @@ def _int_not_bool(value: Any) -> Any:
 MAX_ID = 2**31 - 1  # the databases' INTEGER; a larger id cannot exist and must not reach the driver
 
 # An id sent in a body (parent_id): a positive 32-bit integer.
-RowId = Annotated[int, BeforeValidator(_int_not_bool), Field(ge=1, le=MAX_ID)]
+# (Constraints before the validator: pydantic then documents them as minimum/maximum in the JSON schema.)
+RowId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_int_not_bool)]
 # An indicator number: any integer in range; whether it exists is checked against the framework, so the
 # answer names the unknown number ("unknown indicator code 0").
-IndicatorNumber = Annotated[int, BeforeValidator(_int_not_bool), Field(ge=-MAX_ID, le=MAX_ID)]
+IndicatorNumber = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID), BeforeValidator(_int_not_bool)]
 
 
 def _clean_text(value: Any) -> Any:
@@ -162,18 +163,25 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    return value
+# What the schema promises of a text: no NUL (PostgreSQL cannot store it), and for a required one something
+# besides white space. The validators below enforce the same, so the documented and the real rule agree.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
-def Text(max_length: int, *, required: bool = False):  # noqa: N802 - reads as a type
-    """A trimmed, NFC-normalised string of bounded length; `required` ones may not be blank."""
-    parts: list[Any] = [BeforeValidator(_clean_text), Field(max_length=max_length)]
-    if required:
-        parts.append(AfterValidator(_not_blank))
-    return Annotated[str, *parts]
+def Text(max_length: int, *, required: bool = False, pattern: str | None = None):  # noqa: N802 - reads as a type
+    """A trimmed, NFC-normalised string of bounded length (as sent); `required` ones may not be blank."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        value = _clean_text(value)
+        if required and value == "":
+            raise ValueError("must not be empty")
+        return value
+
+    return Annotated[str, Field(max_length=max_length, pattern=pattern or (NOT_BLANK if required else NO_NUL)),
+                     BeforeValidator(clean)]
 
 
 def search_key(*parts: str | None) -> str:
