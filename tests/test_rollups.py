@@ -236,3 +236,17 @@ def test_every_pair_of_split_dimensions_is_exact(client):
     for pair in itertools.combinations(["theme", "effect_goal", "indicator", "area"], 2):
         rows = rollup(client, by=list(pair))["rows"]
         assert sum((Decimal(r["amount"]) for r in rows), Decimal(0)) == Decimal(total), pair
+
+
+def test_subtree_with_pool_grants(client):
+    programme = create_intervention(client, kind="programme", budget_lines=[budget_line(year=2020, amount="1.00")])
+    child = create_intervention(client, parent_id=programme["id"], budget_lines=[], start_date=None, end_date=None)
+    pool = client.post(f"{API}/pools", json={"name": "Puljen", "year": 2026, "amount": "10"}).json()
+    client.post(f"{API}/pools/{pool['id']}/allocations",
+                json={"intervention_id": child["id"], "amount": "2.50", "status": "granted"})
+    result = rollup(client, by=["area", "year"], parent_id=programme["id"], include_pool_grants="true")
+    assert result["total"] == {"amount": "3.50", "interventions": 2}
+    assert {(r["year"], r["amount"]) for r in result["rows"]} == {(2020, "1.00"), (2026, "2.50")}
+    coverage = client.get(f"{API}/rollups/coverage", params={"by": "theme", "parent_id": programme["id"],
+                                                             "include_pool_grants": "true"})
+    assert coverage.status_code == 200

@@ -147,14 +147,16 @@ def _pool_grant_lines() -> tuple[Select, Any, Any]:
 def _rollup_lines(filters: RollupFilters) -> Select:
     """The lines a rollup sums: budget lines, and with include_pool_grants the pool grants not entered as lines."""
     sources = [_budget_lines()] + ([_pool_grant_lines()] if filters.include_pool_grants else [])
-    parts = [_filtered(stmt, year, funding, filters) for stmt, year, funding in sources]
+    # One subtree CTE for every part: two CTEs of one name in a UNION would not compile.
+    tree = _subtree_ids(filters.parent_id) if filters.parent_id is not None else None
+    parts = [_filtered(stmt, year, funding, filters, tree) for stmt, year, funding in sources]
     if len(parts) == 1:
         return parts[0]
     union = parts[0].union_all(*parts[1:]).subquery("rollup_lines")
     return select(*union.c)
 
 
-def _filtered(stmt: Select, year, funding_source, filters: RollupFilters) -> Select:
+def _filtered(stmt: Select, year, funding_source, filters: RollupFilters, tree=None) -> Select:
     """Lines of non-archived interventions that pass the filters."""
     stmt = stmt.where(col(Intervention.archived_at).is_(None))
     if filters.year_from is not None:
@@ -163,14 +165,14 @@ def _filtered(stmt: Select, year, funding_source, filters: RollupFilters) -> Sel
         stmt = stmt.where(year <= filters.year_to)
     if filters.funding_source:
         stmt = stmt.where(funding_source.in_(filters.funding_source))
-    return _where_interventions(stmt, filters)
+    return _where_interventions(stmt, filters, tree)
 
 
-def _where_interventions(stmt: Select, filters: RollupFilters) -> Select:
+def _where_interventions(stmt: Select, filters: RollupFilters, tree=None) -> Select:
     stmt = where_matches(stmt, department=filters.department, kind=filters.kind, status=filters.status,
                          track=filters.track, area=filters.area, theme=filters.theme)
     if filters.parent_id is not None:
-        tree = _subtree_ids(filters.parent_id)
+        tree = tree if tree is not None else _subtree_ids(filters.parent_id)
         stmt = stmt.where(col(Intervention.id).in_(select(tree.c.node_id)))
     return stmt
 
