@@ -50,6 +50,8 @@ def create_app() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         generate_unique_id_function=_operation_id,
+        # One schema per model: clients read `BudgetLineCreate`, not `BudgetLineCreate-Input`.
+        separate_input_output_schemas=False,
     )
     install_error_handlers(app)
     routers = (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools,

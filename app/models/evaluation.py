@@ -5,13 +5,13 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import WithJsonSchema, AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import RowId, Text, UTCDateTime
+from app.models.types import IsoDate, RowId, Text, UTCDateTime
 
 
 class EvaluationKind(StrEnum):
@@ -137,7 +137,8 @@ def _no_duplicates(values: list | None) -> list | None:
     return values
 
 
-MaterialIds = Annotated[list[RowId], AfterValidator(_no_duplicates)]
+MaterialIds = Annotated[list[RowId], AfterValidator(_no_duplicates), WithJsonSchema(
+    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "uniqueItems": True})]
 
 PURPOSE_DESCRIPTION = (
     f"«{PURPOSE_QUESTION}» on the case database's scale: slet_ikke (Slet ikke), i_mindre_grad (I mindre grad), "
@@ -152,7 +153,7 @@ class EvaluationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EvaluationKind = PydanticField(description="midway (Midtvejsevaluering), final (Slutevaluering) or other")
-    date: dt.date = PydanticField(description="When the evaluation was made (or presented)")
+    date: IsoDate = PydanticField(description="When the evaluation was made (or presented)")
     department: Text(10) | None = PydanticField(
         default=None, description="Code of the evaluating department; default: the intervention's own department"
     )
@@ -174,7 +175,7 @@ class EvaluationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EvaluationKind | None = None
-    date: dt.date | None = None
+    date: IsoDate | None = None
     department: Text(10) | None = None
     purpose_fulfilled: Rating | None = None
     implemented_as_planned: Rating | None = None

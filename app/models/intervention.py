@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
 from app.models.pool import PoolGrant
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
-from app.models.types import IndicatorNumber, MoneySum, RowId, Text, UTCDateTime
+from app.models.types import IndicatorNumber, IsoDate, MoneySum, RowId, Text, UTCDateTime
 
 
 class Kind(StrEnum):
@@ -135,6 +135,9 @@ Email = Text(254, pattern=EMAIL_PATTERN)
 _CODE_LIST_MAX = 50
 
 
+UNIQUE = {"uniqueItems": True}  # documents what _no_duplicates enforces
+
+
 def _no_duplicates(values: list | None) -> list | None:
     if values is not None and len(set(values)) != len(values):
         raise ValueError("lists a code more than once")
@@ -158,17 +161,17 @@ class InterventionBase(_Strict):
     department: Text(10, required=True) = PydanticField(description="Owning department (forvaltning) code")
     parent_id: RowId | None = PydanticField(default=None, description="The programme this belongs to")
     areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] = PydanticField(
-        default_factory=list, max_length=_CODE_LIST_MAX
+        default_factory=list, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] = PydanticField(
-        default_factory=list, max_length=_CODE_LIST_MAX
+        default_factory=list, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     indicators: Annotated[list[IndicatorNumber], AfterValidator(_no_duplicates)] = PydanticField(
-        default_factory=list, max_length=_CODE_LIST_MAX
+        default_factory=list, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     target_group: Text(5_000) | None = PydanticField(default=None, description="Målgruppe")
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     contact_name: Text(200) | None = None
     contact_email: Email | None = PydanticField(default=None, description="Work e-mail of the contact person")
 
@@ -191,17 +194,17 @@ class InterventionUpdate(_Strict):
     department: Text(10, required=True) | None = None
     parent_id: RowId | None = None
     areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] | None = PydanticField(
-        default=None, max_length=_CODE_LIST_MAX
+        default=None, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] | None = PydanticField(
-        default=None, max_length=_CODE_LIST_MAX
+        default=None, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     indicators: Annotated[list[IndicatorNumber], AfterValidator(_no_duplicates)] | None = PydanticField(
-        default=None, max_length=_CODE_LIST_MAX
+        default=None, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     target_group: Text(5_000) | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     contact_name: Text(200) | None = None
     contact_email: Email | None = None
     budget_lines: list[BudgetLineCreate] | None = PydanticField(

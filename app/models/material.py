@@ -4,6 +4,7 @@ and results — as the national case database lists them. Links only: the regist
 import datetime as dt
 from enum import StrEnum
 from typing import Annotated
+import re
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -11,7 +12,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.types import Text, UTCDateTime
+from app.models.types import IsoDate, Text, UTCDateTime
 
 
 class MaterialKind(StrEnum):
@@ -60,18 +61,24 @@ class Material(SQLModel, table=True):
 # --- API schemas -------------------------------------------------------------------------------------------
 
 
+# White space as JSON Schema's (ECMAScript's) \s counts it, so the documented pattern and this check agree.
+_WHITE_SPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError("must be an http:// or https:// address")
     if not parts.hostname:
         raise ValueError("must name a host, e.g. https://gladsaxe.dk/…")
-    if any(c.isspace() for c in value):
+    if _WHITE_SPACE.search(value):
         raise ValueError("must not contain spaces (encode them as %20)")
     return value
 
 
-HttpUrl = Annotated[Text(2000, required=True), AfterValidator(_http_url)]
+# The pattern documents what _http_url checks: a scheme, a host, no white space.
+HttpUrl = Annotated[Text(2000, required=True, pattern=r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#@:]+[^\s]*\s*$"),
+                    AfterValidator(_http_url)]
 Language = Annotated[
     str,
     PydanticField(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code in lower case, e.g. da, en"),
@@ -85,7 +92,7 @@ class MaterialCreate(BaseModel):
     url: HttpUrl = PydanticField(description="Where the document is (http or https); the registry keeps only the link")
     kind: MaterialKind
     language: Language = "da"
-    date: dt.date | None = PydanticField(default=None, description="The document's date")
+    date: IsoDate | None = PydanticField(default=None, description="The document's date")
 
 
 class MaterialUpdate(BaseModel):
@@ -97,7 +104,7 @@ class MaterialUpdate(BaseModel):
     url: HttpUrl | None = None
     kind: MaterialKind | None = None
     language: Language | None = None
-    date: dt.date | None = None
+    date: IsoDate | None = None
 
 
 class MaterialPublic(BaseModel):

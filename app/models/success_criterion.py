@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import DecimalText, IndicatorNumber, Measure, Text
+from app.models.types import DecimalText, IndicatorNumber, IsoDate, Measure, Text
 
 
 class Outcome(StrEnum):
@@ -73,7 +73,7 @@ class SuccessCriterionCreate(BaseModel):
     baseline: Measure | None = None
     target: Measure | None = None
     unit: Text(50) | None = PydanticField(default=None, description="e.g. pct., antal")
-    target_date: date | None = None
+    target_date: IsoDate | None = None
     outcome: Outcome = PydanticField(
         default=Outcome.not_assessed, description="met, partly_met, not_met or not_assessed (see Outcome)"
     )
@@ -88,7 +88,7 @@ class SuccessCriterionUpdate(BaseModel):
     baseline: Measure | None = None
     target: Measure | None = None
     unit: Text(50) | None = None
-    target_date: date | None = None
+    target_date: IsoDate | None = None
     outcome: Outcome | None = PydanticField(default=None, description="May not be null")
     actual_value: Measure | None = None
 

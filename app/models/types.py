@@ -1,7 +1,7 @@
 """Column types and API field types shared by several models."""
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -98,8 +98,8 @@ Money = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
-                {"type": "string", "pattern": r"^\s*\d+(\.\d{1,2})?\s*$"},
+                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^\s*(\d{1,10}(\.\d{1,2})?|10000000000(\.0{1,2})?)\s*$"},
             ],
             "description": "DKK, exact, at most two decimals; answered as a string with two decimals.",
             "examples": ["143750.00"],
@@ -134,6 +134,12 @@ Measure = Annotated[
     Field(allow_inf_nan=False, max_digits=18, decimal_places=6),
     BeforeValidator(_measure_check),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="always"),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "multipleOf": 0.000001, "minimum": -999999999999, "maximum": 999999999999},
+                   {"type": "string", "pattern": r"^\s*-?\d{1,12}(\.\d{1,6})?\s*$"}],
+         "description": "An exact decimal (at most 6 decimals), as a number or a string; answered as a string."},
+        mode="validation"),
+    WithJsonSchema({"type": "string", "examples": ["12.5"]}, mode="serialization"),
 ]
 
 
@@ -152,6 +158,19 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_int_not_bool)]
 # An indicator number: any integer in range; whether it exists is checked against the framework, so the
 # answer names the unknown number ("unknown indicator code 0").
 IndicatorNumber = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID), BeforeValidator(_int_not_bool)]
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic would read 0 or 0.5 as a Unix timestamp; a date here is written as the schema says (ISO 8601).
+    if not isinstance(value, (str, date, datetime)) or (isinstance(value, str) and not value[:4].isdigit()):
+        raise ValueError("must be an ISO 8601 date, e.g. 2024-12-31")
+    if isinstance(value, str) and len(value) < 10:
+        raise ValueError("must be an ISO 8601 date, e.g. 2024-12-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 def _clean_text(value: Any) -> Any:

@@ -1,6 +1,5 @@
 """The audit log (admin only): every change, who made it, when, and what it changed."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -9,6 +8,7 @@ from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
 from app.models.auth import Role
+from app.models.types import IsoDateTime
 from app.services import audit
 from app.services.auth import require
 
@@ -25,8 +25,8 @@ def list_audit_records(
     resource: Annotated[str | None, Query(max_length=50, description="e.g. intervention, pool, allocation")] = None,
     resource_id: Annotated[str | None, Query(max_length=100)] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Before this moment")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuditPage:

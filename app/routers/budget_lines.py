@@ -12,7 +12,7 @@ from app.services import budget_lines
 
 router = APIRouter(
     prefix="/api/v1/interventions/{intervention_id}/budget-lines", tags=["budget lines"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403),
 )
 
 

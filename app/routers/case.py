@@ -16,7 +16,10 @@ from app.services import case, iati
 from app.services.interventions import InterventionFilters
 
 # Reads only: no role may write through this router (deny by default); any signed-in role may read.
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize())])
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(authorize())],
+    responses=problem_responses(401),
+)
 
 IATI_MEDIA_TYPE = "application/xml"
 

@@ -16,9 +16,13 @@ from app.models.evaluation import (
     EvaluationUpdate,
     MissingEvaluationPage,
 )
+from app.models.types import IsoDate
 from app.services import evaluations
 
-router = APIRouter(prefix="/api/v1", tags=["evaluations"], dependencies=[Depends(authorize(Role.admin, Role.editor))])
+router = APIRouter(
+    prefix="/api/v1", tags=["evaluations"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    responses=problem_responses(400, 401, 403),
+)
 EvaluationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The evaluation's id")]
 ONE = "/interventions/{intervention_id}/evaluations"
 
@@ -95,7 +99,7 @@ def delete_evaluation(session: SessionDep, intervention_id: InterventionId, eval
 def list_missing_evaluations(
     session: SessionDep,
     kind: Annotated[Literal["final", "midway"], Query(description="The kind of evaluation that is missing")] = "final",
-    as_of: Annotated[dt.date | None, Query(description="The day to judge by; default today")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="The day to judge by; default today")] = None,
     department: Annotated[list[str], Query(max_length=50, description="Owning department code(s)")] = [],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,

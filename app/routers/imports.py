@@ -9,18 +9,23 @@ from fastapi.responses import JSONResponse
 from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
-from app.models.interchange import COLUMNS, ImportRejected, ImportReport, ImportStrategy
+from app.models.interchange import COLUMNS, ImportRecord, ImportRejected, ImportReport, ImportStrategy
 from app.services import imports
 
 router = APIRouter(
     prefix="/api/v1/imports", tags=["imports"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403),
 )
+
+# The record schema inline (no route takes ImportRecord as a parameter, so FastAPI would not list it among the
+# components); the schemas it refers to (BudgetLineCreate, Kind, …) are components already.
+_IMPORT_RECORD = ImportRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+_IMPORT_RECORD.pop("$defs", None)
 
 REQUEST_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ImportRecord"}}},
+        "application/json": {"schema": {"type": "array", "items": _IMPORT_RECORD}},
         "text/csv": {"schema": {"type": "string"},
                      "example": ",".join(COLUMNS[:6]) + "\nSOB-2026-1,Cykelværksted,trial_action,planned,physical,SOB"},
         next(iter(imports.XLSX_TYPES)): {"schema": {"type": "string", "format": "binary"}},
@@ -47,6 +52,11 @@ async def _body(request: Request) -> tuple[bytes, str]:
             part_type = "text/csv"
         elif name.endswith(".json"):
             part_type = "application/json"
+        if part_type not in imports.JSON_TYPES | imports.CSV_TYPES | imports.XLSX_TYPES:
+            # An uploaded file of another kind is a bad file, reported like any unreadable one.
+            raise imports.ImportRejected(
+                "the uploaded file is neither JSON, CSV nor XLSX (name it .json, .csv or .xlsx)",
+                errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "unsupported file type"}])
         return data, part_type
     return await request.body(), media_type
 
@@ -71,7 +81,8 @@ async def _body(request: Request) -> tuple[bytes, str]:
     responses={
         **problem_responses(413, 415),
         422: {"description": "Nothing was written; `errors` lists every problem with row and column",
-              "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ImportRejected"}}},
+              "content": {"application/problem+json": {"schema": {"anyOf": [
+                  {"$ref": "#/components/schemas/ImportRejected"}, {"$ref": "#/components/schemas/Problem"}]}}},
               "model": ImportRejected},
     },
 )

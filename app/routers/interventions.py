@@ -19,7 +19,7 @@ from app.services.interventions import SORT_VALUES
 
 router = APIRouter(
     prefix="/api/v1/interventions", tags=["interventions"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403),
 )
 
 SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]

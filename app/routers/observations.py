@@ -22,7 +22,7 @@ from app.services.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, OutputFormat, 
 
 router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(authorize(Role.admin, Role.editor))],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403),
 )
 
 IndicatorNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The indicator's number (1–19)")]

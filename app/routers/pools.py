@@ -1,6 +1,5 @@
 """Trial-action pools, their allocations, balance and summary."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -22,11 +21,12 @@ from app.models.pool import (
     PoolUpdate,
 )
 from app.models.rollup import PoolSummary, PoolSummaryDimension
+from app.models.types import IsoDate
 from app.services import pools, rollups
 
 router = APIRouter(
     prefix="/api/v1/pools", tags=["pools"], dependencies=[Depends(authorize(Role.admin, Role.pool_manager))],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403),
 )
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 AllocationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -35,7 +35,8 @@ GRANT_REFUSED = {
     409: {
         "description": "The grant does not fit in the pool (the body has the figures), or the transition is not "
         "possible from the allocation's state",
-        "content": {"application/problem+json": {"schema": GrantRefusedProblem.model_json_schema()}},
+        "content": {"application/problem+json": {"schema": {"anyOf": [
+            {"$ref": "#/components/schemas/Problem"}, GrantRefusedProblem.model_json_schema()]}}},
     }
 }
 
@@ -79,7 +80,7 @@ def update_pool(session: SessionDep, pool_id: PoolId, body: PoolUpdate) -> PoolP
     "With `as_of`, the figures are computed from the pool's ledger as they stood at the end of that day (UTC).",
     responses=problem_responses(404, 422),
 )
-def get_pool_balance(session: SessionDep, pool_id: PoolId, as_of: date | None = None) -> PoolBalance:
+def get_pool_balance(session: SessionDep, pool_id: PoolId, as_of: IsoDate | None = None) -> PoolBalance:
     return pools.pool_balance(session, pool_id, as_of)
 
 

@@ -11,7 +11,7 @@ from app.services import auth
 
 router = APIRouter(
     prefix="/api/v1/tokens", tags=["access"], dependencies=[Depends(authorize(Role.admin))],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403),
 )
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -81,7 +81,9 @@ class Stored:
 
 
 def _problem(row: int | None, column: str | None, msg: str, loc: list | None = None) -> dict[str, Any]:
-    return {"row": row, "column": column, "loc": loc or ([row, column] if column else [row]), "msg": msg}
+    if loc is None:
+        loc = [part for part in (row, column) if part is not None] or ["body"]
+    return {"row": row, "column": column, "loc": loc, "msg": msg}
 
 
 def _reject(problems: list[dict[str, Any]]) -> ImportRejected:
