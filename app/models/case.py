@@ -7,19 +7,20 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from app.models.evaluation import Decision, EvaluationPublic, Rating
-from app.models.intervention import Kind, Status, Track
+from app.models.intervention import (  # noqa: F401 - labels re-exported
+    KIND_LABELS,
+    STATUS_LABELS,
+    TRACK_LABELS,
+    Kind,
+    Status,
+    Track,
+)
 from app.models.material import MaterialPublic
 from app.models.success_criterion import SuccessCriterionPublic
 from app.models.types import MoneySum
 
 MUNICIPALITY = "Gladsaxe Kommune"
 
-KIND_LABELS = {
-    Kind.project: "Projekt",
-    Kind.programme: "Program",
-    Kind.core_operation: "Kernedrift",
-    Kind.trial_action: "Prøvehandling",
-}
 # The sentence the case database uses ("Indsatsen er et projekt").
 KIND_SENTENCES = {
     Kind.project: "Indsatsen er et projekt",
@@ -27,21 +28,6 @@ KIND_SENTENCES = {
     Kind.core_operation: "Indsatsen er en del af kernedriften",
     Kind.trial_action: "Indsatsen er en prøvehandling",
 }
-STATUS_LABELS = {
-    Status.idea: "Idé",
-    Status.planned: "Planlagt",
-    Status.active: "I gang",
-    Status.completed: "Afsluttet",
-    Status.anchored: "Forankret i kernedriften",
-    Status.stopped: "Stoppet",
-}
-TRACK_LABELS = {
-    Track.social: "Det sociale spor",
-    Track.physical: "Det fysiske spor",
-    Track.organisational: "Det organisatoriske spor",
-}
-
-
 class CodeName(BaseModel):
     code: str
     name: str

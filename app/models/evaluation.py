@@ -5,7 +5,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import WithJsonSchema, AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlalchemy import Text as SAText

@@ -14,7 +14,14 @@ from sqlmodel import Field, SQLModel
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
 from app.models.pool import PoolGrant
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
-from app.models.types import IndicatorNumber, IsoDate, MoneySum, RowId, Text, UTCDateTime
+from app.models.types import (
+    IndicatorNumber,
+    IsoDate,
+    MoneySum,
+    RowId,
+    Text,
+    UTCDateTime,
+)
 
 
 class Kind(StrEnum):
@@ -37,6 +44,15 @@ class Track(StrEnum):
     social = "social"
     physical = "physical"
     organisational = "organisational"
+
+
+# The Danish labels, as the users say them (case pages, rollup rows, spreadsheets).
+KIND_LABELS = {Kind.project: "Projekt", Kind.programme: "Program", Kind.core_operation: "Kernedrift",
+               Kind.trial_action: "Prøvehandling"}
+STATUS_LABELS = {Status.idea: "Idé", Status.planned: "Planlagt", Status.active: "I gang", Status.completed: "Afsluttet",
+                 Status.anchored: "Forankret i kernedriften", Status.stopped: "Stoppet"}
+TRACK_LABELS = {Track.social: "Det sociale spor", Track.physical: "Det fysiske spor",
+                Track.organisational: "Det organisatoriske spor"}
 
 
 def _in(values: type[StrEnum]) -> str:

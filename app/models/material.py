@@ -2,9 +2,9 @@
 and results — as the national case database lists them. Links only: the registry stores no files."""
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
-import re
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict

@@ -9,7 +9,13 @@ from fastapi.responses import JSONResponse
 from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
-from app.models.interchange import COLUMNS, ImportRecord, ImportRejected, ImportReport, ImportStrategy
+from app.models.interchange import (
+    COLUMNS,
+    ImportRecord,
+    ImportRejected,
+    ImportReport,
+    ImportStrategy,
+)
 from app.services import imports
 
 router = APIRouter(

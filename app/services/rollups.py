@@ -16,6 +16,9 @@ from sqlmodel import Session, col
 from app.errors import NotFound, RuleViolation
 from app.models.budget_line import BudgetLine
 from app.models.intervention import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    TRACK_LABELS,
     Intervention,
     InterventionArea,
     InterventionIndicator,
@@ -50,13 +53,6 @@ from app.services.interventions import where_matches
 from app.services.reference import CodeChecker
 
 NONE_LABEL = "(ingen)"
-KIND_LABELS = {"project": "Projekt", "programme": "Program", "core_operation": "Kernedrift",
-               "trial_action": "Prøvehandling"}
-STATUS_LABELS = {"idea": "Idé", "planned": "Planlagt", "active": "Aktiv", "completed": "Afsluttet",
-                 "anchored": "Forankret i kernedriften", "stopped": "Stoppet"}
-TRACK_LABELS = {"social": "Det sociale spor", "physical": "Det fysiske spor", "organisational": "Det organisatoriske spor"}
-
-
 @dataclass
 class RollupFilters:
     year_from: int | None = None
