@@ -132,14 +132,19 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
             .order_by(col(Intervention.id))
         ):
             children[parent_id].append(child_id)
-        own = dict(
-            session.exec(
-                select(BudgetLine.intervention_id, func.sum(BudgetLine.amount_ore))
-                .where(col(BudgetLine.intervention_id).in_(ids))
-                .group_by(col(BudgetLine.intervention_id))
-            ).all()
-        )
-    subtree = _subtree_totals(session, ids)
+    # Own lines per year in one flat query; the recursive subtree query only for those that have children
+    # (most interventions have none, and the recursion costs far more than the flat sum).
+    by_year: dict[int, dict[int, int]] = {i: {} for i in ids}
+    if ids:
+        for iid, year, ore in session.exec(
+            select(BudgetLine.intervention_id, BudgetLine.year, func.sum(BudgetLine.amount_ore))
+            .where(col(BudgetLine.intervention_id).in_(ids))
+            .group_by(col(BudgetLine.intervention_id), col(BudgetLine.year))
+            .order_by(col(BudgetLine.year))
+        ):
+            by_year[iid][year] = int(ore)
+    own = {i: sum(years.values()) for i, years in by_year.items()}
+    subtree = {**by_year, **_subtree_totals(session, [i for i in ids if children[i]])}
     lines: dict[int, list[BudgetLinePublic]] = {i: [] for i in ids}
     criteria: dict[int, list[SuccessCriterionPublic]] = {i: [] for i in ids}
     if full and ids:
