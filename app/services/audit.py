@@ -1,8 +1,6 @@
 """The audit log: `record()` is called by every write service inside its own transaction, so a change and its
 record commit together or not at all. There is no update or delete of audit records anywhere."""
 
-import base64
-import binascii
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,9 +12,9 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from app.context import current
-from app.errors import BadRequest
 from app.models.audit import AuditPage, AuditRecord, AuditRecordPublic
-from app.models.types import MAX_ID, utcnow
+from app.models.types import utcnow
+from app.services.paging import decode_id_cursor, encode_id_cursor
 
 
 def _plain(value: Any) -> Any:
@@ -75,19 +73,8 @@ def _public(row: AuditRecord) -> AuditRecordPublic:
                              request_id=row.request_id)
 
 
-def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
 
 
-def _after(cursor: str) -> int:
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
-        last_id = int(value)
-        if prefix != "audit" or not 0 < last_id <= MAX_ID:
-            raise ValueError
-        return last_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the cursor is not valid", errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]) from None
 
 
 def list_records(session: Session, *, resource: str | None = None, resource_id: str | None = None,
@@ -106,7 +93,7 @@ def list_records(session: Session, *, resource: str | None = None, resource_id: 
     if until:
         stmt = stmt.where(col(AuditRecord.occurred_at) < until)
     if cursor:
-        stmt = stmt.where(col(AuditRecord.id) < _after(cursor))
+        stmt = stmt.where(col(AuditRecord.id) < decode_id_cursor("audit", cursor))
     rows = session.execute(stmt.limit(limit + 1)).scalars().all()
-    next_cursor = _cursor(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = encode_id_cursor("audit", rows[limit - 1].id) if len(rows) > limit else None
     return AuditPage(items=[_public(r) for r in rows[:limit]], next_cursor=next_cursor)

@@ -4,15 +4,13 @@ Every write goes through begin_change/finish_change (transaction, row lock, If-M
 the intervention's audit record); the evaluation's own audit record (resource `evaluation`) carries the
 before/after of its fields."""
 
-import base64
-import binascii
 import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.errors import BadRequest, NotFound
+from app.errors import NotFound
 from app.models.evaluation import (
     DECISION_LABELS,
     KIND_LABELS,
@@ -31,9 +29,10 @@ from app.models.evaluation import (
 )
 from app.models.intervention import Intervention, Status
 from app.models.material import Material
-from app.models.types import MAX_ID, utcnow
+from app.models.types import utcnow
 from app.services import audit
 from app.services.interventions import begin_change, finish_change, load_intervention
+from app.services.paging import decode_id_cursor, encode_id_cursor
 from app.services.reference import CodeChecker, Loc
 
 # An intervention in one of these states has ended, whatever its end_date says.
@@ -210,20 +209,8 @@ def delete_evaluation(session: Session, intervention_id: int, evaluation_id: int
 # --- coverage: who is due an evaluation and has none ---------------------------------------------------------
 
 
-def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"missing:{last_id}".encode()).decode().rstrip("=")
 
 
-def _after(cursor: str) -> int:
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
-        last_id = int(value)
-        if prefix != "missing" or not 0 < last_id <= MAX_ID:
-            raise ValueError
-        return last_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the cursor is not valid; use the next_cursor of a previous page",
-                         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]) from None
 
 
 def _reason(row: Intervention, kind: EvaluationKind, as_of: dt.date) -> str | None:
@@ -258,7 +245,7 @@ def missing_evaluations(
     if department:
         stmt = stmt.where(col(Intervention.department_code).in_(department))
     if cursor:
-        stmt = stmt.where(col(Intervention.id) > _after(cursor))
+        stmt = stmt.where(col(Intervention.id) > decode_id_cursor("missing", cursor))
     due: list[tuple[Intervention, str]] = []
     # The set is bounded by the number of interventions; the midpoint test is done here, not in SQL, because
     # date arithmetic differs between SQLite and PostgreSQL.
@@ -278,7 +265,7 @@ def missing_evaluations(
         )
         for row, reason in page
     ]
-    return MissingEvaluationPage(items=items, next_cursor=_cursor(page[-1][0].id) if len(due) > limit else None)
+    return MissingEvaluationPage(items=items, next_cursor=encode_id_cursor("missing", page[-1][0].id) if len(due) > limit else None)
 
 
 def _kinds(session: Session, ids: Sequence[int]) -> dict[int, list[EvaluationKind]]:

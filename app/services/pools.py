@@ -6,8 +6,6 @@ re-checks the condition against the committed row). Two grants decided at the sa
 the row, and the second sees the first: it fits or it is refused. A CHECK constraint (granted ≤ amount) stands
 behind that, and every change is written to the append-only ledger in the same transaction."""
 
-import base64
-import binascii
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from app.db import begin_write
-from app.errors import AppError, BadRequest, Conflict, NotFound, RuleViolation
+from app.errors import AppError, Conflict, NotFound, RuleViolation
 from app.models.intervention import Intervention
 from app.models.pool import (
     Allocation,
@@ -38,9 +36,10 @@ from app.models.pool import (
     PoolPublic,
     PoolUpdate,
 )
-from app.models.types import MAX_ID, from_ore, to_ore, utcnow
+from app.models.types import from_ore, to_ore, utcnow
 from app.services import audit
 from app.services.etags import check_if_match, make_etag
+from app.services.paging import decode_id_cursor, encode_id_cursor
 from app.services.reference import CodeChecker
 
 T = TypeVar("T")
@@ -125,27 +124,14 @@ def list_pools(session: Session, *, year: int | None, limit: int, cursor: str | 
     if year is not None:
         stmt = stmt.where(col(Pool.year) == year)
     if cursor:
-        stmt = stmt.where(col(Pool.id) > _decode_cursor(cursor))
+        stmt = stmt.where(col(Pool.id) > decode_id_cursor("pool", cursor))
     rows = session.execute(stmt.limit(limit + 1)).scalars().all()
-    next_cursor = _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = encode_id_cursor("pool", rows[limit - 1].id) if len(rows) > limit else None
     return PoolPage(items=[_public(p) for p in rows[:limit]], next_cursor=next_cursor)
 
 
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"pool:{last_id}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        last_id = int(value)
-        if prefix != "pool" or not 0 < last_id <= MAX_ID:
-            raise ValueError
-        return last_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the cursor is not valid; use the next_cursor of a previous page",
-                         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]) from None
 
 
 def get_pool(session: Session, pool_id: int) -> PoolPublic:
