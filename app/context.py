@@ -25,6 +25,8 @@ class RequestContext:
     principal: Principal
     request_id: str | None = None
     if_match: str | None = None
+    # The data version read with the token check (app/services/read_cache.py); None outside a request.
+    data_version: int | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -1,13 +1,15 @@
 """Engine and session: one place that knows the quirks of SQLite and PostgreSQL."""
 
+import secrets
 from collections.abc import Iterator
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event, update
+from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.models.data_version import DataVersion
 
 # Execution option a write service sets before its first statement: on SQLite the transaction then starts
 # with BEGIN IMMEDIATE, taking the write lock up front, so two read-then-write transactions cannot both read
@@ -68,3 +70,44 @@ def begin_write(session: Session) -> None:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
         session.rollback()
     session.connection(execution_options=WRITE)
+    session.info[_WROTE] = True
+
+
+# --- the data version: a new one with every committed write ------------------------------------------------
+
+_WROTE = "registry_wrote"
+
+
+def new_data_version(connection: Connection) -> None:
+    """Give the data a new version in the connection's transaction (visible to readers when it commits)."""
+    connection.execute(update(DataVersion.__table__).values(version=secrets.randbits(62)))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    # Bulk and conditional writes (INSERT … VALUES of many rows, UPDATE pool SET granted = …) skip the flush.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _commit_new_version(session: Session) -> None:
+    """Every transaction that wrote also replaces the data version, in the same transaction, so that no reader
+    can see the new data under the old version once the commit is visible.
+
+    The pending changes are flushed first, so that the version row is the last one the transaction locks: on
+    PostgreSQL two commits then never wait on each other's rows in opposite orders. The statement goes through
+    the connection, not the session, so that it does not mark the session as written again."""
+    session.flush()
+    if session.info.pop(_WROTE, False):
+        new_data_version(session.connection())
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WROTE, None)

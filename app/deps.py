@@ -14,13 +14,14 @@ from app.models.auth import Role
 from app.models.budget_line import Year
 from app.models.intervention import Kind, Status, Track
 from app.models.types import IndicatorNumber
+from app.services import read_cache
 from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
 from app.services.interventions import InterventionFilters
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def intervention_filters(
+async def intervention_filters(
     department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
     area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
     theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
@@ -34,7 +35,8 @@ def intervention_filters(
     q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
     include_archived: bool = False,
 ) -> InterventionFilters:
-    """The intervention list's filters, shared by every endpoint that selects interventions the same way."""
+    """The intervention list's filters, shared by every endpoint that selects interventions the same way.
+    Async because it does no I/O: a plain `def` dependency would cost a thread-pool hop on every request."""
     return InterventionFilters(department=department, area=area, theme=theme, indicator=indicator, kind=kind,
                                status=status, track=track, year=year, parent_id=parent_id, external_id=external_id,
                                q=q, include_archived=include_archived)
@@ -47,8 +49,10 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _authenticate(authorization: str | None):
+    """The principal and the data version, read in one session: one trip to the database per request."""
     with _session_factory(get_engine())() as session:
-        return authenticate(session, authorization)
+        version = read_cache.data_version(session)
+        return authenticate(session, authorization, data_version=version), version
 
 
 def authorize(*write_roles: Role) -> Callable[[Request], Awaitable[None]]:
@@ -60,9 +64,10 @@ def authorize(*write_roles: Role) -> Callable[[Request], Awaitable[None]]:
     allowed = {r.value for r in write_roles}
 
     async def dependency(request: Request) -> None:
-        principal = await run_in_threadpool(_authenticate, request.headers.get("authorization")) or ANONYMOUS
+        principal, version = await run_in_threadpool(_authenticate, request.headers.get("authorization"))
+        principal = principal or ANONYMOUS
         set_current(RequestContext(principal=principal, request_id=getattr(request.state, "request_id", None),
-                                   if_match=request.headers.get("if-match")))
+                                   if_match=request.headers.get("if-match"), data_version=version))
         if request.method in READ_METHODS:
             if principal is ANONYMOUS and not get_settings().public_read:
                 raise Unauthorized("reads need a token here (or set PUBLIC_READ=true)")

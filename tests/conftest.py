@@ -58,10 +58,13 @@ def wipe() -> None:
 
     import app.models  # noqa: F401 - every table on the metadata
 
+    from app.db import new_data_version
+
     with get_engine().begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
-            if table.name not in REFERENCE_TABLES:
+            if table.name not in REFERENCE_TABLES | {"data_version"}:
                 conn.execute(table.delete())
+        new_data_version(conn)  # as any write does: the workers' read caches must not outlive the wipe
 
 
 @pytest.fixture(autouse=True)

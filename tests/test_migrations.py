@@ -10,7 +10,7 @@ from tests.factories import API, create_intervention
 
 TABLES = {"area", "budget_line", "department", "effect_goal", "funding_source", "indicator", "intervention",
           "intervention_area", "pool", "allocation", "pool_ledger_entry", "idempotency_key", "api_token", "audit_record", "intervention_indicator", "intervention_theme", "success_criterion", "theme",
-          "indicator_observation", "evaluation", "evaluation_material", "material"}
+          "indicator_observation", "evaluation", "evaluation_material", "material", "data_version"}
 
 
 def _tables() -> set[str]:

@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.audit import AuditRecord  # noqa: E402
 from app.models.auth import ApiToken  # noqa: E402
 from app.models.budget_line import BudgetLine  # noqa: E402
+from app.models.data_version import DataVersion  # noqa: E402
 from app.models.evaluation import Evaluation, EvaluationMaterial  # noqa: E402
 from app.models.idempotency import IdempotencyKey  # noqa: E402
 from app.models.intervention import (  # noqa: E402
@@ -41,6 +42,7 @@ __all__ = [
     "AuditRecord",
     "Area",
     "BudgetLine",
+    "DataVersion",
     "Department",
     "EffectGoal",
     "Evaluation",
