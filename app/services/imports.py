@@ -293,13 +293,14 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
                       "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date,
                       "outcome": c.outcome.value, "actual_value": c.actual_value}
                      for i, c in enumerate(rec.success_criteria)]
+    # Core executemany (insert on the table, not the class): the ORM bulk path costs a command object per row.
     for model, rows in links.items():
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(model.__table__), rows)
     if lines:
-        session.execute(insert(BudgetLine), lines)
+        session.execute(insert(BudgetLine.__table__), lines)
     if criteria:
-        session.execute(insert(SuccessCriterion), criteria)
+        session.execute(insert(SuccessCriterion.__table__), criteria)
 
 
 def _audit(session: Session, plan: list, ids: dict[str, int], current_state: dict[int, tuple]) -> None:
@@ -343,13 +344,11 @@ def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAct
     creates = [(raw, rec) for raw, rec, action, _ in plan if action is ImportAction.created]
     updates = [(raw, rec, iid) for raw, rec, action, iid in plan if action is ImportAction.updated]
     if creates:
-        # Multi-row INSERT … RETURNING, in parameter order, on SQLite and PostgreSQL alike.
-        result = session.execute(
-            insert(Intervention).returning(Intervention.id, Intervention.external_id, sort_by_parameter_order=True),
-            [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates],
-        )
-        for iid, external_id in result:
-            ids[external_id] = iid
+        # A plain executemany, then the new ids by external_id (unique, and required in an import): RETURNING
+        # in parameter order makes SQLite insert one row per statement.
+        session.execute(insert(Intervention.__table__),
+                        [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates])
+        ids.update({key: iid for key, (iid, _archived) in _existing(session, [rec.external_id for _, rec in creates]).items()})
     if updates:
         session.execute(update(Intervention), [{"id": iid, **_row_values(rec), "updated_at": now}
                                                for _raw, rec, iid in updates])
@@ -359,8 +358,10 @@ def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAct
                 session.execute(delete(model).where(col(model.intervention_id).in_(chunk)))
     written = [(ids[rec.external_id], rec) for _raw, rec in creates] + [(iid, rec) for _raw, rec, iid in updates]
     _insert_children(session, written)
+    # New rows were inserted without a parent (it may be in the same import); updated rows may lose theirs.
+    updated = {iid for _raw, _rec, iid in updates}
     parents = [{"id": iid, "parent_id": ids[rec.parent_external_id] if rec.parent_external_id else None}
-               for iid, rec in written]
+               for iid, rec in written if rec.parent_external_id or iid in updated]
     if parents:
         session.execute(update(Intervention), parents)
     return ids
