@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
@@ -19,6 +19,17 @@ from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
 from app.services.interventions import InterventionFilters
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def fresh_answer(
+    cache_control: Annotated[str | None, Header(
+        max_length=200, description="`no-cache` asks for an answer computed now rather than from the read cache")
+    ] = None,
+) -> bool:
+    return read_cache.wants_fresh(cache_control)
+
+
+FreshDep = Annotated[bool, Depends(fresh_answer)]
 
 
 async def intervention_filters(

@@ -135,3 +135,28 @@ def test_the_cache_stays_within_its_bytes():
     assert cache.get("a", 2) is None  # another version: not an answer
     cache.put("big", 1, b"w" * 101)  # larger than the whole cache: not kept
     assert cache.get("big", 1) is None
+
+
+def test_rollups_are_cached_and_follow_every_write(client):
+    created = create_intervention(client, themes=["T1", "T4"], budget_lines=[budget_line(amount="100.00")])
+    rollup = f"{API}/rollups/budget?by=theme&by=year"
+    first = client.get(rollup).json()
+    assert [r["amount"] for r in first["rows"]] == ["50.00", "50.00"]
+    hits = read_cache.cache().hits
+    assert client.get(rollup).json() == first and read_cache.cache().hits == hits + 1
+    put = client.put(f"{LIST}/{created['id']}/budget-lines", json=[budget_line(amount="100.01")])
+    assert put.status_code == 200, put.text
+    assert [r["amount"] for r in client.get(rollup).json()["rows"]] == ["50.01", "50.00"]
+    coverage = client.get(f"{API}/rollups/coverage?by=theme").json()
+    assert {r["theme"]: r["amount"] for r in coverage["rows"]}["T1"] == "50.01"
+
+
+def test_no_cache_asks_for_an_answer_computed_now(client):
+    create_intervention(client)
+    for path in (LIST, f"{API}/rollups/budget?by=year", f"{API}/rollups/coverage"):
+        cached = client.get(path)
+        hits = read_cache.cache().hits
+        fresh = client.get(path, headers={"Cache-Control": "no-cache"})
+        assert read_cache.cache().hits == hits  # computed, not looked up
+        assert fresh.json() == cached.json()
+    assert read_cache.wants_fresh("max-age=0, No-Store") and not read_cache.wants_fresh("max-age=60")

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.deps import InterventionFiltersDep, InterventionId, SessionDep, authorize
+from app.deps import FreshDep, InterventionFiltersDep, InterventionId, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
 from app.models.auth import Role
@@ -40,15 +40,17 @@ SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
 )
 async def list_interventions(
     filters: InterventionFiltersDep,
+    fresh: FreshDep,
     sort: Annotated[SortParam, Query(description="Field to sort by; a leading '-' sorts descending")] = "id",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
     # The front end's hottest read: answered from the worker's read cache while the data is unchanged.
-    body = await read_cache.cached_json(
+    body = await read_cache.cached_json_async(
         ("interventions", repr(filters), sort, limit, cursor),
         lambda session: interventions.list_interventions(
             session, filters, sort=sort, limit=limit, cursor=cursor).model_dump_json().encode(),
+        fresh=fresh,
     )
     return Response(body, media_type="application/json")
 

@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.deps import SessionDep, authorize
+from app.deps import FreshDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.intervention import Kind, Status, Track
 from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
-from app.services import rollups, tabular
+from app.services import read_cache, rollups, tabular
 from app.services.rollups import RollupFilters
 from app.services.tabular import OutputFormat
 
@@ -53,6 +53,11 @@ def rollup_filters(
 FiltersDep = Annotated[RollupFilters, Depends(rollup_filters)]
 
 
+def _json(body: bytes) -> Response:
+    # The rollups are read far more often than the data changes: answered from the worker's read cache.
+    return Response(body, media_type="application/json")
+
+
 def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str) -> Response:
     body, media_type, filename = tabular.render(fmt, columns, rollups.rows_for_table(rows), name=name)
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -78,12 +83,16 @@ def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str) -
 def get_budget_rollup(
     session: SessionDep,
     filters: FiltersDep,
+    fresh: FreshDep,
     by: Annotated[list[Dimension], Query(min_length=1, max_length=4, description="Group by, in this order")],
     format: OutputFormat = OutputFormat.json,
 ):
-    result = rollups.budget_rollup(session, filters, by)
     if format is OutputFormat.json:
-        return result
+        return _json(read_cache.cached_json(
+            ("rollup-budget", repr(filters), tuple(by)),
+            lambda: rollups.budget_rollup(session, filters, by).model_dump_json(exclude_unset=True).encode(),
+            fresh=fresh))
+    result = rollups.budget_rollup(session, filters, by)
     return _spreadsheet(format, rollups.budget_columns(by), result.rows, "budget")
 
 
@@ -102,10 +111,13 @@ def get_budget_rollup(
 def get_coverage_rollup(
     session: SessionDep,
     filters: FiltersDep,
+    fresh: FreshDep,
     by: CoverageDimension = CoverageDimension.theme,
     format: OutputFormat = OutputFormat.json,
 ):
-    result = rollups.coverage(session, filters, by)
     if format is OutputFormat.json:
-        return result
+        return _json(read_cache.cached_json(
+            ("rollup-coverage", repr(filters), by),
+            lambda: rollups.coverage(session, filters, by).model_dump_json().encode(), fresh=fresh))
+    result = rollups.coverage(session, filters, by)
     return _spreadsheet(format, rollups.coverage_columns(by), result.rows, f"coverage-{by.value}")

@@ -86,13 +86,25 @@ def reset() -> None:
     _cache = None
 
 
-async def cached_json(key: Hashable, build: Callable[[Session], bytes]) -> bytes:
+def cached_json(key: Hashable, build: Callable[[], bytes], *, fresh: bool = False) -> bytes:
     """The JSON answer for `key` at the request's data version: from memory when this worker built it at that
-    version, else built by `build(session)` in the thread pool with a session of its own, and kept.
+    version, else `build()`, kept for the next request. `fresh` (the client sent Cache-Control: no-cache)
+    builds it anew all the same.
 
     Only for answers that depend on nothing but the key and the data (not on who asks)."""
     version = current().data_version
-    body = cache().get(key, version)
+    body = None if fresh else cache().get(key, version)
+    if body is None:
+        body = build()
+        cache().put(key, version, body)
+    return body
+
+
+async def cached_json_async(key: Hashable, build: Callable[[Session], bytes], *, fresh: bool = False) -> bytes:
+    """cached_json for an async endpoint: a hit costs no thread; a miss runs `build(session)` in the thread
+    pool with a session of its own."""
+    version = current().data_version
+    body = None if fresh else cache().get(key, version)
     if body is not None:
         return body
 
@@ -103,3 +115,9 @@ async def cached_json(key: Hashable, build: Callable[[Session], bytes]) -> bytes
         return built
 
     return await anyio.to_thread.run_sync(run)
+
+
+def wants_fresh(cache_control: str | None) -> bool:
+    """Cache-Control: no-cache (or no-store) on a request asks for an answer computed now."""
+    return bool(cache_control) and any(
+        part.strip().lower() in ("no-cache", "no-store") for part in cache_control.split(","))
