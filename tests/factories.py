@@ -50,3 +50,29 @@ def assert_problem(response, status: int, *, field: list | None = None) -> dict[
         locs = [e["loc"] for e in body.get("errors") or []]
         assert any(loc[-len(field):] == field for loc in locs), f"no error at {field}: {locs}"
     return body
+
+
+def morkhoj_figures() -> dict[str, dict[int, "Decimal"]]:
+    """The Mørkhøj programme's money per year, computed from the demo file (not from the service): `budget` the
+    original lines, `plan` revised lines plus unrevised original lines, `actual` the spending."""
+    import json
+    from decimal import Decimal
+    from importlib import resources
+
+    [programme] = json.loads(resources.files("app.demo").joinpath("morkhoj_programme.json").read_text(encoding="utf-8"))
+    lines = programme["budget_lines"]
+    revised = {(b["year"], b["category"], b["funding_source"]) for b in lines if b.get("type") == "revised"}
+    figures: dict[str, dict[int, Decimal]] = {"budget": {}, "plan": {}, "actual": {}}
+    for b in lines:
+        kind = b.get("type", "budget")
+        amount = Decimal(b["amount"])
+        measures = {"budget": ["budget"], "revised": ["plan"], "actual": ["actual"]}[kind]
+        if kind == "budget" and (b["year"], b["category"], b["funding_source"]) not in revised:
+            measures = ["budget", "plan"]
+        for measure in measures:
+            figures[measure][b["year"]] = figures[measure].get(b["year"], Decimal(0)) + amount
+    return {m: dict(sorted(v.items())) for m, v in figures.items()}
+
+
+def kr(amount) -> str:
+    return f"{amount:.2f}"

@@ -1,13 +1,14 @@
 """The case page: the Mørkhøj programme with its evaluations and programme document, as JSON and as an
 accessible Danish HTML page in which every value is escaped."""
 
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 
 from app.cli import main as registry
 from tests.conftest import make_token
-from tests.factories import API, assert_problem, budget_line, create_intervention
+from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
 
 PROGRAMME_URL = "https://dokumenter.example.dk/moerkhoej/programdokument.pdf"
 
@@ -42,24 +43,16 @@ def _parse(html: str) -> _Page:
 
 
 def _morkhoj(client) -> dict:
-    """The demo data, and on the Mørkhøj programme: its programme document, its midway and final evaluation, a
-    success criterion with its outcome."""
+    """The demo data: the Mørkhøj programme comes with its programme document and its midway and final
+    evaluation; here it also gets a success criterion with its outcome."""
     assert registry(["demo"]) == 0
     found = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"]
     programme = found[0]
     base = f"{API}/interventions/{programme['id']}"
-    document = client.post(f"{base}/material", json={
-        "title": "Programdokument: Styrket indsats for social balance i Mørkhøj", "url": PROGRAMME_URL,
-        "kind": "description", "language": "da", "date": "2018-11-01"}).json()
-    midway = client.post(f"{base}/evaluations", json={
-        "kind": "midway", "date": "2020-12-15", "purpose_fulfilled": "i_nogen_grad",
-        "implemented_as_planned": "i_mindre_grad", "decision": "adjust",
-        "findings": "Den sociale innovator er ansat; indsats 2 er forsinket af corona-nedlukningen.",
-        "material_ids": [document["id"]]}).json()
-    final = client.post(f"{base}/evaluations", json={
-        "kind": "final", "date": "2023-02-01", "purpose_fulfilled": "i_hoej_grad",
-        "implemented_as_planned": "i_nogen_grad", "decision": "anchor",
-        "findings": "Fællesskaberne er forankret lokalt.\n\nForældresamarbejdet fortsætter i kernedriften."}).json()
+    [document] = client.get(f"{base}/material").json()["items"]
+    assert document["url"] == PROGRAMME_URL and document["kind"] == "description"
+    midway, final = client.get(f"{base}/evaluations").json()["items"]
+    assert (midway["kind"], final["kind"]) == ("midway", "final")
     criterion = client.post(f"{base}/success-criteria", json={
         "description": "Flere borgere deltager i lokalsamfundet", "indicator": 8, "baseline": "41.5", "target": 45,
         "unit": "pct.", "outcome": "partly_met", "actual_value": "43.5"}).json()
@@ -86,12 +79,22 @@ def test_the_morkhoj_case_page_shows_the_whole_case_record(client):
     assert [c["name"] for c in org["children"]] == ["Indsats 1: Fællesskabende aktiviteter i Mørkhøj",
                                                     "Indsats 2: Bedre fritidsmuligheder",
                                                     "Indsats 3: Det gode forældresamarbejde"]
+    figures = morkhoj_figures()
+    plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
     assert case["partners"] == [{"code": "SOB-PULJE", "name": "Puljen til prøvehandlinger (Social balance-puljen)",
-                                 "amount": "2510000.00"}]
+                                 "amount": kr(plan)}]
     financing = case["financing"]
-    assert financing["stated"] is True and financing["currency"] == "DKK" and financing["total"] == "2510000.00"
-    assert [(y["year"], y["amount"]) for y in financing["years"]] == [
+    assert financing["stated"] is True and financing["currency"] == "DKK" and financing["total"] == kr(plan)
+    # The original budget of the programme document, the revised plan and the spending side by side.
+    assert [(y["year"], y["budget"]) for y in financing["years"]] == [
         (2019, "477500.00"), (2020, "930000.00"), (2021, "630000.00"), (2022, "472500.00")]
+    assert [(y["year"], y["amount"], y["revised"], y["actual"], y["difference"]) for y in financing["years"]] == [
+        (year, kr(p), kr(p), kr(figures["actual"][year]), kr(p - figures["actual"][year]))
+        for year, p in figures["plan"].items()]
+    assert all(y["share_spent"] == f"{Decimal(y['actual']) / Decimal(y['revised']):.4f}" for y in financing["years"])
+    assert (financing["budget"], financing["revised"], financing["actual"], financing["difference"]) == (
+        "2510000.00", kr(plan), kr(actual), kr(plan - actual))
+    assert financing["share_spent"] == f"{actual / plan:.4f}"
     evaluation = case["evaluation"]
     assert evaluation["evaluated"] is True and evaluation["label"] == "Ja, evalueret"
     assert evaluation["final_evaluation"] is True and evaluation["rated_by"] == world["final"]["id"]
@@ -130,6 +133,17 @@ def test_the_morkhoj_case_page_in_html_is_plain_danish_and_accessible(client):
                      "Midtvejsevaluering 15.12.2020", "Slutevaluering 01.02.2023", "Delvist opfyldt", "43,5 pct.",
                      "Programdokument: Styrket indsats for social balance i Mørkhøj", "Forældresamarbejdet fortsætter"):
         assert expected in text, expected
+    # Budget and spending side by side: the headings, the actual spending in all, the difference, the share.
+    figures = morkhoj_figures()
+    plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
+
+    def danish(amount: Decimal) -> str:
+        return f"{amount:,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+    for expected in ("Budget og forbrug pr. år", "Oprindeligt budget", "Revideret budget", "Forbrug",
+                     "Forbrugt andel", danish(actual), danish(plan - actual),
+                     f"{actual / plan * 100:.2f} %".replace(".", ",")):
+        assert expected in text, expected
     links = [attrs["href"] for t, attrs in page.tags if t == "a"]
     assert PROGRAMME_URL in links
 
@@ -162,7 +176,8 @@ def test_an_intervention_without_evaluations_or_money_says_so(client):
     case = client.get(f"{API}/interventions/{intervention['id']}/case").json()
     assert case["evaluation"]["evaluated"] is False and case["evaluation"]["label"] == "Nej, ikke evalueret"
     assert case["evaluation"]["rated_by"] is None and case["evaluation"]["purpose_fulfilled"] is None
-    assert case["financing"] == {"currency": "DKK", "stated": False, "years": [], "total": "0.00"}
+    assert case["financing"] == {"currency": "DKK", "stated": False, "years": [], "total": "0.00", "budget": "0.00",
+                                 "revised": "0.00", "actual": "0.00", "difference": "0.00", "share_spent": None}
     assert case["partners"] == [] and case["material"] == []
     text = " ".join(_parse(client.get(f"{API}/interventions/{intervention['id']}/case",
                                       params={"format": "html"}).text).text)
@@ -179,7 +194,7 @@ def test_a_programmes_financing_includes_its_parts_and_their_co_financing(client
                                    budget_lines=[budget_line(year=2021, amount="99999.00")])
     client.delete(f"{API}/interventions/{archived['id']}")
     case = client.get(f"{API}/interventions/{programme['id']}/case").json()
-    assert case["financing"]["years"] == [
+    assert [{k: y[k] for k in ("year", "amount", "by_funding_source")} for y in case["financing"]["years"]] == [
         {"year": 2020, "amount": "1350.50", "by_funding_source": [
             {"code": "LBF", "name": "Landsbyggefonden", "amount": "250.50"},
             {"code": "SOB-PULJE", "name": "Puljen til prøvehandlinger (Social balance-puljen)", "amount": "1100.00"}]},
@@ -208,3 +223,23 @@ def test_the_case_page_is_utf8_with_danish_letters_intact(client, fmt):
     intervention = create_intervention(client, name="Æbleløb på Østerbro – Å-stien")
     response = client.get(f"{API}/interventions/{intervention['id']}/case", params={"format": fmt})
     assert "Æbleløb på Østerbro – Å-stien".encode() in response.content
+
+
+def test_the_case_page_shows_a_parts_revision_and_spending_beside_the_budget(client):
+    programme = create_intervention(client, kind="programme", budget_lines=[budget_line(year=2020, amount="1000.00")])
+    create_intervention(client, name="Del 1", parent_id=programme["id"], budget_lines=[
+        budget_line(year=2020, amount="200.00"),
+        budget_line(year=2020, amount="300.00", type="revised"),  # replaces the 200.00 in the plan
+        budget_line(year=2020, amount="1100.00", type="actual"),
+        budget_line(year=2021, amount="50.00", type="actual")])  # spending without a plan that year
+    case = client.get(f"{API}/interventions/{programme['id']}/case").json()
+    assert [(y["year"], y["budget"], y["revised"], y["actual"], y["difference"], y["share_spent"])
+            for y in case["financing"]["years"]] == [
+        (2020, "1200.00", "1300.00", "1100.00", "200.00", "0.8462"),
+        (2021, "0.00", "0.00", "50.00", "-50.00", None)]
+    assert case["financing"]["years"][1]["by_funding_source"] == []
+    assert (case["financing"]["total"], case["financing"]["actual"], case["financing"]["share_spent"]) == (
+        "1300.00", "1150.00", "0.8846")
+    assert case["partners"][0]["amount"] == "1300.00"
+    html = client.get(f"{API}/interventions/{programme['id']}/case", params={"format": "html"}).text
+    assert "1.300,00" in html and "84,62 %" in html and "−50,00" in html

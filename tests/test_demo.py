@@ -5,7 +5,7 @@ from decimal import Decimal
 from importlib import resources
 
 from app.cli import main as registry
-from tests.factories import API
+from tests.factories import API, kr, morkhoj_figures
 
 
 def _demo(name: str) -> list[dict]:
@@ -17,14 +17,15 @@ def test_demo_loads_the_morkhoj_programme_with_its_exact_budget(client, capsys):
     found = client.get(f"{API}/interventions", params={"q": "Mørkhøj", "kind": "programme"}).json()["items"]
     assert [p["external_id"] for p in found] == ["BKF-2019-MORKHOJ"]
     programme = found[0]
-    # The programme document's figures (002, "Økonomi - Fra social balance-puljen").
-    assert programme["budget_by_year"] == [
-        {"year": 2019, "amount": "477500.00"},
-        {"year": 2020, "amount": "930000.00"},
-        {"year": 2021, "amount": "630000.00"},
-        {"year": 2022, "amount": "472500.00"},
-    ]
-    assert programme["budget_total_with_descendants"] == "2510000.00"
+    # The programme document's figures (002, "Økonomi - Fra social balance-puljen") are the original budget.
+    assert programme["original_budget_total"] == "2510000.00"
+    # The current plan (with the demo's revision) and the actual spending, as the demo file has them.
+    figures = morkhoj_figures()
+    assert programme["budget_by_year"] == [{"year": y, "amount": kr(a)} for y, a in figures["plan"].items()]
+    assert programme["budget_total_with_descendants"] == kr(sum(figures["plan"].values()))
+    assert programme["actual_by_year"] == [{"year": y, "amount": kr(a)} for y, a in figures["actual"].items()]
+    assert programme["actual_total"] == kr(sum(figures["actual"].values()))
+    assert [y for y in figures["actual"]] == [2019, 2020, 2021, 2022]
     children = [client.get(f"{API}/interventions/{cid}").json() for cid in programme["children"]]
     assert [c["name"] for c in children] == [
         "Indsats 1: Fællesskabende aktiviteter i Mørkhøj",
@@ -32,10 +33,13 @@ def test_demo_loads_the_morkhoj_programme_with_its_exact_budget(client, capsys):
         "Indsats 3: Det gode forældresamarbejde",
     ]
     lines = client.get(f"{API}/interventions/{programme['id']}/budget-lines").json()
-    assert lines["total"] == "2510000.00"
+    assert lines["original_total"] == "2510000.00"
+    assert lines["total"] == kr(sum(figures["plan"].values()))
+    assert lines["actual_total"] == kr(sum(figures["actual"].values()))
     assert all(line["funding_source"] == "SOB-PULJE" for line in lines["items"])
+    assert {line["type"] for line in lines["items"]} == {"budget", "revised", "actual"}
     by_category: dict[str, Decimal] = {}
-    for line in lines["items"]:
+    for line in (line for line in lines["items"] if line["type"] == "budget"):
         by_category[line["category"]] = by_category.get(line["category"], Decimal(0)) + Decimal(line["amount"])
     assert by_category["Løn"] == Decimal("1725000") and by_category["Forløb"] == Decimal("600000")
 

@@ -113,8 +113,10 @@ def test_json_export_is_import_records_parents_first(client):
     assert early["name"] == "Lektiecafé på Værebro Bibliotek — “tidlig” indsats"
     assert early["contact_name"] == "Åse Ørsted"
     assert early["budget_lines"] == [
-        {"year": 2020, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": "0.10", "note": "øre: ti"},
-        {"year": 2021, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": "0.01", "note": None},
+        {"year": 2020, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": "0.10", "note": "øre: ti",
+         "type": "budget"},
+        {"year": 2021, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": "0.01", "note": None,
+         "type": "budget"},
     ]
     programme = by_key["BKF-2019-MØRKHØJ"]
     assert programme["themes"] == ["T4", "T6"] and programme["indicators"] == [8, 9]
@@ -327,7 +329,7 @@ def test_filled_template_imports(client):
     sheet = workbook["interventions"]
     sheet.append(["SOB-2026-1", "Cykelværksted i Høje Gladsaxe", "trial_action", "planned", "physical", "SOB", None,
                   "hoeje-gladsaxe", "T5", None, None, None, None, date(2026, 1, 1), date(2026, 12, 31), None, None,
-                  2026, "Materialer", "SOB-PULJE", 12500.5, None, "Værkstedet er åbent hver uge", None, None, None,
+                  2026, "Materialer", "SOB-PULJE", 12500.5, None, "revised", "Værkstedet er åbent hver uge", None, None, None,
                   None, None])
     out = io.BytesIO()
     workbook.save(out)
@@ -336,6 +338,7 @@ def test_filled_template_imports(client):
     assert response.json()["created"] == 1
     record = export(client).json()[0]
     assert record["budget_lines"][0]["amount"] == "12500.50" and record["name"] == "Cykelværksted i Høje Gladsaxe"
+    assert record["budget_lines"][0]["type"] == "revised"
 
 
 # --- the round trip ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from lxml import etree
 from app.cli import main as registry
 from app.services.iati import REPORTING_ORG_REF
 from tests.conftest import make_token
-from tests.factories import API, assert_problem, budget_line, create_intervention
+from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "iati-2.03" / "iati-activities-schema.xsd")))
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -41,16 +41,13 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
     assert registry(["demo"]) == 0
     programme = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"][0]
     base = f"{API}/interventions/{programme['id']}"
-    document = client.post(f"{base}/material", json={
-        "title": "Programdokument: Styrket indsats for social balance i Mørkhøj", "kind": "description",
-        "url": "https://dokumenter.example.dk/moerkhoej/programdokument.pdf", "date": "2018-11-01"}).json()
+    # The demo carries the programme document and the midway and final evaluations; one more document here.
+    assert [m["title"] for m in client.get(f"{base}/material").json()["items"]] == [
+        "Programdokument: Styrket indsats for social balance i Mørkhøj"]
+    assert [e["kind"] for e in client.get(f"{base}/evaluations").json()["items"]] == ["midway", "final"]
     client.post(f"{base}/material", json={"title": "Slutevaluering (English summary)", "kind": "evaluation",
                                           "url": "https://dokumenter.example.dk/moerkhoej/evaluering.docx",
                                           "language": "en"})
-    client.post(f"{base}/evaluations", json={"kind": "midway", "date": "2020-12-15",
-                                             "purpose_fulfilled": "i_nogen_grad", "material_ids": [document["id"]]})
-    client.post(f"{base}/evaluations", json={"kind": "final", "date": "2023-02-01", "purpose_fulfilled": "i_hoej_grad",
-                                             "implemented_as_planned": "i_nogen_grad", "decision": "anchor"})
     client.post(f"{base}/success-criteria", json={
         "description": "Flere borgere deltager i lokalsamfundet", "indicator": 8, "baseline": "41.5", "target": 45,
         "unit": "pct.", "outcome": "partly_met", "actual_value": "43.5"})
@@ -69,12 +66,25 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
     assert orgs == [("2", "Børne- og Kulturforvaltningen"), ("1", "Puljen til prøvehandlinger (Social balance-puljen)")]
     assert activity.find("activity-status").get("code") == "4"  # completed → closed
     assert _dates(activity) == [("2", "2019-01-01"), ("4", "2022-12-31")]  # actual start and end
-    budgets = [(b.find("period-start").get("iso-date"), b.find("period-end").get("iso-date"), b.findtext("value"),
-                b.find("value").get("currency"), b.find("value").get("value-date")) for b in activity.findall("budget")]
-    assert budgets == [("2019-01-01", "2019-12-31", "477500.00", "DKK", "2019-01-01"),
-                       ("2020-01-01", "2020-12-31", "930000.00", "DKK", "2020-01-01"),
-                       ("2021-01-01", "2021-12-31", "630000.00", "DKK", "2021-01-01"),
-                       ("2022-01-01", "2022-12-31", "472500.00", "DKK", "2022-01-01")]
+    budgets = [(b.get("type"), b.find("period-start").get("iso-date"), b.find("period-end").get("iso-date"),
+                b.findtext("value"), b.find("value").get("currency"), b.find("value").get("value-date"))
+               for b in activity.findall("budget")]
+    # The original budget of the programme document (type 1), and the revised plan (type 2) in the years the demo
+    # revises, computed from the demo file.
+    figures = morkhoj_figures()
+    assert budgets == [("1", "2019-01-01", "2019-12-31", "477500.00", "DKK", "2019-01-01"),
+                       ("1", "2020-01-01", "2020-12-31", "930000.00", "DKK", "2020-01-01"),
+                       ("2", "2020-01-01", "2020-12-31", kr(figures["plan"][2020]), "DKK", "2020-01-01"),
+                       ("1", "2021-01-01", "2021-12-31", "630000.00", "DKK", "2021-01-01"),
+                       ("2", "2021-01-01", "2021-12-31", kr(figures["plan"][2021]), "DKK", "2021-01-01"),
+                       ("1", "2022-01-01", "2022-12-31", "472500.00", "DKK", "2022-01-01")]
+    # The actual spending: one Expenditure transaction per year (one funding source), dated at the year's end.
+    transactions = [(t.find("transaction-type").get("code"), t.find("transaction-date").get("iso-date"),
+                     t.findtext("value"), t.find("value").get("value-date"), t.findtext("provider-org/narrative"))
+                    for t in activity.findall("transaction")]
+    assert transactions == [("4", f"{year}-12-31", kr(amount), f"{year}-12-31",
+                             "Puljen til prøvehandlinger (Social balance-puljen)")
+                            for year, amount in figures["actual"].items()]
     links = activity.findall("document-link")
     assert [(d.get("format"), d.find("category").get("code"), d.find("language").get("code")) for d in links] == [
         ("application/pdf", "A02", "da"),
@@ -219,3 +229,28 @@ def test_the_schema_copy_carries_its_readme_and_licence():
     folder = Path(__file__).parent / "iati-2.03"
     assert {p.name for p in folder.iterdir()} >= {"README.md", "LICENSE", "iati-activities-schema.xsd",
                                                   "iati-common.xsd", "xml.xsd"}
+
+
+def test_revised_budgets_and_expenditure_transactions_validate(client):
+    create_intervention(client, external_id="SOB-REV", start_date="2024-01-01", end_date="2030-12-31", budget_lines=[
+        budget_line(year=2024, amount="100.00"), budget_line(year=2024, category="Drift", amount="50.00"),
+        budget_line(year=2024, amount="120.00", type="revised"),  # 120 replaces 100: the plan is 170
+        budget_line(year=2025, category="Nyt", amount="30.00", type="revised"),  # a revision without an original
+        budget_line(year=2024, amount="90.00", type="actual"),
+        budget_line(year=2024, funding_source="LBF", amount="10.00", type="actual"),
+        budget_line(year=2030, amount="5.00", type="actual")])  # a year not over yet: dated today
+    today = dt.date.today()
+    root = _export(client)  # validates against the schema
+    activity = _activity(root, f"{REPORTING_ORG_REF}-SOB-REV")
+    assert [(b.get("type"), b.find("period-start").get("iso-date"), b.findtext("value"))
+            for b in activity.findall("budget")] == [
+        ("1", "2024-01-01", "150.00"), ("2", "2024-01-01", "170.00"), ("2", "2025-01-01", "30.00")]
+    last_day = min(dt.date(2030, 12, 31), today).isoformat()
+    assert [(t.find("transaction-type").get("code"), t.find("transaction-date").get("iso-date"), t.findtext("value"),
+             t.findtext("provider-org/narrative")) for t in activity.findall("transaction")] == [
+        ("4", "2024-12-31", "10.00", "Landsbyggefonden"),
+        ("4", "2024-12-31", "90.00", "Puljen til prøvehandlinger (Social balance-puljen)"),
+        ("4", last_day, "5.00", "Puljen til prøvehandlinger (Social balance-puljen)")]
+    # the order the schema wants: budgets, then transactions, then document links and related activities
+    tags = [child.tag for child in activity]
+    assert tags.index("transaction") > max(i for i, t in enumerate(tags) if t == "budget")

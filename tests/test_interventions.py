@@ -121,7 +121,7 @@ def test_budget_lines_sub_resource(client):
     assert listed["total"] == "0.20" and [line["year"] for line in listed["items"]] == [2020, 2021]
     detail = client.get(f"{API}/interventions/{created['id']}").json()
     assert detail["budget_total"] == "0.20" and detail["updated_at"] > created["updated_at"]
-    assert client.put(url, json=[]).json() == {"items": [], "total": "0.00"}
+    assert client.put(url, json=[]).json() == {"items": [], "total": "0.00", "original_total": "0.00", "actual_total": "0.00"}
 
 
 def test_put_of_budget_lines_is_all_or_nothing(client):

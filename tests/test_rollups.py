@@ -4,13 +4,13 @@ import csv
 import io
 import itertools
 import random
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from openpyxl import load_workbook
 
 from app.cli import main as registry
-from tests.factories import API, assert_problem, budget_line, create_intervention
+from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
 
 ALL_DIMENSIONS = ["theme", "effect_goal", "indicator", "department", "area", "year", "funding_source", "category",
                   "track", "kind", "status"]
@@ -30,11 +30,23 @@ def test_morkhoj_programme_by_year_and_category(client):
     registry(["demo"])
     programme = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"][0]
     by_year = rollup(client, by="year", parent_id=programme["id"])
-    assert amounts(by_year["rows"], "year") == {2019: "477500.00", 2020: "930000.00", 2021: "630000.00",
-                                                2022: "472500.00"}
-    assert by_year["total"] == {"amount": "2510000.00", "interventions": 1}
+    # The programme document's original budget, beside the revised plan and the spending of the demo file.
+    assert {r["year"]: r["budget"] for r in by_year["rows"]} == {2019: "477500.00", 2020: "930000.00",
+                                                                 2021: "630000.00", 2022: "472500.00"}
+    figures = morkhoj_figures()
+    assert amounts(by_year["rows"], "year") == {y: kr(a) for y, a in figures["plan"].items()}
+    assert {r["year"]: r["revised"] for r in by_year["rows"]} == {y: kr(a) for y, a in figures["plan"].items()}
+    assert {r["year"]: r["actual"] for r in by_year["rows"]} == {y: kr(a) for y, a in figures["actual"].items()}
+    for row in by_year["rows"]:
+        plan, actual = figures["plan"][row["year"]], figures["actual"][row["year"]]
+        assert row["difference"] == kr(plan - actual)
+        assert row["share_spent"] == f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
+    plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
+    assert by_year["total"] == {"amount": kr(plan), "interventions": 1, "budget": "2510000.00", "revised": kr(plan),
+                                "actual": kr(actual), "difference": kr(plan - actual),
+                                "share_spent": f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"}
     by_category = rollup(client, by="category", parent_id=programme["id"])
-    assert amounts(by_category["rows"], "category") == {
+    assert {r["category"]: r["budget"] for r in by_category["rows"]} == {
         "Løn": "1725000.00",
         "Etableringsomkostninger": "20000.00",
         "Driftsudgifter, herunder telefon, uddannelse mv.": "75000.00",
@@ -60,7 +72,9 @@ def test_interventions_without_themes_are_an_explicit_none_group(client):
     create_intervention(client, themes=["T2"], budget_lines=[budget_line(amount="10.00")])
     create_intervention(client, themes=[], budget_lines=[budget_line(amount="5.00")])
     rows = rollup(client, by="theme")["rows"]
-    assert rows[-1] == {"theme": None, "theme_name": "(ingen)", "amount": "5.00", "gross": "5.00", "interventions": 1}
+    assert rows[-1] == {"theme": None, "theme_name": "(ingen)", "amount": "5.00", "gross": "5.00", "interventions": 1,
+                        "budget": "5.00", "revised": "5.00", "actual": "0.00", "difference": "5.00",
+                        "share_spent": "0.0000"}
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal("15.00")
 
 
@@ -71,7 +85,7 @@ def test_subtree_counts_each_line_once(client):
     create_intervention(client, budget_lines=[budget_line(year=2019, amount="8.00")])  # outside the tree
     result = rollup(client, by="year", parent_id=programme["id"])
     assert amounts(result["rows"], "year") == {2019: "3.00", 2020: "4.00"}
-    assert result["total"] == {"amount": "7.00", "interventions": 3}
+    assert (result["total"]["amount"], result["total"]["interventions"]) == ("7.00", 3)
     assert rollup(client, by="year")["total"]["amount"] == "15.00"
 
 
@@ -107,7 +121,8 @@ def test_rows_always_add_up_to_the_plain_total(client, by):
     for row in result["rows"]:
         assert Decimal(row["gross"]) >= Decimal(row["amount"]) >= 0
         assert set(row) == {*by, *(f"{d}_name" for d in by if d not in ("year", "category")),
-                            "amount", "gross", "interventions"}
+                            "amount", "gross", "interventions", "budget", "revised", "actual", "difference",
+                            "share_spent"}
     keys = [tuple(r[d] for d in by) for r in result["rows"]]
     assert len(keys) == len(set(keys))
 
@@ -202,8 +217,9 @@ def _same(json_value, sheet_value) -> bool:
         return sheet_value in (None, "")
     if isinstance(json_value, bool):
         return str(sheet_value).lower() == str(json_value).lower()
-    if isinstance(json_value, str) and json_value.replace(".", "", 1).isdigit() and "." in json_value:
-        return Decimal(str(sheet_value)).quantize(Decimal("0.01")) == Decimal(json_value)
+    if isinstance(json_value, str) and json_value.lstrip("-").replace(".", "", 1).isdigit() and "." in json_value:
+        # money has two decimals, share_spent four; a negative difference keeps its sign
+        return Decimal(str(sheet_value)).quantize(Decimal(json_value)) == Decimal(json_value)
     return str(sheet_value) == str(json_value)
 
 
@@ -245,7 +261,9 @@ def test_subtree_with_pool_grants(client):
     client.post(f"{API}/pools/{pool['id']}/allocations",
                 json={"intervention_id": child["id"], "amount": "2.50", "status": "granted"})
     result = rollup(client, by=["area", "year"], parent_id=programme["id"], include_pool_grants="true")
-    assert result["total"] == {"amount": "3.50", "interventions": 2}
+    assert (result["total"]["amount"], result["total"]["interventions"]) == ("3.50", 2)
+    # granted pool money is plan money: in revised, not in the original budget
+    assert (result["total"]["revised"], result["total"]["budget"]) == ("3.50", "1.00")
     assert {(r["year"], r["amount"]) for r in result["rows"]} == {(2020, "1.00"), (2026, "2.50")}
     coverage = client.get(f"{API}/rollups/coverage", params={"by": "theme", "parent_id": programme["id"],
                                                              "include_pool_grants": "true"})

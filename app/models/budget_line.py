@@ -1,12 +1,21 @@
-"""Budget lines: (intervention, year, cost category, funding source, amount). Amounts are stored in øre as
-integers, because SQLite keeps NUMERIC as binary floating point and would sum 0.10 + 0.20 inexactly."""
+"""Budget lines: (intervention, year, cost category, funding source, type, amount). Amounts are stored in øre as
+integers, because SQLite keeps NUMERIC as binary floating point and would sum 0.10 + 0.20 inexactly.
 
+A line's `type` says what the amount is: `budget` the original budget, `revised` a revised budget, `actual`
+the money actually spent (forbrug). The *current plan* is the revised lines plus every original line that has
+no revised line with the same (year, category, funding source); `in_plan` marks those lines, so that totals
+and rollups sum the plan with a plain filter and never count an original and its revision both. Actual
+spending is reported beside the plan, never added to it. Only the service layer writes `in_plan`
+(services.interventions.plan_flags / refresh_in_plan)."""
+
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -22,15 +31,27 @@ from app.models.types import Money, MoneySum, Text, _int_not_bool
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+class BudgetLineType(StrEnum):
+    budget = "budget"  # the original budget
+    revised = "revised"  # a revised budget: replaces the original line of the same key in the plan
+    actual = "actual"  # realised spending (forbrug), reported beside the plan
+
+
+# The Danish labels, as the users say them (case pages, spreadsheets).
+BUDGET_LINE_TYPE_LABELS = {BudgetLineType.budget: "Oprindeligt budget", BudgetLineType.revised: "Revideret budget",
+                           BudgetLineType.actual: "Forbrug"}
+
+
 class BudgetLine(SQLModel, table=True):
     __tablename__ = "budget_line"
     __table_args__ = (
         CheckConstraint("amount_ore >= 0", name="amount_not_negative"),
         CheckConstraint(f"year BETWEEN {MIN_YEAR} AND {MAX_YEAR}", name="year_range"),
-        # One line per (year, category, funding source): a second one is almost always a double entry.
-        UniqueConstraint("intervention_id", "year", "category", "funding_source_code"),
-        # Covers the rollups' scan (lines of an intervention by year, with their amounts).
-        Index("ix_budget_line_rollup", "intervention_id", "year", "amount_ore"),
+        CheckConstraint("type IN ('budget', 'revised', 'actual')", name="type"),
+        # One line per (year, category, funding source, type): a second one is almost always a double entry.
+        UniqueConstraint("intervention_id", "year", "category", "funding_source_code", "type"),
+        # Covers the rollups' scan (lines of an intervention by year, with their type, plan flag and amounts).
+        Index("ix_budget_line_rollup", "intervention_id", "year", "type", "in_plan", "amount_ore"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
@@ -42,11 +63,21 @@ class BudgetLine(SQLModel, table=True):
     funding_source_code: str = Field(
         sa_column=Column(String(30), ForeignKey("funding_source.code"), nullable=False, index=True)
     )
+    type: str = Field(default=BudgetLineType.budget.value,
+                      sa_column=Column(String(10), nullable=False, server_default=BudgetLineType.budget.value))
+    # Part of the current plan: every revised line, and each original line without a revised line of its key.
+    in_plan: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     amount_ore: int = Field(sa_column=Column(BigInteger, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(String(500)))
 
 
 # --- API schemas -------------------------------------------------------------------------------------------
+
+TYPE_DESCRIPTION = (
+    "budget (Oprindeligt budget, the default), revised (Revideret budget: replaces the original line with the same "
+    "year, category and funding source in the current plan; may also add a new key) or actual (Forbrug: money "
+    "actually spent, reported beside the budget and never added to it)"
+)
 
 Year = Annotated[int, PydanticField(ge=MIN_YEAR, le=MAX_YEAR), BeforeValidator(_int_not_bool)]
 
@@ -59,6 +90,7 @@ class BudgetLineCreate(BaseModel):
     funding_source: Text(30, required=True) = PydanticField(description="Funding source code, e.g. SOB-PULJE")
     amount: Money
     note: Text(500) | None = PydanticField(default=None, description="Free text, e.g. which part of a programme")
+    type: BudgetLineType = PydanticField(default=BudgetLineType.budget, description=TYPE_DESCRIPTION)
 
 
 class BudgetLinePublic(BaseModel):
@@ -68,10 +100,18 @@ class BudgetLinePublic(BaseModel):
     funding_source: str
     amount: Money
     note: str | None
+    type: BudgetLineType = PydanticField(description=TYPE_DESCRIPTION)
+    type_label: str = PydanticField(description="The type in Danish: Oprindeligt budget, Revideret budget, Forbrug")
+    in_plan: bool = PydanticField(
+        description="Part of the current plan: a revised line, or an original line with no revised line of the same "
+        "(year, category, funding_source). Totals and rollups sum these; never set by the client"
+    )
 
 
 class BudgetLineSet(BaseModel):
-    """All budget lines of one intervention, with their sum."""
+    """All budget lines of one intervention, with their sums."""
 
     items: list[BudgetLinePublic]
-    total: MoneySum
+    total: MoneySum = PydanticField(description="The current plan: sum of the lines with in_plan true")
+    original_total: MoneySum = PydanticField(description="Sum of the original budget lines (type budget)")
+    actual_total: MoneySum = PydanticField(description="Sum of the actual spending lines (type actual)")

@@ -17,7 +17,7 @@ from app.models.intervention import (  # noqa: F401 - labels re-exported
 )
 from app.models.material import MaterialPublic
 from app.models.success_criterion import SuccessCriterionPublic
-from app.models.types import MoneySum
+from app.models.types import MoneySum, Share, SignedMoneySum
 
 MUNICIPALITY = "Gladsaxe Kommune"
 
@@ -70,18 +70,31 @@ class FundingAmount(BaseModel):
 
 class FinancingYear(BaseModel):
     year: int
-    amount: MoneySum
-    by_funding_source: list[FundingAmount]
+    amount: MoneySum = PydanticField(description="The current plan of the year (equals `revised`)")
+    by_funding_source: list[FundingAmount] = PydanticField(description="The current plan by funding source")
+    budget: MoneySum = PydanticField(description="Oprindeligt budget: the original budget lines")
+    revised: MoneySum = PydanticField(
+        description="Revideret budget: the current plan (revised lines, and original lines without a revision)"
+    )
+    actual: MoneySum = PydanticField(description="Forbrug: the actual spending lines")
+    difference: SignedMoneySum = PydanticField(description="revised − actual (negative when more was spent)")
+    share_spent: Share | None = PydanticField(description="actual / revised, 4 decimals; null when revised is 0")
 
 
 class Financing(BaseModel):
     """Økonomi pr. år: the budget lines of the intervention and of every (non-archived) intervention below it,
-    so that a programme shows its whole budget."""
+    so that a programme shows its whole budget: the original budget, the revised budget (the current plan) and
+    the actual spending side by side."""
 
     currency: str = "DKK"
     stated: bool = PydanticField(description="false when there are no budget lines (the case database: «Ikke oplyst»)")
-    years: list[FinancingYear]
-    total: MoneySum
+    years: list[FinancingYear] = PydanticField(description="Every year with a line of any type")
+    total: MoneySum = PydanticField(description="The current plan in all (equals `revised`)")
+    budget: MoneySum = PydanticField(description="The original budget in all")
+    revised: MoneySum = PydanticField(description="The current plan in all")
+    actual: MoneySum = PydanticField(description="The actual spending in all")
+    difference: SignedMoneySum = PydanticField(description="revised − actual")
+    share_spent: Share | None = PydanticField(description="actual / revised, 4 decimals; null when revised is 0")
 
 
 class EvaluationStatus(BaseModel):
@@ -129,7 +142,7 @@ class CasePage(BaseModel):
     end_date: dt.date | None
     organisation: Organisation
     partners: list[FundingAmount] = PydanticField(
-        description="Samarbejdspartnere / medfinansiering: each funding source of the budget, with its total"
+        description="Samarbejdspartnere / medfinansiering: each funding source of the current plan, with its total"
     )
     financing: Financing
     evaluation: EvaluationStatus

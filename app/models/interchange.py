@@ -24,7 +24,8 @@ INTERVENTION_COLUMNS = [
     "indicators", "target_group", "purpose", "description", "start_date", "end_date", "contact_name",
     "contact_email",
 ]
-BUDGET_COLUMNS = ["budget_year", "budget_category", "budget_funding_source", "budget_amount", "budget_note"]
+BUDGET_COLUMNS = ["budget_year", "budget_category", "budget_funding_source", "budget_amount", "budget_note",
+                  "budget_type"]
 CRITERION_COLUMNS = ["criterion_description", "criterion_indicator", "criterion_baseline", "criterion_target",
                      "criterion_unit", "criterion_target_date", "criterion_outcome", "criterion_actual_value"]
 COLUMNS = INTERVENTION_COLUMNS + BUDGET_COLUMNS + CRITERION_COLUMNS

@@ -257,12 +257,30 @@ class InterventionSummary(BaseModel):
     end_date: date | None
     contact_name: str | None
     contact_email: str | None
-    budget_total: MoneySum = PydanticField(description="Sum of this intervention's own budget lines")
+    budget_total: MoneySum = PydanticField(
+        description="The current plan of this intervention's own budget lines: revised lines, plus original lines "
+        "that have no revised line of the same year, category and funding source (lines with in_plan true)"
+    )
     budget_total_with_descendants: MoneySum = PydanticField(
-        description="Own lines plus those of every intervention below it (a programme's whole budget)"
+        description="The current plan of its own lines plus those of every intervention below it (a programme's "
+        "whole budget)"
     )
     budget_by_year: list[YearAmount] = PydanticField(
-        description="Per year, the same scope as budget_total_with_descendants"
+        description="The current plan per year, the same scope as budget_total_with_descendants; years with plan "
+        "lines only"
+    )
+    original_budget_total: MoneySum = PydanticField(
+        description="Sum of this intervention's own original budget lines (type budget), revised or not"
+    )
+    actual_total: MoneySum = PydanticField(
+        description="Sum of this intervention's own actual spending lines (type actual); never part of the budget"
+    )
+    actual_total_with_descendants: MoneySum = PydanticField(
+        description="Actual spending of its own lines plus those of every intervention below it"
+    )
+    actual_by_year: list[YearAmount] = PydanticField(
+        description="Actual spending per year, the same scope as actual_total_with_descendants; years with actual "
+        "lines only"
     )
     children: list[int] = PydanticField(description="Ids of the direct child interventions (not archived)")
     created_at: datetime

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models.types import MoneySum
+from app.models.types import MoneySum, Share, SignedMoneySum
 
 
 class Dimension(StrEnum):
@@ -33,16 +33,32 @@ class BudgetRollupRow(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={
         "example": {"theme": "T4", "theme_name": "Medborgerskab og deltagelse", "year": 2020,
-                    "amount": "465000.00", "gross": "930000.00", "interventions": 1}})
+                    "amount": "465000.00", "gross": "930000.00", "interventions": 1, "budget": "465000.00",
+                    "revised": "465000.00", "actual": "441750.00", "difference": "23250.00", "share_spent": "0.9500"}})
 
-    amount: MoneySum = Field(description="The group's share: money split equally over an intervention's codes")
-    gross: MoneySum = Field(description="Full amounts of the budget lines of interventions touching the group")
-    interventions: int = Field(description="Distinct interventions contributing to the group")
+    amount: MoneySum = Field(description="The group's share of the current plan (equals `revised`): money split "
+                                         "equally over an intervention's codes")
+    gross: MoneySum = Field(description="Full amounts of the current plan's lines of interventions touching the group")
+    interventions: int = Field(description="Distinct interventions with lines of the current plan in the group")
+    budget: MoneySum = Field(description="The group's share of the original budget (lines of type budget)")
+    revised: MoneySum = Field(description="The group's share of the current plan: revised lines, plus original "
+                                          "lines without a revised line of their key (and granted pool money)")
+    actual: MoneySum = Field(description="The group's share of the actual spending (lines of type actual)")
+    difference: SignedMoneySum = Field(description="revised − actual: what is left of the plan (negative when "
+                                                   "more was spent)")
+    share_spent: Share | None = Field(description="actual / revised as a fraction with 4 decimals (0.9500 is "
+                                                  "95 %); null when revised is 0")
 
 
 class RollupTotal(BaseModel):
-    amount: MoneySum = Field(description="Plain sum of the filtered budget lines; equals the sum of `amount` over rows")
-    interventions: int
+    amount: MoneySum = Field(description="Plain sum of the filtered lines of the current plan; equals the sum of "
+                                         "`amount` over rows, and `revised`")
+    interventions: int = Field(description="Distinct interventions with lines of the current plan")
+    budget: MoneySum = Field(description="Plain sum of the original budget lines; equals the sum over rows")
+    revised: MoneySum = Field(description="Plain sum of the current plan; equals the sum over rows")
+    actual: MoneySum = Field(description="Plain sum of the actual spending lines; equals the sum over rows")
+    difference: SignedMoneySum = Field(description="revised − actual")
+    share_spent: Share | None = Field(description="actual / revised with 4 decimals; null when revised is 0")
 
 
 class BudgetRollup(BaseModel):
@@ -63,8 +79,9 @@ class CoverageRow(BaseModel):
 
     interventions: int = Field(description="Interventions linked to it (any status)")
     active_or_planned: int
-    amount: MoneySum = Field(description="Budget in the chosen years, split as in the budget rollup")
-    gross: MoneySum = Field(description="Full budget in the chosen years of the interventions linked to it")
+    amount: MoneySum = Field(description="The current plan (revised lines and unrevised original lines) in the chosen "
+                                         "years, split as in the budget rollup")
+    gross: MoneySum = Field(description="The full current plan in the chosen years of the interventions linked to it")
     covered: bool = Field(description="False when no active or planned intervention addresses it")
 
 

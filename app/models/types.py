@@ -2,7 +2,7 @@
 
 import unicodedata
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import (
@@ -120,6 +120,33 @@ MoneySum = Annotated[
     Decimal,
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["2510000.00"]}, mode="serialization"),
+    WithJsonSchema({"type": "string"}, mode="validation"),
+]
+
+
+# A difference of sums (plan − actual): like MoneySum, but negative when more was spent than planned.
+SignedMoneySum = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["-12500.00"]}, mode="serialization"),
+    WithJsonSchema({"type": "string"}, mode="validation"),
+]
+
+SHARE = Decimal("0.0001")
+
+
+def share_of(part: int, whole: int) -> Decimal | None:
+    """part / whole as a decimal fraction with 4 decimals (half up), None when whole is 0: 0.9512 is 95.12 %."""
+    if whole == 0:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(SHARE, rounding=ROUND_HALF_UP)
+
+
+# A share (actual / plan), answered as a string with four decimals ("0.9512"); above 1 when overspent.
+Share = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: f"{d:.4f}", return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{4}$", "examples": ["0.9512"]}, mode="serialization"),
     WithJsonSchema({"type": "string"}, mode="validation"),
 ]
 

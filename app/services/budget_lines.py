@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, NotFound
@@ -11,6 +10,7 @@ from app.models.budget_line import (
     BudgetLineCreate,
     BudgetLinePublic,
     BudgetLineSet,
+    BudgetLineType,
 )
 from app.models.types import from_ore
 from app.services.interventions import (
@@ -20,6 +20,7 @@ from app.services.interventions import (
     finish_change,
     load_intervention,
     new_budget_line,
+    refresh_in_plan,
 )
 from app.services.interventions import (
     replace_budget_lines as _replace,
@@ -34,10 +35,11 @@ def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
         .where(BudgetLine.intervention_id == intervention_id)
         .order_by(col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id))
     ).all()
-    total = session.exec(
-        select(func.coalesce(func.sum(BudgetLine.amount_ore), 0)).where(BudgetLine.intervention_id == intervention_id)
-    ).one()
-    return BudgetLineSet(items=[budget_line_public(line) for line in lines], total=from_ore(int(total)))
+    plan = sum(line.amount_ore for line in lines if line.in_plan)
+    original = sum(line.amount_ore for line in lines if line.type == BudgetLineType.budget)
+    actual = sum(line.amount_ore for line in lines if line.type == BudgetLineType.actual)
+    return BudgetLineSet(items=[budget_line_public(line) for line in lines], total=from_ore(plan),
+                         original_total=from_ore(original), actual_total=from_ore(actual))
 
 
 def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCreate) -> BudgetLinePublic:
@@ -54,17 +56,21 @@ def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCrea
             BudgetLine.year == data.year,
             BudgetLine.category == data.category,
             BudgetLine.funding_source_code == data.funding_source,
+            BudgetLine.type == data.type.value,
         )
     ).first()
     if clash is not None:
         raise Conflict(
-            f"budget line {clash} already has year {data.year}, category {data.category!r} and funding source "
-            f"{data.funding_source}; change that line (PUT the set) instead of adding a second one",
+            f"budget line {clash} already has year {data.year}, category {data.category!r}, funding source "
+            f"{data.funding_source} and type {data.type.value}; change that line (PUT the set) instead of adding a "
+            "second one",
             errors=[{"loc": ["body"], "msg": f"duplicates budget line {clash}"}],
         )
-    line = new_budget_line(intervention_id, data)
+    line = new_budget_line(intervention_id, data, in_plan=False)
     session.add(line)
+    refresh_in_plan(session, [intervention_id])  # a revision takes its original out of the plan
     finish_change(session, row, "budget_lines.add", before)
+    session.refresh(line)
     return budget_line_public(line)
 
 
@@ -84,4 +90,5 @@ def delete_budget_line(session: Session, intervention_id: int, budget_line_id: i
     if line is None or line.intervention_id != intervention_id:
         raise NotFound(f"budget line {budget_line_id} not found on intervention {intervention_id}")
     session.delete(line)
+    refresh_in_plan(session, [intervention_id])  # without its revision, an original line is in the plan again
     finish_change(session, row, "budget_lines.delete", before)

@@ -5,10 +5,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from app.models.budget_line import BudgetLine
+from app.models.budget_line import BUDGET_LINE_TYPE_LABELS, BudgetLine, BudgetLineType
 from app.models.case import (
     KIND_LABELS,
     KIND_SENTENCES,
@@ -38,7 +38,7 @@ from app.models.evaluation import (
 )
 from app.models.intervention import Intervention
 from app.models.reference import Area, Department, FundingSource, Indicator, Theme
-from app.models.types import from_ore
+from app.models.types import from_ore, share_of
 from app.services.evaluations import evaluations_of
 from app.services.interventions import get_intervention
 from app.services.material import material_of
@@ -61,25 +61,43 @@ def descendants(session: Session, root_id: int) -> list[int]:
 
 
 def _financing(session: Session, ids: Sequence[int], sources: dict[str, str]) -> tuple[Financing, list[FundingAmount]]:
+    """Per year: the current plan by funding source, and the original budget, the plan and the spending."""
+    amount = col(BudgetLine.amount_ore)
     rows = session.exec(
-        select(BudgetLine.year, BudgetLine.funding_source_code, func.sum(BudgetLine.amount_ore))
+        select(BudgetLine.year, BudgetLine.funding_source_code,
+               func.sum(case((col(BudgetLine.in_plan), amount), else_=0)),
+               func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount), else_=0)),
+               func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount), else_=0)),
+               func.count(case((col(BudgetLine.in_plan), BudgetLine.id))))
         .where(col(BudgetLine.intervention_id).in_(ids))
         .group_by(col(BudgetLine.year), col(BudgetLine.funding_source_code))
         .order_by(col(BudgetLine.year), col(BudgetLine.funding_source_code))
     ).all()
     years: dict[int, list[FundingAmount]] = {}
+    sums: dict[int, list[int]] = {}  # year → [plan, original, actual]
     per_source: dict[str, int] = {}
-    for year, code, ore in rows:
-        years.setdefault(year, []).append(FundingAmount(code=code, name=sources[code], amount=from_ore(int(ore))))
-        per_source[code] = per_source.get(code, 0) + int(ore)
+    for year, code, plan, original, actual, plan_lines in rows:
+        years.setdefault(year, [])
+        if plan_lines:
+            years[year].append(FundingAmount(code=code, name=sources[code], amount=from_ore(int(plan))))
+            per_source[code] = per_source.get(code, 0) + int(plan)
+        totals = sums.setdefault(year, [0, 0, 0])
+        for i, ore in enumerate((plan, original, actual)):
+            totals[i] += int(ore)
+    everything = [sum(t[i] for t in sums.values()) for i in range(3)]
     financing = Financing(
         stated=bool(rows),
-        years=[FinancingYear(year=y, amount=sum((f.amount for f in fs), Decimal("0.00")), by_funding_source=fs)
-               for y, fs in years.items()],
-        total=from_ore(sum(per_source.values())),
+        years=[FinancingYear(year=y, by_funding_source=fs, **_measures(*sums[y])) for y, fs in years.items()],
+        total=from_ore(everything[0]),
+        **{k: v for k, v in _measures(*everything).items() if k != "amount"},
     )
     partners = [FundingAmount(code=c, name=sources[c], amount=from_ore(o)) for c, o in sorted(per_source.items())]
     return financing, partners
+
+
+def _measures(plan: int, original: int, actual: int) -> dict:
+    return dict(amount=from_ore(plan), budget=from_ore(original), revised=from_ore(plan), actual=from_ore(actual),
+                difference=from_ore(plan - actual), share_spent=share_of(actual, plan))
 
 
 def _evaluation_status(items: list[EvaluationPublic]) -> EvaluationStatus:
@@ -224,9 +242,45 @@ def _period(case: CasePage) -> str:
     return f"{_date(case.start_date)} - {_date(case.end_date)}"
 
 
+def _share(value: Decimal | None) -> str:
+    """0.9512 → "95,12 %"; a dash when nothing was planned."""
+    return "–" if value is None else f"{value * 100:.2f}".replace(".", ",") + " %"
+
+
+def _signed_kr(amount: Decimal) -> str:
+    return ("−" if amount < 0 else "") + _kr(abs(amount))
+
+
+def _spending_html(case: CasePage) -> str:
+    """The original budget, the revised budget (the current plan) and the actual spending side by side."""
+    labels = BUDGET_LINE_TYPE_LABELS
+    scope = " for indsatsen og dens delindsatser" if case.organisation.children else ""
+    head = "".join(f'<th scope="col" class="amount">{_e(t)}</th>' for t in (
+        labels[BudgetLineType.budget], labels[BudgetLineType.revised], labels[BudgetLineType.actual],
+        "Forskel (revideret budget − forbrug)", "Forbrugt andel"))
+
+    def cells(m) -> str:
+        return "".join(f'<td class="amount">{v}</td>' for v in (
+            _kr(m.budget), _kr(m.revised), _kr(m.actual), _signed_kr(m.difference), _share(m.share_spent)))
+
+    body = "\n".join(f'<tr><th scope="row">{y.year}</th>{cells(y)}</tr>' for y in case.financing.years)
+    return (
+        "<table>\n"
+        f"<caption>Budget og forbrug pr. år i kr.{_e(scope)}</caption>\n"
+        f'<thead><tr><th scope="col">År</th>{head}</tr></thead>\n'
+        "<tbody>\n" + body + "\n</tbody>\n"
+        f'<tfoot><tr><th scope="row">I alt</th>{cells(case.financing)}</tr></tfoot>\n'
+        "</table>"
+    )
+
+
 def _financing_html(case: CasePage) -> str:
     if not case.financing.stated:
         return "<p>Ikke oplyst</p>"
+    return _plan_html(case) + "\n" + _spending_html(case)
+
+
+def _plan_html(case: CasePage) -> str:
     sources = [p.code for p in case.partners]
     names = {p.code: p.name for p in case.partners}
     scope = " og dens delindsatser" if case.organisation.children else ""
@@ -239,7 +293,7 @@ def _financing_html(case: CasePage) -> str:
     totals = "".join(f'<td class="amount">{_kr(p.amount)}</td>' for p in case.partners)
     return (
         "<table>\n"
-        f"<caption>Budget pr. år i kr. for indsatsen{_e(scope)}, fordelt på finansieringskilde</caption>\n"
+        f"<caption>Gældende budget pr. år i kr. for indsatsen{_e(scope)}, fordelt på finansieringskilde</caption>\n"
         f'<thead><tr><th scope="col">År</th>{head}<th scope="col" class="amount">I alt</th></tr></thead>\n'
         "<tbody>\n" + "\n".join(body) + "\n</tbody>\n"
         f'<tfoot><tr><th scope="row">I alt</th>{totals}'

@@ -21,7 +21,7 @@ from pydantic import Field, TypeAdapter
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.models.budget_line import BudgetLine, BudgetLineCreate
+from app.models.budget_line import BUDGET_LINE_TYPE_LABELS, BudgetLine, BudgetLineCreate, BudgetLineType
 from app.models.interchange import (
     BUDGET_COLUMNS,
     COLUMNS,
@@ -48,6 +48,7 @@ PAGE = 500  # interventions per round of queries (and ids per IN list)
 # budget line or a criterion (and its column) is exported without a change here.
 _LINE_COLUMN = {"funding_source": "funding_source_code", "amount": "amount_ore"}
 _LINE_FIELDS = list(BudgetLineCreate.model_fields)
+_LINE_VALUE = {"amount": lambda row: from_ore(row["amount_ore"]), "type": lambda row: BudgetLineType(row["type"])}
 _CRITERION_COLUMN = {"indicator": "indicator_number"}
 DATA_SHEET = "interventions"  # the sheet the import reads
 CODES_SHEET = "koder"
@@ -138,7 +139,7 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
                       lines_table.c.funding_source_code, lines_table.c.id)
         ).mappings():
             lines[row["intervention_id"]].append(BudgetLineCreate.model_construct(**{
-                name: from_ore(row["amount_ore"]) if name == "amount" else row[_LINE_COLUMN.get(name, name)]
+                name: _LINE_VALUE[name](row) if name in _LINE_VALUE else row[_LINE_COLUMN.get(name, name)]
                 for name in _LINE_FIELDS}))
         # Criteria are few (a handful per intervention): validated, which also turns stored codes into enums.
         criteria_table = SuccessCriterion.__table__
@@ -266,7 +267,7 @@ STATUS_NAMES = {Status.idea: "idé", Status.planned: "planlagt", Status.active: 
 TRACK_NAMES = {Track.social: "socialt spor", Track.physical: "fysisk spor", Track.organisational: "organisatorisk spor"}
 
 # The columns that get a drop-down list of their codes (the list columns take several codes, so no drop-down).
-DROP_DOWNS = ("kind", "status", "track", "department", "budget_funding_source", "criterion_indicator")
+DROP_DOWNS = ("kind", "status", "track", "department", "budget_funding_source", "budget_type", "criterion_indicator")
 
 
 def code_lists(session: Session) -> list[tuple[str, list[tuple[Any, str, str]]]]:
@@ -285,6 +286,7 @@ def code_lists(session: Session) -> list[tuple[str, list[tuple[Any, str, str]]]]
         ("indicators", indicator_codes),
         ("budget_funding_source", [(f.code, f.name, "") for f in
                                    session.exec(select(FundingSource).order_by(col(FundingSource.code))).all()]),
+        ("budget_type", [(t.value, BUDGET_LINE_TYPE_LABELS[t], "") for t in BudgetLineType]),
         ("criterion_indicator", indicator_codes),
     ]
 

@@ -19,9 +19,14 @@ How the registry maps to IATI:
 - `activity-scope` 7 (sub-national: one second-level administrative area, the municipality), `recipient-country`
   DK.
 - `budget` per year of the intervention's own lines (1 January – 31 December, value in DKK, value-date = the
-  period start), type 1 (original); status 2 (committed) once the intervention is beyond idea/planned,
-  1 (indicative) before. A programme's children are activities of their own (hierarchy 2, 3, …, linked by
-  `related-activity` 1 parent / 2 child), so no money is counted twice.
+  period start): type 1 (original) with the sum of the original lines (type budget); in a year with revised
+  lines also type 2 (revised) with the year's current plan (revised lines plus the original lines without a
+  revision). Status 2 (committed) once the intervention is beyond idea/planned, 1 (indicative) before. A
+  programme's children are activities of their own (hierarchy 2, 3, …, linked by `related-activity` 1 parent /
+  2 child), so no money is counted twice.
+- `transaction` type 4 (Expenditure) per year and funding source of the actual spending lines: transaction
+  date and value-date 31 December of the year (today while the year is not over), the funding source as
+  `provider-org` (type 11 for the municipality's own budgets and pool), description «Forbrug <year>».
 - `document-link` for each material: category A02 description, A05 budget, A07 evaluation, A08 results; format
   from the URL's file extension (text/html otherwise); language; document date.
 - `result` (type 2, outcome) for each success criterion, with one indicator: reference vocabulary 99 (reporting
@@ -41,7 +46,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models.budget_line import BudgetLine
+from app.models.budget_line import BudgetLine, BudgetLineType
 from app.models.case import MUNICIPALITY
 from app.models.intervention import Intervention, InterventionIndicator, Status
 from app.models.material import Material
@@ -92,6 +97,8 @@ FILE_FORMATS = {
     "html": "text/html",
 }
 MUNICIPAL_FUNDING = {"SOB-BUDGET", "SOB-PULJE", "FAGFORVALTNING"}
+ORIGINAL, REVISED = "1", "2"  # IATI BudgetType
+EXPENDITURE = "4"  # IATI TransactionType
 PERCENT_UNITS = {"%", "pct", "pct.", "procent", "procentpoint", "percent"}
 FRAMEWORK_RESULT_TITLE = "Social balance – resultatramme"
 
@@ -174,7 +181,10 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
         select(Intervention.id, Intervention.parent_id, Intervention.external_id, Intervention.archived_at))}
 
     rows: dict[int, Intervention] = {}
-    budgets: dict[int, dict[int, int]] = {i: {} for i in ids}
+    budgets: dict[int, dict[int, int]] = {i: {} for i in ids}  # original lines per year
+    plans: dict[int, dict[int, int]] = {i: {} for i in ids}  # the current plan per year
+    revised_years: dict[int, set[int]] = {i: set() for i in ids}
+    spending: dict[int, dict[tuple[int, str], int]] = {i: {} for i in ids}  # actual per (year, funding source)
     funders: dict[int, set[str]] = {i: set() for i in ids}
     criteria: dict[int, list[SuccessCriterion]] = {i: [] for i in ids}
     material: dict[int, list[Material]] = {i: [] for i in ids}
@@ -182,11 +192,19 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
     for chunk in _chunks(ids):
         for row in session.exec(select(Intervention).where(col(Intervention.id).in_(chunk))):
             rows[row.id] = row
-        for iid, year, code, ore in session.exec(
-            select(BudgetLine.intervention_id, BudgetLine.year, BudgetLine.funding_source_code, BudgetLine.amount_ore)
+        for iid, year, code, kind, in_plan, ore in session.exec(
+            select(BudgetLine.intervention_id, BudgetLine.year, BudgetLine.funding_source_code, BudgetLine.type,
+                   BudgetLine.in_plan, BudgetLine.amount_ore)
             .where(col(BudgetLine.intervention_id).in_(chunk))
         ):
-            budgets[iid][year] = budgets[iid].get(year, 0) + ore
+            if kind == BudgetLineType.budget:
+                budgets[iid][year] = budgets[iid].get(year, 0) + ore
+            elif kind == BudgetLineType.revised:
+                revised_years[iid].add(year)
+            else:
+                spending[iid][(year, code)] = spending[iid].get((year, code), 0) + ore
+            if in_plan:
+                plans[iid][year] = plans[iid].get(year, 0) + ore
             funders[iid].add(code)
         for crit in session.exec(select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk))
                                  .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))):
@@ -229,12 +247,14 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
         _activity_dates(activity, row, code, today)
         _sub(activity, "activity-scope", code="7")
         _sub(activity, "recipient-country", code="DK", percentage="100")
-        for year, ore in sorted(budgets[iid].items()):
-            budget = _sub(activity, "budget", type="1", status="1" if status in (Status.idea, Status.planned) else "2")
-            start = dt.date(year, 1, 1)
-            _sub(budget, "period-start", iso_date=start.isoformat())
-            _sub(budget, "period-end", iso_date=dt.date(year, 12, 31).isoformat())
-            _sub(budget, "value", currency=CURRENCY, value_date=start.isoformat()).text = f"{from_ore(ore):.2f}"
+        budget_status = "1" if status in (Status.idea, Status.planned) else "2"
+        revised = {year: plans[iid].get(year, 0) for year in revised_years[iid]}
+        for year in sorted(budgets[iid].keys() | revised.keys()):
+            for budget_type, values in ((ORIGINAL, budgets[iid]), (REVISED, revised)):
+                if year in values:
+                    _budget(activity, budget_type, budget_status, year, values[year])
+        for (year, code), ore in sorted(spending[iid].items()):
+            _expenditure(activity, year, code, sources[code], ore, today)
         for item in material[iid]:
             _document_link(activity, item)
         parent_id = tree[iid][0]
@@ -247,6 +267,26 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
 
     ET.indent(root, space="  ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
+
+
+def _budget(activity: ET.Element, budget_type: str, status: str, year: int, ore: int) -> None:
+    budget = _sub(activity, "budget", type=budget_type, status=status)
+    start = dt.date(year, 1, 1)
+    _sub(budget, "period-start", iso_date=start.isoformat())
+    _sub(budget, "period-end", iso_date=dt.date(year, 12, 31).isoformat())
+    _sub(budget, "value", currency=CURRENCY, value_date=start.isoformat()).text = f"{from_ore(ore):.2f}"
+
+
+def _expenditure(activity: ET.Element, year: int, code: str, source: str, ore: int, today: dt.date) -> None:
+    """A year's actual spending from one funding source, as an Expenditure transaction dated at the end of the
+    year (or today, while the year is not over: IATI transactions are not dated in the future)."""
+    date = min(dt.date(year, 12, 31), today).isoformat()
+    transaction = _sub(activity, "transaction")
+    _sub(transaction, "transaction-type", code=EXPENDITURE)
+    _sub(transaction, "transaction-date", iso_date=date)
+    _sub(transaction, "value", currency=CURRENCY, value_date=date).text = f"{from_ore(ore):.2f}"
+    _text_element(transaction, "description", f"Forbrug {year}")
+    _text_element(transaction, "provider-org", source, type=LOCAL_GOVERNMENT if code in MUNICIPAL_FUNDING else None)
 
 
 def _level(tree: dict, iid: int) -> int:

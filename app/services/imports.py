@@ -50,6 +50,7 @@ from app.services.interventions import (
     check_budget_lines,
     check_period,
     check_success_criteria,
+    plan_flags,
 )
 from app.services.reference import CodeChecker
 
@@ -219,7 +220,8 @@ def _canonical_record(rec: ImportRecord) -> tuple:
         rec.department, rec.parent_external_id, tuple(sorted(rec.areas)), tuple(sorted(rec.themes)),
         tuple(sorted(rec.indicators)), rec.target_group, rec.start_date, rec.end_date, rec.contact_name,
         rec.contact_email,
-        tuple(sorted((b.year, b.category, b.funding_source, to_ore(b.amount), b.note) for b in rec.budget_lines)),
+        tuple(sorted((b.year, b.category, b.funding_source, b.type.value, to_ore(b.amount), b.note)
+                     for b in rec.budget_lines)),
         tuple((c.description, c.indicator, _dec(c.baseline), _dec(c.target), c.unit, c.target_date, c.outcome.value,
                _dec(c.actual_value)) for c in rec.success_criteria),
     )
@@ -246,7 +248,7 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
         lines: dict[int, list] = {}
         for line in session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars():
             lines.setdefault(line.intervention_id, []).append(
-                (line.year, line.category, line.funding_source_code, line.amount_ore, line.note))
+                (line.year, line.category, line.funding_source_code, line.type, line.amount_ore, line.note))
         criteria: dict[int, list] = {}
         for crit in session.execute(select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk))
                                     .order_by(col(SuccessCriterion.position))).scalars():
@@ -287,8 +289,10 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
             ordered = sorted(values)
             links[model] += [{"intervention_id": iid, attr: v, "rank": i, "siblings": len(ordered)}
                              for i, v in enumerate(ordered)]
+        # in_plan from the record's whole set of lines (they replace whatever the intervention had).
         lines += [{"intervention_id": iid, "year": b.year, "category": b.category, "funding_source_code": b.funding_source,
-                   "amount_ore": to_ore(b.amount), "note": b.note} for b in rec.budget_lines]
+                   "type": b.type.value, "in_plan": in_plan, "amount_ore": to_ore(b.amount), "note": b.note}
+                  for b, in_plan in zip(rec.budget_lines, plan_flags(rec.budget_lines), strict=True)]
         criteria += [{"intervention_id": iid, "position": i, "description": c.description, "indicator_number": c.indicator,
                       "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date,
                       "outcome": c.outcome.value, "actual_value": c.actual_value}

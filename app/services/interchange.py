@@ -207,7 +207,7 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[Ra
             record.data["budget_lines"].append(_drop_empty({
                 "year": cells.get("budget_year", ""), "category": cells.get("budget_category", ""),
                 "funding_source": cells.get("budget_funding_source", ""), "amount": parsed,
-                "note": cells.get("budget_note", ""),
+                "note": cells.get("budget_note", ""), "type": cells.get("budget_type", ""),
             }, keep=("year", "category", "funding_source", "amount")))
             record.line_rows.append(number)
         if any(cells.get(c) for c in CRITERION_COLUMNS):

@@ -8,14 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_
+from sqlalchemy import and_, case, delete, exists, false, func, or_, true, update
 from sqlmodel import Session, col, select
 
 from app.context import current
 from app.db import begin_write
 from app.errors import BadRequest, Conflict, NotFound
 from app.models.auth import Role
-from app.models.budget_line import BudgetLine, BudgetLineCreate, BudgetLinePublic
+from app.models.budget_line import (
+    BUDGET_LINE_TYPE_LABELS,
+    BudgetLine,
+    BudgetLineCreate,
+    BudgetLinePublic,
+    BudgetLineType,
+)
 from app.models.intervention import (
     Intervention,
     InterventionArea,
@@ -74,7 +80,7 @@ class InterventionFilters:
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, int]]:
+def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, "YearSums"]]:
     """Øre per year of each intervention's own lines plus those of all its (non-archived) descendants."""
     if not ids:
         return {}
@@ -88,15 +94,37 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int,
     # UNION, not UNION ALL: even if a cycle ever slipped in, the recursion would stop.
     tree = tree.union(child)
     rows = session.exec(
-        select(tree.c.root_id, BudgetLine.year, func.sum(BudgetLine.amount_ore))
+        select(tree.c.root_id, BudgetLine.year, *_type_sums())
         .join(BudgetLine, col(BudgetLine.intervention_id) == tree.c.node_id)
         .group_by(tree.c.root_id, col(BudgetLine.year))
         .order_by(col(BudgetLine.year))
     ).all()
-    totals: dict[int, dict[int, int]] = {}
-    for root, year, ore in rows:
-        totals.setdefault(root, {})[year] = int(ore)
+    totals: dict[int, dict[int, YearSums]] = {}
+    for root, year, plan, original, actual in rows:
+        totals.setdefault(root, {})[year] = YearSums(plan, original, actual)
     return totals
+
+
+@dataclass(frozen=True)
+class YearSums:
+    """Øre of one year: the current plan, the original budget and the actual spending (None: no such line)."""
+
+    plan: int | None
+    original: int | None
+    actual: int | None
+
+
+def _type_sums() -> list:
+    """SUM(amount) of the plan, original and actual lines, as conditional sums over one scan of the lines
+    (NULL when the group has no line of that kind)."""
+    amount = col(BudgetLine.amount_ore)
+    return [func.sum(case((col(BudgetLine.in_plan), amount))),
+            func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount))),
+            func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount)))]
+
+
+def _ore(values) -> int:
+    return sum(int(v) for v in values if v is not None)
 
 
 def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> list[Any]:
@@ -105,7 +133,6 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
     themes: dict[int, list[str]] = {i: [] for i in ids}
     indicators: dict[int, list[int]] = {i: [] for i in ids}
     children: dict[int, list[int]] = {i: [] for i in ids}
-    own: dict[int, int] = {}
     if ids:
         for iid, slug in session.exec(
             select(InterventionArea.intervention_id, InterventionArea.area_slug)
@@ -139,16 +166,16 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
                     children[parent_id].append(child_id)
     # Own lines per year in one flat query; the recursive subtree query only for those that have children
     # (most interventions have none, and the recursion costs far more than the flat sum).
-    by_year: dict[int, dict[int, int]] = {i: {} for i in ids}
+    # Per type in the same query: conditional sums of the plan, the original budget and the actual spending.
+    by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
     if ids:
-        for iid, year, ore in session.exec(
-            select(BudgetLine.intervention_id, BudgetLine.year, func.sum(BudgetLine.amount_ore))
+        for iid, year, plan, original, actual in session.exec(
+            select(BudgetLine.intervention_id, BudgetLine.year, *_type_sums())
             .where(col(BudgetLine.intervention_id).in_(ids))
             .group_by(col(BudgetLine.intervention_id), col(BudgetLine.year))
             .order_by(col(BudgetLine.year))
         ):
-            by_year[iid][year] = int(ore)
-    own = {i: sum(years.values()) for i, years in by_year.items()}
+            by_year[iid][year] = YearSums(plan, original, actual)
     subtree = {**by_year, **_subtree_totals(session, [i for i in ids if children[i]])}
     lines: dict[int, list[BudgetLinePublic]] = {i: [] for i in ids}
     criteria: dict[int, list[SuccessCriterionPublic]] = {i: [] for i in ids}
@@ -186,11 +213,15 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
             end_date=r.end_date,
             contact_name=r.contact_name,
             contact_email=r.contact_email,
-            budget_total=from_ore(int(own.get(r.id) or 0)),
-            budget_total_with_descendants=from_ore(sum(subtree.get(r.id, {}).values())),
-            budget_by_year=[
-                YearAmount(year=year, amount=from_ore(ore)) for year, ore in subtree.get(r.id, {}).items()
-            ],
+            budget_total=from_ore(_ore(y.plan for y in by_year[r.id].values())),
+            budget_total_with_descendants=from_ore(_ore(y.plan for y in subtree.get(r.id, {}).values())),
+            budget_by_year=[YearAmount(year=year, amount=from_ore(int(y.plan)))
+                            for year, y in subtree.get(r.id, {}).items() if y.plan is not None],
+            original_budget_total=from_ore(_ore(y.original for y in by_year[r.id].values())),
+            actual_total=from_ore(_ore(y.actual for y in by_year[r.id].values())),
+            actual_total_with_descendants=from_ore(_ore(y.actual for y in subtree.get(r.id, {}).values())),
+            actual_by_year=[YearAmount(year=year, amount=from_ore(int(y.actual)))
+                            for year, y in subtree.get(r.id, {}).items() if y.actual is not None],
             children=children[r.id],
             created_at=r.created_at,
             updated_at=r.updated_at,
@@ -212,6 +243,9 @@ def budget_line_public(line: BudgetLine) -> BudgetLinePublic:
         funding_source=line.funding_source_code,
         amount=from_ore(line.amount_ore),
         note=line.note,
+        type=line.type,
+        type_label=BUDGET_LINE_TYPE_LABELS[BudgetLineType(line.type)],
+        in_plan=line.in_plan,
     )
 
 
@@ -244,7 +278,7 @@ def etag(row: Intervention | InterventionSummary) -> str:
 
 # Derived fields: they change with other rows, and are not part of what an audit record says was changed.
 _DERIVED = {"updated_at", "created_at", "budget_total", "budget_total_with_descendants", "budget_by_year", "children",
-            "pool_grants"}
+            "pool_grants", "original_budget_total", "actual_total", "actual_total_with_descendants", "actual_by_year"}
 
 
 def begin_change(session: Session, intervention_id: int) -> tuple[Intervention, InterventionPublic]:
@@ -402,11 +436,12 @@ def check_budget_lines(
             checker.fail([*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})")
         if end is not None and line.year > end.year:
             checker.fail([*loc, i, "year"], f"year {line.year} is after the intervention's end ({end.isoformat()})")
-        key = (line.year, line.category, line.funding_source)
+        key = (line.year, line.category, line.funding_source, line.type)
         if key in seen:
             checker.fail(
                 [*loc, i],
-                f"duplicates line {seen[key]}: only one line per (year, category, funding_source); add the amounts",
+                f"duplicates line {seen[key]}: only one line per (year, category, funding_source, type); "
+                "add the amounts",
             )
         seen.setdefault(key, i)
 
@@ -482,15 +517,55 @@ def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence
     for old in session.exec(select(BudgetLine).where(BudgetLine.intervention_id == intervention_id)).all():
         session.delete(old)
     session.flush()
-    session.add_all(new_budget_line(intervention_id, line) for line in lines)
+    add_budget_lines(session, intervention_id, lines)
 
 
-def new_budget_line(intervention_id: int, line: BudgetLineCreate) -> BudgetLine:
+def add_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
+    """The whole set of an intervention's lines, with in_plan computed from the set itself."""
+    session.add_all(new_budget_line(intervention_id, line, flag) for line, flag in zip(lines, plan_flags(lines), strict=True))
+
+
+def plan_flags(lines: Sequence[Any]) -> list[bool]:
+    """in_plan of each line of one intervention's whole set (items with year, category, funding_source, type):
+    every revised line, and each original line with no revised line of the same key; never an actual line."""
+    revised = {(x.year, x.category, x.funding_source) for x in lines if x.type == BudgetLineType.revised}
+    return [x.type == BudgetLineType.revised
+            or (x.type == BudgetLineType.budget and (x.year, x.category, x.funding_source) not in revised)
+            for x in lines]
+
+
+def refresh_in_plan(session: Session, intervention_ids: Sequence[int]) -> None:
+    """Recompute in_plan of every line of the given interventions in one set-based UPDATE, after a change to
+    part of their lines (one line added or removed). Lines already loaded in the session are expired."""
+    if not intervention_ids:
+        return
+    session.flush()
+    lines, revision = BudgetLine.__table__, BudgetLine.__table__.alias("revision")
+    has_revision = exists().where(
+        revision.c.intervention_id == lines.c.intervention_id, revision.c.year == lines.c.year,
+        revision.c.category == lines.c.category, revision.c.funding_source_code == lines.c.funding_source_code,
+        revision.c.type == BudgetLineType.revised.value,
+    )
+    session.execute(
+        update(lines).where(lines.c.intervention_id.in_(list(intervention_ids))).values(in_plan=case(
+            (lines.c.type == BudgetLineType.revised.value, true()),
+            (lines.c.type == BudgetLineType.budget.value, ~has_revision),
+            else_=false(),
+        ))
+    )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, BudgetLine):
+            session.expire(obj)
+
+
+def new_budget_line(intervention_id: int, line: BudgetLineCreate, in_plan: bool) -> BudgetLine:
     return BudgetLine(
         intervention_id=intervention_id,
         year=line.year,
         category=line.category,
         funding_source_code=line.funding_source,
+        type=line.type.value,
+        in_plan=in_plan,
         amount_ore=to_ore(line.amount),
         note=line.note,
     )
@@ -556,7 +631,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     session.add(row)
     session.flush()
     set_links(session, row.id, data.areas, data.themes, data.indicators)
-    session.add_all(new_budget_line(row.id, line) for line in data.budget_lines)
+    add_budget_lines(session, row.id, data.budget_lines)
     session.add_all(new_success_criterion(row.id, i, c) for i, c in enumerate(data.success_criteria))
     return finish_change(session, row, "create", None)
 

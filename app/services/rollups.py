@@ -5,16 +5,22 @@ Money is never double counted: a budget line of an intervention linked to severa
 time to the first codes in code order, so the parts add up exactly to the line. With two split dimensions the
 line is split over every combination. Interventions with no code of a split dimension land in its "none" group
 (code null). `gross` is the full amount of the lines touching a group, for readers who want that view.
+
+Every group has three measures, each split the same way: `budget` (the original budget lines), `revised` (the
+current plan: lines with in_plan, i.e. revised lines and the original lines without a revision of their key, so
+an original and its revision are never both counted) and `actual` (the spending, reported beside the plan and
+never added to it). `amount` and `gross` are of the plan. One pass over the lines computes all three, as
+conditional sums of the one split expression.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, exists, func, literal_column, select
+from sqlalchemy import Select, case, distinct, exists, func, literal_column, select, true
 from sqlmodel import Session, col
 
 from app.errors import NotFound, RuleViolation
-from app.models.budget_line import BudgetLine
+from app.models.budget_line import BudgetLine, BudgetLineType
 from app.models.intervention import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -48,7 +54,7 @@ from app.models.rollup import (
     PoolSummaryRow,
     RollupTotal,
 )
-from app.models.types import from_ore
+from app.models.types import from_ore, share_of
 from app.services.interventions import where_matches
 from app.services.reference import CodeChecker
 
@@ -106,23 +112,29 @@ def _budget_lines() -> tuple[Select, Any, Any]:
         col(BudgetLine.year).label("year"),
         col(BudgetLine.category).label("category"),
         col(BudgetLine.funding_source_code).label("funding_source"),
+        col(BudgetLine.type).label("type"),
+        col(BudgetLine.in_plan).label("in_plan"),
         *_intervention_columns(),
     ).join(Intervention, col(Intervention.id) == col(BudgetLine.intervention_id))
     return stmt, col(BudgetLine.year), col(BudgetLine.funding_source_code)
 
 
 POOL_GRANT_CATEGORY = "Bevilling fra pulje"
+POOL_GRANT_TYPE = "pool_grant"  # a rollup line's type for granted pool money: plan money, not an original budget
 
 
 def _pool_grant_lines() -> tuple[Select, Any, Any]:
     """Net granted pool money as rollup lines: one per allocation, in the pool's year and funding source.
 
     The rule against counting money twice: a grant is left out when its intervention already has a budget line
-    of the pool's funding source in the pool's year, for then the money is taken to be entered there."""
+    (original or revised, not actual spending) of the pool's funding source in the pool's year, for then the
+    money is taken to be entered there. Granted money is plan money: it counts in `revised` (and `amount`),
+    not in the original `budget`."""
     entered = exists().where(
         col(BudgetLine.intervention_id) == col(Allocation.intervention_id),
         col(BudgetLine.year) == col(Pool.year),
         col(BudgetLine.funding_source_code) == col(Pool.funding_source_code),
+        col(BudgetLine.type) != BudgetLineType.actual.value,
     )
     stmt = (
         select(
@@ -131,6 +143,8 @@ def _pool_grant_lines() -> tuple[Select, Any, Any]:
             col(Pool.year).label("year"),
             literal_column(f"'{POOL_GRANT_CATEGORY}'").label("category"),
             col(Pool.funding_source_code).label("funding_source"),
+            literal_column(f"'{POOL_GRANT_TYPE}'").label("type"),
+            true().label("in_plan"),
             *_intervention_columns(),
         )
         .join(Pool, col(Pool.id) == col(Allocation.pool_id))
@@ -265,18 +279,35 @@ def _budget_groups(
             below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
             share = k * (amount // big_n) + _clamp(below - s, ZERO, k)
 
+    plan, original, actual = _kinds(lines)
     stmt = (
         select(
             *[keys[d].label(d.value) for d in by],
-            func.sum(share).label("amount_ore"),
-            func.sum(amount).label("gross_ore"),
+            # The one split expression, summed per measure under its condition.
+            func.sum(case((plan, share), else_=0)).label("amount_ore"),
+            func.sum(case((plan, amount), else_=0)).label("gross_ore"),
             # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
-            (func.count(distinct(lines.c.intervention_id)) if count_interventions else ZERO).label("interventions"),
+            (func.count(distinct(case((plan, lines.c.intervention_id)))) if count_interventions else ZERO
+             ).label("interventions"),
+            func.sum(case((original, share), else_=0)).label("budget_ore"),
+            func.sum(case((actual, share), else_=0)).label("actual_ore"),
         )
         .select_from(joined)
         .group_by(*[keys[d] for d in by])
     )
     return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def _kinds(lines) -> tuple[Any, Any, Any]:
+    """The conditions of the three measures on a rollup line: in the plan, an original line, actual spending."""
+    return (lines.c.in_plan, lines.c.type == BudgetLineType.budget.value,
+            lines.c.type == BudgetLineType.actual.value)
+
+
+def _measures(plan_ore: int, budget_ore: int, actual_ore: int) -> dict[str, Any]:
+    return dict(amount=from_ore(plan_ore), budget=from_ore(budget_ore), revised=from_ore(plan_ore),
+                actual=from_ore(actual_ore), difference=from_ore(plan_ore - actual_ore),
+                share_spent=share_of(actual_ore, plan_ore))
 
 
 def _names(session: Session) -> dict[Dimension, dict[Any, str]]:
@@ -304,7 +335,7 @@ def budget_columns(by: list[Dimension]) -> list[str]:
         columns.append(dim.value)
         if dim not in (Dimension.year, Dimension.category):
             columns.append(f"{dim.value}_name")
-    return [*columns, "amount", "gross", "interventions"]
+    return [*columns, "amount", "gross", "interventions", "budget", "revised", "actual", "difference", "share_spent"]
 
 
 def _check_by(by: list[Dimension]) -> None:
@@ -314,13 +345,19 @@ def _check_by(by: list[Dimension]) -> None:
         raise RuleViolation.at(["query", "by"], "a dimension is listed more than once")
 
 
-def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int]:
-    """(øre, interventions) of the filtered budget lines, summed with no grouping at all."""
+def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int, int, int]:
+    """(plan øre, interventions with plan lines, original øre, actual øre) of the filtered lines, summed with no
+    grouping at all."""
     lines = _rollup_lines(filters).subquery("lines")
-    ore, count = session.execute(
-        select(func.coalesce(func.sum(lines.c.amount_ore), 0), func.count(distinct(lines.c.intervention_id)))
+    plan, original, actual = _kinds(lines)
+    amount = lines.c.amount_ore
+    ore, count, budget_ore, actual_ore = session.execute(
+        select(func.coalesce(func.sum(case((plan, amount), else_=0)), 0),
+               func.count(distinct(case((plan, lines.c.intervention_id)))),
+               func.coalesce(func.sum(case((original, amount), else_=0)), 0),
+               func.coalesce(func.sum(case((actual, amount), else_=0)), 0))
     ).one()
-    return int(ore), int(count)
+    return int(ore), int(count), int(budget_ore), int(actual_ore)
 
 
 def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
@@ -336,11 +373,11 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
             row[dim.value] = code
             if dim in names:
                 row[f"{dim.value}_name"] = NONE_LABEL if code is None else names[dim].get(code, str(code))
-        row.update(amount=from_ore(int(group["amount_ore"])), gross=from_ore(int(group["gross_ore"])),
-                   interventions=int(group["interventions"]))
+        row.update(gross=from_ore(int(group["gross_ore"])), interventions=int(group["interventions"]),
+                   **_measures(int(group["amount_ore"]), int(group["budget_ore"]), int(group["actual_ore"])))
         rows.append(BudgetRollupRow(**row))
-    ore, count = plain_total(session, filters)
-    return BudgetRollup(by=by, rows=rows, total=RollupTotal(amount=from_ore(ore), interventions=count))
+    ore, count, budget_ore, actual_ore = plain_total(session, filters)
+    return BudgetRollup(by=by, rows=rows, total=RollupTotal(interventions=count, **_measures(ore, budget_ore, actual_ore)))
 
 
 # --- coverage ----------------------------------------------------------------------------------------------
@@ -424,6 +461,8 @@ def pool_summary(session: Session, pool_id: int, by: PoolSummaryDimension) -> Po
         select(
             col(Allocation.intervention_id).label("intervention_id"),
             func.sum(col(Allocation.granted_ore) - col(Allocation.released_ore)).label("amount_ore"),
+            literal_column(f"'{POOL_GRANT_TYPE}'").label("type"),
+            true().label("in_plan"),
             *_intervention_columns(),
         )
         .join(Intervention, col(Intervention.id) == col(Allocation.intervention_id))
