@@ -139,6 +139,9 @@ def test_list_filters_are_checked(client):
     body = assert_problem(client.get(obs_url(4), params={"area": [HG, "noerrebro"]}), 422, field=["query", "area", 1])
     assert "noerrebro" in body["detail"]
     assert_problem(client.get(obs_url(4), params={"kind": "forecast"}), 422, field=["query", "kind", 0])
+    # A year outside the registry's range, even one too large for a database integer (found by the fuzzer)
+    assert_problem(client.get(obs_url(4), params={"year": [2024, 519989756155]}), 422, field=["query", "year", 1])
+    assert_problem(client.get(obs_url(4), params={"year": 1999}), 422, field=["query", "year", 0])
 
 
 # --- bulk upsert -------------------------------------------------------------------------------------------
