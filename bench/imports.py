@@ -101,8 +101,8 @@ def bench(url: str, body: bytes, data: list[dict]) -> dict:
         conn.execute(insert(InterventionTheme), [{"intervention_id": iid, "theme_code": t, "rank": k, "siblings": len(r["themes"])}
                                                  for iid, r in zip(ids, data, strict=True) for k, t in enumerate(r["themes"])])
         conn.execute(insert(BudgetLine), [{"intervention_id": iid, "year": b["year"], "category": b["category"],
-                                           "funding_source_code": b["funding_source"],
-                                           "amount_ore": round(float(b["amount"]) * 100)}
+                                           "funding_source_code": b["funding_source"], "type": "budget",
+                                           "in_plan": True, "amount_ore": round(float(b["amount"]) * 100)}
                                           for iid, r in zip(ids, data, strict=True) for b in r["budget_lines"]])
     raw_s = time.perf_counter() - start
     engine.dispose()

@@ -82,6 +82,7 @@ def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
         for k in range(per):
             line_rows.append(dict(intervention_id=i, year=2019 + k % 10, category=f"Kategori {k // 10}",
                                   funding_source_code=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
+                                  type="budget", in_plan=True,  # original lines, none revised: all in the plan
                                   amount_ore=rng.randint(0, 50_000_000)))
     with engine.begin() as conn:
         conn.execute(insert(Intervention), rows)

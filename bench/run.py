@@ -467,7 +467,9 @@ def raw_insert_s(url: str, data: list[dict]) -> float:
                 conn.execute(insert(InterventionIndicator), links(ids, "indicators", "indicator_number"))
             conn.execute(insert(BudgetLine), [
                 {"intervention_id": iid, "year": b["year"], "category": b["category"],
-                 "funding_source_code": b["funding_source"], "amount_ore": round(float(b["amount"]) * 100)}
+                 # the bench's lines are original budget lines with no revision: all in the plan
+                 "funding_source_code": b["funding_source"], "type": "budget", "in_plan": True,
+                 "amount_ore": round(float(b["amount"]) * 100)}
                 for iid, r in zip(ids, data, strict=True) for b in r["budget_lines"]])
         return time.perf_counter() - start
     finally:
