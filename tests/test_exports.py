@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import event
 
 from app.db import get_engine
@@ -420,3 +421,48 @@ def test_export_and_template_are_reads(anonymous):
     for path, params in ((EXPORT, {"format": "csv"}), (TEMPLATE, {"format": "csv"})):
         response = anonymous.get(path, params=params, headers={"Authorization": f"Bearer {reader}"})
         assert response.status_code == 200, response.text
+
+
+TYPED_LINES = [
+    budget_line(year=2020, category="Løn", amount="1000.00"),
+    budget_line(year=2020, category="Løn", amount="1200.00", type="revised", note="Revideret i juni"),
+    budget_line(year=2020, category="Løn", amount="1180.55", type="actual", note="Regnskab 2020"),
+    budget_line(year=2021, category="Aktiviteter", amount="300.00", type="revised"),  # a revision without an original
+    budget_line(year=2021, category="Aktiviteter", amount="299.99", type="actual"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_round_trip_keeps_the_budget_line_types(client, fmt):
+    made = create_intervention(client, external_id="SOB-2020-TYPER", budget_lines=TYPED_LINES)
+    totals = {k: made[k] for k in ("budget_total", "original_budget_total", "actual_total")}
+    assert totals == {"budget_total": "1500.00", "original_budget_total": "1000.00", "actual_total": "1480.54"}
+    before_json = export(client).content
+    before = export(client, fmt).content
+    [record] = json.loads(before_json)
+    assert [line["type"] for line in record["budget_lines"]] == ["budget", "revised", "actual", "revised", "actual"] \
+        or sorted(line["type"] for line in record["budget_lines"]) == ["actual", "actual", "budget", "revised", "revised"]
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(before.decode("utf-8-sig"))))
+        assert sorted(r["budget_type"] for r in rows) == ["actual", "actual", "budget", "revised", "revised"]
+    wipe_registry(client)
+    response = client.post(IMPORT, content=before, headers={"Content-Type": MEDIA[fmt]})
+    assert response.status_code == 200, response.text
+    assert export(client).content == before_json
+    assert comparable(fmt, export(client, fmt).content) == comparable(fmt, before)
+    [item] = client.get(f"{API}/interventions", params={"external_id": "SOB-2020-TYPER"}).json()["items"]
+    assert {k: item[k] for k in totals} == totals
+    # importing it again is recognised as unchanged: the type is part of what is compared
+    again = client.post(IMPORT, content=before, headers={"Content-Type": MEDIA[fmt]}).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+def test_the_template_offers_the_budget_line_types(client):
+    workbook = load_workbook(io.BytesIO(client.get(TEMPLATE).content))
+    sheet = workbook["interventions"]
+    letter = get_column_letter(COLUMNS.index("budget_type") + 1)
+    [validation] = [v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith(f"{letter}2")]
+    assert validation.type == "list"
+    codes = workbook["koder"]
+    listed = [(row[1], row[2]) for row in codes.iter_rows(min_row=2, values_only=True) if row[0] == "budget_type"]
+    assert listed == [("budget", "Oprindeligt budget"), ("revised", "Revideret budget"), ("actual", "Forbrug")]

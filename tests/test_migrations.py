@@ -39,3 +39,27 @@ def test_migration_is_repeatable_from_head(client):
     config = _alembic_config(TEST_DATABASE_URL)
     command.upgrade(config, "head")  # already at head: nothing happens, nothing duplicated
     assert len(client.get(f"{API}/departments").json()["items"]) == 4
+
+
+def test_budget_line_types_migrate_down_and_up(client):
+    """0008 down: the revised and actual lines go (the old key cannot hold them), the original lines stay; up
+    again: they are original lines of the plan, and the schema matches the models."""
+    from tests.factories import budget_line
+
+    config = _alembic_config(TEST_DATABASE_URL)
+    made = create_intervention(client, budget_lines=[
+        budget_line(year=2020, amount="10.00"), budget_line(year=2020, amount="12.00", type="revised"),
+        budget_line(year=2021, amount="3.00", type="actual")])
+    assert made["budget_total"] == "12.00"
+    command.downgrade(config, "0007")
+    engine = get_engine()
+    engine.dispose()
+    columns = {c["name"] for c in inspect(engine).get_columns("budget_line")}
+    assert "type" not in columns and "in_plan" not in columns
+    command.upgrade(config, "head")
+    command.check(config)
+    get_engine().dispose()
+    detail = client.get(f"{API}/interventions/{made['id']}").json()
+    assert [(line["amount"], line["type"], line["in_plan"]) for line in detail["budget_lines"]] == [
+        ("10.00", "budget", True)]
+    assert detail["budget_total"] == detail["original_budget_total"] == "10.00"

@@ -173,6 +173,14 @@ BAD_LINE_VALUES = [
     ("funding_source", "null"),
     ("note", json.dumps("x" * 501)),
     ("amout", '"12.50"'),
+    # type
+    ("type", '"forbrug"'),
+    ("type", '"Budget"'),
+    ("type", '""'),
+    ("type", "null"),
+    ("type", "1"),
+    ("type", "true"),
+    ("type", '["actual"]'),
 ]
 
 
@@ -232,6 +240,20 @@ def test_adding_a_line_that_exists_is_a_conflict(client, world):
     # `a` already has (2020, Løn, SOB-PULJE).
     response = client.post(f"{world.a_url}/budget-lines", json=budget_line(year=2020, amount="1.00"))
     assert_refused(client, world.before, response, 409)
+    # the type is part of the key: "budget" is the default, and saying so is the same line
+    response = client.post(f"{world.a_url}/budget-lines", json=budget_line(year=2020, amount="1.00", type="budget"))
+    assert_refused(client, world.before, response, 409)
+
+
+@pytest.mark.parametrize("target", ["create", "patch", "put_lines"])
+@pytest.mark.parametrize("kind", ["revised", "actual"])
+def test_duplicate_lines_of_the_same_type_in_one_request_are_refused(client, world, target, kind):
+    good = budget_line(year=2021, category="Aktiviteter", type=kind)
+    method, url, payload, loc = line_request(target, world, {**good, "amount": "2.00"})
+    lines = payload["budget_lines"] if isinstance(payload, dict) else payload
+    lines.insert(0, good)
+    loc = [*loc[:-1], loc[-1] + 1]
+    assert_refused(client, world.before, send(client, method, url, payload), 422, field=loc)
 
 
 # --- narrowing the period under existing lines -------------------------------------------------------------

@@ -279,29 +279,41 @@ def _budget_groups(
             below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
             share = k * (amount // big_n) + _clamp(below - s, ZERO, k)
 
-    plan, original, actual = _kinds(lines)
     stmt = (
         select(
             *[keys[d].label(d.value) for d in by],
-            # The one split expression, summed per measure under its condition.
-            func.sum(case((plan, share), else_=0)).label("amount_ore"),
-            func.sum(case((plan, amount), else_=0)).label("gross_ore"),
+            *_measure_sums(share, lines),
+            func.sum(case((lines.c.in_plan, amount), else_=0)).label("gross_ore"),
             # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
-            (func.count(distinct(case((plan, lines.c.intervention_id)))) if count_interventions else ZERO
+            (func.count(distinct(case((lines.c.in_plan, lines.c.intervention_id)))) if count_interventions else ZERO
              ).label("interventions"),
-            func.sum(case((original, share), else_=0)).label("budget_ore"),
-            func.sum(case((actual, share), else_=0)).label("actual_ore"),
         )
         .select_from(joined)
         .group_by(*[keys[d] for d in by])
     )
-    return [dict(row._mapping) for row in session.execute(stmt)]
+    return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
 
 
-def _kinds(lines) -> tuple[Any, Any, Any]:
-    """The conditions of the three measures on a rollup line: in the plan, an original line, actual spending."""
-    return (lines.c.in_plan, lines.c.type == BudgetLineType.budget.value,
-            lines.c.type == BudgetLineType.actual.value)
+def _measure_sums(share, lines) -> list:
+    """The three measures from one pass, as conditional sums of the one split expression (`share`; the plain
+    amount for the total): the plan; the actual spending; and how much the original budget differs from the
+    plan (+ originals off the plan, − plan lines that are not original: revisions and pool grants), which
+    is the constant 0 for the common line, an original line in the plan, so the costly split arithmetic is
+    done once for it."""
+    kind = lines.c.type
+    return [
+        func.sum(case((lines.c.in_plan, share), else_=0)).label("plan_ore"),
+        func.sum(case((kind == BudgetLineType.actual.value, share), else_=0)).label("actual_ore"),
+        func.sum(case({BudgetLineType.budget.value: case((lines.c.in_plan, 0), else_=share),
+                       BudgetLineType.actual.value: 0}, value=kind, else_=-share)).label("original_less_plan_ore"),
+    ]
+
+
+def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
+    row["amount_ore"] = int(row.pop("plan_ore") or 0)
+    row["budget_ore"] = row["amount_ore"] + int(row.pop("original_less_plan_ore") or 0)
+    row["actual_ore"] = int(row["actual_ore"] or 0)
+    return row
 
 
 def _measures(plan_ore: int, budget_ore: int, actual_ore: int) -> dict[str, Any]:
@@ -349,15 +361,11 @@ def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int, int
     """(plan øre, interventions with plan lines, original øre, actual øre) of the filtered lines, summed with no
     grouping at all."""
     lines = _rollup_lines(filters).subquery("lines")
-    plan, original, actual = _kinds(lines)
-    amount = lines.c.amount_ore
-    ore, count, budget_ore, actual_ore = session.execute(
-        select(func.coalesce(func.sum(case((plan, amount), else_=0)), 0),
-               func.count(distinct(case((plan, lines.c.intervention_id)))),
-               func.coalesce(func.sum(case((original, amount), else_=0)), 0),
-               func.coalesce(func.sum(case((actual, amount), else_=0)), 0))
-    ).one()
-    return int(ore), int(count), int(budget_ore), int(actual_ore)
+    total = _measures_of(dict(session.execute(select(
+        *_measure_sums(lines.c.amount_ore, lines),
+        func.count(distinct(case((lines.c.in_plan, lines.c.intervention_id)))).label("interventions"),
+    )).one()._mapping))
+    return total["amount_ore"], int(total["interventions"]), total["budget_ore"], total["actual_ore"]
 
 
 def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
