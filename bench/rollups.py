@@ -82,7 +82,9 @@ def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
         for k in range(per):
             line_rows.append(dict(intervention_id=i, year=2019 + k % 10, category=f"Kategori {k // 10}",
                                   funding_source_code=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
-                                  type="budget", in_plan=True,  # original lines, none revised: all in the plan
+                                  # original lines, none revised: all in the plan; the first of a year and
+                                  # the intervention's first line carry the counting flags (see BudgetLine)
+                                  type="budget", in_plan=True, first_in_year=k < 10, first_in_plan=k == 0,
                                   amount_ore=rng.randint(0, 50_000_000)))
     with engine.begin() as conn:
         conn.execute(insert(Intervention), rows)

@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx
 
+from bench.imports import raw_line_rows
 from bench.imports import records as import_records
 from bench.rollups import BARE_THEME_YEAR, BARE_THEME_YEAR_SAME_COLUMNS, generate
 
@@ -468,12 +469,7 @@ def raw_insert_s(url: str, data: list[dict]) -> float:
                 conn.execute(insert(InterventionArea), links(ids, "areas", "area_slug"))
             if any(r["indicators"] for r in data):
                 conn.execute(insert(InterventionIndicator), links(ids, "indicators", "indicator_number"))
-            conn.execute(insert(BudgetLine), [
-                {"intervention_id": iid, "year": b["year"], "category": b["category"],
-                 # the bench's lines are original budget lines with no revision: all in the plan
-                 "funding_source_code": b["funding_source"], "type": "budget", "in_plan": True,
-                 "amount_ore": round(float(b["amount"]) * 100)}
-                for iid, r in zip(ids, data, strict=True) for b in r["budget_lines"]])
+            conn.execute(insert(BudgetLine), raw_line_rows(ids, data))
         return time.perf_counter() - start
     finally:
         engine.dispose()

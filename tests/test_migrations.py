@@ -63,3 +63,27 @@ def test_budget_line_types_migrate_down_and_up(client):
     assert [(line["amount"], line["type"], line["in_plan"]) for line in detail["budget_lines"]] == [
         ("10.00", "budget", True)]
     assert detail["budget_total"] == detail["original_budget_total"] == "10.00"
+
+
+def test_plan_line_flags_are_computed_for_existing_lines(client):
+    """0010 up computes first_in_year and first_in_plan for the lines already there: one flagged plan line per
+    intervention and year, and one per intervention."""
+    from tests.factories import budget_line
+
+    config = _alembic_config(TEST_DATABASE_URL)
+    made = create_intervention(client, budget_lines=[
+        budget_line(year=2020, amount="10.00"), budget_line(year=2020, category="Drift", amount="5.00"),
+        budget_line(year=2020, amount="12.00", type="revised"), budget_line(year=2021, amount="3.00"),
+        budget_line(year=2021, category="Drift", amount="1.00", type="actual")])
+    command.downgrade(config, "0009")
+    command.upgrade(config, "head")
+    command.check(config)
+    get_engine().dispose()
+    with get_engine().connect() as conn:
+        flags = conn.exec_driver_sql(
+            "SELECT year, in_plan, first_in_year, first_in_plan FROM budget_line WHERE intervention_id = "
+            f"{int(made['id'])} ORDER BY id").all()
+    plan = [(year, bool(first_year), bool(first_plan)) for year, in_plan, first_year, first_plan in flags if in_plan]
+    assert [year for year, first_year, _ in plan if first_year] == [2020, 2021]
+    assert sum(first_plan for _, _, first_plan in plan) == 1 and plan[0][2]
+    assert not any(first_year or first_plan for _, in_plan, first_year, first_plan in flags if not in_plan)

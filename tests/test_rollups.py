@@ -268,3 +268,91 @@ def test_subtree_with_pool_grants(client):
     coverage = client.get(f"{API}/rollups/coverage", params={"by": "theme", "parent_id": programme["id"],
                                                              "include_pool_grants": "true"})
     assert coverage.status_code == 200
+
+
+COUNT_GROUPINGS = [["year"], ["theme", "year"], ["effect_goal", "year"], ["theme", "area", "year"], ["theme"],
+                   ["department"], ["area", "effect_goal"], ["category", "year"], ["funding_source"]]
+COUNT_FILTERS = [{}, {"year_from": 2021}, {"funding_source": "LBF"}]
+
+
+def _expected_counts(client, by: list[str], filters: dict) -> tuple[dict, int]:
+    """Per group, the interventions with a plan line in it, counted by hand from the interventions' details."""
+    goal_of = {t["code"]: t["effect_goal"] for t in client.get(f"{API}/themes").json()["items"]}
+    counts: dict[tuple, int] = {}
+    total = 0
+    for item in client.get(f"{API}/interventions", params={"limit": 500}).json()["items"]:
+        detail = client.get(f"{API}/interventions/{item['id']}").json()
+        plan = [line for line in detail["budget_lines"] if line["in_plan"]
+                and line["year"] >= filters.get("year_from", 0)
+                and line["funding_source"] == filters.get("funding_source", line["funding_source"])]
+        if not plan:
+            continue
+        total += 1
+        values = {"theme": detail["themes"] or [None], "area": detail["areas"] or [None],
+                  "effect_goal": sorted({goal_of[t] for t in detail["themes"]}) or [None],
+                  "department": [detail["department"]]}
+        line_keys = {tuple(line[{"year": "year", "category": "category", "funding_source": "funding_source"}[d]]
+                           for d in by if d in ("year", "category", "funding_source")) for line in plan}
+        for line_key in line_keys:
+            for combo in itertools.product(*(values[d] for d in by if d not in ("year", "category", "funding_source"))):
+                parts, line_part, combo_part = [], iter(line_key), iter(combo)
+                for d in by:
+                    parts.append(next(line_part) if d in ("year", "category", "funding_source") else next(combo_part))
+                counts[tuple(parts)] = counts.get(tuple(parts), 0) + 1
+    return counts, total
+
+
+def test_intervention_counts_follow_every_change_of_the_plan(client):
+    """Rollups count interventions by summing stored flags where they can (one flagged plan line per
+    intervention and year, and per intervention); after adding, revising, deleting, replacing and importing
+    lines the counts are those of a count by hand, with and without the filters that need COUNT(DISTINCT)."""
+    lines = [budget_line(year=2020, category="Løn", amount="100.00"),
+             budget_line(year=2020, category="Drift", amount="50.00", funding_source="LBF"),
+             budget_line(year=2021, category="Løn", amount="70.00"),
+             budget_line(year=2021, category="Løn", amount="65.00", type="revised"),
+             budget_line(year=2022, category="Løn", amount="10.00", type="actual")]
+    first = create_intervention(client, name="Mentorkorps", themes=["T1", "T5"], areas=["moerkhoej"],
+                                budget_lines=lines)
+    second = create_intervention(client, name="Lommepengejob", department="SSF", themes=[], areas=[],
+                                 budget_lines=[budget_line(year=2021, amount="30.00", funding_source="LBF")])
+    only_actual = create_intervention(client, name="Kun forbrug", themes=["T2"],
+                                      budget_lines=[budget_line(year=2020, amount="5.00", type="actual")])
+    # A revision that takes an original line out of the plan, then its removal, puts it back.
+    revision = client.post(f"{API}/interventions/{second['id']}/budget-lines",
+                           json=budget_line(year=2021, amount="35.00", funding_source="LBF", type="revised"))
+    assert revision.status_code == 201, revision.text
+    added = client.post(f"{API}/interventions/{only_actual['id']}/budget-lines",
+                        json=budget_line(year=2021, amount="8.00", type="revised"))
+    assert added.status_code == 201, added.text
+    original_2020 = next(line for line in client.get(f"{API}/interventions/{first['id']}").json()["budget_lines"]
+                         if line["year"] == 2020 and line["category"] == "Løn")
+    deleted = client.delete(f"{API}/interventions/{first['id']}/budget-lines/{original_2020['id']}")
+    assert deleted.status_code == 204, deleted.text
+    replaced = client.put(f"{API}/interventions/{second['id']}/budget-lines",
+                          json=[budget_line(year=2022, amount="1.00"), budget_line(year=2022, category="Drift",
+                                                                                    amount="2.00")])
+    assert replaced.status_code == 200, replaced.text
+    imported = client.post(f"{API}/imports/interventions", json=[{
+        "external_id": "IMP-1", "name": "Importeret", "kind": "project", "status": "active", "department": "BMF",
+        "themes": ["T9"], "areas": ["vaerebro-park"],
+        "budget_lines": [budget_line(year=2021, amount="4.00"), budget_line(year=2021, category="Drift", amount="3.00"),
+                         budget_line(year=2022, amount="9.00", type="revised")]}])
+    assert imported.status_code == 200, imported.text
+    pool = client.post(f"{API}/pools", json={"name": "Prøvehandlinger 2022", "year": 2022, "amount": "1000.00"})
+    assert pool.status_code == 201, pool.text
+    granted = client.post(f"{API}/pools/{pool.json()['id']}/allocations",
+                          json={"intervention_id": only_actual["id"], "amount": "20.00", "status": "granted"})
+    assert granted.status_code == 201, granted.text
+
+    for filters in COUNT_FILTERS:
+        for by in COUNT_GROUPINGS:
+            answer = rollup(client, by=by, **filters)
+            got = {tuple(row[d] for d in by): row["interventions"] for row in answer["rows"]}
+            expected, total = _expected_counts(client, by, filters)
+            assert {k: v for k, v in got.items() if v} == expected, (by, filters)
+            assert answer["total"]["interventions"] == total, (by, filters)
+    # Pool grants are plan money without a budget line: "Kun forbrug" counts in 2022 through its grant only.
+    expected, total = _expected_counts(client, ["year"], {})
+    with_grants = rollup(client, by="year", include_pool_grants="true")
+    assert {r["year"]: r["interventions"] for r in with_grants["rows"]}[2022] == expected[(2022,)] + 1
+    assert with_grants["total"]["interventions"] == total

@@ -5,8 +5,12 @@ A line's `type` says what the amount is: `budget` the original budget, `revised`
 the money actually spent (forbrug). The *current plan* is the revised lines plus every original line that has
 no revised line with the same (year, category, funding source); `in_plan` marks those lines, so that totals
 and rollups sum the plan with a plain filter and never count an original and its revision both. Actual
-spending is reported beside the plan, never added to it. Only the service layer writes `in_plan`
-(services.interventions.plan_flags / refresh_in_plan)."""
+spending is reported beside the plan, never added to it.
+
+`first_in_year` and `first_in_plan` mark one plan line per (intervention, year) and one per intervention, so
+that a rollup counts the interventions of a group by summing a flag in the same pass as the money; on
+PostgreSQL COUNT(DISTINCT) sorts every group and cost more than the whole rest of the rollup. Only the service
+layer writes the flags (services.interventions.line_flags / refresh_plan_flags)."""
 
 from enum import StrEnum
 from typing import Annotated
@@ -51,7 +55,7 @@ class BudgetLine(SQLModel, table=True):
         # One line per (year, category, funding source, type): a second one is almost always a double entry.
         UniqueConstraint("intervention_id", "year", "category", "funding_source_code", "type"),
         # Covers the rollups' scan (lines of an intervention by year, with their type, plan flag and amounts).
-        Index("ix_budget_line_rollup", "intervention_id", "year", "type", "in_plan", "amount_ore"),
+        Index("ix_budget_line_rollup", "intervention_id", "year", "type", "in_plan", "first_in_year", "amount_ore"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
@@ -67,6 +71,9 @@ class BudgetLine(SQLModel, table=True):
                       sa_column=Column(String(10), nullable=False, server_default=BudgetLineType.budget.value))
     # Part of the current plan: every revised line, and each original line without a revised line of its key.
     in_plan: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    # The plan line with the lowest id of its intervention in its year, and of its intervention overall.
+    first_in_year: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    first_in_plan: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     amount_ore: int = Field(sa_column=Column(BigInteger, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(String(500)))
 

@@ -20,7 +20,7 @@ from app.services.interventions import (
     finish_change,
     load_intervention,
     new_budget_line,
-    refresh_in_plan,
+    refresh_plan_flags,
 )
 from app.services.interventions import (
     replace_budget_lines as _replace,
@@ -68,7 +68,7 @@ def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCrea
         )
     line = new_budget_line(intervention_id, data, in_plan=False)
     session.add(line)
-    refresh_in_plan(session, [intervention_id])  # a revision takes its original out of the plan
+    refresh_plan_flags(session, [intervention_id])  # a revision takes its original out of the plan
     finish_change(session, row, "budget_lines.add", before)
     session.refresh(line)
     return budget_line_public(line)
@@ -90,5 +90,5 @@ def delete_budget_line(session: Session, intervention_id: int, budget_line_id: i
     if line is None or line.intervention_id != intervention_id:
         raise NotFound(f"budget line {budget_line_id} not found on intervention {intervention_id}")
     session.delete(line)
-    refresh_in_plan(session, [intervention_id])  # without its revision, an original line is in the plan again
+    refresh_plan_flags(session, [intervention_id])  # without its revision, an original line is in the plan again
     finish_change(session, row, "budget_lines.delete", before)

@@ -50,7 +50,7 @@ from app.services.interventions import (
     check_budget_lines,
     check_period,
     check_success_criteria,
-    plan_flags,
+    line_flags,
 )
 from app.services.reference import CodeChecker
 
@@ -289,10 +289,10 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
             ordered = sorted(values)
             links[model] += [{"intervention_id": iid, attr: v, "rank": i, "siblings": len(ordered)}
                              for i, v in enumerate(ordered)]
-        # in_plan from the record's whole set of lines (they replace whatever the intervention had).
+        # The plan flags from the record's whole set of lines (they replace whatever the intervention had).
         lines += [{"intervention_id": iid, "year": b.year, "category": b.category, "funding_source_code": b.funding_source,
-                   "type": b.type.value, "in_plan": in_plan, "amount_ore": to_ore(b.amount), "note": b.note}
-                  for b, in_plan in zip(rec.budget_lines, plan_flags(rec.budget_lines), strict=True)]
+                   "type": b.type.value, **flags, "amount_ore": to_ore(b.amount), "note": b.note}
+                  for b, flags in zip(rec.budget_lines, line_flags(rec.budget_lines), strict=True)]
         criteria += [{"intervention_id": iid, "position": i, "description": c.description, "indicator_number": c.indicator,
                       "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date,
                       "outcome": c.outcome.value, "actual_value": c.actual_value}

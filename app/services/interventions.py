@@ -521,22 +521,35 @@ def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence
 
 
 def add_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
-    """The whole set of an intervention's lines, with in_plan computed from the set itself."""
-    session.add_all(new_budget_line(intervention_id, line, flag) for line, flag in zip(lines, plan_flags(lines), strict=True))
+    """The whole set of an intervention's lines, with their plan flags computed from the set itself."""
+    session.add_all(new_budget_line(intervention_id, line, **flags)
+                    for line, flags in zip(lines, line_flags(lines), strict=True))
 
 
-def plan_flags(lines: Sequence[Any]) -> list[bool]:
-    """in_plan of each line of one intervention's whole set (items with year, category, funding_source, type):
-    every revised line, and each original line with no revised line of the same key; never an actual line."""
+def line_flags(lines: Sequence[Any]) -> list[dict[str, bool]]:
+    """The stored flags of each line of one intervention's whole set (items with year, category, funding_source,
+    type), in the order the lines are inserted:
+    - in_plan: every revised line, and each original line with no revised line of the same key; never an
+      actual line;
+    - first_in_year / first_in_plan: the first plan line of the year / of the whole set, so that a rollup counts
+      interventions by summing a flag instead of COUNT(DISTINCT) (see BudgetLine)."""
     revised = {(x.year, x.category, x.funding_source) for x in lines if x.type == BudgetLineType.revised}
-    return [x.type == BudgetLineType.revised
-            or (x.type == BudgetLineType.budget and (x.year, x.category, x.funding_source) not in revised)
-            for x in lines]
+    flags, years_seen = [], set()
+    for x in lines:
+        in_plan = x.type == BudgetLineType.revised or (
+            x.type == BudgetLineType.budget and (x.year, x.category, x.funding_source) not in revised)
+        first_in_year = in_plan and x.year not in years_seen
+        flags.append({"in_plan": in_plan, "first_in_year": first_in_year,
+                      "first_in_plan": in_plan and not years_seen})
+        if in_plan:
+            years_seen.add(x.year)
+    return flags
 
 
-def refresh_in_plan(session: Session, intervention_ids: Sequence[int]) -> None:
-    """Recompute in_plan of every line of the given interventions in one set-based UPDATE, after a change to
-    part of their lines (one line added or removed). Lines already loaded in the session are expired."""
+def refresh_plan_flags(session: Session, intervention_ids: Sequence[int]) -> None:
+    """Recompute the flags of every line of the given interventions (in_plan; then first_in_year and
+    first_in_plan, held by the plan line with the lowest id) in two set-based UPDATEs, after a change to part of
+    their lines (one line added or removed). Lines already loaded in the session are expired."""
     if not intervention_ids:
         return
     session.flush()
@@ -553,12 +566,27 @@ def refresh_in_plan(session: Session, intervention_ids: Sequence[int]) -> None:
             else_=false(),
         ))
     )
+    session.execute(update(lines).where(lines.c.intervention_id.in_(list(intervention_ids))).values(**first_plan_lines()))
     for obj in list(session.identity_map.values()):
         if isinstance(obj, BudgetLine):
             session.expire(obj)
 
 
-def new_budget_line(intervention_id: int, line: BudgetLineCreate, in_plan: bool) -> BudgetLine:
+def first_plan_lines() -> dict[str, Any]:
+    """first_in_year and first_in_plan of a budget line from the in_plan of its intervention's lines, as the
+    values of an UPDATE of budget_line (also used by the migration that introduced them)."""
+    lines, other = BudgetLine.__table__, BudgetLine.__table__.alias("other")
+
+    def lowest_plan_line(*same):
+        return select(func.min(other.c.id)).where(
+            other.c.intervention_id == lines.c.intervention_id, other.c.in_plan, *same).scalar_subquery()
+
+    return {"first_in_year": and_(lines.c.in_plan, lines.c.id == lowest_plan_line(other.c.year == lines.c.year)),
+            "first_in_plan": and_(lines.c.in_plan, lines.c.id == lowest_plan_line())}
+
+
+def new_budget_line(intervention_id: int, line: BudgetLineCreate, *, in_plan: bool, first_in_year: bool = False,
+                    first_in_plan: bool = False) -> BudgetLine:
     return BudgetLine(
         intervention_id=intervention_id,
         year=line.year,
@@ -566,6 +594,8 @@ def new_budget_line(intervention_id: int, line: BudgetLineCreate, in_plan: bool)
         funding_source_code=line.funding_source,
         type=line.type.value,
         in_plan=in_plan,
+        first_in_year=first_in_year,
+        first_in_plan=first_in_plan,
         amount_ore=to_ore(line.amount),
         note=line.note,
     )

@@ -16,7 +16,7 @@ conditional sums of the one split expression.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, exists, func, literal_column, select, true
+from sqlalchemy import Select, case, distinct, exists, false, func, literal_column, select, true
 from sqlmodel import Session, col
 
 from app.errors import NotFound, RuleViolation
@@ -114,6 +114,8 @@ def _budget_lines() -> tuple[Select, Any, Any]:
         col(BudgetLine.funding_source_code).label("funding_source"),
         col(BudgetLine.type).label("type"),
         col(BudgetLine.in_plan).label("in_plan"),
+        col(BudgetLine.first_in_year).label("first_in_year"),
+        col(BudgetLine.first_in_plan).label("first_in_plan"),
         *_intervention_columns(),
     ).join(Intervention, col(Intervention.id) == col(BudgetLine.intervention_id))
     return stmt, col(BudgetLine.year), col(BudgetLine.funding_source_code)
@@ -145,6 +147,9 @@ def _pool_grant_lines() -> tuple[Select, Any, Any]:
             col(Pool.funding_source_code).label("funding_source"),
             literal_column(f"'{POOL_GRANT_TYPE}'").label("type"),
             true().label("in_plan"),
+            # Grants do not count interventions by flag (see _count_flag); the columns keep the UNION aligned.
+            false().label("first_in_year"),
+            false().label("first_in_plan"),
             *_intervention_columns(),
         )
         .join(Pool, col(Pool.id) == col(Allocation.pool_id))
@@ -213,7 +218,8 @@ def _clamp(value, low, high):
 
 
 def _budget_groups(
-    session: Session, source: Select, by: list[Dimension], *, count_interventions: bool = True
+    session: Session, source: Select, by: list[Dimension], *, count_interventions: bool = True,
+    count_flag: str | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database.
 
@@ -285,8 +291,7 @@ def _budget_groups(
             *_measure_sums(share, lines),
             func.sum(case((lines.c.in_plan, amount), else_=0)).label("gross_ore"),
             # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
-            (func.count(distinct(case((lines.c.in_plan, lines.c.intervention_id)))) if count_interventions else ZERO
-             ).label("interventions"),
+            (_interventions(lines, count_flag) if count_interventions else ZERO).label("interventions"),
         )
         .select_from(joined)
         .group_by(*[keys[d] for d in by])
@@ -357,13 +362,36 @@ def _check_by(by: list[Dimension]) -> None:
         raise RuleViolation.at(["query", "by"], "a dimension is listed more than once")
 
 
+def _count_flag(filters: RollupFilters, by: list[Dimension]) -> str | None:
+    """The stored flag whose sum counts the interventions with plan lines in each group, where one does: a
+    group's lines must then be whole years (grouped by year) or whole plans (no year bounds) of whole
+    interventions, so not cut by category or funding source, and without pool grants, which carry no flag.
+    None: count them with COUNT(DISTINCT)."""
+    if filters.include_pool_grants or filters.funding_source or {Dimension.category, Dimension.funding_source} & set(by):
+        return None
+    if Dimension.year in by:
+        return "first_in_year"
+    if filters.year_from is None and filters.year_to is None:
+        return "first_in_plan"
+    return None
+
+
+def _interventions(lines, count_flag: str | None):
+    """Interventions with plan lines among the lines: the sum of a flag held by one plan line per intervention
+    (and year) where _count_flag allows it; COUNT(DISTINCT) otherwise, which PostgreSQL answers by sorting
+    every group, the dearest part of a rollup."""
+    if count_flag is not None:
+        return func.coalesce(func.sum(case((lines.c[count_flag], 1), else_=0)), 0)
+    return func.count(distinct(case((lines.c.in_plan, lines.c.intervention_id))))
+
+
 def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int, int, int]:
     """(plan øre, interventions with plan lines, original øre, actual øre) of the filtered lines, summed with no
     grouping at all."""
     lines = _rollup_lines(filters).subquery("lines")
     total = _measures_of(dict(session.execute(select(
         *_measure_sums(lines.c.amount_ore, lines),
-        func.count(distinct(case((lines.c.in_plan, lines.c.intervention_id)))).label("interventions"),
+        _interventions(lines, _count_flag(filters, [])).label("interventions"),
     )).one()._mapping))
     return total["amount_ore"], int(total["interventions"]), total["budget_ore"], total["actual_ore"]
 
@@ -371,7 +399,7 @@ def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int, int
 def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
     _check_by(by)
     _check_filters(session, filters)
-    groups = _budget_groups(session, _rollup_lines(filters), by)
+    groups = _budget_groups(session, _rollup_lines(filters), by, count_flag=_count_flag(filters, by))
     names = _names(session)
     rows = []
     for group in sorted(groups, key=lambda g: _sort_key(g, by)):
