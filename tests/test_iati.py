@@ -254,3 +254,21 @@ def test_revised_budgets_and_expenditure_transactions_validate(client):
     # the order the schema wants: budgets, then transactions, then document links and related activities
     tags = [child.tag for child in activity]
     assert tags.index("transaction") > max(i for i, t in enumerate(tags) if t == "budget")
+
+
+def test_any_link_the_schema_allows_is_kept_and_exported(client):
+    """A link is kept as sent when it matches the documented pattern, even where urllib would not parse it
+    (brackets in the host, found by the fuzzer); its document-link format comes from the path's extension."""
+    made = create_intervention(client, external_id="LINKS")
+    odd = "https://Y]x[S/rapporter/evaluering.PDF?v=2#side-3"
+    plain = "https://gladsaxe.dk"
+    for title, url in (("Evaluering", odd), ("Forside", plain)):
+        response = client.post(f"{API}/interventions/{made['id']}/material", json={
+            "title": title, "url": url, "kind": "evaluation"})
+        assert response.status_code == 201, response.text
+        assert response.json()["url"] == url
+    activity = _activity(_export(client), f"{REPORTING_ORG_REF}-LINKS")
+    formats = {link.get("url"): link.get("format") for link in activity.findall("document-link")}
+    # As a URI (xs:anyURI): the brackets percent-encoded, the rest as stored
+    assert formats == {"https://Y%5Dx%5BS/rapporter/evaluering.PDF?v=2#side-3": "application/pdf",
+                       plain: "text/html"}

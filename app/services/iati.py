@@ -41,7 +41,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
@@ -137,9 +137,21 @@ def _text_element(parent: ET.Element, tag: str, text: str, **attrs: object) -> E
     return element
 
 
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _uri(url: str) -> str:
+    """A stored link as the URI that xs:anyURI wants: what a URI cannot hold (letters beyond ASCII, controls,
+    brackets outside an IPv6 host, a lone %) percent-encoded as UTF-8, as RFC 3987 maps an IRI to a URI."""
+    ipv6_host = url.split("://", 1)[-1].startswith("[")
+    return quote(_LONE_PERCENT.sub("%25", url), safe=":/?#@!$&'()*+,;=%" + ("[]" if ipv6_host else ""))
+
+
 def _file_format(url: str) -> str:
-    path = urlsplit(url).path
-    extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    # By plain string steps: a stored link need only match the material's pattern, not parse in urllib.
+    after_host = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].partition("/")[2]
+    name = after_host.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return FILE_FORMATS.get(extension, "text/html")
 
 
@@ -313,7 +325,7 @@ def _activity_dates(activity: ET.Element, row: Intervention, code: str, today: d
 
 
 def _document_link(activity: ET.Element, item: Material) -> None:
-    link = _sub(activity, "document-link", url=item.url, format=_file_format(item.url))
+    link = _sub(activity, "document-link", url=_uri(item.url), format=_file_format(item.url))
     title = _sub(link, "title")
     _narrative(title, item.title, None if item.language == LANGUAGE else item.language)
     _sub(link, "category", code=DOCUMENT_CATEGORY[item.kind])
