@@ -16,8 +16,8 @@ class Settings(BaseSettings):
     # Bulk imports are larger: 10,000 interventions with 100,000 budget lines is about 20 MB of JSON.
     max_import_bytes: int = 64 * 1024 * 1024
     log_level: str = "info"
-    # Memory per worker for answers of frequent reads (the intervention list), valid while the data version
-    # stands; 0 turns the cache off.
+    # Memory per worker for answers of frequent reads (the intervention list, the rollups), valid while the data
+    # version stands; 0 turns the cache off.
     read_cache_mb: int = 64
     # Reads without a token are refused unless this is true (writes always need a token).
     public_read: bool = False
