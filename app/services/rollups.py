@@ -16,7 +16,7 @@ conditional sums of the one split expression.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, exists, false, func, literal_column, select, true
+from sqlalchemy import Select, and_, case, distinct, exists, false, func, literal_column, not_, select, true
 from sqlmodel import Session, col
 
 from app.errors import NotFound, RuleViolation
@@ -219,7 +219,7 @@ def _clamp(value, low, high):
 
 def _budget_groups(
     session: Session, source: Select, by: list[Dimension], *, count_interventions: bool = True,
-    count_flag: str | None = None,
+    count_flag: str | None = None, count_total: bool = False,
 ) -> list[dict[str, Any]]:
     """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database.
 
@@ -285,39 +285,44 @@ def _budget_groups(
             below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
             share = k * (amount // big_n) + _clamp(below - s, ZERO, k)
 
-    stmt = (
-        select(
-            *[keys[d].label(d.value) for d in by],
-            *_measure_sums(share, lines),
-            func.sum(case((lines.c.in_plan, amount), else_=0)).label("gross_ore"),
-            # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
-            (_interventions(lines, count_flag) if count_interventions else ZERO).label("interventions"),
-        )
-        .select_from(joined)
-        .group_by(*[keys[d] for d in by])
-    )
+    columns = [
+        *[keys[d].label(d.value) for d in by],
+        *_measure_sums(share, lines),
+        func.sum(amount).filter(lines.c.in_plan).label("gross_ore"),
+        # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
+        (_interventions(lines, count_flag) if count_interventions else ZERO).label("interventions"),
+    ]
+    if count_total:
+        # Each intervention's first_in_plan line lands in exactly one row with the first code of every split
+        # dimension (rank 0, or the none group): counted there, the rows add up to the interventions in all.
+        firsts = ([primary[1]] if primary else []) + [r for _n, r in rest]
+        columns.append(func.count().filter(and_(lines.c.first_in_plan, *[f == 0 for f in firsts]))
+                       .label("total_interventions"))
+    stmt = select(*columns).select_from(joined).group_by(*[keys[d] for d in by])
     return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
 
 
 def _measure_sums(share, lines) -> list:
-    """The three measures from one pass, as conditional sums of the one split expression (`share`; the plain
-    amount for the total): the plan; the actual spending; and how much the original budget differs from the
-    plan (+ originals off the plan, − plan lines that are not original: revisions and pool grants), which
-    is the constant 0 for the common line, an original line in the plan, so the costly split arithmetic is
-    done once for it."""
-    kind = lines.c.type
+    """The measures from one pass over the lines: the one split expression (`share`) summed, with FILTER, over
+    the lines each concerns, so the split arithmetic is done only for them: the plan; the actual spending; and
+    the two corrections from the plan to the original budget, the originals revised away (added back) and the
+    plan lines that are not original, revisions and pool grants (taken off). For the common line, an original
+    line in the plan, only the plan's sum does the arithmetic."""
+    kind, in_plan = lines.c.type, lines.c.in_plan
     return [
-        func.sum(case((lines.c.in_plan, share), else_=0)).label("plan_ore"),
-        func.sum(case((kind == BudgetLineType.actual.value, share), else_=0)).label("actual_ore"),
-        func.sum(case({BudgetLineType.budget.value: case((lines.c.in_plan, 0), else_=share),
-                       BudgetLineType.actual.value: 0}, value=kind, else_=-share)).label("original_less_plan_ore"),
+        func.sum(share).filter(in_plan).label("plan_ore"),
+        func.sum(share).filter(kind == BudgetLineType.actual.value).label("actual_ore"),
+        func.sum(share).filter(and_(kind == BudgetLineType.budget.value, not_(in_plan))).label("revised_away_ore"),
+        func.sum(share).filter(and_(kind != BudgetLineType.budget.value, in_plan)).label("not_original_ore"),
     ]
 
 
 def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
-    row["amount_ore"] = int(row.pop("plan_ore") or 0)
-    row["budget_ore"] = row["amount_ore"] + int(row.pop("original_less_plan_ore") or 0)
-    row["actual_ore"] = int(row["actual_ore"] or 0)
+    """Rows with the measures of _measure_sums as amount_ore (the plan), budget_ore and actual_ore (a sum over
+    no line is NULL: 0)."""
+    plan = int(row.pop("plan_ore") or 0)
+    row.update(amount_ore=plan, actual_ore=int(row["actual_ore"] or 0), gross_ore=int(row["gross_ore"] or 0),
+               budget_ore=plan + int(row.pop("revised_away_ore") or 0) - int(row.pop("not_original_ore") or 0))
     return row
 
 
@@ -381,25 +386,23 @@ def _interventions(lines, count_flag: str | None):
     (and year) where _count_flag allows it; COUNT(DISTINCT) otherwise, which PostgreSQL answers by sorting
     every group, the dearest part of a rollup."""
     if count_flag is not None:
-        return func.coalesce(func.sum(case((lines.c[count_flag], 1), else_=0)), 0)
-    return func.count(distinct(case((lines.c.in_plan, lines.c.intervention_id))))
+        return func.count().filter(lines.c[count_flag])
+    return func.count(distinct(lines.c.intervention_id)).filter(lines.c.in_plan)
 
 
-def plain_total(session: Session, filters: RollupFilters) -> tuple[int, int, int, int]:
-    """(plan øre, interventions with plan lines, original øre, actual øre) of the filtered lines, summed with no
-    grouping at all."""
+def distinct_interventions(session: Session, filters: RollupFilters) -> int:
+    """Interventions with plan lines among the filtered lines, for the total where no flag can count them."""
     lines = _rollup_lines(filters).subquery("lines")
-    total = _measures_of(dict(session.execute(select(
-        *_measure_sums(lines.c.amount_ore, lines),
-        _interventions(lines, _count_flag(filters, [])).label("interventions"),
-    )).one()._mapping))
-    return total["amount_ore"], int(total["interventions"]), total["budget_ore"], total["actual_ore"]
+    return int(session.execute(select(_interventions(lines, None))).scalar_one())
 
 
 def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
     _check_by(by)
     _check_filters(session, filters)
-    groups = _budget_groups(session, _rollup_lines(filters), by, count_flag=_count_flag(filters, by))
+    # Without year bounds, funding-source filter or pool grants the same pass counts the total's interventions.
+    count_total = _count_flag(filters, []) == "first_in_plan"
+    groups = _budget_groups(session, _rollup_lines(filters), by, count_flag=_count_flag(filters, by),
+                            count_total=count_total)
     names = _names(session)
     rows = []
     for group in sorted(groups, key=lambda g: _sort_key(g, by)):
@@ -412,8 +415,13 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
         row.update(gross=from_ore(int(group["gross_ore"])), interventions=int(group["interventions"]),
                    **_measures(int(group["amount_ore"]), int(group["budget_ore"]), int(group["actual_ore"])))
         rows.append(BudgetRollupRow(**row))
-    ore, count, budget_ore, actual_ore = plain_total(session, filters)
-    return BudgetRollup(by=by, rows=rows, total=RollupTotal(interventions=count, **_measures(ore, budget_ore, actual_ore)))
+    # The money of the total is the sum of the rows: the split gives every øre of a line to exactly one row, so
+    # they add up to the plain sum of the lines (tests check it against the lines themselves).
+    total = {measure: sum(int(g[measure]) for g in groups) for measure in ("amount_ore", "budget_ore", "actual_ore")}
+    return BudgetRollup(by=by, rows=rows, total=RollupTotal(
+        interventions=(sum(int(g["total_interventions"]) for g in groups) if count_total
+                       else distinct_interventions(session, filters)),
+        **_measures(total["amount_ore"], total["budget_ore"], total["actual_ore"])))
 
 
 # --- coverage ----------------------------------------------------------------------------------------------
