@@ -144,7 +144,7 @@ class InterventionIndicator(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------------------
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"  # no NUL, like every text (types.Text)
 AreaSlug = Annotated[str, PydanticField(min_length=1, max_length=40)]
 ThemeCode = Annotated[str, PydanticField(min_length=1, max_length=5)]
 Email = Text(254, pattern=EMAIL_PATTERN)

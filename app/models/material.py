@@ -76,8 +76,9 @@ def _http_url(value: str) -> str:
     return value
 
 
-# The pattern documents what _http_url checks: a scheme, a host, no white space.
-HttpUrl = Annotated[Text(2000, required=True, pattern=r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#@:]+[^\s]*\s*$"),
+# The pattern documents what _http_url checks: a scheme, a host (no brackets: urlsplit reads them as an IPv6
+# address), an optional port, no white space (and, as every text, no NUL).
+HttpUrl = Annotated[Text(2000, required=True, pattern=r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#@:\[\]\x00]+(:[^\s/?#@\[\]\x00]*)?([/?#][^\s\x00]*)?\s*$"),
                     AfterValidator(_http_url)]
 Language = Annotated[
     str,
