@@ -80,7 +80,16 @@ class InterventionFilters:
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, "YearSums"]]:
+@dataclass(frozen=True)
+class YearSums:
+    """Øre of one year: the current plan, the original budget and the actual spending (None: no such line)."""
+
+    plan: int | None
+    original: int | None
+    actual: int | None
+
+
+def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, YearSums]]:
     """Øre per year of each intervention's own lines plus those of all its (non-archived) descendants."""
     if not ids:
         return {}
@@ -103,15 +112,6 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int,
     for root, year, plan, original, actual in rows:
         totals.setdefault(root, {})[year] = YearSums(plan, original, actual)
     return totals
-
-
-@dataclass(frozen=True)
-class YearSums:
-    """Øre of one year: the current plan, the original budget and the actual spending (None: no such line)."""
-
-    plan: int | None
-    original: int | None
-    actual: int | None
 
 
 def _type_sums() -> list:
