@@ -15,6 +15,7 @@ from app.models.observation import (
     ObservationList,
     ObservationPublic,
     UpsertResult,
+    Year,
 )
 from app.models.reference import IndicatorPublic
 from app.services import observations
@@ -42,7 +43,8 @@ def list_observations(
     session: SessionDep,
     number: IndicatorNumber,
     area: Annotated[list[str], Query(max_length=20, description="Area slug(s)")] = [],
-    year: Annotated[list[int], Query(max_length=101)] = [],
+    # Bounded like the stored years: a year beyond the database's integer would fail in the database instead.
+    year: Annotated[list[Year], Query(max_length=101)] = [],
     kind: Annotated[list[ObservationKind], Query(max_length=3)] = [],
 ) -> ObservationList:
     return observations.list_observations(session, number, area=area, year=year, kind=kind)
