@@ -75,8 +75,9 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         print("  export TOKEN=" + token)
         print(f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:{port}/api/v1/interventions\n', flush=True)
     # Our middleware writes the access log as JSON lines with the request id; uvicorn's would repeat it.
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False,
-                log_config=None)
+    uvicorn.run(
+        "app.main:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False, log_config=None
+    )
 
 
 def token_command(args) -> int:
@@ -88,10 +89,13 @@ def token_command(args) -> int:
     with _session() as session:
         try:
             if args.token_command == "create":
-                created = create_token(session, TokenCreate(name=args.name, role=Role(args.role),
-                                                            department=args.department))
-                print(f"created token {created.id} '{created.name}' ({created.role}"
-                      f"{' of ' + created.department if created.department else ''}); it is shown only now:")
+                created = create_token(
+                    session, TokenCreate(name=args.name, role=Role(args.role), department=args.department)
+                )
+                print(
+                    f"created token {created.id} '{created.name}' ({created.role}"
+                    f"{' of ' + created.department if created.department else ''}); it is shown only now:"
+                )
                 print(created.token)
             elif args.token_command == "list":
                 for t in list_tokens(session).items:
@@ -99,7 +103,11 @@ def token_command(args) -> int:
                     print(f"{t.id:>4}  {t.name:<30} {t.role:<13} {t.department or '-':<5} {state}")
             else:
                 target = args.token
-                revoked = revoke_token(session, token_id=int(target)) if target.isdigit() else revoke_token(session, name=target)
+                revoked = (
+                    revoke_token(session, token_id=int(target))
+                    if target.isdigit()
+                    else revoke_token(session, name=target)
+                )
                 print(f"revoked token {revoked.id} '{revoked.name}'")
         except AppError as exc:
             print(f"registry token: {exc.detail}", file=sys.stderr)
@@ -119,8 +127,15 @@ def import_command(args) -> int:
     fmt = args.format or api.detect_format(path.name, content)
     try:
         with api.make_client(args.url, args.token) as http:
-            outcome = api.import_file(http, content, fmt, strategy=args.strategy, dry_run=args.dry_run,
-                                      batch_size=args.batch_size, progress=sys.stderr)
+            outcome = api.import_file(
+                http,
+                content,
+                fmt,
+                strategy=args.strategy,
+                dry_run=args.dry_run,
+                batch_size=args.batch_size,
+                progress=sys.stderr,
+            )
     except api.ClientError as exc:
         print(f"registry import: {exc}", file=sys.stderr)
         return exc.code
@@ -131,8 +146,20 @@ def import_command(args) -> int:
 def export_command(args) -> int:
     from app import client as api
 
-    names = ("department", "area", "theme", "indicator", "kind", "status", "track", "year", "parent_id",
-             "external_id", "q", "include_archived")
+    names = (
+        "department",
+        "area",
+        "theme",
+        "indicator",
+        "kind",
+        "status",
+        "track",
+        "year",
+        "parent_id",
+        "external_id",
+        "q",
+        "include_archived",
+    )
     filters = {name: getattr(args, name) for name in names}
     if args.output is None and args.format == "xlsx" and sys.stdout.isatty():
         print("registry export: an XLSX file is binary; give --output FILE", file=sys.stderr)
@@ -189,8 +216,11 @@ def restore_command(args) -> int:
     print(f"restored {done.path} ({done.dialect}, schema revision {done.revision})")
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     if done.revision != head:
-        print(f"the backup's schema is at {done.revision}, this version of the registry at {head}: "
-              f"run `registry migrate` before serving", file=sys.stderr)
+        print(
+            f"the backup's schema is at {done.revision}, this version of the registry at {head}: "
+            f"run `registry migrate` before serving",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -198,10 +228,17 @@ def _add_connection(parser: argparse.ArgumentParser) -> None:
     import os
 
     url = os.environ.get("REGISTRY_URL")
-    parser.add_argument("--url", default=url, required=url is None,
-                        help="the service, e.g. https://registry.example.dk (default: $REGISTRY_URL)")
-    parser.add_argument("--token", default=os.environ.get("REGISTRY_TOKEN"),
-                        help="sent as 'Authorization: Bearer TOKEN' (default: $REGISTRY_TOKEN)")
+    parser.add_argument(
+        "--url",
+        default=url,
+        required=url is None,
+        help="the service, e.g. https://registry.example.dk (default: $REGISTRY_URL)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("REGISTRY_TOKEN"),
+        help="sent as 'Authorization: Bearer TOKEN' (default: $REGISTRY_TOKEN)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -224,23 +261,28 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="load the demo data (Mørkhøj programme and example interventions)")
     sub.add_parser("openapi", help="write openapi/openapi.json from the app")
     p_import = sub.add_parser(
-        "import", help="import interventions from a JSON, CSV or XLSX file, in batches, safe to run again",
+        "import",
+        help="import interventions from a JSON, CSV or XLSX file, in batches, safe to run again",
         description="Sends the file to POST /api/v1/imports/interventions in batches (all rows of one external_id "
-                    "together, parents first), each with an Idempotency-Key derived from the file's content, so a "
-                    "rerun after a crash applies nothing twice. Prints every problem with the file's row and "
-                    "column. Exit status: 0 all applied, 1 something refused, 2 bad usage or unreadable file, "
-                    "3 service unreachable or failing.")
+        "together, parents first), each with an Idempotency-Key derived from the file's content, so a "
+        "rerun after a crash applies nothing twice. Prints every problem with the file's row and "
+        "column. Exit status: 0 all applied, 1 something refused, 2 bad usage or unreadable file, "
+        "3 service unreachable or failing.",
+    )
     p_import.add_argument("file", help="a .json, .csv or .xlsx file in the import format (see the template)")
     _add_connection(p_import)
     p_import.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p_import.add_argument("--strategy", choices=["upsert", "create", "update"], default="upsert")
-    p_import.add_argument("--batch-size", type=_positive, default=500, metavar="N",
-                          help="interventions per request (default 500)")
+    p_import.add_argument(
+        "--batch-size", type=_positive, default=500, metavar="N", help="interventions per request (default 500)"
+    )
     p_import.add_argument("--format", choices=["json", "csv", "xlsx"], help="default: from the file name")
     p_export = sub.add_parser(
-        "export", help="export interventions (JSON, CSV or XLSX) in the import format",
+        "export",
+        help="export interventions (JSON, CSV or XLSX) in the import format",
         description="Writes GET /api/v1/exports/interventions to --output or standard output. Filters as in the "
-                    "list; repeat one for several values (--theme T1 --theme T4).")
+        "list; repeat one for several values (--theme T1 --theme T4).",
+    )
     _add_connection(p_export)
     p_export.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     p_export.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
@@ -262,18 +304,21 @@ def main(argv: list[str] | None = None) -> int:
     p_revoke = token_sub.add_parser("revoke", help="revoke a token by id or name")
     p_revoke.add_argument("token", help="the token's id or name")
     p_backup = sub.add_parser(
-        "backup", help="write a consistent copy of the database to FILE (safe while the service runs)",
+        "backup",
+        help="write a consistent copy of the database to FILE (safe while the service runs)",
         description="SQLite: the online backup API, one snapshot, a plain .sqlite file. PostgreSQL: pg_dump "
-                    "--format=custom. The database is the one DATABASE_URL names.")
+        "--format=custom. The database is the one DATABASE_URL names.",
+    )
     p_backup.add_argument("file")
     p_restore = sub.add_parser(
-        "restore", help="replace the database's content with a backup made by `registry backup`",
+        "restore",
+        help="replace the database's content with a backup made by `registry backup`",
         description="SQLite: copied back through the online backup API in one transaction. PostgreSQL: pg_restore "
-                    "--clean --if-exists --no-owner --single-transaction. Stop the service first: the restore "
-                    "refuses while another process uses the database.")
+        "--clean --if-exists --no-owner --single-transaction. Stop the service first: the restore "
+        "refuses while another process uses the database.",
+    )
     p_restore.add_argument("file")
-    p_restore.add_argument("--force", action="store_true",
-                           help="restore even though other processes use the database")
+    p_restore.add_argument("--force", action="store_true", help="restore even though other processes use the database")
     args = parser.parse_args(argv)
 
     if args.command == "token":

@@ -91,9 +91,15 @@ def read_import_file(content: bytes, fmt: str) -> ImportFile:
         if not isinstance(records, list):
             raise ClientError("the JSON file must hold an array of interventions")
         groups = _group(
-            ((i + 1, record, record.get("external_id") if isinstance(record, dict) else None,
-              record.get("parent_external_id") if isinstance(record, dict) else None)
-             for i, record in enumerate(records)),
+            (
+                (
+                    i + 1,
+                    record,
+                    record.get("external_id") if isinstance(record, dict) else None,
+                    record.get("parent_external_id") if isinstance(record, dict) else None,
+                )
+                for i, record in enumerate(records)
+            ),
             continue_blank=False,
         )
         return ImportFile("json", digest, groups)
@@ -112,7 +118,7 @@ def read_import_file(content: bytes, fmt: str) -> ImportFile:
 
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        except Exception as exc:
             raise ClientError(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
         sheet = workbook["interventions"] if "interventions" in workbook.sheetnames else workbook.worksheets[0]
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -133,8 +139,11 @@ def _tabular_groups(rows: list[list[Any]]) -> tuple[list[Any], list[Group]]:
     def cell(row: list[Any], at: int | None) -> str | None:
         return (_text(row[at]) or None) if at is not None and at < len(row) else None
 
-    numbered = ((number, row, cell(row, key_at), cell(row, parent_at))
-                for number, row in enumerate(rows[1:], start=2) if any(_text(v) for v in row))
+    numbered = (
+        (number, row, cell(row, key_at), cell(row, parent_at))
+        for number, row in enumerate(rows[1:], start=2)
+        if any(_text(v) for v in row)
+    )
     return header, _group(numbered, continue_blank=True)
 
 
@@ -212,7 +221,7 @@ def plan_batches(groups: Sequence[Group], batch_size: int) -> list[list[Group]]:
             batches.append(current)
             current = []
         for i in range(0, len(tree), batch_size):
-            part = tree[i:i + batch_size]
+            part = tree[i : i + batch_size]
             if current and len(current) + len(part) > batch_size:
                 batches.append(current)
                 current = []
@@ -307,12 +316,18 @@ def make_batches(file: ImportFile, *, batch_size: int, strategy: str, dry_run: b
             batches_of_tree.setdefault(tree_of[id(g)], set()).add(number)
     batches = []
     for number, groups in enumerate(planned, start=1):
-        batches.append(Batch(
-            number=number, total=len(planned), file=file, groups=groups,
-            idempotency_key=idempotency_key(file.digest, strategy=strategy, dry_run=dry_run,
-                                            batch_size=batch_size, number=number),
-            split_family=any(len(batches_of_tree[tree_of[id(g)]]) > 1 for g in groups),
-        ))
+        batches.append(
+            Batch(
+                number=number,
+                total=len(planned),
+                file=file,
+                groups=groups,
+                idempotency_key=idempotency_key(
+                    file.digest, strategy=strategy, dry_run=dry_run, batch_size=batch_size, number=number
+                ),
+                split_family=any(len(batches_of_tree[tree_of[id(g)]]) > 1 for g in groups),
+            )
+        )
     return batches
 
 
@@ -331,8 +346,10 @@ class Progress:
     def update(self, batches: int, interventions: int, note: str = "") -> None:
         filled = self.width * interventions // self.total if self.total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
-        line = (f"[{bar}] {interventions}/{self.total} interventions, "
-                f"batch {batches}/{self.total_batches}{' ' + note if note else ''}")
+        line = (
+            f"[{bar}] {interventions}/{self.total} interventions, "
+            f"batch {batches}/{self.total_batches}{' ' + note if note else ''}"
+        )
         self.stream.write("\r" + line if self.tty else line + "\n")
         self.stream.flush()
 
@@ -376,13 +393,15 @@ class ImportOutcome:
         return REFUSED if self.refused else OK
 
 
-def _post(client: httpx.Client, batch: Batch, *, strategy: str, dry_run: bool, retries: int,
-          sleep: Callable[[float], None]) -> httpx.Response:
+def _post(
+    client: httpx.Client, batch: Batch, *, strategy: str, dry_run: bool, retries: int, sleep: Callable[[float], None]
+) -> httpx.Response:
     body = batch.body
     for attempt in range(retries + 1):
         try:
             response = client.post(
-                IMPORT_PATH, content=body,
+                IMPORT_PATH,
+                content=body,
                 params={"strategy": strategy, "dry_run": "true" if dry_run else "false"},
                 headers={"Content-Type": batch.media_type, "Idempotency-Key": batch.idempotency_key},
             )
@@ -392,7 +411,7 @@ def _post(client: httpx.Client, batch: Batch, *, strategy: str, dry_run: bool, r
         else:
             if response.status_code not in RETRY_STATUSES or attempt == retries:
                 return response
-        sleep(min(2 ** attempt, 30))
+        sleep(min(2**attempt, 30))
     raise AssertionError("unreachable")
 
 
@@ -423,22 +442,26 @@ def import_file(
     fails (5xx) stops the run."""
     file = read_import_file(content, fmt)
     batches = make_batches(file, batch_size=batch_size, strategy=strategy, dry_run=dry_run)
-    outcome = ImportOutcome(format=file.format, dry_run=dry_run, batches=len(batches),
-                            split_families=any(b.split_family for b in batches))
+    outcome = ImportOutcome(
+        format=file.format, dry_run=dry_run, batches=len(batches), split_families=any(b.split_family for b in batches)
+    )
     bar = Progress(len(batches), file.interventions, progress) if progress is not None else None
     done = 0
     for batch in batches:
         try:
-            response = _post(client, batch, strategy=strategy, dry_run=dry_run, retries=retries,
-                             sleep=sleep or time.sleep)
+            response = _post(
+                client, batch, strategy=strategy, dry_run=dry_run, retries=retries, sleep=sleep or time.sleep
+            )
         except ClientError as exc:
             outcome.messages.append(str(exc))
             outcome.stopped = True
             break
         if response.status_code >= 500:
             detail, _body = _problem_text(response)
-            outcome.messages.append(f"batch {batch.number}: the service failed (HTTP {response.status_code}: "
-                                    f"{detail}); run the same command again later")
+            outcome.messages.append(
+                f"batch {batch.number}: the service failed (HTTP {response.status_code}: "
+                f"{detail}); run the same command again later"
+            )
             outcome.stopped = True
             break
         outcome.sent += 1
@@ -461,11 +484,14 @@ def import_file(
             if body.get("type") == "/problems/import-rejected":
                 errors = body.get("errors") or []
                 outcome.problem_count += int(body.get("problem_count") or len(errors))
-                outcome.problems += [Problem(batch.number, batch.file_row(e.get("row")), e.get("column"),
-                                             e.get("msg", "")) for e in errors]
+                outcome.problems += [
+                    Problem(batch.number, batch.file_row(e.get("row")), e.get("column"), e.get("msg", ""))
+                    for e in errors
+                ]
             elif response.status_code == 413:
-                outcome.messages.append(f"batch {batch.number}: too large for the service ({detail}); "
-                                        f"use a smaller --batch-size")
+                outcome.messages.append(
+                    f"batch {batch.number}: too large for the service ({detail}); use a smaller --batch-size"
+                )
             else:
                 outcome.messages.append(f"batch {batch.number}: HTTP {response.status_code}: {detail}")
         if bar is not None:
@@ -479,11 +505,16 @@ def format_outcome(outcome: ImportOutcome) -> str:
     """The report a person reads: counts, then every problem with the file's row and column."""
     where = "record" if outcome.format == "json" else "row"
     lines = []
-    verb = ("would create {c}, update {u}, leave {n} unchanged (dry run: nothing was written)" if outcome.dry_run
-            else "created {c}, updated {u}, unchanged {n}")
-    lines.append(verb.format(c=outcome.created, u=outcome.updated, n=outcome.unchanged)
-                 + f" — {outcome.applied} of {outcome.batches} batch(es) accepted"
-                 + (f", {outcome.replayed} of them answered from an earlier run" if outcome.replayed else ""))
+    verb = (
+        "would create {c}, update {u}, leave {n} unchanged (dry run: nothing was written)"
+        if outcome.dry_run
+        else "created {c}, updated {u}, unchanged {n}"
+    )
+    lines.append(
+        verb.format(c=outcome.created, u=outcome.updated, n=outcome.unchanged)
+        + f" — {outcome.applied} of {outcome.batches} batch(es) accepted"
+        + (f", {outcome.replayed} of them answered from an earlier run" if outcome.replayed else "")
+    )
     if outcome.problems:
         shown = len(outcome.problems)
         lines.append("")
@@ -492,18 +523,26 @@ def format_outcome(outcome: ImportOutcome) -> str:
             place = f"{where} {p.row}" if p.row is not None else "file"
             lines.append(f"  {place}" + (f", {p.column}" if p.column else "") + f": {p.msg}")
         if outcome.problem_count > shown:
-            lines.append(f"  … and {outcome.problem_count - shown} more that the service did not list "
-                         "(it lists the first 1000 of a request): fix these and run again")
+            lines.append(
+                f"  … and {outcome.problem_count - shown} more that the service did not list "
+                "(it lists the first 1000 of a request): fix these and run again"
+            )
     lines.extend(outcome.messages)
     if outcome.stopped:
-        lines.append(f"stopped after {outcome.sent} of {outcome.batches} batch(es). Run the same command again: "
-                     "batches already applied are answered from the service's record, not applied twice.")
+        lines.append(
+            f"stopped after {outcome.sent} of {outcome.batches} batch(es). Run the same command again: "
+            "batches already applied are answered from the service's record, not applied twice."
+        )
     if outcome.refused and not outcome.dry_run and outcome.applied:
-        lines.append(f"refused: batch(es) {', '.join(map(str, outcome.refused))}. The other batches were applied; "
-                     "fix the problems and run the same command again (applied records come back unchanged).")
+        lines.append(
+            f"refused: batch(es) {', '.join(map(str, outcome.refused))}. The other batches were applied; "
+            "fix the problems and run the same command again (applied records come back unchanged)."
+        )
     if outcome.dry_run and outcome.split_families and outcome.refused:
-        lines.append("note: a family larger than --batch-size was split over batches; in a dry run its later parts "
-                     "cannot see the parents of the earlier ones. Use a larger --batch-size to check it whole.")
+        lines.append(
+            "note: a family larger than --batch-size was split over batches; in a dry run its later parts "
+            "cannot see the parents of the earlier ones. Use a larger --batch-size to check it whole."
+        )
     return "\n".join(lines)
 
 
@@ -518,8 +557,9 @@ def export_to(client: httpx.Client, out: IO[bytes], *, fmt: str = "json", filter
             if response.status_code != 200:
                 response.read()
                 detail, body = _problem_text(response)
-                fields = "; ".join(f"{'.'.join(map(str, e.get('loc', [])))}: {e.get('msg')}"
-                                   for e in body.get("errors") or [])
+                fields = "; ".join(
+                    f"{'.'.join(map(str, e.get('loc', [])))}: {e.get('msg')}" for e in body.get("errors") or []
+                )
                 code = REFUSED if response.status_code < 500 else UNAVAILABLE
                 raise ClientError(f"export refused (HTTP {response.status_code}): {fields or detail}", code)
             written = 0

@@ -22,8 +22,11 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def fresh_answer(
-    cache_control: Annotated[str | None, Header(
-        max_length=200, description="`no-cache` asks for an answer computed now rather than from the read cache")
+    cache_control: Annotated[
+        str | None,
+        Header(
+            max_length=200, description="`no-cache` asks for an answer computed now rather than from the read cache"
+        ),
     ] = None,
 ) -> bool:
     return read_cache.wants_fresh(cache_control)
@@ -48,9 +51,20 @@ async def intervention_filters(
 ) -> InterventionFilters:
     """The intervention list's filters, shared by every endpoint that selects interventions the same way.
     Async because it does no I/O: a plain `def` dependency would cost a thread-pool hop on every request."""
-    return InterventionFilters(department=department, area=area, theme=theme, indicator=indicator, kind=kind,
-                               status=status, track=track, year=year, parent_id=parent_id, external_id=external_id,
-                               q=q, include_archived=include_archived)
+    return InterventionFilters(
+        department=department,
+        area=area,
+        theme=theme,
+        indicator=indicator,
+        kind=kind,
+        status=status,
+        track=track,
+        year=year,
+        parent_id=parent_id,
+        external_id=external_id,
+        q=q,
+        include_archived=include_archived,
+    )
 
 
 InterventionFiltersDep = Annotated[InterventionFilters, Depends(intervention_filters)]
@@ -77,8 +91,14 @@ def authorize(*write_roles: Role) -> Callable[[Request], Awaitable[None]]:
     async def dependency(request: Request) -> None:
         principal, version = await run_in_threadpool(_authenticate, request.headers.get("authorization"))
         principal = principal or ANONYMOUS
-        set_current(RequestContext(principal=principal, request_id=getattr(request.state, "request_id", None),
-                                   if_match=request.headers.get("if-match"), data_version=version))
+        set_current(
+            RequestContext(
+                principal=principal,
+                request_id=getattr(request.state, "request_id", None),
+                if_match=request.headers.get("if-match"),
+                data_version=version,
+            )
+        )
         if request.method in READ_METHODS:
             if principal is ANONYMOUS and not get_settings().public_read:
                 raise Unauthorized("reads need a token here (or set PUBLIC_READ=true)")

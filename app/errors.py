@@ -17,7 +17,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class FieldError(BaseModel):
-    loc: list[str | int] = Field(description="Path to the field, e.g. [\"body\", \"budget_lines\", 0, \"amount\"]")
+    loc: list[str | int] = Field(description='Path to the field, e.g. ["body", "budget_lines", 0, "amount"]')
     msg: str
     type: str | None = None
 
@@ -38,8 +38,14 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -186,8 +192,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:
         # A value that passed validation but that the database cannot hold (e.g. NUL in a PostgreSQL text).
         log.warning("data error: %s", exc.orig)
-        return problem_response(request, 422, "validation", "Invalid request",
-                                "a value cannot be stored or compared by the database (e.g. a NUL character)")
+        return problem_response(
+            request,
+            422,
+            "validation",
+            "Invalid request",
+            "a value cannot be stored or compared by the database (e.g. a NUL character)",
+        )
 
     @app.exception_handler(OperationalError)
     async def _operational_error(request: Request, exc: OperationalError) -> JSONResponse:
@@ -217,7 +228,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid input or a broken rule; `errors` names each field",
     }
     return {
-        status: {"model": Problem, "description": descriptions.get(status, "Error"),
-                 "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        status: {
+            "model": Problem,
+            "description": descriptions.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for status in statuses
     }

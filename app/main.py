@@ -54,16 +54,35 @@ def create_app() -> FastAPI:
         separate_input_output_schemas=False,
     )
     install_error_handlers(app)
-    routers = (health, reference, interventions, budget_lines, success_criteria, rollups, observations, pools,
-               imports, exports, tokens, audit, evaluations, material, case)
+    routers = (
+        health,
+        reference,
+        interventions,
+        budget_lines,
+        success_criteria,
+        rollups,
+        observations,
+        pools,
+        imports,
+        exports,
+        tokens,
+        audit,
+        evaluations,
+        material,
+        case,
+    )
     for module in routers:
         app.include_router(module.router)
     app.include_router(observability.router)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
-                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
-                           expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"],
+        )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
     app.add_middleware(AccessLogAndMetrics)
     app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id

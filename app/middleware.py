@@ -15,7 +15,9 @@ class _TooLarge(Exception):
 class BodySizeLimit:
     """`max_bytes` for every request, `large_bytes` for paths under `large_prefix` (the bulk imports)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, large_bytes: int | None = None, large_prefix: str = "/api/v1/imports"):
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, large_bytes: int | None = None, large_prefix: str = "/api/v1/imports"
+    ):
         self.app = app
         self.max_bytes = max_bytes
         self.large_bytes = large_bytes or max_bytes

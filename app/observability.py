@@ -27,7 +27,9 @@ access_log = logging.getLogger("app.access")
 
 REQUESTS = Counter("registry_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "registry_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route", "status"],
+    "registry_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
@@ -97,9 +99,18 @@ class AccessLogAndMetrics:
                 REQUESTS.labels(method, route, str(status)).inc()
                 LATENCY.labels(method, route, str(status)).observe(elapsed)
             access_log.info(
-                "%s %s %s", method, scope.get("path"), status,
-                extra={"method": method, "path": scope.get("path"), "route": route, "status": status,
-                       "duration_ms": round(elapsed * 1000, 2), "request_id": request_id_var.get()},
+                "%s %s %s",
+                method,
+                scope.get("path"),
+                status,
+                extra={
+                    "method": method,
+                    "path": scope.get("path"),
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "request_id": request_id_var.get(),
+                },
             )
             request_id_var.reset(token)
 
@@ -107,8 +118,12 @@ class AccessLogAndMetrics:
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", summary="Prometheus metrics: request counts and latency by route and status",
-            response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics: request counts and latency by route and status",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 def get_metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Several uvicorn workers: each writes its figures to that folder, and any worker answers for all.

@@ -16,7 +16,10 @@ def render() -> str:
 def main() -> None:
     SPEC_PATH.parent.mkdir(parents=True, exist_ok=True)
     SPEC_PATH.write_text(render(), encoding="utf-8")
-    print(f"wrote {SPEC_PATH.relative_to(Path.cwd()) if SPEC_PATH.is_relative_to(Path.cwd()) else SPEC_PATH}", file=sys.stderr)
+    print(
+        f"wrote {SPEC_PATH.relative_to(Path.cwd()) if SPEC_PATH.is_relative_to(Path.cwd()) else SPEC_PATH}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

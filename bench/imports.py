@@ -25,21 +25,29 @@ def records(count: int, lines_each: int, seed: int = 2030) -> list[dict]:
     themes = [f"T{n}" for n in range(1, 10)]
     out = []
     for i in range(count):
-        out.append({
-            "external_id": f"BENCH-{i:05d}",
-            "name": f"Prøvehandling nr. {i} i Værebro Park",
-            "kind": rng.choice(["project", "trial_action", "core_operation"]),
-            "status": rng.choice(["planned", "active", "completed"]),
-            "track": "social",
-            "department": rng.choice(["BKF", "SSF", "BMF", "SOB"]),
-            "areas": sorted(rng.sample(["hoeje-gladsaxe", "vaerebro-park", "moerkhoej"], rng.randint(0, 2))),
-            "themes": sorted(rng.sample(themes, rng.randint(1, 3))),
-            "indicators": sorted(rng.sample(range(1, 20), rng.randint(0, 2))),
-            "description": "Aktiviteter for børn og unge, der skaber fællesskab på tværs af bydelen.",
-            "budget_lines": [{"year": 2019 + k % 10, "category": f"Kategori {k // 10}",
-                              "funding_source": rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
-                              "amount": f"{rng.randint(0, 50_000_000) / 100:.2f}"} for k in range(lines_each)],
-        })
+        out.append(
+            {
+                "external_id": f"BENCH-{i:05d}",
+                "name": f"Prøvehandling nr. {i} i Værebro Park",
+                "kind": rng.choice(["project", "trial_action", "core_operation"]),
+                "status": rng.choice(["planned", "active", "completed"]),
+                "track": "social",
+                "department": rng.choice(["BKF", "SSF", "BMF", "SOB"]),
+                "areas": sorted(rng.sample(["hoeje-gladsaxe", "vaerebro-park", "moerkhoej"], rng.randint(0, 2))),
+                "themes": sorted(rng.sample(themes, rng.randint(1, 3))),
+                "indicators": sorted(rng.sample(range(1, 20), rng.randint(0, 2))),
+                "description": "Aktiviteter for børn og unge, der skaber fællesskab på tværs af bydelen.",
+                "budget_lines": [
+                    {
+                        "year": 2019 + k % 10,
+                        "category": f"Kategori {k // 10}",
+                        "funding_source": rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
+                        "amount": f"{rng.randint(0, 50_000_000) / 100:.2f}",
+                    }
+                    for k in range(lines_each)
+                ],
+            }
+        )
     return out
 
 
@@ -50,10 +58,19 @@ def raw_line_rows(ids: list[int], data: list[dict]) -> list[dict]:
     for iid, record in zip(ids, data, strict=True):
         years: set[int] = set()
         for b in record["budget_lines"]:
-            rows.append({"intervention_id": iid, "year": b["year"], "category": b["category"],
-                         "funding_source_code": b["funding_source"], "type": "budget", "in_plan": True,
-                         "first_in_year": b["year"] not in years, "first_in_plan": not years,
-                         "amount_ore": round(float(b["amount"]) * 100)})
+            rows.append(
+                {
+                    "intervention_id": iid,
+                    "year": b["year"],
+                    "category": b["category"],
+                    "funding_source_code": b["funding_source"],
+                    "type": "budget",
+                    "in_plan": True,
+                    "first_in_year": b["year"] not in years,
+                    "first_in_plan": not years,
+                    "amount_ore": round(float(b["amount"]) * 100),
+                }
+            )
             years.add(b["year"])
     return rows
 
@@ -102,19 +119,47 @@ def bench(url: str, body: bytes, data: list[dict]) -> dict:
 
     # The raw set-based insert of the same rows, into emptied tables.
     with engine.begin() as conn:
-        for table in ("budget_line", "intervention_theme", "intervention_area", "intervention_indicator", "intervention"):
+        for table in (
+            "budget_line",
+            "intervention_theme",
+            "intervention_area",
+            "intervention_indicator",
+            "intervention",
+        ):
             conn.execute(text(f"DELETE FROM {table}"))
     now = utcnow()
     start = time.perf_counter()
     with engine.begin() as conn:
-        ids = conn.execute(
-            insert(Intervention).returning(Intervention.id, sort_by_parameter_order=True),
-            [{"external_id": r["external_id"], "name": r["name"], "kind": r["kind"], "status": r["status"],
-              "track": r["track"], "department_code": r["department"], "description": r["description"],
-              "search_text": r["name"].casefold(), "created_at": now, "updated_at": now} for r in data],
-        ).scalars().all()
-        conn.execute(insert(InterventionTheme), [{"intervention_id": iid, "theme_code": t, "rank": k, "siblings": len(r["themes"])}
-                                                 for iid, r in zip(ids, data, strict=True) for k, t in enumerate(r["themes"])])
+        ids = (
+            conn.execute(
+                insert(Intervention).returning(Intervention.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "external_id": r["external_id"],
+                        "name": r["name"],
+                        "kind": r["kind"],
+                        "status": r["status"],
+                        "track": r["track"],
+                        "department_code": r["department"],
+                        "description": r["description"],
+                        "search_text": r["name"].casefold(),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for r in data
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            insert(InterventionTheme),
+            [
+                {"intervention_id": iid, "theme_code": t, "rank": k, "siblings": len(r["themes"])}
+                for iid, r in zip(ids, data, strict=True)
+                for k, t in enumerate(r["themes"])
+            ],
+        )
         conn.execute(insert(BudgetLine), raw_line_rows(ids, data))
     raw_s = time.perf_counter() - start
     engine.dispose()
@@ -126,8 +171,9 @@ def main() -> None:
     parser.add_argument("--interventions", type=int, default=10_000)
     parser.add_argument("--lines-each", type=int, default=10)
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     args = parser.parse_args()
     import logging
 
@@ -147,11 +193,13 @@ def main() -> None:
         try:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"CREATE DATABASE {database}")
-        except Exception as exc:  # noqa: BLE001 - PostgreSQL is optional here
+        except Exception as exc:
             print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
         else:
             try:
-                results.append(bench(admin.url.set(database=database).render_as_string(hide_password=False), body, data))
+                results.append(
+                    bench(admin.url.set(database=database).render_as_string(hide_password=False), body, data)
+                )
             finally:
                 from app.db import get_engine
 
@@ -159,13 +207,17 @@ def main() -> None:
                 with admin.connect() as conn:
                     conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     lines = args.interventions * args.lines_each
-    print(f"\n{args.interventions} interventions, {lines} budget lines, one request of {len(body) / 1e6:.1f} MB; "
-          f"peak memory {peak_mb():.0f} MB (before the imports: {before:.0f} MB)\n")
+    print(
+        f"\n{args.interventions} interventions, {lines} budget lines, one request of {len(body) / 1e6:.1f} MB; "
+        f"peak memory {peak_mb():.0f} MB (before the imports: {before:.0f} MB)\n"
+    )
     print("| database   | import (created) | again (unchanged) | raw insert | ratio |")
     print("|------------|-----------------:|------------------:|-----------:|------:|")
     for r in results:
-        print(f"| {r['engine']:<10} | {r['created']:14.1f} s | {r['unchanged']:15.1f} s | {r['raw']:8.1f} s | "
-              f"{r['created'] / r['raw']:5.1f} |")
+        print(
+            f"| {r['engine']:<10} | {r['created']:14.1f} s | {r['unchanged']:15.1f} s | {r['raw']:8.1f} s | "
+            f"{r['created'] / r['raw']:5.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -36,17 +36,20 @@ LEFT JOIN intervention_theme it ON it.intervention_id = bl.intervention_id
 GROUP BY it.theme_code, bl.year
 """
 # Coverage answers two things per theme: the interventions by status and kind, and the money.
-BARE_COVERAGE = ["""
+BARE_COVERAGE = [
+    """
 SELECT it.theme_code, i.status, i.kind, COUNT(*)
 FROM intervention_theme it JOIN intervention i ON i.id = it.intervention_id AND i.archived_at IS NULL
 GROUP BY it.theme_code, i.status, i.kind
-""", """
+""",
+    """
 SELECT it.theme_code, SUM(bl.amount_ore)
 FROM budget_line bl
 JOIN intervention i ON i.id = bl.intervention_id AND i.archived_at IS NULL
 JOIN intervention_theme it ON it.intervention_id = bl.intervention_id
 GROUP BY it.theme_code
-"""]
+""",
+]
 
 
 def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
@@ -66,26 +69,48 @@ def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
     areas = ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej", "resten-af-gladsaxe"]
     rows, theme_rows, area_rows, indicator_rows = [], [], [], []
     for i in range(1, interventions + 1):
-        rows.append(dict(id=i, name=f"Indsats nr. {i} – Værebro", kind=rng.choice(["project", "trial_action", "core_operation"]),
-                         status=rng.choice(["planned", "active", "completed"]), track="social",
-                         department_code=rng.choice(["BKF", "SSF", "BMF", "SOB"]), search_text=f"indsats nr. {i}",
-                         created_at=now, updated_at=now))
-        for target, column, codes in ((theme_rows, "theme_code", rng.sample(themes, rng.randint(1, 3))),
-                                      (area_rows, "area_slug", rng.sample(areas, rng.randint(0, 2))),
-                                      (indicator_rows, "indicator_number", rng.sample(range(1, 20), rng.randint(0, 3)))):
+        rows.append(
+            {
+                "id": i,
+                "name": f"Indsats nr. {i} – Værebro",
+                "kind": rng.choice(["project", "trial_action", "core_operation"]),
+                "status": rng.choice(["planned", "active", "completed"]),
+                "track": "social",
+                "department_code": rng.choice(["BKF", "SSF", "BMF", "SOB"]),
+                "search_text": f"indsats nr. {i}",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        for target, column, codes in (
+            (theme_rows, "theme_code", rng.sample(themes, rng.randint(1, 3))),
+            (area_rows, "area_slug", rng.sample(areas, rng.randint(0, 2))),
+            (indicator_rows, "indicator_number", rng.sample(range(1, 20), rng.randint(0, 3))),
+        ):
             # the ranks the service's set_links would store
-            target += [{"intervention_id": i, column: code, "rank": rank, "siblings": len(codes)}
-                       for rank, code in enumerate(sorted(codes))]
+            target += [
+                {"intervention_id": i, column: code, "rank": rank, "siblings": len(codes)}
+                for rank, code in enumerate(sorted(codes))
+            ]
     line_rows = []
     per = lines // interventions
     for i in range(1, interventions + 1):
         for k in range(per):
-            line_rows.append(dict(intervention_id=i, year=2019 + k % 10, category=f"Kategori {k // 10}",
-                                  funding_source_code=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
-                                  # original lines, none revised: all in the plan; the first of a year and
-                                  # the intervention's first line carry the counting flags (see BudgetLine)
-                                  type="budget", in_plan=True, first_in_year=k < 10, first_in_plan=k == 0,
-                                  amount_ore=rng.randint(0, 50_000_000)))
+            line_rows.append(
+                {
+                    "intervention_id": i,
+                    "year": 2019 + k % 10,
+                    "category": f"Kategori {k // 10}",
+                    "funding_source_code": rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
+                    # original lines, none revised: all in the plan; the first of a year and
+                    # the intervention's first line carry the counting flags (see BudgetLine)
+                    "type": "budget",
+                    "in_plan": True,
+                    "first_in_year": k < 10,
+                    "first_in_plan": k == 0,
+                    "amount_ore": rng.randint(0, 50_000_000),
+                }
+            )
     with engine.begin() as conn:
         conn.execute(insert(Intervention), rows)
         conn.execute(insert(InterventionTheme), theme_rows)
@@ -137,6 +162,7 @@ def bench(url: str, args) -> list[tuple]:
         def call():
             response = client.get(path, params=params)
             assert response.status_code == 200, response.text
+
         return call
 
     def bare(sql):
@@ -146,12 +172,18 @@ def bench(url: str, args) -> list[tuple]:
             with engine.connect() as conn:
                 for statement in statements:
                     conn.execute(text(statement)).all()
+
         return call
 
     results = []
     for label, path, params, sql, same in (
-        ("budget by theme × year", "/api/v1/rollups/budget", {"by": ["theme", "year"]}, BARE_THEME_YEAR,
-         BARE_THEME_YEAR_SAME_COLUMNS),
+        (
+            "budget by theme × year",
+            "/api/v1/rollups/budget",
+            {"by": ["theme", "year"]},
+            BARE_THEME_YEAR,
+            BARE_THEME_YEAR_SAME_COLUMNS,
+        ),
         ("coverage by theme", "/api/v1/rollups/coverage", {"by": "theme"}, BARE_COVERAGE, None),
     ):
         api = median_ms(endpoint(path, params), args.runs)
@@ -167,8 +199,9 @@ def main() -> None:
     parser.add_argument("--interventions", type=int, default=10_000)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
 
@@ -188,7 +221,7 @@ def main() -> None:
         try:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"CREATE DATABASE {database}")
-        except Exception as exc:  # noqa: BLE001 - PostgreSQL is optional for this bench
+        except Exception as exc:
             print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         else:
             try:

@@ -121,15 +121,39 @@ class Server:
 def start_server(app_path: str, database_url: str, workers: int, logdir: Path, env_extra: dict | None = None) -> Server:
     port = _free_port()
     log = logdir / f"{app_path.replace(':', '_')}-{workers}w-{port}.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1",
-           **(env_extra or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "warning",
+        "PYTHONUNBUFFERED": "1",
+        **(env_extra or {}),
+    }
     # --log-level info only for uvicorn's own start-up lines (which tell when every worker is up); the access
     # log is off, and the app logs at warning.
-    command = [sys.executable, "-m", "uvicorn", app_path, "--host", HOST, "--port", str(port),
-               "--workers", str(workers), "--log-level", "info", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app_path,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "info",
+        "--no-access-log",
+    ]
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-c", _DIE_WITH_PARENT, *command], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _DIE_WITH_PARENT, *command],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     _SERVERS.append(process)
     server = Server(process, f"http://{HOST}:{port}", log, workers)
     deadline = time.monotonic() + 90
@@ -145,8 +169,9 @@ def start_server(app_path: str, database_url: str, workers: int, logdir: Path, e
             except httpx.HTTPError:
                 pass
         # Every worker up: uvicorn says so once per worker (if a logging setup hides that, give them 10 s).
-        if healthy_since is not None and (server.output().count("Application startup complete") >= workers
-                                          or time.monotonic() - healthy_since > 10):
+        if healthy_since is not None and (
+            server.output().count("Application startup complete") >= workers or time.monotonic() - healthy_since > 10
+        ):
             return server
         time.sleep(0.2)
 
@@ -209,18 +234,23 @@ class Load:
 WRK_DONE = """
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("BENCHRESULT requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d p50_us=%.1f p99_us=%.1f\\n",
+  io.write(string.format("BENCHRESULT requests=%d duration_us=%d connect=%d read=%d write=%d status=%d "
+    .. "timeout=%d p50_us=%.1f p99_us=%.1f\\n",
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(99)))
 end
 """
 
-WRK_READ = """
+WRK_READ = (
+    """
 wrk.headers["Authorization"] = "Bearer {token}"
-""" + WRK_DONE
+"""
+    + WRK_DONE
+)
 
 # Each request a new intervention: 2 themes (rotating), 3 budget lines, 4 departments in turn.
-WRK_WRITE = """
+WRK_WRITE = (
+    """
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.headers["Content-Type"] = "application/json"
@@ -238,15 +268,20 @@ function request()
   local body = string.format({body_format}, tid, counter, departments[counter % 4 + 1], themes[t], themes[t + 1])
   return wrk.format(nil, nil, nil, body)
 end
-""" + WRK_DONE
+"""
+    + WRK_DONE
+)
 
 
 def write_body(thread: int, n: int) -> dict:
     themes = [f"T{k}" for k in range(1, 10)]
     t = n % 8
     return {
-        "name": f"Bench-indsats {thread}-{n}", "kind": "project", "status": "active",
-        "department": ["BKF", "SSF", "BMF", "SOB"][n % 4], "themes": [themes[t], themes[t + 1]],
+        "name": f"Bench-indsats {thread}-{n}",
+        "kind": "project",
+        "status": "active",
+        "department": ["BKF", "SSF", "BMF", "SOB"][n % 4],
+        "themes": [themes[t], themes[t + 1]],
         "budget_lines": [
             {"year": 2026, "category": "Løn", "funding_source": "SOB-BUDGET", "amount": "125000.00"},
             {"year": 2027, "category": "Løn", "funding_source": "SOB-BUDGET", "amount": "130000.00"},
@@ -259,7 +294,9 @@ def _lua_write_format() -> str:
     """write_body as a Lua format string (%d thread, %d counter, %s department, %s theme, %s theme)."""
     sample = json.dumps(write_body(0, 0), ensure_ascii=False, separators=(",", ":"))
     sample = sample.replace("%", "%%")
-    sample = sample.replace('"Bench-indsats 0-0"', '"Bench-indsats %d-%d"').replace('"department":"BKF"', '"department":"%s"')
+    sample = sample.replace('"Bench-indsats 0-0"', '"Bench-indsats %d-%d"').replace(
+        '"department":"BKF"', '"department":"%s"'
+    )
     sample = sample.replace('"themes":["T1","T2"]', '"themes":["%s","%s"]')
     return json.dumps(sample, ensure_ascii=False)  # a JSON string literal is a valid Lua string literal here
 
@@ -268,8 +305,18 @@ def run_wrk(url: str, script: str, connections: int, duration: float, workdir: P
     path = workdir / f"wrk-{abs(hash(script))}.lua"
     path.write_text(script, encoding="utf-8")
     threads = max(1, min(2, os.cpu_count() or 1, connections))
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "60s", "--latency",
-               "-s", str(path), url]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "60s",
+        "--latency",
+        "-s",
+        str(path),
+        url,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
     match = re.search(r"BENCHRESULT (.*)", done.stdout)
     if done.returncode != 0 or not match:
@@ -278,12 +325,18 @@ def run_wrk(url: str, script: str, connections: int, duration: float, workdir: P
     socket_errors = int(v["connect"] + v["read"] + v["write"] + v["timeout"])
     non_2xx = int(v["status"])
     requests = int(v["requests"])
-    return Load("wrk", v["duration_us"] / 1e6, requests, requests - non_2xx, non_2xx + socket_errors,
-                v["p50_us"] / 1000, v["p99_us"] / 1000)
+    return Load(
+        "wrk",
+        v["duration_us"] / 1e6,
+        requests,
+        requests - non_2xx,
+        non_2xx + socket_errors,
+        v["p50_us"] / 1000,
+        v["p99_us"] / 1000,
+    )
 
 
-async def _httpx_load(url: str, method: str, connections: int, duration: float, headers: dict,
-                      body=None) -> Load:
+async def _httpx_load(url: str, method: str, connections: int, duration: float, headers: dict, body=None) -> Load:
     latencies: list[float] = []
     statuses: Counter = Counter()
     failures = 0
@@ -333,17 +386,25 @@ class Generator:
     def read(self, base: str, connections: int, duration: float) -> Load:
         if self.wrk:
             return run_wrk(base + LIST_PATH, WRK_READ.format(token=self.token), connections, duration, self.workdir)
-        return asyncio.run(_httpx_load(base + LIST_PATH, "GET", connections, duration,
-                                       {"Authorization": f"Bearer {self.token}"}))
+        return asyncio.run(
+            _httpx_load(base + LIST_PATH, "GET", connections, duration, {"Authorization": f"Bearer {self.token}"})
+        )
 
     def write(self, base: str, connections: int, duration: float) -> Load:
         url = base + "/api/v1/interventions"
         if self.wrk:
             script = WRK_WRITE.format(token=self.token, body_format=_lua_write_format())
             return run_wrk(url, script, connections, duration, self.workdir)
-        return asyncio.run(_httpx_load(url, "POST", connections, duration,
-                                       {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-                                       body=write_body))
+        return asyncio.run(
+            _httpx_load(
+                url,
+                "POST",
+                connections,
+                duration,
+                {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+                body=write_body,
+            )
+        )
 
 
 # --- database ------------------------------------------------------------------------------------------
@@ -369,8 +430,9 @@ def prepare_database(url: str, sizes: Sizes) -> str:
         if engine.dialect.name == "postgresql":
             # generate() gives explicit ids; the sequence must move past them for the service's inserts
             with engine.begin() as conn:
-                conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('intervention', 'id'), "
-                                     "(SELECT max(id) FROM intervention))")
+                conn.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('intervention', 'id'), (SELECT max(id) FROM intervention))"
+                )
         with _session_factory(engine)() as session:
             return create_token(session, TokenCreate(name="bench-admin", role=Role.admin)).token
     finally:
@@ -416,9 +478,11 @@ def bare_sql_ms(url: str, sql: str, runs: int) -> float:
 
     engine = make_engine(url)
     try:
+
         def call():
             with engine.connect() as conn:
                 conn.execute(text(sql)).all()
+
         return median_ms(call, runs)
     finally:
         engine.dispose()
@@ -443,8 +507,13 @@ def raw_insert_s(url: str, data: list[dict]) -> float:
     try:
         imported = "SELECT id FROM intervention WHERE external_id LIKE 'BENCH-%'"
         with engine.begin() as conn:
-            for table in ("budget_line", "success_criterion", "intervention_theme", "intervention_area",
-                          "intervention_indicator"):
+            for table in (
+                "budget_line",
+                "success_criterion",
+                "intervention_theme",
+                "intervention_area",
+                "intervention_indicator",
+            ):
                 conn.execute(text(f"DELETE FROM {table} WHERE intervention_id IN ({imported})"))
             conn.execute(text("DELETE FROM intervention WHERE external_id LIKE 'BENCH-%'"))
         if engine.dialect.name == "postgresql":
@@ -453,17 +522,36 @@ def raw_insert_s(url: str, data: list[dict]) -> float:
         now = utcnow()
 
         def links(ids, key, column):
-            return [{"intervention_id": iid, column: code, "rank": rank, "siblings": len(r[key])}
-                    for iid, r in zip(ids, data, strict=True) for rank, code in enumerate(sorted(r[key]))]
+            return [
+                {"intervention_id": iid, column: code, "rank": rank, "siblings": len(r[key])}
+                for iid, r in zip(ids, data, strict=True)
+                for rank, code in enumerate(sorted(r[key]))
+            ]
 
         start = time.perf_counter()
         with engine.begin() as conn:
-            ids = conn.execute(
-                insert(Intervention).returning(Intervention.id, sort_by_parameter_order=True),
-                [{"external_id": r["external_id"], "name": r["name"], "kind": r["kind"], "status": r["status"],
-                  "track": r["track"], "department_code": r["department"], "description": r["description"],
-                  "search_text": r["name"].casefold(), "created_at": now, "updated_at": now} for r in data],
-            ).scalars().all()
+            ids = (
+                conn.execute(
+                    insert(Intervention).returning(Intervention.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "external_id": r["external_id"],
+                            "name": r["name"],
+                            "kind": r["kind"],
+                            "status": r["status"],
+                            "track": r["track"],
+                            "department_code": r["department"],
+                            "description": r["description"],
+                            "search_text": r["name"].casefold(),
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for r in data
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             conn.execute(insert(InterventionTheme), links(ids, "themes", "theme_code"))
             if any(r["areas"] for r in data):
                 conn.execute(insert(InterventionArea), links(ids, "areas", "area_slug"))
@@ -499,8 +587,11 @@ def wait_for_quiet(limit_s: float) -> None:
     """Other work on the machine skews every figure: wait (up to limit_s) for the 1-minute load to fall below 1."""
     deadline = time.monotonic() + limit_s
     if os.getloadavg()[0] >= 1.0 and limit_s > 0:
-        print(f"waiting up to {limit_s:g} s for the machine to be quiet (load {os.getloadavg()[0]:.2f})",
-              file=sys.stderr, flush=True)
+        print(
+            f"waiting up to {limit_s:g} s for the machine to be quiet (load {os.getloadavg()[0]:.2f})",
+            file=sys.stderr,
+            flush=True,
+        )
     while os.getloadavg()[0] >= 1.0 and time.monotonic() < deadline:
         time.sleep(5)
 
@@ -511,8 +602,11 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
     load_before = os.getloadavg()[0]
     with fresh_database(engine_name, args.postgres, tag) as url:
         step = f"[{engine_name}, {workers} worker{'s' if workers > 1 else ''}]"
-        print(f"{step} migrate and load {sizes.interventions} interventions, {sizes.lines} budget lines",
-              file=sys.stderr, flush=True)
+        print(
+            f"{step} migrate and load {sizes.interventions} interventions, {sizes.lines} budget lines",
+            file=sys.stderr,
+            flush=True,
+        )
         token = prepare_database(url, sizes)
         generator = Generator(token, gen_token_dir, force_httpx=args.no_wrk)
         headers = {"Authorization": f"Bearer {token}"}
@@ -528,8 +622,10 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             generator.read(uncached_server.base, 32, sizes.warmup)
             w1_uncached = generator.read(uncached_server.base, 32, sizes.duration)
 
-        with running("app.main:app", url, workers, logdir) as server, \
-                httpx.Client(base_url=server.base, headers=headers, timeout=600) as client:
+        with (
+            running("app.main:app", url, workers, logdir) as server,
+            httpx.Client(base_url=server.base, headers=headers, timeout=600) as client,
+        ):
             page = client.get(LIST_PATH)
             assert page.status_code == 200, page.text[:1000]
             if page.json() != ceiling_page:
@@ -540,6 +636,7 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             def rollup(headers=None):
                 response = client.get(ROLLUP_PATH, headers=headers)
                 assert response.status_code == 200, response.text[:1000]
+
             # The computation itself (no-cache), and then what a dashboard sees while the data is unchanged.
             w3 = median_ms(lambda: rollup({"Cache-Control": "no-cache"}), sizes.runs)
             w3_cached = median_ms(rollup, sizes.runs)
@@ -554,8 +651,12 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             w2 = generator.write(server.base, 16, sizes.duration)
             if w2.errors:
                 probe = client.post("/api/v1/interventions", json=write_body(99, 1))
-                print(f"{step} W2 had {w2.errors} errors; one more request answers {probe.status_code}: "
-                      f"{probe.text[:500]}", file=sys.stderr, flush=True)
+                print(
+                    f"{step} W2 had {w2.errors} errors; one more request answers {probe.status_code}: "
+                    f"{probe.text[:500]}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
             print(f"{step} W4 import of {sizes.import_interventions} interventions", file=sys.stderr, flush=True)
             data = import_records(sizes.import_interventions, sizes.import_lines_each)
@@ -566,8 +667,9 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             assert answer.status_code == 200, answer.text[:2000]
             assert answer.json()["created"] == len(data), {k: v for k, v in answer.json().items() if k != "items"}
         w4_raw = raw_insert_s(url, data)
-    return Result(engine_name, workers, w1, w1_uncached, ceiling, w2, w3, w3_cached, w3_bare, w3_same, w4, w4_raw,
-                  load_before)
+    return Result(
+        engine_name, workers, w1, w1_uncached, ceiling, w2, w3, w3_cached, w3_bare, w3_same, w4, w4_raw, load_before
+    )
 
 
 # --- the table ---------------------------------------------------------------------------------------------
@@ -587,8 +689,10 @@ def machine() -> str:
                 ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     import sqlite3
 
-    return (f"{os.cpu_count()} CPUs (nproc), {ram} RAM, {cpu}; {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {ram} RAM, {cpu}; {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def postgres_version(admin_url: str) -> str | None:
@@ -598,7 +702,7 @@ def postgres_version(admin_url: str) -> str | None:
     try:
         with engine.connect() as conn:
             return conn.exec_driver_sql("SHOW server_version").scalar()
-    except Exception:  # noqa: BLE001 - only for the header line
+    except Exception:
         return None
     finally:
         engine.dispose()
@@ -609,52 +713,71 @@ def _mark(ok: bool) -> str:
 
 
 def table(results: list[Result]) -> str:
-    rows = ["| database | workers | workload | service | baseline | ratio | target | met |",
-            "|---|---:|---|---|---|---:|---|---|"]
+    rows = [
+        "| database | workers | workload | service | baseline | ratio | target | met |",
+        "|---|---:|---|---|---|---:|---|---|",
+    ]
     for r in results:
         w1_ratio = r.w1.rate / r.ceiling.rate if r.ceiling.rate else 0.0
         rows.append(
             f"| {r.engine} | {r.workers} | W1 read, 32 conn. | {r.w1.rate:,.0f} req/s, p50 {r.w1.p50_ms:.1f} ms, "
             f"p99 {r.w1.p99_ms:.1f} ms{f', {r.w1.errors} errors' if r.w1.errors else ''} "
             f"| ceiling {r.ceiling.rate:,.0f} req/s, p50 {r.ceiling.p50_ms:.1f} ms, p99 {r.ceiling.p99_ms:.1f} ms "
-            f"| {w1_ratio:.2f}× | ≥ 0.5× | {_mark(w1_ratio >= 0.5 and not r.w1.errors)} |")
+            f"| {w1_ratio:.2f}× | ≥ 0.5× | {_mark(w1_ratio >= 0.5 and not r.w1.errors)} |"
+        )
         uncached_ratio = r.w1_uncached.rate / r.ceiling.rate if r.ceiling.rate else 0.0
         rows.append(
             f"| {r.engine} | {r.workers} | W1 read, read cache off | {r.w1_uncached.rate:,.0f} req/s, "
             f"p50 {r.w1_uncached.p50_ms:.1f} ms, p99 {r.w1_uncached.p99_ms:.1f} ms"
             f"{f', {r.w1_uncached.errors} errors' if r.w1_uncached.errors else ''} | ceiling as above "
-            f"| {uncached_ratio:.2f}× | – | – |")
+            f"| {uncached_ratio:.2f}× | – | – |"
+        )
         rows.append(
             f"| {r.engine} | {r.workers} | W2 write, 16 conn. | {r.w2.rate:,.1f} created/s, p50 {r.w2.p50_ms:.0f} ms, "
-            f"p99 {r.w2.p99_ms:.0f} ms, {r.w2.errors} errors | – | – | 0 errors | {_mark(r.w2.errors == 0)} |")
+            f"p99 {r.w2.p99_ms:.0f} ms, {r.w2.errors} errors | – | – | 0 errors | {_mark(r.w2.errors == 0)} |"
+        )
         w3_ratio = r.w3_ms / r.w3_bare_ms
         rows.append(
             f"| {r.engine} | {r.workers} | W3 rollup theme × year, computed | {r.w3_ms:.1f} ms | bare SQL "
             f"{r.w3_bare_ms:.1f} ms (same columns {r.w3_same_columns_ms:.1f} ms) | {w3_ratio:.2f}× | ≤ 2×, < 250 ms "
-            f"| {_mark(w3_ratio <= 2 and r.w3_ms < 250)} |")
+            f"| {_mark(w3_ratio <= 2 and r.w3_ms < 250)} |"
+        )
         rows.append(
-            f"| {r.engine} | {r.workers} | W3 rollup, from the read cache | {r.w3_cached_ms:.1f} ms | – | – | – | – |")
+            f"| {r.engine} | {r.workers} | W3 rollup, from the read cache | {r.w3_cached_ms:.1f} ms | – | – | – | – |"
+        )
         w4_ratio = r.w4_s / r.w4_raw_s
         met = "yes" if r.w4_s < 30 and w4_ratio <= 4 else ("< 30 s yes, ≤ 4× **no**" if r.w4_s < 30 else "**no**")
         rows.append(
-            f"| {r.engine} | {r.workers} | W4 import | {r.w4_s:.1f} s | raw insert {r.w4_raw_s:.1f} s | {w4_ratio:.1f}× "
-            f"| < 30 s, aim ≤ 4× | {met} |")
+            f"| {r.engine} | {r.workers} | W4 import | {r.w4_s:.1f} s | raw insert {r.w4_raw_s:.1f} s "
+            f"| {w4_ratio:.1f}× | < 30 s, aim ≤ 4× | {met} |"
+        )
     return "\n".join(rows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {QUICK.interventions} interventions, {QUICK.lines} lines, "
-                             f"{QUICK.duration:g} s loads, median of {QUICK.runs}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {QUICK.interventions} interventions, {QUICK.lines} lines, "
+        f"{QUICK.duration:g} s loads, median of {QUICK.runs}",
+    )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts (default 1,2)")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES,
-                        help="a PostgreSQL URL whose user may create databases (default: %(default)s)")
+    parser.add_argument(
+        "--postgres",
+        default=DEFAULT_POSTGRES,
+        help="a PostgreSQL URL whose user may create databases (default: %(default)s)",
+    )
     parser.add_argument("--no-wrk", action="store_true", help="use the asyncio httpx client even if wrk is there")
-    parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
-                        help="before each database and worker count, wait up to this long for the 1-minute load "
-                             "average to fall below 1 (default 0: do not wait)")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each database and worker count, wait up to this long for the 1-minute load "
+        "average to fall below 1 (default 0: do not wait)",
+    )
     args = parser.parse_args()
     try:
         worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -685,14 +808,18 @@ def main() -> int:
 
     pg = postgres_version(args.postgres) if "postgresql" in engines else None
     print(f"\n{started:%Y-%m-%d %H:%M} UTC; {machine()}{f', PostgreSQL {pg}' if pg else ''}")
-    print(f"load generator: {tool}; data: {sizes.interventions:,} interventions, {sizes.lines:,} budget lines "
-          f"(seed 2030); W1/W2 {sizes.duration:g} s each after a {sizes.warmup:g} s warm-up; W3 median of "
-          f"{sizes.runs}; W4 {sizes.import_interventions:,} interventions with "
-          f"{sizes.import_interventions * sizes.import_lines_each:,} budget lines in one request"
-          f"{' (--quick: not the reference sizes)' if args.quick else ''}")
+    print(
+        f"load generator: {tool}; data: {sizes.interventions:,} interventions, {sizes.lines:,} budget lines "
+        f"(seed 2030); W1/W2 {sizes.duration:g} s each after a {sizes.warmup:g} s warm-up; W3 median of "
+        f"{sizes.runs}; W4 {sizes.import_interventions:,} interventions with "
+        f"{sizes.import_interventions * sizes.import_lines_each:,} budget lines in one request"
+        f"{' (--quick: not the reference sizes)' if args.quick else ''}"
+    )
     if tool != "wrk":
-        print("the asyncio client is itself the bottleneck well below the ceiling app's speed: without wrk the "
-              "W1 ceiling and ratio understate the framework (install wrk for the reference figures)")
+        print(
+            "the asyncio client is itself the bottleneck well below the ceiling app's speed: without wrk the "
+            "W1 ceiling and ratio understate the framework (install wrk for the reference figures)"
+        )
     print()
     print(table(results))
     loads = ", ".join(f"{r.engine} {r.workers}w {r.load_before:.2f}" for r in results)

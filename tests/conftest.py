@@ -57,7 +57,6 @@ def wipe() -> None:
     from sqlmodel import SQLModel
 
     import app.models  # noqa: F401 - every table on the metadata
-
     from app.db import new_data_version
 
     with get_engine().begin() as conn:
@@ -94,8 +93,9 @@ def client(admin_token) -> Iterator[TestClient]:
     """A client signed in as an admin (most tests are about behaviour, not permissions)."""
     from app.main import app
 
-    with TestClient(app, raise_server_exceptions=False,
-                    headers={"Authorization": f"Bearer {admin_token}"}) as test_client:
+    with TestClient(
+        app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {admin_token}"}
+    ) as test_client:
         yield test_client
 
 

@@ -1,5 +1,6 @@
 """Plain factory functions: valid payloads with keyword overrides, and helpers that create through the API."""
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -48,11 +49,11 @@ def assert_problem(response, status: int, *, field: list | None = None) -> dict[
     assert body["title"] and body["detail"]
     if field is not None:
         locs = [e["loc"] for e in body.get("errors") or []]
-        assert any(loc[-len(field):] == field for loc in locs), f"no error at {field}: {locs}"
+        assert any(loc[-len(field) :] == field for loc in locs), f"no error at {field}: {locs}"
     return body
 
 
-def morkhoj_figures() -> dict[str, dict[int, "Decimal"]]:
+def morkhoj_figures() -> dict[str, dict[int, Decimal]]:
     """The Mørkhøj programme's money per year, computed from the demo file (not from the service): `budget` the
     original lines, `plan` revised lines plus unrevised original lines, `actual` the spending."""
     import json

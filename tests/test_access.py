@@ -31,21 +31,38 @@ def _world(client: TestClient) -> dict:
     """A BKF intervention with a line and a criterion, a pool with a request, a token to revoke."""
     intervention = create_intervention(client, department="BKF")
     pool = client.post(f"{API}/pools", json={"name": "Puljen 2026", "year": 2026, "amount": "1000"}).json()
-    allocation = client.post(f"{API}/pools/{pool['id']}/allocations",
-                             json={"intervention_id": intervention["id"], "amount": "100"}).json()
+    allocation = client.post(
+        f"{API}/pools/{pool['id']}/allocations", json={"intervention_id": intervention["id"], "amount": "100"}
+    ).json()
     token = client.post(f"{API}/tokens", json={"name": "til-tilbagekaldelse", "role": "reader"}).json()
-    material = client.post(f"{API}/interventions/{intervention['id']}/material",
-                           json={"title": "Programdokument", "url": "https://example.dk/p.pdf", "kind": "description"})
-    evaluation = client.post(f"{API}/interventions/{intervention['id']}/evaluations",
-                             json={"kind": "midway", "date": "2020-12-15"})
-    return {"i": intervention["id"], "line": intervention["budget_lines"][0]["id"],
-            "crit": intervention["success_criteria"][0]["id"], "pool": pool["id"], "alloc": allocation["id"],
-            "token": token["id"], "mat": material.json()["id"], "eval": evaluation.json()["id"]}
+    material = client.post(
+        f"{API}/interventions/{intervention['id']}/material",
+        json={"title": "Programdokument", "url": "https://example.dk/p.pdf", "kind": "description"},
+    )
+    evaluation = client.post(
+        f"{API}/interventions/{intervention['id']}/evaluations", json={"kind": "midway", "date": "2020-12-15"}
+    )
+    return {
+        "i": intervention["id"],
+        "line": intervention["budget_lines"][0]["id"],
+        "crit": intervention["success_criteria"][0]["id"],
+        "pool": pool["id"],
+        "alloc": allocation["id"],
+        "token": token["id"],
+        "mat": material.json()["id"],
+        "eval": evaluation.json()["id"],
+    }
 
 
 def _import_record(department: str) -> list[dict]:
-    return [{"external_id": f"{department}-IMPORT-1", "name": "Importeret indsats", "kind": "project",
-             "department": department}]
+    return [
+        {
+            "external_id": f"{department}-IMPORT-1",
+            "name": "Importeret indsats",
+            "kind": "project",
+            "department": department,
+        }
+    ]
 
 
 # (method, path template, body, who may) for every write operation of the API.
@@ -60,10 +77,18 @@ WRITES = [
     ("PUT", "/interventions/{i}/success-criteria", [{"description": "Kun dette"}], INTERVENTION),
     ("PATCH", "/interventions/{i}/success-criteria/{crit}", {"unit": "pct."}, INTERVENTION),
     ("DELETE", "/interventions/{i}/success-criteria/{crit}", None, INTERVENTION),
-    ("POST", "/indicators/4/observations", {"area": "moerkhoej", "year": 2024, "kind": "actual", "value": "61.5"},
-     OBSERVATIONS),
-    ("PUT", "/indicators/4/observations", [{"area": "moerkhoej", "year": 2021, "kind": "baseline", "value": 60}],
-     OBSERVATIONS),
+    (
+        "POST",
+        "/indicators/4/observations",
+        {"area": "moerkhoej", "year": 2024, "kind": "actual", "value": "61.5"},
+        OBSERVATIONS,
+    ),
+    (
+        "PUT",
+        "/indicators/4/observations",
+        [{"area": "moerkhoej", "year": 2021, "kind": "baseline", "value": 60}],
+        OBSERVATIONS,
+    ),
     ("PATCH", "/indicators/4", {"likely_source": "survey"}, ADMIN),
     ("POST", "/pools", {"name": "Ny pulje", "year": 2027, "amount": "500"}, POOL),
     ("PATCH", "/pools/{pool}", {"notes": "Noter"}, POOL),
@@ -73,8 +98,12 @@ WRITES = [
     ("POST", "/interventions/{i}/evaluations", {"kind": "final", "date": "2022-12-10"}, INTERVENTION),
     ("PATCH", "/interventions/{i}/evaluations/{eval}", {"decision": "anchor"}, INTERVENTION),
     ("DELETE", "/interventions/{i}/evaluations/{eval}", None, INTERVENTION),
-    ("POST", "/interventions/{i}/material", {"title": "Notat", "url": "https://example.dk/n", "kind": "results"},
-     INTERVENTION),
+    (
+        "POST",
+        "/interventions/{i}/material",
+        {"title": "Notat", "url": "https://example.dk/n", "kind": "results"},
+        INTERVENTION,
+    ),
     ("PATCH", "/interventions/{i}/material/{mat}", {"title": "Nyt navn"}, INTERVENTION),
     ("DELETE", "/interventions/{i}/material/{mat}", None, INTERVENTION),
     ("POST", "/tokens", {"name": "ny-token", "role": "reader"}, ADMIN),
@@ -84,11 +113,23 @@ WRITES = [
 
 def test_the_matrix_covers_every_write_endpoint(client):
     spec = client.get("/openapi.json").json()
-    documented = {(method.upper(), path.removeprefix("/api/v1")) for path, item in spec["paths"].items()
-                  for method in item if method in ("post", "put", "patch", "delete")}
-    placeholders = {"{i}": "{intervention_id}", "{line}": "{budget_line_id}", "{crit}": "{criterion_id}",
-                    "{pool}": "{pool_id}", "{alloc}": "{allocation_id}", "{token}": "{token_id}", "/4": "/{number}",
-                    "{eval}": "{evaluation_id}", "{mat}": "{material_id}"}
+    documented = {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("post", "put", "patch", "delete")
+    }
+    placeholders = {
+        "{i}": "{intervention_id}",
+        "{line}": "{budget_line_id}",
+        "{crit}": "{criterion_id}",
+        "{pool}": "{pool_id}",
+        "{alloc}": "{allocation_id}",
+        "{token}": "{token_id}",
+        "/4": "/{number}",
+        "{eval}": "{evaluation_id}",
+        "{mat}": "{material_id}",
+    }
     covered = set()
     for method, path, _body, _who in WRITES:
         for short, long in placeholders.items():
@@ -132,8 +173,10 @@ def test_an_editor_cannot_touch_another_departments_intervention(client):
     assert_problem(client.patch(url, json={"name": "Overtaget"}, headers=ssf), 403)
     assert_problem(client.patch(url, json={"parent_id": programme["id"]}, headers=ssf), 403)
     assert_problem(client.delete(url, headers=ssf), 403)
-    assert_problem(client.post(f"{API}/interventions", json={"name": "X", "kind": "project", "department": "BKF"},
-                               headers=ssf), 403)
+    assert_problem(
+        client.post(f"{API}/interventions", json={"name": "X", "kind": "project", "department": "BKF"}, headers=ssf),
+        403,
+    )
     assert client.get(url).json()["name"] == bkf["name"]
 
 
@@ -159,8 +202,9 @@ def test_reads_need_a_token_unless_public_read(client, anonymous, monkeypatch):
     assert client.get(f"{API}/interventions", headers=reader).status_code == 200
     monkeypatch.setattr(get_settings(), "public_read", True)
     assert anonymous.get(f"{API}/interventions").status_code == 200
-    assert_problem(anonymous.post(f"{API}/interventions", json={"name": "X", "kind": "project", "department": "BKF"}),
-                   401)
+    assert_problem(
+        anonymous.post(f"{API}/interventions", json={"name": "X", "kind": "project", "department": "BKF"}), 401
+    )
     assert anonymous.get("/health").status_code == 200
 
 
@@ -206,13 +250,24 @@ def oidc(monkeypatch):
     monkeypatch.setattr(settings, "oidc_issuer", ISSUER)
     monkeypatch.setattr(settings, "oidc_audience", AUDIENCE)
     monkeypatch.setattr(settings, "oidc_jwks", json.dumps({"keys": [public]}))
-    monkeypatch.setattr(settings, "oidc_role_map", {"Registry.Admin": "admin", "Registry.Editor.SSF": "editor:SSF",
-                                                    "Registry.Reader": "reader"})
+    monkeypatch.setattr(
+        settings,
+        "oidc_role_map",
+        {"Registry.Admin": "admin", "Registry.Editor.SSF": "editor:SSF", "Registry.Reader": "reader"},
+    )
 
     def issue(claims_override=None, *, signing_key=key, algorithm="RS256", headers=None):
         now = int(time.time())
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "0f3c-user", "preferred_username": "bente@gladsaxe.dk",
-                  "iat": now, "nbf": now, "exp": now + 600, "roles": ["Registry.Editor.SSF"]}
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "0f3c-user",
+            "preferred_username": "bente@gladsaxe.dk",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "roles": ["Registry.Editor.SSF"],
+        }
         claims.update(claims_override or {})
         return jwt.encode(claims, signing_key, algorithm=algorithm, headers={"kid": "test-key", **(headers or {})})
 
@@ -222,29 +277,37 @@ def oidc(monkeypatch):
 def test_oidc_token_maps_claims_to_role_and_department(anonymous, client, oidc):
     bkf = create_intervention(client, department="BKF")
     headers = {"Authorization": f"Bearer {oidc()}"}
-    created = anonymous.post(f"{API}/interventions", json={"name": "Fra Entra", "kind": "project",
-                                                           "department": "SSF"}, headers=headers)
+    created = anonymous.post(
+        f"{API}/interventions", json={"name": "Fra Entra", "kind": "project", "department": "SSF"}, headers=headers
+    )
     assert created.status_code == 201, created.text
     assert_problem(anonymous.patch(f"{API}/interventions/{bkf['id']}", json={"name": "x"}, headers=headers), 403)
     history = client.get(f"{API}/interventions/{created.json()['id']}/history").json()["items"]
     assert history[0]["actor"] == "oidc:bente@gladsaxe.dk"
 
 
-@pytest.mark.parametrize("case", ["expired", "wrong audience", "wrong issuer", "alg none", "other key", "no role",
-                                  "hs256 with public key"])
+@pytest.mark.parametrize(
+    "case", ["expired", "wrong audience", "wrong issuer", "alg none", "other key", "no role", "hs256 with public key"]
+)
 def test_bad_oidc_tokens_are_refused(anonymous, oidc, case):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = {
         "expired": lambda: oidc({"exp": int(time.time()) - 3600}),
         "wrong audience": lambda: oidc({"aud": "api://someone-else"}),
         "wrong issuer": lambda: oidc({"iss": "https://evil.example/"}),
-        "alg none": lambda: jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 600,
-                                        "roles": ["Registry.Admin"]}, None, algorithm="none"),
+        "alg none": lambda: jwt.encode(
+            {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 600, "roles": ["Registry.Admin"]},
+            None,
+            algorithm="none",
+        ),
         "other key": lambda: oidc(signing_key=other),
         "no role": lambda: oidc({"roles": ["Something.Else"]}),
         "hs256 with public key": lambda: jwt.encode(
             {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 600, "roles": ["Registry.Admin"]},
-            "not-the-key-but-long-enough-for-hs256-32b", algorithm="HS256", headers={"kid": "test-key"}),
+            "not-the-key-but-long-enough-for-hs256-32b",
+            algorithm="HS256",
+            headers={"kid": "test-key"},
+        ),
     }[case]()
     response = anonymous.get(f"{API}/interventions", headers={"Authorization": f"Bearer {token}"})
     assert_problem(response, 403 if case == "no role" else 401)

@@ -5,22 +5,31 @@ from tests.factories import API, assert_problem, budget_line, create_interventio
 
 
 def test_every_change_to_an_intervention_is_in_its_history_with_its_actor(client):
-    editor = {"Authorization": f"Bearer {make_token('editor', 'BKF', name='Bente (BKF)')}",
-              "X-Request-ID": "req-42"}
-    created = client.post(f"{API}/interventions", headers=editor, json={
-        "name": "Lektiecafé i Mørkhøj", "kind": "project", "department": "BKF", "themes": ["T4"]}).json()
+    editor = {"Authorization": f"Bearer {make_token('editor', 'BKF', name='Bente (BKF)')}", "X-Request-ID": "req-42"}
+    created = client.post(
+        f"{API}/interventions",
+        headers=editor,
+        json={"name": "Lektiecafé i Mørkhøj", "kind": "project", "department": "BKF", "themes": ["T4"]},
+    ).json()
     url = f"{API}/interventions/{created['id']}"
     client.patch(url, headers=editor, json={"status": "active", "themes": ["T4", "T6"]})
     client.put(f"{url}/budget-lines", headers=editor, json=[budget_line(year=2024, amount="1000.50")])
     client.post(f"{url}/success-criteria", headers=editor, json={"description": "Flere deltager"})
     client.delete(url)  # the admin archives it
     history = client.get(f"{url}/history").json()["items"]
-    assert [h["action"] for h in history] == ["archive", "success_criteria.add", "budget_lines.replace", "update",
-                                              "create"]
+    assert [h["action"] for h in history] == [
+        "archive",
+        "success_criteria.add",
+        "budget_lines.replace",
+        "update",
+        "create",
+    ]
     assert [h["actor"] for h in history] == ["test-admin"] + ["Bente (BKF)"] * 4
     update = history[3]
-    assert update["changes"] == {"status": {"before": "planned", "after": "active"},
-                                 "themes": {"before": ["T4"], "after": ["T4", "T6"]}}
+    assert update["changes"] == {
+        "status": {"before": "planned", "after": "active"},
+        "themes": {"before": ["T4"], "after": ["T4", "T6"]},
+    }
     assert update["request_id"] == "req-42"
     assert history[2]["changes"]["budget_lines"]["after"][0]["amount"] == "1000.50"
     assert history[0]["changes"]["archived_at"]["before"] is None
@@ -39,20 +48,32 @@ def test_refused_changes_leave_no_record(client):
 def test_pools_imports_and_tokens_are_audited(client):
     intervention = create_intervention(client)
     pool = client.post(f"{API}/pools", json={"name": "Puljen", "year": 2026, "amount": "100"}).json()
-    allocation = client.post(f"{API}/pools/{pool['id']}/allocations",
-                             json={"intervention_id": intervention["id"], "amount": "40"}).json()
+    allocation = client.post(
+        f"{API}/pools/{pool['id']}/allocations", json={"intervention_id": intervention["id"], "amount": "40"}
+    ).json()
     client.patch(f"{API}/pools/{pool['id']}/allocations/{allocation['id']}", json={"status": "granted"})
-    client.post(f"{API}/imports/interventions", headers={"Idempotency-Key": "imp-1"},
-                json=[{"external_id": "IMP-1", "name": "Importeret", "kind": "project", "department": "SOB"}])
+    client.post(
+        f"{API}/imports/interventions",
+        headers={"Idempotency-Key": "imp-1"},
+        json=[{"external_id": "IMP-1", "name": "Importeret", "kind": "project", "department": "SOB"}],
+    )
     client.post(f"{API}/tokens", json={"name": "læser", "role": "reader"})
     log = client.get(f"{API}/audit").json()["items"]
     seen = {(r["resource"], r["action"]) for r in log}
-    assert {("pool", "create"), ("allocation", "create"), ("allocation", "granted"), ("import", "import"),
-            ("intervention", "import.create"), ("token", "create")} <= seen
+    assert {
+        ("pool", "create"),
+        ("allocation", "create"),
+        ("allocation", "granted"),
+        ("import", "import"),
+        ("intervention", "import.create"),
+        ("token", "create"),
+    } <= seen
     granted = next(r for r in log if r["action"] == "granted")
     assert granted["changes"]["status"] == {"before": "requested", "after": "granted"}
     assert client.get(f"{API}/audit", params={"resource": "allocation"}).json()["items"][0]["resource"] == "allocation"
-    assert all(r["actor"] == "test-admin" for r in client.get(f"{API}/audit", params={"actor": "test-admin"}).json()["items"])
+    assert all(
+        r["actor"] == "test-admin" for r in client.get(f"{API}/audit", params={"actor": "test-admin"}).json()["items"]
+    )
     page = client.get(f"{API}/audit", params={"limit": 2}).json()
     rest = client.get(f"{API}/audit", params={"limit": 500, "cursor": page["next_cursor"]}).json()["items"]
     assert len(page["items"]) + len(rest) == len(log) and page["items"][-1]["id"] > rest[0]["id"]
@@ -87,4 +108,7 @@ def test_request_id_is_echoed_or_made(client):
     assert client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
     made = client.get("/health").headers["x-request-id"]
     assert len(made) == 32
-    assert client.get("/health", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"] != "bad id with spaces"
+    assert (
+        client.get("/health", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"]
+        != "bad id with spaces"
+    )

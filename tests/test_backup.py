@@ -31,11 +31,16 @@ def snapshot(engine: Engine | None = None) -> dict[str, list]:
     metadata = MetaData()
     with engine.connect() as conn:
         metadata.reflect(conn)
-        state = {name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
-                 for name, table in metadata.tables.items()}
+        state = {
+            name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
+            for name, table in metadata.tables.items()
+        }
         if engine.dialect.name == "postgresql":
-            state["(sequences)"] = sorted(conn.execute(text(
-                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")).all())
+            state["(sequences)"] = sorted(
+                conn.execute(
+                    text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")
+                ).all()
+            )
     return state
 
 
@@ -52,8 +57,10 @@ def make_data(client) -> int:
     records[1]["parent_external_id"] = records[0]["external_id"]
     imported = client.post(f"{API}/imports/interventions", json=records, headers={"Idempotency-Key": "bk-1"})
     assert imported.status_code == 200, imported.text
-    made = client.post(f"{API}/interventions", json=intervention_payload(
-        budget_lines=[budget_line(year=2020 + k, amount=f"{1000 + k}.50") for k in range(3)]))
+    made = client.post(
+        f"{API}/interventions",
+        json=intervention_payload(budget_lines=[budget_line(year=2020 + k, amount=f"{1000 + k}.50") for k in range(3)]),
+    )
     assert made.status_code == 201, made.text
     iid = made.json()["id"]
     pool = client.post(f"{API}/pools", json={"name": "Puljen 2026", "year": 2026, "amount": "500000.00"})
@@ -66,9 +73,17 @@ def make_data(client) -> int:
         ids.append(created.json()["id"])
     assert client.patch(f"{allocations}/{ids[1]}", json={"status": "released", "amount": "15000.00"}).status_code == 200
     for year, value in ((2021, "60.0"), (2024, "66.5")):
-        observed = client.post(f"{API}/indicators/4/observations", json={
-            "area": "hoeje-gladsaxe", "year": year, "kind": "baseline" if year == 2021 else "actual", "value": value,
-            "unit": "pct.", "source": f"Tryghedsundersøgelse {year}"})
+        observed = client.post(
+            f"{API}/indicators/4/observations",
+            json={
+                "area": "hoeje-gladsaxe",
+                "year": year,
+                "kind": "baseline" if year == 2021 else "actual",
+                "value": value,
+                "unit": "pct.",
+                "source": f"Tryghedsundersøgelse {year}",
+            },
+        )
         assert observed.status_code == 201, observed.text
     for name, role, department in (("bk-editor", "editor", "BKF"), ("bk-reader", "reader", None)):
         token = client.post(f"{API}/tokens", json={"name": name, "role": role, "department": department})
@@ -132,8 +147,10 @@ def test_round_trip_restores_every_table_row_by_row(client, tmp_path, monkeypatc
     again = client.post(f"{API}/interventions", json=intervention_payload())
     assert again.status_code == 201, again.text
     assert again.json()["id"] > max(row[0] for row in at_backup["intervention"])
-    print(f"\nround trip: {len(at_backup)} tables, {rows} rows compared, backup {file.stat().st_size} bytes, "
-          f"restore {restore_s:.2f} s")
+    print(
+        f"\nround trip: {len(at_backup)} tables, {rows} rows compared, backup {file.stat().st_size} bytes, "
+        f"restore {restore_s:.2f} s"
+    )
 
 
 def test_restore_refuses_a_damaged_or_foreign_file_and_changes_nothing(client, tmp_path):
@@ -200,8 +217,9 @@ def test_backups_taken_while_the_server_writes_are_consistent(admin_token, tmp_p
     written = {"imports": 0, "grants": 0}
     try:
         with httpx.Client(base_url=server.base, headers=headers, timeout=60) as api:
-            iid = api.post(f"{API}/interventions", json={"name": "Hestefold", "kind": "trial_action",
-                                                        "department": "SOB"}).json()["id"]
+            iid = api.post(
+                f"{API}/interventions", json={"name": "Hestefold", "kind": "trial_action", "department": "SOB"}
+            ).json()["id"]
             pool_id = api.post(f"{API}/pools", json={"name": "P", "year": 2026, "amount": "1000000.00"}).json()["id"]
 
         def importer() -> None:
@@ -216,8 +234,10 @@ def test_backups_taken_while_the_server_writes_are_consistent(admin_token, tmp_p
         def granter() -> None:
             with httpx.Client(base_url=server.base, headers=headers, timeout=60) as http:
                 while not stop.is_set():
-                    answer = http.post(f"{API}/pools/{pool_id}/allocations",
-                                       json={"intervention_id": iid, "amount": "100.00", "status": "granted"})
+                    answer = http.post(
+                        f"{API}/pools/{pool_id}/allocations",
+                        json={"intervention_id": iid, "amount": "100.00", "status": "granted"},
+                    )
                     assert answer.status_code == 201, answer.text[:300]
                     written["grants"] += 1
 
@@ -234,11 +254,15 @@ def test_backups_taken_while_the_server_writes_are_consistent(admin_token, tmp_p
                 with readable_copy(file, tmp_path) as copy:
                     state = check_pool_invariant(pool_id, copy)
                     with copy.connect() as conn:
-                        hot = conn.execute(text(
-                            "SELECT count(*) FROM intervention WHERE external_id LIKE 'HOT%'")).scalar_one()
-                        lines = conn.execute(text(
-                            "SELECT count(*) FROM budget_line b JOIN intervention i ON i.id = b.intervention_id "
-                            "WHERE i.external_id LIKE 'HOT%'")).scalar_one()
+                        hot = conn.execute(
+                            text("SELECT count(*) FROM intervention WHERE external_id LIKE 'HOT%'")
+                        ).scalar_one()
+                        lines = conn.execute(
+                            text(
+                                "SELECT count(*) FROM budget_line b JOIN intervention i ON i.id = b.intervention_id "
+                                "WHERE i.external_id LIKE 'HOT%'"
+                            )
+                        ).scalar_one()
                         if not is_postgres():
                             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
                             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
@@ -253,5 +277,7 @@ def test_backups_taken_while_the_server_writes_are_consistent(admin_token, tmp_p
         server.kill()
     assert seen[-1][1] > 0 and seen[-1][2] > 0, seen
     assert not list(tmp_path.glob("*.partial"))
-    print(f"\nhot backups (seconds, imports of 100 in the copy, allocations in the copy): {seen}; "
-          f"written meanwhile: {written}")
+    print(
+        f"\nhot backups (seconds, imports of 100 in the copy, allocations in the copy): {seen}; "
+        f"written meanwhile: {written}"
+    )

@@ -14,15 +14,31 @@ from app import client as api
 from tests.factories import API, create_intervention
 
 XLSX = api.XLSX_TYPE
-HEADER = ["external_id", "name", "kind", "department", "parent_external_id", "budget_year", "budget_category",
-          "budget_funding_source", "budget_amount"]
+HEADER = [
+    "external_id",
+    "name",
+    "kind",
+    "department",
+    "parent_external_id",
+    "budget_year",
+    "budget_category",
+    "budget_funding_source",
+    "budget_amount",
+]
 
 
 def record(key: str, parent: str | None = None, **overrides) -> dict:
-    return {"external_id": key, "name": f"Indsats {key} i Mørkhøj", "kind": "project", "department": "BKF",
-            "parent_external_id": parent, "start_date": "2020-01-01", "end_date": "2023-12-31",
-            "budget_lines": [{"year": 2020, "category": "Løn", "funding_source": "SOB-PULJE", "amount": "0.10"}],
-            **overrides}
+    return {
+        "external_id": key,
+        "name": f"Indsats {key} i Mørkhøj",
+        "kind": "project",
+        "department": "BKF",
+        "parent_external_id": parent,
+        "start_date": "2020-01-01",
+        "end_date": "2023-12-31",
+        "budget_lines": [{"year": 2020, "category": "Løn", "funding_source": "SOB-PULJE", "amount": "0.10"}],
+        **overrides,
+    }
 
 
 def csv_file(rows: list[list], delimiter: str = ",", header: list[str] = HEADER) -> bytes:
@@ -100,8 +116,10 @@ def test_format_is_detected():
     assert api.detect_format("data.txt", b"external_id,name") == "csv"
 
 
-@pytest.mark.parametrize(("content", "fmt"), [(b"{not json", "json"), (b"{}", "json"), (b"\xff\xfe,", "csv"),
-                                              (b"PK\x03\x04broken", "xlsx"), (b"", "csv")])
+@pytest.mark.parametrize(
+    ("content", "fmt"),
+    [(b"{not json", "json"), (b"{}", "json"), (b"\xff\xfe,", "csv"), (b"PK\x03\x04broken", "xlsx"), (b"", "csv")],
+)
 def test_unreadable_files_are_a_usage_error(content, fmt):
     with pytest.raises(api.ClientError) as caught:
         api.read_import_file(content, fmt)
@@ -113,8 +131,15 @@ def test_unreadable_files_are_a_usage_error(content, fmt):
 
 def test_json_in_batches_with_progress(client):
     # children before their parents in the file; the client sends the parents first
-    records = [record("C1", "P"), record("C2", "P"), record("G", "C1"), record("P", kind="programme"),
-               record("A"), record("B"), record("D")]
+    records = [
+        record("C1", "P"),
+        record("C2", "P"),
+        record("G", "C1"),
+        record("P", kind="programme"),
+        record("A"),
+        record("B"),
+        record("D"),
+    ]
     progress = io.StringIO()
     outcome = run(client, json.dumps(records, ensure_ascii=False).encode(), "json", batch_size=2, progress=progress)
     assert outcome.exit_code == api.OK, api.format_outcome(outcome)
@@ -127,7 +152,15 @@ def test_json_in_batches_with_progress(client):
     assert found["C1"]["parent_id"] == found["P"]["id"] and found["G"]["parent_id"] == found["C1"]["id"]
     assert found["A"]["budget_total"] == "0.10"
     # the items name the records' positions in the file
-    assert {i["external_id"]: i["row"] for i in outcome.items} == {"C1": 1, "C2": 2, "G": 3, "P": 4, "A": 5, "B": 6, "D": 7}
+    assert {i["external_id"]: i["row"] for i in outcome.items} == {
+        "C1": 1,
+        "C2": 2,
+        "G": 3,
+        "P": 4,
+        "A": 5,
+        "B": 6,
+        "D": 7,
+    }
     assert "created 7, updated 0, unchanged 0" in api.format_outcome(outcome)
 
 
@@ -186,8 +219,20 @@ def test_rerun_after_a_crash_applies_nothing_twice(client):
 
 
 def test_bad_row_38_is_reported_with_the_files_row_number(client):
-    rows = [[f"R{n}", f"Række {n} på Værebro", "project", "SSF", "", 2020, "Løn", "SOB-PULJE",
-             "12.345" if n == 38 else "100.10"] for n in range(2, 52)]  # 50 rows, file rows 2..51
+    rows = [
+        [
+            f"R{n}",
+            f"Række {n} på Værebro",
+            "project",
+            "SSF",
+            "",
+            2020,
+            "Løn",
+            "SOB-PULJE",
+            "12.345" if n == 38 else "100.10",
+        ]
+        for n in range(2, 52)
+    ]  # 50 rows, file rows 2..51
     content = csv_file(rows)
     dry = run(client, content, "csv", batch_size=10, dry_run=True)
     assert dry.exit_code == api.REFUSED
@@ -226,8 +271,19 @@ def test_xlsx_in_batches_with_row_numbers(client):
     sheet.title = "interventions"
     sheet.append(HEADER)
     for n in range(6):
-        sheet.append([f"X{n}", "=ikke en formel" if n == 0 else f"Åben værkstedsdag {n}", "trial_action", "SOB",
-                      "X0" if n == 5 else None, 2022, "Materialer", "SOB-PULJE", 1000.5 if n != 4 else -1])
+        sheet.append(
+            [
+                f"X{n}",
+                "=ikke en formel" if n == 0 else f"Åben værkstedsdag {n}",
+                "trial_action",
+                "SOB",
+                "X0" if n == 5 else None,
+                2022,
+                "Materialer",
+                "SOB-PULJE",
+                1000.5 if n != 4 else -1,
+            ]
+        )
     sheet["B2"].data_type = "s"  # text, not a formula
     workbook.create_sheet("koder").append(["ignored"])
     out = io.BytesIO()
@@ -243,8 +299,15 @@ def test_xlsx_in_batches_with_row_numbers(client):
 def test_errors_other_than_problems_are_reported():
     def handler(request: httpx.Request) -> httpx.Response:
         if request.headers["Idempotency-Key"] and json.loads(request.content)[0]["external_id"] == "BIG":
-            return httpx.Response(413, json={"type": "/problems/payload-too-large", "status": 413,
-                                             "title": "Payload too large", "detail": "the limit is 1000 bytes"})
+            return httpx.Response(
+                413,
+                json={
+                    "type": "/problems/payload-too-large",
+                    "status": 413,
+                    "title": "Payload too large",
+                    "detail": "the limit is 1000 bytes",
+                },
+            )
         return httpx.Response(500, json={"type": "/problems/internal", "detail": "boom"})
 
     http = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://registry")
@@ -256,10 +319,20 @@ def test_errors_other_than_problems_are_reported():
 
 
 def test_503_is_retried():
-    answers = [httpx.Response(503, json={"detail": "busy"}),
-               httpx.Response(200, json={"dry_run": False, "strategy": "upsert", "created": 1, "updated": 0,
-                                         "unchanged": 0, "items": [{"row": 1, "external_id": "A", "action": "created",
-                                                                    "id": 1}]})]
+    answers = [
+        httpx.Response(503, json={"detail": "busy"}),
+        httpx.Response(
+            200,
+            json={
+                "dry_run": False,
+                "strategy": "upsert",
+                "created": 1,
+                "updated": 0,
+                "unchanged": 0,
+                "items": [{"row": 1, "external_id": "A", "action": "created", "id": 1}],
+            },
+        ),
+    ]
     keys = []
 
     def handler(request):
@@ -316,7 +389,9 @@ def test_cli_import_and_export(cli_client, client, tmp_path, capsys):
     assert "batch 2/2" in captured.err  # progress on stderr
 
     target = tmp_path / "export.xlsx"
-    assert cli.main(["export", "--url", "http://registry", "--format", "xlsx", "-o", str(target), "--q", "mørkhøj"]) == 0
+    assert (
+        cli.main(["export", "--url", "http://registry", "--format", "xlsx", "-o", str(target), "--q", "mørkhøj"]) == 0
+    )
     rows = list(load_workbook(target, read_only=True)["interventions"].iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["P", "C"]
     assert not (tmp_path / "export.xlsx.partial").exists()

@@ -61,9 +61,25 @@ def start_server(log: Path, workers: int = WORKERS) -> Server:
     env = {**os.environ, "DATABASE_URL": TEST_DATABASE_URL, "LOG_LEVEL": "warning"}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60
@@ -99,8 +115,10 @@ def write_probe() -> Iterator[Callable[[], bool]]:
     lock is taken (the server's writes begin with BEGIN IMMEDIATE); tested with a zero timeout, released at once."""
     if is_postgres():
         with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                         "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")
+            query = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            )
             yield lambda: conn.execute(query).scalar_one() > 0
         return
     conn = sqlite3.connect(make_url(TEST_DATABASE_URL).database, timeout=0, isolation_level=None)
@@ -156,30 +174,52 @@ def test_sqlite_runs_in_wal_mode_with_synchronous_normal():
 
 
 def import_records(prefix: str, n: int = INTERVENTIONS) -> list[dict]:
-    return [{
-        "external_id": f"{prefix}-{i:05d}",
-        "name": f"Prøvehandling {i} – {prefix}",
-        "kind": "trial_action", "status": "active", "track": "physical", "department": "SOB",
-        "areas": ["vaerebro-park"], "themes": ["T9", "T6"], "indicators": [18],
-        "start_date": "2019-01-01", "end_date": "2028-12-31",
-        "budget_lines": [{"year": 2019 + k, "category": "Aktiviteter", "funding_source": "SOB-PULJE",
-                          "amount": f"{i}.{k:02d}"} for k in range(LINES)],
-        "success_criteria": [{"description": "Flere bruger området", "indicator": 18}],
-    } for i in range(n)]
+    return [
+        {
+            "external_id": f"{prefix}-{i:05d}",
+            "name": f"Prøvehandling {i} – {prefix}",
+            "kind": "trial_action",
+            "status": "active",
+            "track": "physical",
+            "department": "SOB",
+            "areas": ["vaerebro-park"],
+            "themes": ["T9", "T6"],
+            "indicators": [18],
+            "start_date": "2019-01-01",
+            "end_date": "2028-12-31",
+            "budget_lines": [
+                {"year": 2019 + k, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": f"{i}.{k:02d}"}
+                for k in range(LINES)
+            ],
+            "success_criteria": [{"description": "Flere bruger området", "indicator": 18}],
+        }
+        for i in range(n)
+    ]
 
 
 def import_state(prefix: str) -> dict[str, int]:
     like = f"{prefix}-%"
     return {
         "interventions": scalar("SELECT count(*) FROM intervention WHERE external_id LIKE :p", p=like),
-        "budget_lines": scalar("SELECT count(*) FROM budget_line b JOIN intervention i ON i.id = b.intervention_id "
-                               "WHERE i.external_id LIKE :p", p=like),
-        "themes": scalar("SELECT count(*) FROM intervention_theme t JOIN intervention i ON i.id = t.intervention_id "
-                         "WHERE i.external_id LIKE :p", p=like),
-        "criteria": scalar("SELECT count(*) FROM success_criterion c JOIN intervention i ON i.id = c.intervention_id "
-                           "WHERE i.external_id LIKE :p", p=like),
-        "audit": scalar("SELECT count(*) FROM audit_record WHERE action = 'import.create' AND changes LIKE :p",
-                        p=f'%"external_id": "{prefix}-%'),
+        "budget_lines": scalar(
+            "SELECT count(*) FROM budget_line b JOIN intervention i ON i.id = b.intervention_id "
+            "WHERE i.external_id LIKE :p",
+            p=like,
+        ),
+        "themes": scalar(
+            "SELECT count(*) FROM intervention_theme t JOIN intervention i ON i.id = t.intervention_id "
+            "WHERE i.external_id LIKE :p",
+            p=like,
+        ),
+        "criteria": scalar(
+            "SELECT count(*) FROM success_criterion c JOIN intervention i ON i.id = c.intervention_id "
+            "WHERE i.external_id LIKE :p",
+            p=like,
+        ),
+        "audit": scalar(
+            "SELECT count(*) FROM audit_record WHERE action = 'import.create' AND changes LIKE :p",
+            p=f'%"external_id": "{prefix}-%',
+        ),
     }
 
 
@@ -239,12 +279,14 @@ def test_import_killed_in_flight_is_all_or_nothing(admin_token, tmp_path):
         assert health.status_code == 200
     finally:
         server.kill()
-    print(f"\nimport of {INTERVENTIONS} x {LINES} lines: sent→write {began - sent:.2f} s, write transaction "
-          f"{window:.2f} s; SIGKILL {killed_after:.2f} s into the crash import's write "
-          f"(transaction still open: {still_writing}); client got {type(outcome).__name__}; after restart "
-          f"{'absent' if after_crash == NOTHING else 'whole'} {after_crash}; "
-          f"resent → {again.json()['created']} created, "
-          f"replayed={again.headers.get('Idempotent-Replayed', 'false')}")
+    print(
+        f"\nimport of {INTERVENTIONS} x {LINES} lines: sent→write {began - sent:.2f} s, write transaction "
+        f"{window:.2f} s; SIGKILL {killed_after:.2f} s into the crash import's write "
+        f"(transaction still open: {still_writing}); client got {type(outcome).__name__}; after restart "
+        f"{'absent' if after_crash == NOTHING else 'whole'} {after_crash}; "
+        f"resent → {again.json()['created']} created, "
+        f"replayed={again.headers.get('Idempotent-Replayed', 'false')}"
+    )
 
 
 # --- (b) a burst of pool grants killed midway ------------------------------------------------------------------
@@ -254,8 +296,10 @@ ORE = GRANT * 100
 
 
 def _pool_setup(api: httpx.Client) -> tuple[int, int, list[int], list[int]]:
-    intervention = api.post(f"{API}/interventions", json={
-        "name": "Hestefold i Værebro Park", "kind": "trial_action", "department": "SOB", "themes": ["T9"]})
+    intervention = api.post(
+        f"{API}/interventions",
+        json={"name": "Hestefold i Værebro Park", "kind": "trial_action", "department": "SOB", "themes": ["T9"]},
+    )
     assert intervention.status_code == 201, intervention.text
     iid = intervention.json()["id"]
     pool = api.post(f"{API}/pools", json={"name": "Puljen 2026", "year": 2026, "amount": f"{100 * GRANT}.00"})
@@ -274,23 +318,39 @@ def _pool_setup(api: httpx.Client) -> tuple[int, int, list[int], list[int]]:
 def check_pool_invariant(pool_id: int, engine: Engine | None = None) -> dict[str, int]:
     """The pool row, its allocations, its ledger and the audit log agree (in the database `engine` reaches)."""
     with (engine or get_engine()).connect() as conn:
-        amount, granted, requested = conn.execute(text(
-            "SELECT amount_ore, granted_ore, requested_ore FROM pool WHERE id = :p"), {"p": pool_id}).one()
-        net, pending, allocations = conn.execute(text(
-            "SELECT coalesce(sum(granted_ore - released_ore), 0), "
-            "coalesce(sum(CASE WHEN status = 'requested' THEN requested_ore ELSE 0 END), 0), count(*) "
-            "FROM allocation WHERE pool_id = :p"), {"p": pool_id}).one()
-        l_amount, l_requested, l_granted = conn.execute(text(
-            "SELECT sum(amount_delta_ore), sum(requested_delta_ore), sum(granted_delta_ore) "
-            "FROM pool_ledger_entry WHERE pool_id = :p"), {"p": pool_id}).one()
-        per_allocation = conn.execute(text(
-            "SELECT a.id FROM allocation a LEFT JOIN (SELECT allocation_id, sum(granted_delta_ore) AS g "
-            "FROM pool_ledger_entry GROUP BY allocation_id) l ON l.allocation_id = a.id "
-            "WHERE a.pool_id = :p AND a.granted_ore - a.released_ore <> coalesce(l.g, 0)"), {"p": pool_id}).all()
-        audited = conn.execute(text(
-            "SELECT count(*) FROM audit_record WHERE resource = 'allocation' AND action = 'create' "
-            "AND resource_id IN (SELECT CAST(id AS VARCHAR(20)) FROM allocation WHERE pool_id = :p)"),
-            {"p": pool_id}).scalar_one()
+        amount, granted, requested = conn.execute(
+            text("SELECT amount_ore, granted_ore, requested_ore FROM pool WHERE id = :p"), {"p": pool_id}
+        ).one()
+        net, pending, allocations = conn.execute(
+            text(
+                "SELECT coalesce(sum(granted_ore - released_ore), 0), "
+                "coalesce(sum(CASE WHEN status = 'requested' THEN requested_ore ELSE 0 END), 0), count(*) "
+                "FROM allocation WHERE pool_id = :p"
+            ),
+            {"p": pool_id},
+        ).one()
+        l_amount, l_requested, l_granted = conn.execute(
+            text(
+                "SELECT sum(amount_delta_ore), sum(requested_delta_ore), sum(granted_delta_ore) "
+                "FROM pool_ledger_entry WHERE pool_id = :p"
+            ),
+            {"p": pool_id},
+        ).one()
+        per_allocation = conn.execute(
+            text(
+                "SELECT a.id FROM allocation a LEFT JOIN (SELECT allocation_id, sum(granted_delta_ore) AS g "
+                "FROM pool_ledger_entry GROUP BY allocation_id) l ON l.allocation_id = a.id "
+                "WHERE a.pool_id = :p AND a.granted_ore - a.released_ore <> coalesce(l.g, 0)"
+            ),
+            {"p": pool_id},
+        ).all()
+        audited = conn.execute(
+            text(
+                "SELECT count(*) FROM audit_record WHERE resource = 'allocation' AND action = 'create' "
+                "AND resource_id IN (SELECT CAST(id AS VARCHAR(20)) FROM allocation WHERE pool_id = :p)"
+            ),
+            {"p": pool_id},
+        ).scalar_one()
     assert amount - granted >= 0, "the pool is overdrawn"
     assert granted == net, f"pool says {granted} granted, the allocations {net}"
     assert requested == pending, f"pool says {requested} requested, the allocations {pending}"
@@ -309,10 +369,12 @@ def test_pool_grants_killed_mid_burst_keep_the_invariant(admin_token, tmp_path):
             iid, pool_id, granted, requested = _pool_setup(api)
         allocations = f"{server.base}{API}/pools/{pool_id}/allocations"
         # 100 grants' worth in the pool, 20 of them taken; the burst asks for more than fits (160 > 120).
-        tasks = ([("POST", allocations, {"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted"})] * 120
-                 + [("PATCH", f"{allocations}/{a}", {"status": "released"}) for a in granted]
-                 + [("PATCH", f"{allocations}/{a}", {"status": "granted"}) for a in requested]
-                 + [("POST", allocations, {"intervention_id": iid, "amount": f"{GRANT}.00"})] * 20)
+        tasks = (
+            [("POST", allocations, {"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted"})] * 120
+            + [("PATCH", f"{allocations}/{a}", {"status": "released"}) for a in granted]
+            + [("PATCH", f"{allocations}/{a}", {"status": "granted"}) for a in requested]
+            + [("POST", allocations, {"intervention_id": iid, "amount": f"{GRANT}.00"})] * 20
+        )
         tasks = [tasks[(i * 37) % len(tasks)] for i in range(len(tasks))]  # interleaved (37 is prime to 180)
         acknowledged: list[tuple[str, str, int, dict]] = []
         cut_off, refused = Counter(), 0
@@ -338,8 +400,11 @@ def test_pool_grants_killed_mid_burst_keep_the_invariant(admin_token, tmp_path):
             with lock:
                 acknowledged.append((method, url, response.status_code, response.json()))
 
-        with (httpx.Client(timeout=30, headers=headers, limits=limits) as http, write_probe() as writing,
-              ThreadPoolExecutor(max_workers=16) as pool):
+        with (
+            httpx.Client(timeout=30, headers=headers, limits=limits) as http,
+            write_probe() as writing,
+            ThreadPoolExecutor(max_workers=16) as pool,
+        ):
             futures = [pool.submit(send, http, t) for t in tasks]
             _wait_for(lambda: len(acknowledged) >= len(tasks) // 3, timeout=60, step=0.001)
             _wait_for(writing, timeout=10, step=0.001)
@@ -356,8 +421,9 @@ def test_pool_grants_killed_mid_burst_keep_the_invariant(admin_token, tmp_path):
         state = check_pool_invariant(pool_id)
         # Every write the client was told about is there (a commit survives the crash).
         with get_engine().connect() as conn:
-            status = dict(conn.execute(text("SELECT id, status FROM allocation WHERE pool_id = :p"),
-                                       {"p": pool_id}).all())
+            status = dict(
+                conn.execute(text("SELECT id, status FROM allocation WHERE pool_id = :p"), {"p": pool_id}).all()
+            )
         for method, url, code, body in acknowledged:
             if method == "POST" and code == 201:
                 assert status.get(body["id"]) == body["status"], body
@@ -370,14 +436,18 @@ def test_pool_grants_killed_mid_burst_keep_the_invariant(admin_token, tmp_path):
             held = next(a for a, s in status.items() if s == "granted")
             released = api.patch(f"{API}/pools/{pool_id}/allocations/{held}", json={"status": "released"})
             assert released.status_code == 200, released.text
-            regrant = api.post(f"{API}/pools/{pool_id}/allocations",
-                               json={"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted"})
+            regrant = api.post(
+                f"{API}/pools/{pool_id}/allocations",
+                json={"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted"},
+            )
             assert regrant.status_code == 201, regrant.text
         check_pool_invariant(pool_id)
     finally:
         server.kill()
-    print(f"\nburst of {len(tasks)} pool writes, SIGKILL after {len(acknowledged)} answers {dict(answered)}; "
-          f"cut off in flight: {dict(cut_off)}, refused after the kill: {refused}; "
-          f"after restart: {state['allocations']} allocations, granted {state['granted'] // 100} of "
-          f"{state['amount'] // 100} kr., requested {state['requested'] // 100} kr.; "
-          f"invariant holds, every acknowledged write present")
+    print(
+        f"\nburst of {len(tasks)} pool writes, SIGKILL after {len(acknowledged)} answers {dict(answered)}; "
+        f"cut off in flight: {dict(cut_off)}, refused after the kill: {refused}; "
+        f"after restart: {state['allocations']} allocations, granted {state['granted'] // 100} of "
+        f"{state['amount'] // 100} kr., requested {state['requested'] // 100} kr.; "
+        f"invariant holds, every acknowledged write present"
+    )

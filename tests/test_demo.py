@@ -25,7 +25,7 @@ def test_demo_loads_the_morkhoj_programme_with_its_exact_budget(client, capsys):
     assert programme["budget_total_with_descendants"] == kr(sum(figures["plan"].values()))
     assert programme["actual_by_year"] == [{"year": y, "amount": kr(a)} for y, a in figures["actual"].items()]
     assert programme["actual_total"] == kr(sum(figures["actual"].values()))
-    assert [y for y in figures["actual"]] == [2019, 2020, 2021, 2022]
+    assert list(figures["actual"]) == [2019, 2020, 2021, 2022]
     children = [client.get(f"{API}/interventions/{cid}").json() for cid in programme["children"]]
     assert [c["name"] for c in children] == [
         "Indsats 1: Fællesskabende aktiviteter i Mørkhøj",

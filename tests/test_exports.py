@@ -28,41 +28,79 @@ def build_registry(client) -> dict[str, dict]:
     made = {}
     # Created first, so its id is lower than its parent's; it is moved under the programme below.
     made["early"] = create_intervention(
-        client, external_id="SSF-2020-ÆØÅ", name="Lektiecafé på Værebro Bibliotek — “tidlig” indsats",
-        kind="trial_action", status="anchored", track="organisational", department="SSF",
-        areas=["vaerebro-park"], themes=["T1", "T2"], indicators=[1, 3],
-        purpose="Formål: flere unge i uddannelse;\nmed linjeskift, komma og \"citationstegn\"",
-        contact_name="Åse Ørsted", contact_email="aase.oersted@gladsaxe.dk",
-        start_date="2020-08-01", end_date="2021-06-30",
-        budget_lines=[budget_line(year=2020, category="Aktiviteter", amount="0.10", note="øre: ti"),
-                      budget_line(year=2021, category="Aktiviteter", amount="0.01")],
+        client,
+        external_id="SSF-2020-ÆØÅ",
+        name="Lektiecafé på Værebro Bibliotek — “tidlig” indsats",
+        kind="trial_action",
+        status="anchored",
+        track="organisational",
+        department="SSF",
+        areas=["vaerebro-park"],
+        themes=["T1", "T2"],
+        indicators=[1, 3],
+        purpose='Formål: flere unge i uddannelse;\nmed linjeskift, komma og "citationstegn"',
+        contact_name="Åse Ørsted",
+        contact_email="aase.oersted@gladsaxe.dk",
+        start_date="2020-08-01",
+        end_date="2021-06-30",
+        budget_lines=[
+            budget_line(year=2020, category="Aktiviteter", amount="0.10", note="øre: ti"),
+            budget_line(year=2021, category="Aktiviteter", amount="0.01"),
+        ],
         success_criteria=[],
     )
     made["programme"] = create_intervention(
-        client, external_id="BKF-2019-MØRKHØJ", name="Styrket indsats for social balance i Mørkhøj",
-        kind="programme", status="completed", areas=["moerkhoej"], themes=["T6", "T4"], indicators=[9, 8],
+        client,
+        external_id="BKF-2019-MØRKHØJ",
+        name="Styrket indsats for social balance i Mørkhøj",
+        kind="programme",
+        status="completed",
+        areas=["moerkhoej"],
+        themes=["T6", "T4"],
+        indicators=[9, 8],
         budget_lines=[
             budget_line(year=2019, category="Løn", amount="143750.00"),
             budget_line(year=2019, category="Aktiviteter", funding_source="FAGFORVALTNING", amount="333750.99"),
             budget_line(year=2022, category="Løn", amount="472500.10"),
         ],
         success_criteria=[
-            {"description": "Flere føler sig trygge", "indicator": 8, "baseline": "61.5", "target": "70",
-             "unit": "pct.", "target_date": "2024-12-31"},
+            {
+                "description": "Flere føler sig trygge",
+                "indicator": 8,
+                "baseline": "61.5",
+                "target": "70",
+                "unit": "pct.",
+                "target_date": "2024-12-31",
+            },
             {"description": "Større tillid til naboer", "indicator": 9, "baseline": "12.50", "target": "0.125"},
             {"description": "Ældre møder hinanden", "indicator": None},
             {"description": "Flere frivillige i området", "unit": "antal"},
         ],
     )
     made["child"] = create_intervention(
-        client, external_id="BKF-2019-MØRKHØJ-1", name="Indsats 1: Fællesskaber på tværs",
-        parent_id=made["programme"]["id"], track=None, description=None, target_group=None,
+        client,
+        external_id="BKF-2019-MØRKHØJ-1",
+        name="Indsats 1: Fællesskaber på tværs",
+        parent_id=made["programme"]["id"],
+        track=None,
+        description=None,
+        target_group=None,
         budget_lines=[budget_line(year=2019, amount="99999999.99"), budget_line(year=2020, amount="0.00")],
     )
     made["grandchild"] = create_intervention(
-        client, external_id="BKF-2019-MØRKHØJ-1a", name="Sommerferieaktiviteter for børn og unge",
-        parent_id=made["child"]["id"], kind="core_operation", status="idea", areas=[], themes=[], indicators=[],
-        start_date=None, end_date=None, budget_lines=[], success_criteria=[],
+        client,
+        external_id="BKF-2019-MØRKHØJ-1a",
+        name="Sommerferieaktiviteter for børn og unge",
+        parent_id=made["child"]["id"],
+        kind="core_operation",
+        status="idea",
+        areas=[],
+        themes=[],
+        indicators=[],
+        start_date=None,
+        end_date=None,
+        budget_lines=[],
+        success_criteria=[],
     )
     response = client.patch(f"{API}/interventions/{made['early']['id']}", json={"parent_id": made["programme"]["id"]})
     assert response.status_code == 200, response.text
@@ -100,7 +138,11 @@ def test_json_export_is_import_records_parents_first(client):
     made = build_registry(client)
     records = export(client).json()
     assert [r["external_id"] for r in records] == [
-        "BKF-2019-MØRKHØJ", "SSF-2020-ÆØÅ", "BKF-2019-MØRKHØJ-1", "BKF-2019-MØRKHØJ-1a"]
+        "BKF-2019-MØRKHØJ",
+        "SSF-2020-ÆØÅ",
+        "BKF-2019-MØRKHØJ-1",
+        "BKF-2019-MØRKHØJ-1a",
+    ]
     assert made["early"]["id"] < made["programme"]["id"]  # the parent still comes first
     for record in records:
         assert set(record) == set(ImportRecord.model_fields)
@@ -114,19 +156,42 @@ def test_json_export_is_import_records_parents_first(client):
     assert early["name"] == "Lektiecafé på Værebro Bibliotek — “tidlig” indsats"
     assert early["contact_name"] == "Åse Ørsted"
     assert early["budget_lines"] == [
-        {"year": 2020, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": "0.10", "note": "øre: ti",
-         "type": "budget"},
-        {"year": 2021, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": "0.01", "note": None,
-         "type": "budget"},
+        {
+            "year": 2020,
+            "category": "Aktiviteter",
+            "funding_source": "SOB-PULJE",
+            "amount": "0.10",
+            "note": "øre: ti",
+            "type": "budget",
+        },
+        {
+            "year": 2021,
+            "category": "Aktiviteter",
+            "funding_source": "SOB-PULJE",
+            "amount": "0.01",
+            "note": None,
+            "type": "budget",
+        },
     ]
     programme = by_key["BKF-2019-MØRKHØJ"]
     assert programme["themes"] == ["T4", "T6"] and programme["indicators"] == [8, 9]
     assert programme["success_criteria"][0] == {
-        "description": "Flere føler sig trygge", "indicator": 8, "baseline": "61.5", "target": "70",
-        "unit": "pct.", "target_date": "2024-12-31", "outcome": "not_assessed", "actual_value": None}
+        "description": "Flere føler sig trygge",
+        "indicator": 8,
+        "baseline": "61.5",
+        "target": "70",
+        "unit": "pct.",
+        "target_date": "2024-12-31",
+        "outcome": "not_assessed",
+        "actual_value": None,
+    }
     assert programme["success_criteria"][1]["baseline"] == "12.50"
     assert [c["description"] for c in programme["success_criteria"]] == [
-        "Flere føler sig trygge", "Større tillid til naboer", "Ældre møder hinanden", "Flere frivillige i området"]
+        "Flere føler sig trygge",
+        "Større tillid til naboer",
+        "Ældre møder hinanden",
+        "Flere frivillige i området",
+    ]
     assert "Content-Disposition" not in export(client).headers
 
 
@@ -147,7 +212,9 @@ def test_filters_are_those_of_the_list(client):
     # A parent outside the export is still named, by its key.
     child = export(client, q="INDSATS 1: FÆLLESSKABER").json()
     assert [(r["external_id"], r["parent_external_id"]) for r in child] == [("BKF-2019-MØRKHØJ-1", "BKF-2019-MØRKHØJ")]
-    parent_id = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MØRKHØJ-1"}).json()["items"][0]["id"]
+    parent_id = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MØRKHØJ-1"}).json()["items"][0][
+        "id"
+    ]
     assert keys(parent_id=parent_id) == ["BKF-2019-MØRKHØJ-1a"]
 
 
@@ -185,7 +252,12 @@ def test_export_reads_in_a_fixed_number_of_queries(client):
         nonlocal made
         for _ in range(n_extra):
             made += 1
-            create_intervention(client, external_id=f"X-{made}", parent_id=first["id"] if made > 1 else None, budget_lines=[budget_line(year=2019 + j) for j in range(3)])
+            create_intervention(
+                client,
+                external_id=f"X-{made}",
+                parent_id=first["id"] if made > 1 else None,
+                budget_lines=[budget_line(year=2019 + j) for j in range(3)],
+            )
         count = 0
 
         def count_it(*_args):
@@ -219,7 +291,8 @@ def test_csv_is_the_long_format(client):
     data = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
     # one row per budget line / criterion: 4 criteria, 2, 2, and 1 row for the one with neither
     assert [r["external_id"] for r in data] == ["BKF-2019-MØRKHØJ"] * 4 + ["SSF-2020-ÆØÅ"] * 2 + [
-        "BKF-2019-MØRKHØJ-1"] * 2 + ["BKF-2019-MØRKHØJ-1a"]
+        "BKF-2019-MØRKHØJ-1"
+    ] * 2 + ["BKF-2019-MØRKHØJ-1a"]
     programme = data[:4]
     assert {r["name"] for r in programme} == {"Styrket indsats for social balance i Mørkhøj"}  # repeated
     assert programme[0]["themes"] == "T4, T6" and programme[0]["indicators"] == "8, 9"
@@ -230,7 +303,7 @@ def test_csv_is_the_long_format(client):
     assert programme[0]["criterion_target_date"] == "2024-12-31"
     early = data[4]
     assert early["budget_amount"] == "0.10" and data[5]["budget_amount"] == "0.01"
-    assert early["purpose"] == "Formål: flere unge i uddannelse;\nmed linjeskift, komma og \"citationstegn\""
+    assert early["purpose"] == 'Formål: flere unge i uddannelse;\nmed linjeskift, komma og "citationstegn"'
     assert early["parent_external_id"] == "BKF-2019-MØRKHØJ" and early["criterion_description"] == ""
     assert data[6]["budget_amount"] == "99999999.99" and data[7]["budget_amount"] == "0.00"
     assert data[8]["areas"] == "" and data[8]["start_date"] == "" and data[8]["budget_year"] == ""
@@ -328,10 +401,39 @@ def test_template_default_is_xlsx_and_other_formats_are_refused(client):
 def test_filled_template_imports(client):
     workbook = load_workbook(io.BytesIO(client.get(TEMPLATE).content))
     sheet = workbook["interventions"]
-    sheet.append(["SOB-2026-1", "Cykelværksted i Høje Gladsaxe", "trial_action", "planned", "physical", "SOB", None,
-                  "hoeje-gladsaxe", "T5", None, None, None, None, date(2026, 1, 1), date(2026, 12, 31), None, None,
-                  2026, "Materialer", "SOB-PULJE", 12500.5, None, "revised", "Værkstedet er åbent hver uge", None, None, None,
-                  None, None])
+    sheet.append(
+        [
+            "SOB-2026-1",
+            "Cykelværksted i Høje Gladsaxe",
+            "trial_action",
+            "planned",
+            "physical",
+            "SOB",
+            None,
+            "hoeje-gladsaxe",
+            "T5",
+            None,
+            None,
+            None,
+            None,
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            None,
+            None,
+            2026,
+            "Materialer",
+            "SOB-PULJE",
+            12500.5,
+            None,
+            "revised",
+            "Værkstedet er åbent hver uge",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]
+    )
     out = io.BytesIO()
     workbook.save(out)
     response = client.post(IMPORT, content=out.getvalue(), headers={"Content-Type": XLSX})
@@ -376,12 +478,23 @@ def test_round_trip_through_an_empty_registry(client, fmt):
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_round_trip_keeps_evaluated_criteria(client, fmt):
     """A criterion an evaluation has judged (outcome, actual value) comes back as it was."""
-    create_intervention(client, external_id="SOB-2021-EVALUERET", name="Evalueret prøvehandling i Værebro Park",
-                        success_criteria=[
-                            {"description": "Flere unge i fritidsjob", "indicator": 2, "baseline": "10",
-                             "target": "15", "unit": "pct.", "outcome": "partly_met", "actual_value": "12.5"},
-                            {"description": "Ikke vurderet endnu"},
-                        ])
+    create_intervention(
+        client,
+        external_id="SOB-2021-EVALUERET",
+        name="Evalueret prøvehandling i Værebro Park",
+        success_criteria=[
+            {
+                "description": "Flere unge i fritidsjob",
+                "indicator": 2,
+                "baseline": "10",
+                "target": "15",
+                "unit": "pct.",
+                "outcome": "partly_met",
+                "actual_value": "12.5",
+            },
+            {"description": "Ikke vurderet endnu"},
+        ],
+    )
     before_json = export(client).content
     before = export(client, fmt).content
     wipe_registry(client)
@@ -393,13 +506,17 @@ def test_round_trip_keeps_evaluated_criteria(client, fmt):
 
 def test_round_trip_keeps_the_totals_exact(client):
     build_registry(client)
-    totals_before = {r["external_id"]: (r["budget_total"], r["budget_total_with_descendants"])
-                     for r in client.get(f"{API}/interventions").json()["items"]}
+    totals_before = {
+        r["external_id"]: (r["budget_total"], r["budget_total_with_descendants"])
+        for r in client.get(f"{API}/interventions").json()["items"]
+    }
     content = export(client, "csv").content
     wipe_registry(client)
     assert client.post(IMPORT, content=content, headers={"Content-Type": "text/csv"}).status_code == 200
-    totals_after = {r["external_id"]: (r["budget_total"], r["budget_total_with_descendants"])
-                    for r in client.get(f"{API}/interventions").json()["items"]}
+    totals_after = {
+        r["external_id"]: (r["budget_total"], r["budget_total_with_descendants"])
+        for r in client.get(f"{API}/interventions").json()["items"]
+    }
     assert totals_after == totals_before
     assert totals_after["SSF-2020-ÆØÅ"] == ("0.11", "0.11")
     programme = Decimal("143750.00") + Decimal("333750.99") + Decimal("472500.10")
@@ -440,8 +557,13 @@ def test_round_trip_keeps_the_budget_line_types(client, fmt):
     before_json = export(client).content
     before = export(client, fmt).content
     [record] = json.loads(before_json)
-    assert [line["type"] for line in record["budget_lines"]] == ["budget", "revised", "actual", "revised", "actual"] \
-        or sorted(line["type"] for line in record["budget_lines"]) == ["actual", "actual", "budget", "revised", "revised"]
+    assert [line["type"] for line in record["budget_lines"]] == [
+        "budget",
+        "revised",
+        "actual",
+        "revised",
+        "actual",
+    ] or sorted(line["type"] for line in record["budget_lines"]) == ["actual", "actual", "budget", "revised", "revised"]
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(before.decode("utf-8-sig"))))
         assert sorted(r["budget_type"] for r in rows) == ["actual", "actual", "budget", "revised", "revised"]

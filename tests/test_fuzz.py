@@ -36,20 +36,23 @@ from tests.factories import API, create_intervention
 MAX_EXAMPLES = 50  # generated cases per operation in the fuzzing phase (explicit examples and coverage add theirs)
 SEED = 20_300_101
 
-CONFIG = schemathesis.Config.from_dict({
-    "seed": SEED,
-    "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
-    # Replaced by `positive_data_accepted_unless_domain_rule` below, which is the same check except for the
-    # rejections JSON Schema cannot express; every other default check runs as shipped.
-    "checks": {"positive_data_acceptance": {"enabled": False}},
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
+        # Replaced by `positive_data_accepted_unless_domain_rule` below, which is the same check except for the
+        # rejections JSON Schema cannot express; every other default check runs as shipped.
+        "checks": {"positive_data_acceptance": {"enabled": False}},
+    }
+)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 
 # Spreadsheet uploads are opaque bytes to the fuzzer, sent like any other binary body (without this, schemathesis
 # skips the XLSX variant of POST /imports/interventions).
-schemathesis.serializer.alias("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                              "application/octet-stream")
+schemathesis.serializer.alias(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"
+)
 
 # operation label -> number of requests sent / seconds spent; filled by the test, printed by `_summary`.
 CASES: Counter[str] = Counter()
@@ -128,16 +131,31 @@ def _swapped(values: Any, names: dict[str, str]):
     world = WORLD
     if world is None or not isinstance(values, dict):
         return st.just(values)
-    seeded = {key: getattr(world, attr) for key, attr in names.items()
-              if key in values and getattr(world, attr, None) is not None and _is_plain_id(values[key])}
+    seeded = {
+        key: getattr(world, attr)
+        for key, attr in names.items()
+        if key in values and getattr(world, attr, None) is not None and _is_plain_id(values[key])
+    }
     if not seeded:
         return st.just(values)
     return st.sampled_from([values, {**values, **seeded}])
 
 
 # Which seeded object a path parameter, query parameter or body field of that name can address.
-PATH_IDS = {name: name for name in ("intervention_id", "budget_line_id", "criterion_id", "number", "pool_id",
-                                    "allocation_id", "token_id", "material_id", "evaluation_id")}
+PATH_IDS = {
+    name: name
+    for name in (
+        "intervention_id",
+        "budget_line_id",
+        "criterion_id",
+        "number",
+        "pool_id",
+        "allocation_id",
+        "token_id",
+        "material_id",
+        "evaluation_id",
+    )
+}
 QUERY_IDS = {"parent_id": "intervention_id", "intervention_id": "intervention_id", "pool_id": "pool_id"}
 BODY_IDS = {"parent_id": "intervention_id", "intervention_id": "trial_id"}  # pools grant to trial actions
 
@@ -171,8 +189,9 @@ def _restart_ids() -> None:
             if table.name in REFERENCE_TABLES:
                 continue
             for column in table.primary_key.columns:
-                sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                        {"t": table.name, "c": column.name}).scalar()
+                sequence = conn.execute(
+                    text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name}
+                ).scalar()
                 if sequence:  # the next id is the highest one left + 1, as SQLite numbers its rows
                     highest = conn.execute(select(func.max(column))).scalar() or 0
                     conn.execute(text("SELECT setval(:s, :n, false)"), {"s": sequence, "n": highest + 1})
@@ -192,26 +211,57 @@ def world(client):
     _restart_ids()
 
     programme = create_intervention(client, external_id="FUZZ-PROGRAMME", kind="programme")
-    trial = create_intervention(client, name="Prøvehandling: lektiecafé i Værebro", kind="trial_action",
-                                budget_lines=[], indicators=[], success_criteria=[])
-    pool = _created(client.post(f"{API}/pools", json={"name": "Prøvehandlingspuljen 2021", "year": 2021,
-                                                       "amount": "100000.00"}))
-    allocation = _created(client.post(f"{API}/pools/{pool['id']}/allocations",
-                                      json={"intervention_id": trial["id"], "amount": "25000.00"}))
-    _created(client.post(f"{API}/indicators/8/observations", json={
-        "area": "moerkhoej", "year": 2021, "kind": "baseline", "value": "60.0", "unit": "pct.",
-        "source": "Tryghedsundersøgelse 2021"}))
+    trial = create_intervention(
+        client,
+        name="Prøvehandling: lektiecafé i Værebro",
+        kind="trial_action",
+        budget_lines=[],
+        indicators=[],
+        success_criteria=[],
+    )
+    pool = _created(
+        client.post(f"{API}/pools", json={"name": "Prøvehandlingspuljen 2021", "year": 2021, "amount": "100000.00"})
+    )
+    allocation = _created(
+        client.post(
+            f"{API}/pools/{pool['id']}/allocations", json={"intervention_id": trial["id"], "amount": "25000.00"}
+        )
+    )
+    _created(
+        client.post(
+            f"{API}/indicators/8/observations",
+            json={
+                "area": "moerkhoej",
+                "year": 2021,
+                "kind": "baseline",
+                "value": "60.0",
+                "unit": "pct.",
+                "source": "Tryghedsundersøgelse 2021",
+            },
+        )
+    )
     token = _created(client.post(f"{API}/tokens", json={"name": "fuzz-reader", "role": "reader"}))
     admin = [t for t in client.get(f"{API}/tokens").json()["items"] if t["name"] == "test-admin"]
 
     material = evaluation = None
     if "/api/v1/interventions/{intervention_id}/material" in paths:
-        material = _created(client.post(f"{API}/interventions/{programme['id']}/material", json={
-            "title": "Programdokument: Styrket indsats i Mørkhøj", "url": "https://gladsaxe.dk/morkhoj.pdf",
-            "kind": "description"}))
+        material = _created(
+            client.post(
+                f"{API}/interventions/{programme['id']}/material",
+                json={
+                    "title": "Programdokument: Styrket indsats i Mørkhøj",
+                    "url": "https://gladsaxe.dk/morkhoj.pdf",
+                    "kind": "description",
+                },
+            )
+        )
     if "/api/v1/interventions/{intervention_id}/evaluations" in paths:
-        evaluation = _created(client.post(f"{API}/interventions/{programme['id']}/evaluations", json={
-            "kind": "final", "date": "2022-12-31", "findings": "Flere deltager i lokalsamfundet"}))
+        evaluation = _created(
+            client.post(
+                f"{API}/interventions/{programme['id']}/evaluations",
+                json={"kind": "final", "date": "2022-12-31", "findings": "Flere deltager i lokalsamfundet"},
+            )
+        )
 
     WORLD = World(
         intervention_id=programme["id"],
@@ -243,8 +293,10 @@ def _reference_tables():
 
 def _snapshot_reference_tables() -> dict[str, list[dict[str, Any]]]:
     with get_engine().connect() as conn:
-        return {t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key.columns))]
-                for t in _reference_tables()}
+        return {
+            t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key.columns))]
+            for t in _reference_tables()
+        }
 
 
 def _key(row: dict[str, Any], pk: list) -> tuple:
@@ -262,9 +314,11 @@ def _restore_reference_tables(snapshot: dict[str, list[dict[str, Any]]]) -> None
             now = {_key(row, pk): row for row in (dict(r._mapping) for r in conn.execute(table.select()))}
             for k, row in now.items():
                 if k not in before:
-                    conn.execute(table.delete().where(*(c == v for c, v in zip(pk, k))))
+                    conn.execute(table.delete().where(*(c == v for c, v in zip(pk, k, strict=False))))
                 elif row != before[k]:
-                    conn.execute(table.update().where(*(c == v for c, v in zip(pk, k))).values(**before[k]))
+                    conn.execute(
+                        table.update().where(*(c == v for c, v in zip(pk, k, strict=False))).values(**before[k])
+                    )
             missing = [row for k, row in before.items() if k not in now]
             if missing:
                 conn.execute(table.insert(), missing)
@@ -283,9 +337,11 @@ class _Summary:
         write = terminalreporter.write_line
         terminalreporter.section("schemathesis")
         in_spec = sum(1 for item in schema.raw_schema["paths"].values() for method in item if method in HTTP_METHODS)
-        write(f"schemathesis {schemathesis.__version__}: {len(CASES)} of the spec's {in_spec} operations covered, "
-              f"{sum(CASES.values())} cases sent in {sum(SECONDS.values()):.1f} s "
-              f"(max_examples={MAX_EXAMPLES} per operation, seed={SEED})")
+        write(
+            f"schemathesis {schemathesis.__version__}: {len(CASES)} of the spec's {in_spec} operations covered, "
+            f"{sum(CASES.values())} cases sent in {sum(SECONDS.values()):.1f} s "
+            f"(max_examples={MAX_EXAMPLES} per operation, seed={SEED})"
+        )
         for label in sorted(CASES, key=lambda label: (label.split(" ", 1)[1], label)):
             statuses = " ".join(f"{code}×{n}" for code, n in sorted(STATUSES.get(label, Counter()).items()))
             write(f"  {label:<78} {CASES[label]:>4} cases {SECONDS[label]:6.2f} s   {statuses}")
@@ -303,8 +359,11 @@ def _summary(request):
 # then see the 404 a client would).
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_openapi_conformance(case, world, admin_token):
-    if case.path_parameters and world.admin_token_id is not None \
-            and str(case.path_parameters.get("token_id")) == str(world.admin_token_id):
+    if (
+        case.path_parameters
+        and world.admin_token_id is not None
+        and str(case.path_parameters.get("token_id")) == str(world.admin_token_id)
+    ):
         # The fuzzer does not revoke its own token (every later case would be a 401): in any phase, a
         # DELETE /tokens/{token_id} that names it revokes the seeded reader token instead.
         case.path_parameters["token_id"] = world.token_id

@@ -25,8 +25,10 @@ def record(i: int, **overrides) -> dict:
         "indicators": [18],
         "start_date": "2020-01-01",
         "end_date": "2023-12-31",
-        "budget_lines": [{"year": 2020 + k, "category": "Aktiviteter", "funding_source": "SOB-PULJE",
-                          "amount": f"{i}.{k:02d}"} for k in range(3)],
+        "budget_lines": [
+            {"year": 2020 + k, "category": "Aktiviteter", "funding_source": "SOB-PULJE", "amount": f"{i}.{k:02d}"}
+            for k in range(3)
+        ],
         "success_criteria": [{"description": "Flere bruger området", "indicator": 18}],
     }
     base.update(overrides)
@@ -47,7 +49,9 @@ def test_import_twice_gives_no_duplicates(client):
     ids = set()
     cursor = None
     while True:
-        page = client.get(f"{API}/interventions", params={"limit": 500, **({"cursor": cursor} if cursor else {})}).json()
+        page = client.get(
+            f"{API}/interventions", params={"limit": 500, **({"cursor": cursor} if cursor else {})}
+        ).json()
         ids |= {i["id"] for i in page["items"]}
         cursor = page["next_cursor"]
         if not cursor:
@@ -61,10 +65,14 @@ def test_import_twice_gives_no_duplicates(client):
 def test_changed_records_are_updated_and_the_rest_left_alone(client):
     client.post(URL, json=[record(1), record(2)])
     before = client.get(f"{API}/interventions", params={"external_id": "SOB-0002"}).json()["items"][0]
-    changed = record(1, name="Nyt navn", budget_lines=[{"year": 2021, "category": "Løn", "funding_source": "LBF",
-                                                      "amount": 5}])
+    changed = record(
+        1, name="Nyt navn", budget_lines=[{"year": 2021, "category": "Løn", "funding_source": "LBF", "amount": 5}]
+    )
     report = client.post(URL, json=[changed, record(2)]).json()
-    assert [(i["external_id"], i["action"]) for i in report["items"]] == [("SOB-0001", "updated"), ("SOB-0002", "unchanged")]
+    assert [(i["external_id"], i["action"]) for i in report["items"]] == [
+        ("SOB-0001", "updated"),
+        ("SOB-0002", "unchanged"),
+    ]
     one = client.get(f"{API}/interventions/{report['items'][0]['id']}").json()
     assert one["name"] == "Nyt navn" and [line["amount"] for line in one["budget_lines"]] == ["5.00"]
     after = client.get(f"{API}/interventions/{before['id']}").json()
@@ -81,13 +89,26 @@ def test_one_bad_amount_in_row_38_refuses_the_whole_file(client):
 
 
 def test_every_problem_is_reported_at_once(client):
-    data = [record(1, department="XXX"), record(2, themes=["T99"]), record(3, kind="nope"),
-            record(4, budget_lines=[{"year": 2030, "category": "Løn", "funding_source": "NOPE", "amount": 1}]),
-            record(5, parent_external_id="NOWHERE"), record(6, external_id="SOB-0001"), record(7)]
+    data = [
+        record(1, department="XXX"),
+        record(2, themes=["T99"]),
+        record(3, kind="nope"),
+        record(4, budget_lines=[{"year": 2030, "category": "Løn", "funding_source": "NOPE", "amount": 1}]),
+        record(5, parent_external_id="NOWHERE"),
+        record(6, external_id="SOB-0001"),
+        record(7),
+    ]
     body = assert_problem(client.post(URL, json=data), 422)
     found = {(e["row"], e["column"]) for e in body["errors"]}
-    assert {(1, "department"), (2, "themes.0"), (3, "kind"), (4, "budget_lines.0.funding_source"),
-            (4, "budget_lines.0.year"), (5, "parent_external_id"), (6, "external_id")} <= found
+    assert {
+        (1, "department"),
+        (2, "themes.0"),
+        (3, "kind"),
+        (4, "budget_lines.0.funding_source"),
+        (4, "budget_lines.0.year"),
+        (5, "parent_external_id"),
+        (6, "external_id"),
+    } <= found
     assert "XXX" in str(body["errors"]) and "T99" in str(body["errors"]) and "NOPE" in str(body["errors"])
     assert count(client) == 0
 
@@ -104,8 +125,12 @@ def test_dry_run_reports_and_writes_nothing(client):
 
 def test_strategies(client):
     client.post(URL, json=[record(1)])
-    assert_problem(client.post(URL, params={"strategy": "create"}, json=[record(1), record(2)]), 422, field=["external_id"])
-    assert_problem(client.post(URL, params={"strategy": "update"}, json=[record(1), record(2)]), 422, field=["external_id"])
+    assert_problem(
+        client.post(URL, params={"strategy": "create"}, json=[record(1), record(2)]), 422, field=["external_id"]
+    )
+    assert_problem(
+        client.post(URL, params={"strategy": "update"}, json=[record(1), record(2)]), 422, field=["external_id"]
+    )
     assert client.post(URL, params={"strategy": "update"}, json=[record(1, name="Opdateret")]).json()["updated"] == 1
     assert count(client) == 1
 
@@ -148,12 +173,17 @@ def test_csv_from_danish_excel(client):
     report = client.post(URL, content=DANISH_CSV.encode("utf-8"), headers={"content-type": "text/csv"})
     assert report.status_code == 200, report.text
     assert [(i["row"], i["external_id"], i["action"]) for i in report.json()["items"]] == [
-        (2, "BKF-1", "created"), (5, "SSF-2", "created")]
+        (2, "BKF-1", "created"),
+        (5, "SSF-2", "created"),
+    ]
     programme = client.get(f"{API}/interventions/{report.json()['items'][0]['id']}").json()
     assert programme["name"] == "Styrket indsats i Mørkhøj" and programme["themes"] == ["T4", "T6"]
     assert programme["start_date"] == "2019-01-01" and programme["end_date"] == "2022-12-31"
     assert [(b["year"], b["amount"], b["note"]) for b in programme["budget_lines"]] == [
-        (2019, "143750.00", "Indsats 1 og 2"), (2020, "575000.00", None), (2021, "0.10", None)]
+        (2019, "143750.00", "Indsats 1 og 2"),
+        (2020, "575000.00", None),
+        (2021, "0.10", None),
+    ]
     assert programme["success_criteria"][0]["baseline"] == "12.5"
 
 
@@ -164,23 +194,34 @@ def test_csv_problems_name_the_spreadsheet_row_and_column(client):
     assert count(client) == 0
 
 
-@pytest.mark.parametrize("text,problem_column", [
-    ("external_id,name,kind,department,colour\nA,B,project,BKF,red\n", "colour"),
-    ("name,kind,department\nB,project,BKF\n", "external_id"),
-    ("external_id,name,kind,department\nA,Første,project,BKF\nA,Anden,project,BKF\n", "name"),
-    ("external_id,name,kind,department,budget_amount,budget_year,budget_category,budget_funding_source\n"
-     "A,B,project,BKF,\"1,234\",2020,Løn,LBF\n", "budget_amount"),
-])
+@pytest.mark.parametrize(
+    "text,problem_column",
+    [
+        ("external_id,name,kind,department,colour\nA,B,project,BKF,red\n", "colour"),
+        ("name,kind,department\nB,project,BKF\n", "external_id"),
+        ("external_id,name,kind,department\nA,Første,project,BKF\nA,Anden,project,BKF\n", "name"),
+        (
+            "external_id,name,kind,department,budget_amount,budget_year,budget_category,budget_funding_source\n"
+            'A,B,project,BKF,"1,234",2020,Løn,LBF\n',
+            "budget_amount",
+        ),
+    ],
+)
 def test_bad_csv_files(client, text, problem_column):
     body = assert_problem(client.post(URL, content=text.encode(), headers={"content-type": "text/csv"}), 422)
     assert problem_column in {e["column"] for e in body["errors"]}
 
 
 def test_comma_csv_without_bom(client):
-    text = ("external_id,name,kind,department,themes,budget_year,budget_category,budget_funding_source,budget_amount\n"
-            "X-1,Lommepengejobs,project,SOB,T1,2021,Løn,SOB-BUDGET,1234.56\n")
+    text = (
+        "external_id,name,kind,department,themes,budget_year,budget_category,budget_funding_source,budget_amount\n"
+        "X-1,Lommepengejobs,project,SOB,T1,2021,Løn,SOB-BUDGET,1234.56\n"
+    )
     assert client.post(URL, content=text.encode(), headers={"content-type": "text/csv"}).json()["created"] == 1
-    assert client.get(f"{API}/interventions", params={"external_id": "X-1"}).json()["items"][0]["budget_total"] == "1234.56"
+    assert (
+        client.get(f"{API}/interventions", params={"external_id": "X-1"}).json()["items"][0]["budget_total"]
+        == "1234.56"
+    )
 
 
 def _xlsx(rows: list[list]) -> bytes:
@@ -195,12 +236,23 @@ def _xlsx(rows: list[list]) -> bytes:
 
 
 def test_xlsx_upload_raw_and_multipart(client):
-    content = _xlsx([
-        ["external_id", "name", "kind", "department", "themes", "budget_year", "budget_category",
-         "budget_funding_source", "budget_amount"],
-        ["X-1", "Værebro Rådgivningen", "core_operation", "SOB", "T3, T4", 2020, "Løn", "SOB-BUDGET", 0.1],
-        ["X-1", None, None, None, None, 2021, "Løn", "SOB-BUDGET", 1234567.89],
-    ])
+    content = _xlsx(
+        [
+            [
+                "external_id",
+                "name",
+                "kind",
+                "department",
+                "themes",
+                "budget_year",
+                "budget_category",
+                "budget_funding_source",
+                "budget_amount",
+            ],
+            ["X-1", "Værebro Rådgivningen", "core_operation", "SOB", "T3, T4", 2020, "Løn", "SOB-BUDGET", 0.1],
+            ["X-1", None, None, None, None, 2021, "Løn", "SOB-BUDGET", 1234567.89],
+        ]
+    )
     raw = client.post(URL, content=content, headers={"content-type": XLSX})
     assert raw.status_code == 200, raw.text
     item = client.get(f"{API}/interventions/{raw.json()['items'][0]['id']}").json()
@@ -212,7 +264,7 @@ def test_xlsx_upload_raw_and_multipart(client):
 def test_unsupported_and_unreadable_bodies(client):
     assert_problem(client.post(URL, content=b"<xml/>", headers={"content-type": "application/xml"}), 415)
     assert_problem(client.post(URL, content=b"not a workbook", headers={"content-type": XLSX}), 422)
-    assert_problem(client.post(URL, content=b"{\"a\": 1}", headers={"content-type": "application/json"}), 422)
+    assert_problem(client.post(URL, content=b'{"a": 1}', headers={"content-type": "application/json"}), 422)
     assert_problem(client.post(URL, content=b"[1, 2", headers={"content-type": "application/json"}), 422)
     assert_problem(client.post(URL, content=b"\xff\xfe", headers={"content-type": "text/csv"}), 422)
     assert count(client) == 0

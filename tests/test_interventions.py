@@ -18,22 +18,50 @@ def test_create_returns_every_field_and_location(client):
         contact_name="Søren Ærø",
         contact_email="soeren.aeroe@gladsaxe.dk",
         themes=["T6", "T4"],
-        budget_lines=[budget_line(year=2019, amount=143750), budget_line(year=2020, amount="0.10", note="Indsats 1 og 2")],
-        success_criteria=[{"description": "Færre er ensomme", "indicator": 9, "baseline": "23.5", "target": 15,
-                           "unit": "pct.", "target_date": "2022-12-31"}],
+        budget_lines=[
+            budget_line(year=2019, amount=143750),
+            budget_line(year=2020, amount="0.10", note="Indsats 1 og 2"),
+        ],
+        success_criteria=[
+            {
+                "description": "Færre er ensomme",
+                "indicator": 9,
+                "baseline": "23.5",
+                "target": 15,
+                "unit": "pct.",
+                "target_date": "2022-12-31",
+            }
+        ],
     )
     response = client.post(f"{API}/interventions", json=payload)
     assert response.status_code == 201, response.text
     body = response.json()
     assert response.headers["location"] == f"/api/v1/interventions/{body['id']}"
-    for field in ("external_id", "name", "description", "purpose", "kind", "status", "track", "department",
-                  "areas", "indicators", "target_group", "start_date", "end_date", "contact_name", "contact_email"):
+    for field in (
+        "external_id",
+        "name",
+        "description",
+        "purpose",
+        "kind",
+        "status",
+        "track",
+        "department",
+        "areas",
+        "indicators",
+        "target_group",
+        "start_date",
+        "end_date",
+        "contact_name",
+        "contact_email",
+    ):
         assert body[field] == payload[field], field
     assert body["themes"] == ["T4", "T6"]  # answered in framework order
     assert body["parent_id"] is None and body["archived_at"] is None
     assert body["created_at"] == body["updated_at"] and body["created_at"].endswith("Z")
     assert [(line["year"], line["amount"], line["note"]) for line in body["budget_lines"]] == [
-        (2019, "143750.00", None), (2020, "0.10", "Indsats 1 og 2")]
+        (2019, "143750.00", None),
+        (2020, "0.10", "Indsats 1 og 2"),
+    ]
     assert body["budget_total"] == "143750.10"
     assert body["budget_by_year"] == [{"year": 2019, "amount": "143750.00"}, {"year": 2020, "amount": "0.10"}]
     criterion = body["success_criteria"][0]
@@ -42,7 +70,9 @@ def test_create_returns_every_field_and_location(client):
 
 
 def test_minimal_intervention_gets_defaults(client):
-    response = client.post(f"{API}/interventions", json={"name": "Hestefold", "kind": "trial_action", "department": "SOB"})
+    response = client.post(
+        f"{API}/interventions", json={"name": "Hestefold", "kind": "trial_action", "department": "SOB"}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "planned" and body["track"] is None
@@ -79,22 +109,28 @@ def test_patch_replaces_lists_and_nested_sets(client):
 def test_patch_moves_department_and_parent(client):
     programme = create_intervention(client, kind="programme", name="Programmet")
     child = create_intervention(client, name="Barnet")
-    body = client.patch(f"{API}/interventions/{child['id']}", json={"parent_id": programme["id"], "department": "SSF"}).json()
+    body = client.patch(
+        f"{API}/interventions/{child['id']}", json={"parent_id": programme["id"], "department": "SSF"}
+    ).json()
     assert body["parent_id"] == programme["id"] and body["department"] == "SSF"
     parent = client.get(f"{API}/interventions/{programme['id']}").json()
     assert parent["children"] == [child["id"]]
-    assert Decimal(parent["budget_total_with_descendants"]) == Decimal(parent["budget_total"]) + Decimal(child["budget_total"])
+    assert Decimal(parent["budget_total_with_descendants"]) == Decimal(parent["budget_total"]) + Decimal(
+        child["budget_total"]
+    )
     # and back to top level
     assert client.patch(f"{API}/interventions/{child['id']}", json={"parent_id": None}).json()["parent_id"] is None
 
 
 def test_external_id_is_unique(client):
     create_intervention(client, external_id="SOB-1")
-    assert_problem(client.post(f"{API}/interventions", json=intervention_payload(external_id="SOB-1")), 409,
-                   field=["external_id"])
+    assert_problem(
+        client.post(f"{API}/interventions", json=intervention_payload(external_id="SOB-1")), 409, field=["external_id"]
+    )
     other = create_intervention(client, external_id="SOB-2")
-    assert_problem(client.patch(f"{API}/interventions/{other['id']}", json={"external_id": "SOB-1"}), 409,
-                   field=["external_id"])
+    assert_problem(
+        client.patch(f"{API}/interventions/{other['id']}", json={"external_id": "SOB-1"}), 409, field=["external_id"]
+    )
 
 
 def test_delete_archives(client):
@@ -121,7 +157,12 @@ def test_budget_lines_sub_resource(client):
     assert listed["total"] == "0.20" and [line["year"] for line in listed["items"]] == [2020, 2021]
     detail = client.get(f"{API}/interventions/{created['id']}").json()
     assert detail["budget_total"] == "0.20" and detail["updated_at"] > created["updated_at"]
-    assert client.put(url, json=[]).json() == {"items": [], "total": "0.00", "original_total": "0.00", "actual_total": "0.00"}
+    assert client.put(url, json=[]).json() == {
+        "items": [],
+        "total": "0.00",
+        "original_total": "0.00",
+        "actual_total": "0.00",
+    }
 
 
 def test_put_of_budget_lines_is_all_or_nothing(client):
@@ -140,7 +181,9 @@ def test_success_criteria_sub_resource(client):
     assert first.status_code == 201
     second = client.post(url, json={"description": "De øvrige opnår uddannelsesparathed"}).json()
     assert [c["description"] for c in client.get(url).json()["items"]] == [
-        "50 pct. påbegynder en erhvervsuddannelse", "De øvrige opnår uddannelsesparathed"]
+        "50 pct. påbegynder en erhvervsuddannelse",
+        "De øvrige opnår uddannelsesparathed",
+    ]
     patched = client.patch(f"{url}/{second['id']}", json={"target": "50.0", "unit": "pct."}).json()
     assert patched["target"] == "50.0" and patched["description"] == second["description"]
     assert client.delete(f"{url}/{first.json()['id']}").status_code == 204
@@ -150,8 +193,12 @@ def test_success_criteria_sub_resource(client):
 
 
 def test_money_is_answered_as_two_decimal_strings_and_accepts_numbers_and_strings(client):
-    lines = [budget_line(year=2019, amount=1), budget_line(year=2020, amount=0.5), budget_line(year=2021, amount="2.5"),
-             budget_line(year=2022, amount="1e2")]
+    lines = [
+        budget_line(year=2019, amount=1),
+        budget_line(year=2020, amount=0.5),
+        budget_line(year=2021, amount="2.5"),
+        budget_line(year=2022, amount="1e2"),
+    ]
     body = create_intervention(client, budget_lines=lines)
     assert [line["amount"] for line in body["budget_lines"]] == ["1.00", "0.50", "2.50", "100.00"]
     assert body["budget_total"] == "104.00"

@@ -103,36 +103,125 @@ def _filter_dataset() -> list[dict[str, Any]]:
     """Payloads varied in every filtered field. `parent` names another entry's `key`."""
     line = budget_line
     return [
-        dict(key="prog", name="Styrket indsats for social balance i Mørkhøj", kind="programme", status="completed",
-             track="social", department="SOB", areas=["moerkhoej"], themes=["T4", "T6"], indicators=[8, 9],
-             external_id="SOB-2019-MORKHOJ", start_date="2019-01-01", end_date="2022-12-31",
-             budget_lines=[line(year=2019, amount="477500.00"), line(year=2022, amount="472500.00")]),
-        dict(key="child1", parent="prog", name="Indsats 1: Lektiehjælp", kind="project", status="active",
-             track="social", department="BKF", areas=["moerkhoej"], themes=["T2"], indicators=[3],
-             external_id="BKF-LEKTIE", start_date="2019-01-01", end_date="2021-12-31",
-             budget_lines=[line(year=2020, amount="100.00"), line(year=2021, amount="200.00")]),
-        dict(key="child2", parent="prog", name="Indsats 2: Fritidsjob", kind="trial_action", status="anchored",
-             track="organisational", department="SSF", areas=["moerkhoej", "hele-gladsaxe"], themes=["T1"],
-             indicators=[1, 2], start_date="2020-01-01", end_date="2020-12-31",
-             budget_lines=[line(year=2020, category="Aktiviteter", amount="50.00")]),
-        dict(key="grandchild", parent="child1", name="Lektiecafé på biblioteket", kind="project", status="idea",
-             track=None, department="BKF", areas=["moerkhoej"], themes=["T2", "T4"], indicators=[8],
-             start_date="2021-01-01", end_date="2021-12-31", budget_lines=[line(year=2021, amount="10.00")]),
-        dict(key="vaerebro", name="Helhedsplan for Værebro Park", kind="core_operation", status="planned",
-             track="physical", department="BMF", areas=["vaerebro-park"], themes=["T7", "T9"], indicators=[14, 19],
-             external_id="BMF-VAEREBRO", start_date="2018-01-01", end_date="2030-12-31",
-             budget_lines=[line(year=2018, amount="1.00"), line(year=2030, amount="2.00")]),
-        dict(key="hoeje", name="Job og uddannelse i Høje Gladsaxe", kind="project", status="stopped",
-             track="social", department="SSF", areas=["hoeje-gladsaxe", "vaerebro-park"], themes=["T1", "T3"],
-             indicators=[1, 5], start_date="2019-06-01", end_date="2020-05-31",
-             budget_lines=[line(year=2019, amount="3.00"), line(year=2020, funding_source="LBF", amount="4.00")]),
-        dict(key="nolines", name="Idé uden budget", kind="trial_action", status="idea", track="organisational",
-             department="SOB", areas=["resten-af-gladsaxe"], themes=[], indicators=[], budget_lines=[],
-             success_criteria=[], start_date=None, end_date=None),
-        dict(key="active2022", name="Tryghedsvandring", kind="project", status="active", track="physical",
-             department="BKF", areas=["hoeje-gladsaxe"], themes=["T4", "T8"], indicators=[9, 17],
-             start_date="2022-01-01", end_date="2023-12-31",
-             budget_lines=[line(year=2022, amount="5.00"), line(year=2023, amount="6.00")]),
+        {
+            "key": "prog",
+            "name": "Styrket indsats for social balance i Mørkhøj",
+            "kind": "programme",
+            "status": "completed",
+            "track": "social",
+            "department": "SOB",
+            "areas": ["moerkhoej"],
+            "themes": ["T4", "T6"],
+            "indicators": [8, 9],
+            "external_id": "SOB-2019-MORKHOJ",
+            "start_date": "2019-01-01",
+            "end_date": "2022-12-31",
+            "budget_lines": [line(year=2019, amount="477500.00"), line(year=2022, amount="472500.00")],
+        },
+        {
+            "key": "child1",
+            "parent": "prog",
+            "name": "Indsats 1: Lektiehjælp",
+            "kind": "project",
+            "status": "active",
+            "track": "social",
+            "department": "BKF",
+            "areas": ["moerkhoej"],
+            "themes": ["T2"],
+            "indicators": [3],
+            "external_id": "BKF-LEKTIE",
+            "start_date": "2019-01-01",
+            "end_date": "2021-12-31",
+            "budget_lines": [line(year=2020, amount="100.00"), line(year=2021, amount="200.00")],
+        },
+        {
+            "key": "child2",
+            "parent": "prog",
+            "name": "Indsats 2: Fritidsjob",
+            "kind": "trial_action",
+            "status": "anchored",
+            "track": "organisational",
+            "department": "SSF",
+            "areas": ["moerkhoej", "hele-gladsaxe"],
+            "themes": ["T1"],
+            "indicators": [1, 2],
+            "start_date": "2020-01-01",
+            "end_date": "2020-12-31",
+            "budget_lines": [line(year=2020, category="Aktiviteter", amount="50.00")],
+        },
+        {
+            "key": "grandchild",
+            "parent": "child1",
+            "name": "Lektiecafé på biblioteket",
+            "kind": "project",
+            "status": "idea",
+            "track": None,
+            "department": "BKF",
+            "areas": ["moerkhoej"],
+            "themes": ["T2", "T4"],
+            "indicators": [8],
+            "start_date": "2021-01-01",
+            "end_date": "2021-12-31",
+            "budget_lines": [line(year=2021, amount="10.00")],
+        },
+        {
+            "key": "vaerebro",
+            "name": "Helhedsplan for Værebro Park",
+            "kind": "core_operation",
+            "status": "planned",
+            "track": "physical",
+            "department": "BMF",
+            "areas": ["vaerebro-park"],
+            "themes": ["T7", "T9"],
+            "indicators": [14, 19],
+            "external_id": "BMF-VAEREBRO",
+            "start_date": "2018-01-01",
+            "end_date": "2030-12-31",
+            "budget_lines": [line(year=2018, amount="1.00"), line(year=2030, amount="2.00")],
+        },
+        {
+            "key": "hoeje",
+            "name": "Job og uddannelse i Høje Gladsaxe",
+            "kind": "project",
+            "status": "stopped",
+            "track": "social",
+            "department": "SSF",
+            "areas": ["hoeje-gladsaxe", "vaerebro-park"],
+            "themes": ["T1", "T3"],
+            "indicators": [1, 5],
+            "start_date": "2019-06-01",
+            "end_date": "2020-05-31",
+            "budget_lines": [line(year=2019, amount="3.00"), line(year=2020, funding_source="LBF", amount="4.00")],
+        },
+        {
+            "key": "nolines",
+            "name": "Idé uden budget",
+            "kind": "trial_action",
+            "status": "idea",
+            "track": "organisational",
+            "department": "SOB",
+            "areas": ["resten-af-gladsaxe"],
+            "themes": [],
+            "indicators": [],
+            "budget_lines": [],
+            "success_criteria": [],
+            "start_date": None,
+            "end_date": None,
+        },
+        {
+            "key": "active2022",
+            "name": "Tryghedsvandring",
+            "kind": "project",
+            "status": "active",
+            "track": "physical",
+            "department": "BKF",
+            "areas": ["hoeje-gladsaxe"],
+            "themes": ["T4", "T8"],
+            "indicators": [9, 17],
+            "start_date": "2022-01-01",
+            "end_date": "2023-12-31",
+            "budget_lines": [line(year=2022, amount="5.00"), line(year=2023, amount="6.00")],
+        },
     ]
 
 
@@ -174,7 +263,9 @@ def matches(record: dict[str, Any], params: list[tuple[str, str]]) -> bool:
             ok = record["external_id"] in values
         elif name == "q":
             needle = unicodedata.normalize("NFC", values[0]).casefold()
-            ok = any(needle in unicodedata.normalize("NFC", record.get(f) or "").casefold() for f in ("name", "description"))
+            ok = any(
+                needle in unicodedata.normalize("NFC", record.get(f) or "").casefold() for f in ("name", "description")
+            )
         else:
             raise AssertionError(name)
         if not ok:
@@ -234,8 +325,13 @@ def test_no_filters_lists_everything_by_id(client, dataset):
 
 
 def test_filters_that_match_nothing_answer_an_empty_page(client, dataset):
-    for params in ([("department", "BMF"), ("kind", "project")], [("year", "2005")], [("external_id", "NOPE")],
-                   [("parent_id", str(dataset["nolines"]["id"]))], [("q", "ingen sådan tekst")]):
+    for params in (
+        [("department", "BMF"), ("kind", "project")],
+        [("year", "2005")],
+        [("external_id", "NOPE")],
+        [("parent_id", str(dataset["nolines"]["id"]))],
+        [("q", "ingen sådan tekst")],
+    ):
         body = client.get(f"{API}/interventions", params=params).json()
         assert body == {"items": [], "next_cursor": None}, params
 
@@ -299,7 +395,10 @@ def search_data(client) -> list[dict[str, Any]]:
         records.append({"id": body["id"], "name": name, "description": description})
     # Found nowhere but in target_group, which q does not search.
     body = create_intervention(
-        client, name="Forældrenetværk", description="Netværk for forældre.", target_group="Forældre i Mørkhøj og Værebro"
+        client,
+        name="Forældrenetværk",
+        description="Netværk for forældre.",
+        target_group="Forældre i Mørkhøj og Værebro",
     )
     records.append({"id": body["id"], "name": "Forældrenetværk", "description": "Netværk for forældre."})
     return records
@@ -424,9 +523,7 @@ def test_delete_archives_hides_and_include_archived_shows(client):
 
     # Not hard-deleted: the row and its lines are still in the database.
     with get_engine().connect() as conn:
-        row = conn.execute(
-            Intervention.__table__.select().where(Intervention.__table__.c.id == gone["id"])
-        ).one()
+        row = conn.execute(Intervention.__table__.select().where(Intervention.__table__.c.id == gone["id"])).one()
     assert row.archived_at is not None and row.name == "Arkiveres"
 
 
@@ -439,7 +536,10 @@ def test_archived_is_left_out_of_every_filter_unless_asked(client):
         assert child["id"] in list_ids(client, params)
         assert archived_child["id"] not in list_ids(client, params)
         assert archived_child["id"] in list_ids(client, {**params, "include_archived": "true"})
-    assert list_ids(client, {"parent_id": prog["id"], "include_archived": "true"}) == [child["id"], archived_child["id"]]
+    assert list_ids(client, {"parent_id": prog["id"], "include_archived": "true"}) == [
+        child["id"],
+        archived_child["id"],
+    ]
 
 
 # --- sorting -----------------------------------------------------------------------------------------------
@@ -465,7 +565,7 @@ def test_sort_orders_by_the_field_then_id(client, sortable, sort):
 
 
 def test_sort_by_name_with_expected_order_from_payloads(client, sortable):
-    by_name = sorted(zip(SORT_NAMES, sortable))
+    by_name = sorted(zip(SORT_NAMES, sortable, strict=False))
     assert list_ids(client, {"sort": "name"}) == [i for _, i in by_name]
     assert list_ids(client, {"sort": "-name"}) == [i for _, i in reversed(by_name)]
     updated_order = list_ids(client, {"sort": "updated_at"})
@@ -474,7 +574,7 @@ def test_sort_by_name_with_expected_order_from_payloads(client, sortable):
 
 def _set_timestamps(ids: list[int], field: str, values: list[datetime]) -> None:
     with get_engine().begin() as conn:
-        for i, value in zip(ids, values):
+        for i, value in zip(ids, values, strict=False):
             conn.execute(update(Intervention).where(Intervention.id == i).values({field: value}))
 
 
@@ -483,11 +583,18 @@ def test_timestamp_sorts_break_ties_by_id_and_ignore_insertion_order(client, fie
     ids = [create_minimal(client, f"Indsats {n}")["id"] for n in range(7)]
     base = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
     # Scrambled against id, with ties (two rows share one instant, three another); one on a whole second.
-    offsets = [timedelta(seconds=5, microseconds=250), timedelta(seconds=1), timedelta(seconds=5, microseconds=250),
-               timedelta(0), timedelta(seconds=3, microseconds=7), timedelta(seconds=1), timedelta(seconds=1)]
+    offsets = [
+        timedelta(seconds=5, microseconds=250),
+        timedelta(seconds=1),
+        timedelta(seconds=5, microseconds=250),
+        timedelta(0),
+        timedelta(seconds=3, microseconds=7),
+        timedelta(seconds=1),
+        timedelta(seconds=1),
+    ]
     values = [base + o for o in offsets]
     _set_timestamps(ids, field, values)
-    expected = [i for _, i in sorted(zip(values, ids))]
+    expected = [i for _, i in sorted(zip(values, ids, strict=False))]
     assert list_ids(client, {"sort": field}) == expected
     assert list_ids(client, {"sort": f"-{field}"}) == expected[::-1]
     for sort in (field, f"-{field}"):
@@ -593,8 +700,11 @@ def _by_year(*line_sets) -> list[dict[str, str]]:
 def test_programme_list_item_carries_subtree_totals(client):
     period = {"start_date": "2019-01-01", "end_date": "2022-12-31"}
     prog_lines = [budget_line(year=2019, amount="477500.00"), budget_line(year=2022, amount="0.05")]
-    c1_lines = [budget_line(year=2019, amount="250.50"), budget_line(year=2020, amount="100.25"),
-                budget_line(year=2020, category="Aktiviteter", funding_source="LBF", amount="0.30")]
+    c1_lines = [
+        budget_line(year=2019, amount="250.50"),
+        budget_line(year=2020, amount="100.25"),
+        budget_line(year=2020, category="Aktiviteter", funding_source="LBF", amount="0.30"),
+    ]
     c2_lines = [budget_line(year=2020, amount="0.10"), budget_line(year=2021, amount="99.90")]
     g_lines = [budget_line(year=2021, amount="5.00"), budget_line(year=2022, amount="0.01")]
     c3_lines = [budget_line(year=2020, amount="7777.77"), budget_line(year=2019, amount="1.00")]
@@ -656,9 +766,7 @@ def test_intervention_without_lines_has_zero_totals(client):
 
 def test_a_thousand_lines_of_ten_oere_sum_to_exactly_100_kroner(client):
     # Half sent as decimal strings, half as JSON numbers (0.1 is inexact as a binary float).
-    lines = [
-        budget_line(category=f"Kategori {n:04d}", amount="0.10" if n % 2 else 0.1) for n in range(1000)
-    ]
+    lines = [budget_line(category=f"Kategori {n:04d}", amount="0.10" if n % 2 else 0.1) for n in range(1000)]
     body = create_intervention(client, budget_lines=lines)
     assert body["budget_total"] == "100.00"
     item = list_all(client)[0]
@@ -676,7 +784,9 @@ def test_small_and_large_amounts_sum_exactly(client):
     parent = create_intervention(client, kind="programme", budget_lines=lines, name="Stor")
     child_amounts = ["9999999999.99", "0.01"]
     child = create_intervention(
-        client, parent_id=parent["id"], name="Også stor",
+        client,
+        parent_id=parent["id"],
+        name="Også stor",
         budget_lines=[budget_line(year=2021, category=f"Post {n}", amount=a) for n, a in enumerate(child_amounts)],
     )
     child_total = sum((Decimal(a) for a in child_amounts), Decimal("0"))
@@ -686,7 +796,8 @@ def test_small_and_large_amounts_sum_exactly(client):
     assert listed[parent["id"]]["budget_total"] == f"{expected:.2f}"
     assert listed[parent["id"]]["budget_total_with_descendants"] == f"{expected + child_total:.2f}"
     assert listed[parent["id"]]["budget_by_year"] == [
-        {"year": 2020, "amount": f"{expected:.2f}"}, {"year": 2021, "amount": f"{child_total:.2f}"}
+        {"year": 2020, "amount": f"{expected:.2f}"},
+        {"year": 2021, "amount": f"{child_total:.2f}"},
     ]
     assert listed[child["id"]]["budget_total"] == "10000000000.00"
     budget = client.get(f"{API}/interventions/{parent['id']}/budget-lines").json()

@@ -8,9 +8,31 @@ from app.db import get_engine
 from tests.conftest import TEST_DATABASE_URL, make_token
 from tests.factories import API, create_intervention
 
-TABLES = {"area", "budget_line", "department", "effect_goal", "funding_source", "indicator", "intervention",
-          "intervention_area", "pool", "allocation", "pool_ledger_entry", "idempotency_key", "api_token", "audit_record", "intervention_indicator", "intervention_theme", "success_criterion", "theme",
-          "indicator_observation", "evaluation", "evaluation_material", "material", "data_version"}
+TABLES = {
+    "area",
+    "budget_line",
+    "department",
+    "effect_goal",
+    "funding_source",
+    "indicator",
+    "intervention",
+    "intervention_area",
+    "pool",
+    "allocation",
+    "pool_ledger_entry",
+    "idempotency_key",
+    "api_token",
+    "audit_record",
+    "intervention_indicator",
+    "intervention_theme",
+    "success_criterion",
+    "theme",
+    "indicator_observation",
+    "evaluation",
+    "evaluation_material",
+    "material",
+    "data_version",
+}
 
 
 def _tables() -> set[str]:
@@ -47,9 +69,14 @@ def test_budget_line_types_migrate_down_and_up(client):
     from tests.factories import budget_line
 
     config = _alembic_config(TEST_DATABASE_URL)
-    made = create_intervention(client, budget_lines=[
-        budget_line(year=2020, amount="10.00"), budget_line(year=2020, amount="12.00", type="revised"),
-        budget_line(year=2021, amount="3.00", type="actual")])
+    made = create_intervention(
+        client,
+        budget_lines=[
+            budget_line(year=2020, amount="10.00"),
+            budget_line(year=2020, amount="12.00", type="revised"),
+            budget_line(year=2021, amount="3.00", type="actual"),
+        ],
+    )
     assert made["budget_total"] == "12.00"
     command.downgrade(config, "0007")
     engine = get_engine()
@@ -61,7 +88,8 @@ def test_budget_line_types_migrate_down_and_up(client):
     get_engine().dispose()
     detail = client.get(f"{API}/interventions/{made['id']}").json()
     assert [(line["amount"], line["type"], line["in_plan"]) for line in detail["budget_lines"]] == [
-        ("10.00", "budget", True)]
+        ("10.00", "budget", True)
+    ]
     assert detail["budget_total"] == detail["original_budget_total"] == "10.00"
 
 
@@ -71,10 +99,16 @@ def test_plan_line_flags_are_computed_for_existing_lines(client):
     from tests.factories import budget_line
 
     config = _alembic_config(TEST_DATABASE_URL)
-    made = create_intervention(client, budget_lines=[
-        budget_line(year=2020, amount="10.00"), budget_line(year=2020, category="Drift", amount="5.00"),
-        budget_line(year=2020, amount="12.00", type="revised"), budget_line(year=2021, amount="3.00"),
-        budget_line(year=2021, category="Drift", amount="1.00", type="actual")])
+    made = create_intervention(
+        client,
+        budget_lines=[
+            budget_line(year=2020, amount="10.00"),
+            budget_line(year=2020, category="Drift", amount="5.00"),
+            budget_line(year=2020, amount="12.00", type="revised"),
+            budget_line(year=2021, amount="3.00"),
+            budget_line(year=2021, category="Drift", amount="1.00", type="actual"),
+        ],
+    )
     command.downgrade(config, "0009")
     command.upgrade(config, "head")
     command.check(config)
@@ -82,7 +116,8 @@ def test_plan_line_flags_are_computed_for_existing_lines(client):
     with get_engine().connect() as conn:
         flags = conn.exec_driver_sql(
             "SELECT year, in_plan, first_in_year, first_in_plan FROM budget_line WHERE intervention_id = "
-            f"{int(made['id'])} ORDER BY id").all()
+            f"{int(made['id'])} ORDER BY id"
+        ).all()
     plan = [(year, bool(first_year), bool(first_plan)) for year, in_plan, first_year, first_plan in flags if in_plan]
     assert [year for year, first_year, _ in plan if first_year] == [2020, 2021]
     assert sum(first_plan for _, _, first_plan in plan) == 1 and plan[0][2]

@@ -12,7 +12,10 @@ def test_metrics_count_requests_by_route_template_and_status(client, anonymous):
     client.get(f"{API}/interventions/{created['id']}")
     client.get(f"{API}/interventions/999999")
     text = anonymous.get("/metrics").text
-    assert 'registry_http_requests_total{method="GET",route="/api/v1/interventions/{intervention_id}",status="200"}' in text
+    assert (
+        'registry_http_requests_total{method="GET",route="/api/v1/interventions/{intervention_id}",status="200"}'
+        in text
+    )
     assert 'route="/api/v1/interventions/{intervention_id}",status="404"' in text
     assert "registry_http_request_duration_seconds_bucket" in text
     assert f"/api/v1/interventions/{created['id']}" not in text  # templates, not raw paths

@@ -34,9 +34,24 @@ def server() -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": TEST_DATABASE_URL, "LOG_LEVEL": "warning"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(WORKERS), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -81,8 +96,10 @@ def api(server, admin_token) -> Iterator[httpx.Client]:
 
 
 def _setup(api: httpx.Client, amount: str) -> tuple[int, int]:
-    intervention = api.post("/api/v1/interventions", json={
-        "name": "Hestefold i Værebro Park", "kind": "trial_action", "department": "SOB", "themes": ["T9"]})
+    intervention = api.post(
+        "/api/v1/interventions",
+        json={"name": "Hestefold i Værebro Park", "kind": "trial_action", "department": "SOB", "themes": ["T9"]},
+    )
     assert intervention.status_code == 201, intervention.text
     pool = api.post("/api/v1/pools", json={"name": "Puljen 2026", "year": 2026, "amount": amount})
     assert pool.status_code == 201, pool.text
@@ -112,8 +129,10 @@ def test_simultaneous_grants_never_overdraw_the_pool(server, api, admin_token, r
     assert all(p["type"] == "/problems/pool-exhausted" and Decimal(p["remaining"]) < Decimal("100000") for p in refused)
     balance = _check_invariant(api, pool_id, 10, Decimal("100000.00"), Decimal("1000000.00"))
     assert balance["remaining"] == "0.00"
-    print(f"\nround {round_}: attempts={ATTEMPTS} granted={outcome[201]} refused={outcome[409]} "
-          f"remaining={balance['remaining']} overdrafts=0")
+    print(
+        f"\nround {round_}: attempts={ATTEMPTS} granted={outcome[201]} refused={outcome[409]} "
+        f"remaining={balance['remaining']} overdrafts=0"
+    )
 
 
 def test_simultaneous_decisions_on_requests_never_overdraw(server, api, admin_token):

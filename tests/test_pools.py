@@ -29,14 +29,21 @@ def create_pool(client, **overrides: Any) -> dict[str, Any]:
 
 
 def trial_action(client, **overrides: Any) -> dict[str, Any]:
-    fields = {"name": "Prøvehandling: lektiecafé i Værebro", "kind": "trial_action", "budget_lines": [],
-              "indicators": [], "success_criteria": [], **overrides}
+    fields = {
+        "name": "Prøvehandling: lektiecafé i Værebro",
+        "kind": "trial_action",
+        "budget_lines": [],
+        "indicators": [],
+        "success_criteria": [],
+        **overrides,
+    }
     return create_intervention(client, **fields)
 
 
 def allocate(client, pool_id: int, intervention_id: int, amount: Any, **extra: Any) -> dict[str, Any]:
-    response = client.post(f"{POOLS}/{pool_id}/allocations",
-                           json={"intervention_id": intervention_id, "amount": amount, **extra})
+    response = client.post(
+        f"{POOLS}/{pool_id}/allocations", json={"intervention_id": intervention_id, "amount": amount, **extra}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -59,8 +66,12 @@ def balance(client, pool_id: int, **params: Any) -> dict[str, Decimal]:
 
 
 def figures(amount: str, requested: str, granted: str, remaining: str) -> dict[str, Decimal]:
-    return {"amount": Decimal(amount), "requested": Decimal(requested), "granted": Decimal(granted),
-            "remaining": Decimal(remaining)}
+    return {
+        "amount": Decimal(amount),
+        "requested": Decimal(requested),
+        "granted": Decimal(granted),
+        "remaining": Decimal(remaining),
+    }
 
 
 def allocation(client, pool_id: int, allocation_id: int) -> dict[str, Any]:
@@ -93,8 +104,9 @@ def money(value: str) -> Decimal:
 
 
 def test_create_pool_with_defaults_location_and_exact_amount(client):
-    response = client.post(POOLS, json={"name": "Pulje for prøvehandlinger – Høje Gladsaxe", "year": 2021,
-                                        "amount": "250000.45"})
+    response = client.post(
+        POOLS, json={"name": "Pulje for prøvehandlinger – Høje Gladsaxe", "year": 2021, "amount": "250000.45"}
+    )
     assert response.status_code == 201, response.text
     pool = response.json()
     assert response.headers["Location"] == f"/api/v1/pools/{pool['id']}"
@@ -116,8 +128,9 @@ def test_create_pool_with_defaults_location_and_exact_amount(client):
 
 
 def test_create_pool_with_explicit_source_department_and_numeric_amount(client):
-    pool = create_pool(client, amount=12345.67, funding_source="FAGFORVALTNING", department="BKF",
-                       notes="Besluttet i styregruppen")
+    pool = create_pool(
+        client, amount=12345.67, funding_source="FAGFORVALTNING", department="BKF", notes="Besluttet i styregruppen"
+    )
     assert pool["amount"] == "12345.67"
     assert pool["funding_source"] == "FAGFORVALTNING"
     assert pool["department"] == "BKF"
@@ -137,8 +150,9 @@ def test_create_pool_with_unknown_code_is_422_naming_the_field(client, field, va
     assert client.get(POOLS).json()["items"] == []
 
 
-@pytest.mark.parametrize("amount", ["-1.00", -0.01, "1.005", 10.125, "NaN", "Infinity", "", "1,50", True, None,
-                                    "10000000000.01"])
+@pytest.mark.parametrize(
+    "amount", ["-1.00", -0.01, "1.005", 10.125, "NaN", "Infinity", "", "1,50", True, None, "10000000000.01"]
+)
 def test_create_pool_with_bad_amount_is_422(client, amount):
     response = client.post(POOLS, json={"name": "Pulje", "year": 2021, "amount": amount})
     assert_problem(response, 422, field=["amount"])
@@ -147,20 +161,26 @@ def test_create_pool_with_bad_amount_is_422(client, amount):
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_create_pool_with_non_finite_json_literal_is_422(client, literal):
-    response = client.post(POOLS, content=f'{{"name": "Pulje", "year": 2021, "amount": {literal}}}',
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        POOLS,
+        content=f'{{"name": "Pulje", "year": 2021, "amount": {literal}}}',
+        headers={"Content-Type": "application/json"},
+    )
     assert_problem(response, 422)
     assert client.get(POOLS).json()["items"] == []
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"year": 2021, "amount": "1.00"}, ["name"]),
-    ({"name": "   ", "year": 2021, "amount": "1.00"}, ["name"]),
-    ({"name": "Pulje", "amount": "1.00"}, ["year"]),
-    ({"name": "Pulje", "year": 1850, "amount": "1.00"}, ["year"]),
-    ({"name": "Pulje", "year": 2021}, ["amount"]),
-    ({"name": "Pulje", "year": 2021, "amount": "1.00", "granted": "0.00"}, ["granted"]),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"year": 2021, "amount": "1.00"}, ["name"]),
+        ({"name": "   ", "year": 2021, "amount": "1.00"}, ["name"]),
+        ({"name": "Pulje", "amount": "1.00"}, ["year"]),
+        ({"name": "Pulje", "year": 1850, "amount": "1.00"}, ["year"]),
+        ({"name": "Pulje", "year": 2021}, ["amount"]),
+        ({"name": "Pulje", "year": 2021, "amount": "1.00", "granted": "0.00"}, ["granted"]),
+    ],
+)
 def test_create_pool_with_missing_or_bad_fields_is_422(client, payload, field):
     assert_problem(client.post(POOLS, json=payload), 422, field=field)
 
@@ -201,14 +221,17 @@ def test_list_pools_with_year_filter_and_cursor_paging(client):
     assert second["next_cursor"] is None
 
 
-@pytest.mark.parametrize("cursor", [
-    "not-a-cursor!!",
-    base64.urlsafe_b64encode(b"pool:abc").decode().rstrip("="),
-    base64.urlsafe_b64encode(b"intervention:3").decode().rstrip("="),
-    base64.urlsafe_b64encode(b"pool:-5").decode().rstrip("="),
-    base64.urlsafe_b64encode(b"pool:99999999999").decode().rstrip("="),
-    "%%%",
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor!!",
+        base64.urlsafe_b64encode(b"pool:abc").decode().rstrip("="),
+        base64.urlsafe_b64encode(b"intervention:3").decode().rstrip("="),
+        base64.urlsafe_b64encode(b"pool:-5").decode().rstrip("="),
+        base64.urlsafe_b64encode(b"pool:99999999999").decode().rstrip("="),
+        "%%%",
+    ],
+)
 def test_list_pools_with_bad_cursor_is_400(client, cursor):
     create_pool(client)
     assert_problem(client.get(POOLS, params={"cursor": cursor}), 400, field=["cursor"])
@@ -298,8 +321,10 @@ def test_request_raises_requested_and_grant_in_one_step_raises_granted(client):
     pool = create_pool(client, amount="50000.00")
     act = trial_action(client)
 
-    requested = client.post(f"{POOLS}/{pool['id']}/allocations",
-                            json={"intervention_id": act["id"], "amount": "12500.50", "note": "Materialer og løn"})
+    requested = client.post(
+        f"{POOLS}/{pool['id']}/allocations",
+        json={"intervention_id": act["id"], "amount": "12500.50", "note": "Materialer og løn"},
+    )
     assert requested.status_code == 201, requested.text
     row = requested.json()
     assert row["status"] == "requested"
@@ -329,8 +354,10 @@ def test_request_raises_requested_and_grant_in_one_step_raises_granted(client):
     assert [a["id"] for a in listed] == [row["id"], granted["id"]]
     assert allocation(client, pool["id"], row["id"]) == row
     assert [a["id"] for a in allocations(client, pool["id"], status="granted")] == [granted["id"]]
-    assert [a["id"] for a in allocations(client, pool["id"], status=["granted", "requested"])] == [row["id"],
-                                                                                                   granted["id"]]
+    assert [a["id"] for a in allocations(client, pool["id"], status=["granted", "requested"])] == [
+        row["id"],
+        granted["id"],
+    ]
     assert_problem(client.get(f"{POOLS}/{pool['id']}/allocations", params={"status": "approved"}), 422)
 
     pool_view = client.get(f"{POOLS}/{pool['id']}").json()
@@ -344,8 +371,9 @@ def test_new_allocation_in_a_decided_status_is_422(client, status):
     pool = create_pool(client)
     act = trial_action(client)
     before = state(client, pool["id"])
-    response = client.post(f"{POOLS}/{pool['id']}/allocations",
-                           json={"intervention_id": act["id"], "amount": "100.00", "status": status})
+    response = client.post(
+        f"{POOLS}/{pool['id']}/allocations", json={"intervention_id": act["id"], "amount": "100.00", "status": status}
+    )
     assert_problem(response, 422, field=["status"])
     assert state(client, pool["id"]) == before
 
@@ -356,8 +384,9 @@ def test_new_allocation_with_bad_amount_is_422(client, amount):
     act = trial_action(client)
     before = state(client, pool["id"])
     for status in ("requested", "granted"):
-        response = client.post(f"{POOLS}/{pool['id']}/allocations",
-                               json={"intervention_id": act["id"], "amount": amount, "status": status})
+        response = client.post(
+            f"{POOLS}/{pool['id']}/allocations", json={"intervention_id": act["id"], "amount": amount, "status": status}
+        )
         assert_problem(response, 422, field=["amount"])
     assert state(client, pool["id"]) == before
 
@@ -369,8 +398,10 @@ def test_new_allocation_for_unknown_or_archived_intervention_is_422(client):
     before = state(client, pool["id"])
     for intervention_id in (act["id"], 987654):
         for status in ("requested", "granted"):
-            response = client.post(f"{POOLS}/{pool['id']}/allocations",
-                                   json={"intervention_id": intervention_id, "amount": "10.00", "status": status})
+            response = client.post(
+                f"{POOLS}/{pool['id']}/allocations",
+                json={"intervention_id": intervention_id, "amount": "10.00", "status": status},
+            )
             assert_problem(response, 422, field=["intervention_id"])
     for bad in (0, -1, "x", True, 2**31):
         response = client.post(f"{POOLS}/{pool['id']}/allocations", json={"intervention_id": bad, "amount": "10"})
@@ -381,8 +412,9 @@ def test_new_allocation_for_unknown_or_archived_intervention_is_422(client):
 def test_allocation_in_unknown_pool_is_404(client):
     act = trial_action(client)
     for status in ("requested", "granted"):
-        response = client.post(f"{POOLS}/424242/allocations",
-                               json={"intervention_id": act["id"], "amount": "10.00", "status": status})
+        response = client.post(
+            f"{POOLS}/424242/allocations", json={"intervention_id": act["id"], "amount": "10.00", "status": status}
+        )
         assert_problem(response, 404)
     assert_problem(client.patch(f"{POOLS}/424242/allocations/1", json={"status": "granted"}), 404)
 
@@ -456,8 +488,9 @@ def test_reject_a_request(client):
     # a rejection takes no amount
     other = allocate(client, pool["id"], act["id"], "50.00")
     before = state(client, pool["id"])
-    assert_problem(transition(client, pool["id"], other["id"], status="rejected", amount="50.00"), 422,
-                   field=["amount"])
+    assert_problem(
+        transition(client, pool["id"], other["id"], status="rejected", amount="50.00"), 422, field=["amount"]
+    )
     assert state(client, pool["id"]) == before
 
 
@@ -483,8 +516,7 @@ def test_release_partly_then_wholly(client):
 
     # more than is held is refused
     before = state(client, pool["id"])
-    assert_problem(transition(client, pool["id"], row["id"], status="released", amount="400.01"), 422,
-                   field=["amount"])
+    assert_problem(transition(client, pool["id"], row["id"], status="released", amount="400.01"), 422, field=["amount"])
     assert_problem(transition(client, pool["id"], row["id"], status="released", amount="0"), 422, field=["amount"])
     assert state(client, pool["id"]) == before
 
@@ -512,8 +544,13 @@ def test_released_money_can_be_granted_again(client):
     act = trial_action(client)
     first = allocate(client, pool["id"], act["id"], "1000.00", status="granted")
     assert balance(client, pool["id"])["remaining"] == Decimal("0.00")
-    assert_problem(client.post(f"{POOLS}/{pool['id']}/allocations",
-                               json={"intervention_id": act["id"], "amount": "0.01", "status": "granted"}), 409)
+    assert_problem(
+        client.post(
+            f"{POOLS}/{pool['id']}/allocations",
+            json={"intervention_id": act["id"], "amount": "0.01", "status": "granted"},
+        ),
+        409,
+    )
     decide(client, pool["id"], first["id"], status="released", amount="300.00")
     second = allocate(client, pool["id"], act["id"], "300.00", status="granted")
     assert second["status"] == "granted"
@@ -569,13 +606,16 @@ def test_forbidden_transition_is_409_and_changes_nothing(client, current, target
     assert allocation(client, pool["id"], row["id"]) == row
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, ["status"]),
-    ({"status": "approved"}, ["status"]),
-    ({"status": "granted", "amount": "NaN"}, ["amount"]),
-    ({"status": "granted", "intervention_id": 5}, ["intervention_id"]),
-    ({"status": "granted", "requested": "5.00"}, ["requested"]),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, ["status"]),
+        ({"status": "approved"}, ["status"]),
+        ({"status": "granted", "amount": "NaN"}, ["amount"]),
+        ({"status": "granted", "intervention_id": 5}, ["intervention_id"]),
+        ({"status": "granted", "requested": "5.00"}, ["requested"]),
+    ],
+)
 def test_malformed_transition_is_422_and_changes_nothing(client, body, field):
     pool = create_pool(client)
     row = allocate(client, pool["id"], trial_action(client)["id"], "100.00")
@@ -612,8 +652,10 @@ def test_grant_that_does_not_fit_in_one_step_is_refused_with_the_real_remaining(
     allocate(client, pool["id"], act["id"], "5000.00")  # pending requests do not count against it
     before = state(client, pool["id"])
 
-    response = client.post(f"{POOLS}/{pool['id']}/allocations",
-                           json={"intervention_id": act["id"], "amount": "300.00", "status": "granted"})
+    response = client.post(
+        f"{POOLS}/{pool['id']}/allocations",
+        json={"intervention_id": act["id"], "amount": "300.00", "status": "granted"},
+    )
     body = assert_problem(response, 409, field=["amount"])
     assert body["type"] == "/problems/pool-exhausted"
     assert Decimal(body["remaining"]) == Decimal("299.99")
@@ -682,9 +724,10 @@ def test_a_sequence_of_grants_and_releases_keeps_the_books_exact(client):
         amount = Decimal(rng.randint(1, 350_000)) / 100
         remaining = pool_amount - expected_granted
         if step == "grant":
-            response = client.post(f"{POOLS}/{pool['id']}/allocations",
-                                   json={"intervention_id": rng.choice(actions), "amount": str(amount),
-                                         "status": "granted"})
+            response = client.post(
+                f"{POOLS}/{pool['id']}/allocations",
+                json={"intervention_id": rng.choice(actions), "amount": str(amount), "status": "granted"},
+            )
             if amount <= remaining:
                 assert response.status_code == 201, response.text
                 expected_granted += amount
@@ -730,8 +773,10 @@ def test_concurrent_grants_never_overdraw_the_pool(client):
     requests = [allocate(client, pool["id"], act["id"], "150.00") for _ in range(6)]
 
     def grant_new(_):
-        return client.post(f"{POOLS}/{pool['id']}/allocations",
-                           json={"intervention_id": act["id"], "amount": "150.00", "status": "granted"}).status_code
+        return client.post(
+            f"{POOLS}/{pool['id']}/allocations",
+            json={"intervention_id": act["id"], "amount": "150.00", "status": "granted"},
+        ).status_code
 
     def grant_request(row):
         return transition(client, pool["id"], row["id"], status="granted").status_code
@@ -744,8 +789,9 @@ def test_concurrent_grants_never_overdraw_the_pool(client):
     assert sum(code in (200, 201) for code in codes) == 6  # 6 × 150 fit in 1000, the seventh does not
     rows = allocations(client, pool["id"])
     net = sum((Decimal(r["net"]) for r in rows), Decimal(0))
-    assert balance(client, pool["id"]) == figures("1000.00", str(150 * sum(c == 409 for c in decided)), "900.00",
-                                                  "100.00")
+    assert balance(client, pool["id"]) == figures(
+        "1000.00", str(150 * sum(c == 409 for c in decided)), "900.00", "100.00"
+    )
     assert net == Decimal("900.00")
 
 
@@ -825,8 +871,14 @@ def test_balance_as_of_before_the_pool_existed_is_zero(client):
     yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     response = client.get(f"{POOLS}/{pool['id']}/balance", params={"as_of": yesterday})
     assert response.status_code == 200, response.text
-    assert response.json() == {"pool_id": pool["id"], "as_of": yesterday, "amount": "0.00", "requested": "0.00",
-                               "granted": "0.00", "remaining": "0.00"}
+    assert response.json() == {
+        "pool_id": pool["id"],
+        "as_of": yesterday,
+        "amount": "0.00",
+        "requested": "0.00",
+        "granted": "0.00",
+        "remaining": "0.00",
+    }
     assert balance(client, pool["id"], as_of="2000-01-01") == figures("0", "0", "0", "0")
 
 
@@ -847,10 +899,10 @@ def _summary(client, pool_id: int, by: str) -> dict[str, Any]:
 
 def _pool_with_spread_grants(client) -> tuple[dict, dict, dict, dict]:
     pool = create_pool(client, amount="10000.00")
-    three = trial_action(client, name="Tre temaer", themes=["T1", "T2", "T3"], areas=["moerkhoej"],
-                         department="BKF")
-    two_areas = trial_action(client, name="To områder", themes=["T5"], areas=["hoeje-gladsaxe", "vaerebro-park"],
-                             department="SSF")
+    three = trial_action(client, name="Tre temaer", themes=["T1", "T2", "T3"], areas=["moerkhoej"], department="BKF")
+    two_areas = trial_action(
+        client, name="To områder", themes=["T5"], areas=["hoeje-gladsaxe", "vaerebro-park"], department="SSF"
+    )
     bare = trial_action(client, name="Uden temaer", themes=[], areas=[], department="BKF")
     allocate(client, pool["id"], three["id"], "100.00", status="granted")
     row = allocate(client, pool["id"], two_areas["id"], "250.01", status="granted")
@@ -880,7 +932,12 @@ def test_summary_splits_over_themes_areas_and_departments_to_the_ore(client):
 
     by_theme = {r["theme"]: r for r in _summary(client, pool["id"], "theme")["rows"]}
     assert {k: r["amount"] for k, r in by_theme.items()} == {
-        "T1": "33.34", "T2": "33.33", "T3": "33.33", "T5": "249.99", None: "40.00"}
+        "T1": "33.34",
+        "T2": "33.33",
+        "T3": "33.33",
+        "T5": "249.99",
+        None: "40.00",
+    }
     assert by_theme["T1"]["gross"] == "100.00"
     assert by_theme[None]["theme_name"]
 
@@ -892,9 +949,15 @@ def test_summary_splits_over_themes_areas_and_departments_to_the_ore(client):
 
     by_intervention = _summary(client, pool["id"], "intervention")["rows"]
     assert {r["intervention"]: r["amount"] for r in by_intervention} == {
-        three["id"]: "100.00", two_areas["id"]: "249.99", bare["id"]: "40.00"}
+        three["id"]: "100.00",
+        two_areas["id"]: "249.99",
+        bare["id"]: "40.00",
+    }
     assert {r["intervention"]: r["intervention_name"] for r in by_intervention} == {
-        three["id"]: "Tre temaer", two_areas["id"]: "To områder", bare["id"]: "Uden temaer"}
+        three["id"]: "Tre temaer",
+        two_areas["id"]: "To områder",
+        bare["id"]: "Uden temaer",
+    }
 
 
 def test_summary_still_adds_up_when_an_intervention_is_archived(client):
@@ -938,14 +1001,22 @@ def test_intervention_detail_lists_its_pool_grants(client):
     grants = {g["allocation_id"]: g for g in detail.json()["pool_grants"]}
     assert set(grants) == {granted["id"], requested["id"]}
     assert grants[granted["id"]] == {
-        "allocation_id": granted["id"], "pool_id": pool["id"], "pool_name": "Puljen 2021", "year": 2021,
-        "funding_source": "SOB-PULJE", "status": "granted", "requested": "1200.00", "net": "999.50"}
+        "allocation_id": granted["id"],
+        "pool_id": pool["id"],
+        "pool_name": "Puljen 2021",
+        "year": 2021,
+        "funding_source": "SOB-PULJE",
+        "status": "granted",
+        "requested": "1200.00",
+        "net": "999.50",
+    }
     assert grants[requested["id"]]["status"] == "requested"
     assert grants[requested["id"]]["net"] == "0.00"
     assert grants[requested["id"]]["requested"] == "300.00"
 
-    assert client.get(f"{API}/interventions/{trial_action(client, name='Ingen penge')['id']}").json()[
-        "pool_grants"] == []
+    assert (
+        client.get(f"{API}/interventions/{trial_action(client, name='Ingen penge')['id']}").json()["pool_grants"] == []
+    )
 
 
 # --- budget rollup with include_pool_grants --------------------------------------------------------------
@@ -960,19 +1031,32 @@ def _by_funding_source(client, **params) -> tuple[dict[str, str], dict[str, Any]
 
 def test_budget_rollup_counts_pool_grants_only_when_asked_and_never_twice(client):
     pool = create_pool(client, year=2021, amount="100000.00")  # SOB-PULJE
-    other_pool = create_pool(client, name="Fagforvaltningens pulje", year=2022, amount="100000.00",
-                             funding_source="FAGFORVALTNING", department="BKF")
+    other_pool = create_pool(
+        client,
+        name="Fagforvaltningens pulje",
+        year=2022,
+        amount="100000.00",
+        funding_source="FAGFORVALTNING",
+        department="BKF",
+    )
 
     # no budget lines: the grant is only in the pool
     plain = trial_action(client, name="Kun puljepenge")
     # already entered: a 2021 SOB-PULJE budget line → the grant must not be counted again
-    entered = trial_action(client, name="Allerede budgetteret",
-                           budget_lines=[budget_line(year=2021, funding_source="SOB-PULJE", amount="1000.00")])
+    entered = trial_action(
+        client,
+        name="Allerede budgetteret",
+        budget_lines=[budget_line(year=2021, funding_source="SOB-PULJE", amount="1000.00")],
+    )
     # lines of another source, and of the pool's source in another year: the grant still counts
-    other_source = trial_action(client, name="Anden kilde",
-                                budget_lines=[budget_line(year=2021, funding_source="FAGFORVALTNING", amount="200.00")])
-    other_year = trial_action(client, name="Andet år",
-                              budget_lines=[budget_line(year=2020, funding_source="SOB-PULJE", amount="100.00")])
+    other_source = trial_action(
+        client,
+        name="Anden kilde",
+        budget_lines=[budget_line(year=2021, funding_source="FAGFORVALTNING", amount="200.00")],
+    )
+    other_year = trial_action(
+        client, name="Andet år", budget_lines=[budget_line(year=2020, funding_source="SOB-PULJE", amount="100.00")]
+    )
 
     allocate(client, pool["id"], plain["id"], "500.00", status="granted")
     partly = allocate(client, pool["id"], plain["id"], "60.00", status="granted")
@@ -1002,8 +1086,9 @@ def test_budget_rollup_counts_pool_grants_only_when_asked_and_never_twice(client
     assert sum((Decimal(v) for v in with_pools.values()), Decimal(0)) == Decimal(total["amount"])
 
     # counted in the pool's year
-    response = client.get(f"{API}/rollups/budget",
-                          params={"by": ["year", "funding_source"], "include_pool_grants": "true"})
+    response = client.get(
+        f"{API}/rollups/budget", params={"by": ["year", "funding_source"], "include_pool_grants": "true"}
+    )
     assert response.status_code == 200, response.text
     cells = {(r["year"], r["funding_source"]): Decimal(r["amount"]) for r in response.json()["rows"]}
     assert cells == {

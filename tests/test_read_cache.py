@@ -37,8 +37,12 @@ def test_a_repeated_read_is_answered_from_memory_with_the_same_body(client):
 
 def test_the_cached_answer_is_the_answer_without_the_cache(client, monkeypatch):
     for n in range(3):
-        create_intervention(client, name=f"Indsats {n} i Værebro Park", themes=["T1", "T4"],
-                            budget_lines=[budget_line(year=2019 + n, amount="1234.56")])
+        create_intervention(
+            client,
+            name=f"Indsats {n} i Værebro Park",
+            themes=["T1", "T4"],
+            budget_lines=[budget_line(year=2019 + n, amount="1234.56")],
+        )
     params = {"limit": 2, "sort": "-name", "theme": "T4"}
     client.get(LIST, params=params)
     cached = client.get(LIST, params=params)
@@ -68,9 +72,10 @@ def test_every_kind_of_write_shows_at_once(client):
     assert added.status_code == 201, added.text
     assert client.get(LIST).json()["items"][0]["budget_total"] == "5250.50"
 
-    imported = client.post(f"{API}/imports/interventions",
-                           json=[{**intervention_payload(name="Mentorkorps", success_criteria=[]),
-                                  "external_id": "BKF-MENTOR"}])
+    imported = client.post(
+        f"{API}/imports/interventions",
+        json=[{**intervention_payload(name="Mentorkorps", success_criteria=[]), "external_id": "BKF-MENTOR"}],
+    )
     assert imported.status_code == 200, imported.text
     assert _names(client) == ["Lommepengejob for unge", "Mentorkorps"]
 
@@ -111,14 +116,19 @@ def test_a_revoked_token_is_refused_at_once(client, anonymous):
     assert_problem(anonymous.get(LIST, headers=reader), 401)
 
 
-@pytest.mark.parametrize("params", [{"limit": 1}, {"limit": 2}, {"sort": "-id"}, {"department": "SSF"},
-                                    {"q": "mørkhøj"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 1}, {"limit": 2}, {"sort": "-id"}, {"department": "SSF"}, {"q": "mørkhøj"}]
+)
 def test_each_question_has_its_own_answer(client, params):
     create_intervention(client, name="Styrket indsats i Mørkhøj", department="BKF")
     create_intervention(client, name="Mentorkorps", department="SSF")
     everything = _names(client)
-    expected = {"limit": ["Styrket indsats i Mørkhøj"], "sort": ["Mentorkorps", "Styrket indsats i Mørkhøj"],
-                "department": ["Mentorkorps"], "q": ["Styrket indsats i Mørkhøj"]}
+    expected = {
+        "limit": ["Styrket indsats i Mørkhøj"],
+        "sort": ["Mentorkorps", "Styrket indsats i Mørkhøj"],
+        "department": ["Mentorkorps"],
+        "q": ["Styrket indsats i Mørkhøj"],
+    }
     if params == {"limit": 2}:
         assert _names(client, **params) == everything
     else:

@@ -15,7 +15,11 @@ def test_framework_is_the_tree_of_3_goals_9_themes_19_indicators(client):
     assert [t["code"] for t in themes] == [f"T{n}" for n in range(1, 10)]
     assert [i["number"] for i in indicators] == list(range(1, 20))
     # The theme without indicators is still part of the framework.
-    assert next(t for t in themes if t["code"] == "T6") == {"code": "T6", "name": "Socialt mix i fritiden", "indicators": []}
+    assert next(t for t in themes if t["code"] == "T6") == {
+        "code": "T6",
+        "name": "Socialt mix i fritiden",
+        "indicators": [],
+    }
     assert goals[2]["name"] == "Vi skal gå fra udsatte boligområder til attraktive bydele"
     assert indicators[18]["name"] == "Bevægelse ud og ind af boligområder"
 
@@ -38,17 +42,32 @@ def test_reference_lists(client):
     departments = client.get(f"{API}/departments").json()["items"]
     assert [d["code"] for d in departments] == ["BKF", "BMF", "SOB", "SSF"]
     areas = client.get(f"{API}/areas").json()["items"]
-    assert [a["slug"] for a in areas] == ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej", "resten-af-gladsaxe", "hele-gladsaxe"]
+    assert [a["slug"] for a in areas] == [
+        "hoeje-gladsaxe",
+        "vaerebro-park",
+        "moerkhoej",
+        "resten-af-gladsaxe",
+        "hele-gladsaxe",
+    ]
     assert areas[1]["name"] == "Værebro Park" and areas[0]["kind"] == "focus_area"
     sources = {f["code"] for f in client.get(f"{API}/funding-sources").json()["items"]}
     assert sources == {"SOB-BUDGET", "SOB-PULJE", "FAGFORVALTNING", "LBF", "BOLIGORG"}
     themes = client.get(f"{API}/themes").json()["items"]
-    assert len(themes) == 9 and themes[0] == {"code": "T1", "name": "Selvforsørgelse", "effect_goal": "E1", "indicators": [1, 2]}
+    assert len(themes) == 9 and themes[0] == {
+        "code": "T1",
+        "name": "Selvforsørgelse",
+        "effect_goal": "E1",
+        "indicators": [1, 2],
+    }
     indicators = client.get(f"{API}/indicators").json()["items"]
     assert len(indicators) == 19
     assert indicators[8] == {
-        "number": 9, "name": "Ensomhed", "theme": "T4", "effect_goal": "E1",
-        "higher_is_better": False, "likely_source": "survey",
+        "number": 9,
+        "name": "Ensomhed",
+        "theme": "T4",
+        "effect_goal": "E1",
+        "higher_is_better": False,
+        "likely_source": "survey",
     }
 
 

@@ -12,8 +12,19 @@ from openpyxl import load_workbook
 from app.cli import main as registry
 from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
 
-ALL_DIMENSIONS = ["theme", "effect_goal", "indicator", "department", "area", "year", "funding_source", "category",
-                  "track", "kind", "status"]
+ALL_DIMENSIONS = [
+    "theme",
+    "effect_goal",
+    "indicator",
+    "department",
+    "area",
+    "year",
+    "funding_source",
+    "category",
+    "track",
+    "kind",
+    "status",
+]
 
 
 def rollup(client, **params):
@@ -31,8 +42,12 @@ def test_morkhoj_programme_by_year_and_category(client):
     programme = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"][0]
     by_year = rollup(client, by="year", parent_id=programme["id"])
     # The programme document's original budget, beside the revised plan and the spending of the demo file.
-    assert {r["year"]: r["budget"] for r in by_year["rows"]} == {2019: "477500.00", 2020: "930000.00",
-                                                                 2021: "630000.00", 2022: "472500.00"}
+    assert {r["year"]: r["budget"] for r in by_year["rows"]} == {
+        2019: "477500.00",
+        2020: "930000.00",
+        2021: "630000.00",
+        2022: "472500.00",
+    }
     figures = morkhoj_figures()
     assert amounts(by_year["rows"], "year") == {y: kr(a) for y, a in figures["plan"].items()}
     assert {r["year"]: r["revised"] for r in by_year["rows"]} == {y: kr(a) for y, a in figures["plan"].items()}
@@ -42,9 +57,15 @@ def test_morkhoj_programme_by_year_and_category(client):
         assert row["difference"] == kr(plan - actual)
         assert row["share_spent"] == f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
     plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
-    assert by_year["total"] == {"amount": kr(plan), "interventions": 1, "budget": "2510000.00", "revised": kr(plan),
-                                "actual": kr(actual), "difference": kr(plan - actual),
-                                "share_spent": f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"}
+    assert by_year["total"] == {
+        "amount": kr(plan),
+        "interventions": 1,
+        "budget": "2510000.00",
+        "revised": kr(plan),
+        "actual": kr(actual),
+        "difference": kr(plan - actual),
+        "share_spent": f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}",
+    }
     by_category = rollup(client, by="category", parent_id=programme["id"])
     assert {r["category"]: r["budget"] for r in by_category["rows"]} == {
         "Løn": "1725000.00",
@@ -59,22 +80,35 @@ def test_split_over_three_themes_adds_up_to_the_ore(client):
     create_intervention(client, themes=["T1", "T4", "T9"], budget_lines=[budget_line(amount="100.00")])
     result = rollup(client, by="theme")
     assert [(r["theme"], r["amount"], r["gross"]) for r in result["rows"]] == [
-        ("T1", "33.34", "100.00"), ("T4", "33.33", "100.00"), ("T9", "33.33", "100.00")]
+        ("T1", "33.34", "100.00"),
+        ("T4", "33.33", "100.00"),
+        ("T9", "33.33", "100.00"),
+    ]
     assert result["total"]["amount"] == "100.00"
     # Effect goals take the sum of their themes' shares: T1 and T4 are E1, T9 is E3.
     goals = rollup(client, by="effect_goal")["rows"]
     assert [(r["effect_goal"], r["amount"], r["effect_goal_name"]) for r in goals] == [
         ("E1", "66.67", "Flere skal klare sig bedre"),
-        ("E3", "33.33", "Vi skal gå fra udsatte boligområder til attraktive bydele")]
+        ("E3", "33.33", "Vi skal gå fra udsatte boligområder til attraktive bydele"),
+    ]
 
 
 def test_interventions_without_themes_are_an_explicit_none_group(client):
     create_intervention(client, themes=["T2"], budget_lines=[budget_line(amount="10.00")])
     create_intervention(client, themes=[], budget_lines=[budget_line(amount="5.00")])
     rows = rollup(client, by="theme")["rows"]
-    assert rows[-1] == {"theme": None, "theme_name": "(ingen)", "amount": "5.00", "gross": "5.00", "interventions": 1,
-                        "budget": "5.00", "revised": "5.00", "actual": "0.00", "difference": "5.00",
-                        "share_spent": "0.0000"}
+    assert rows[-1] == {
+        "theme": None,
+        "theme_name": "(ingen)",
+        "amount": "5.00",
+        "gross": "5.00",
+        "interventions": 1,
+        "budget": "5.00",
+        "revised": "5.00",
+        "actual": "0.00",
+        "difference": "5.00",
+        "share_spent": "0.0000",
+    }
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal("15.00")
 
 
@@ -94,55 +128,102 @@ def _random_registry(client, seed: int, count: int = 25) -> None:
     themes = [f"T{n}" for n in range(1, 10)]
     areas = ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej", "resten-af-gladsaxe"]
     for i in range(count):
-        lines = [budget_line(year=year, category=rng.choice(["Løn", "Drift", "Aktiviteter"]) + f" {i}",
-                             funding_source=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
-                             amount=f"{rng.randint(0, 10_000_000) / 100:.2f}")
-                 for year in rng.sample(range(2019, 2025), rng.randint(0, 4))]
+        lines = [
+            budget_line(
+                year=year,
+                category=rng.choice(["Løn", "Drift", "Aktiviteter"]) + f" {i}",
+                funding_source=rng.choice(["SOB-BUDGET", "SOB-PULJE", "LBF"]),
+                amount=f"{rng.randint(0, 10_000_000) / 100:.2f}",
+            )
+            for year in rng.sample(range(2019, 2025), rng.randint(0, 4))
+        ]
         create_intervention(
-            client, name=f"Indsats {i}", start_date=None, end_date=None,
-            department=rng.choice(["BKF", "SSF", "BMF", "SOB"]), kind=rng.choice(["project", "trial_action"]),
-            status=rng.choice(["active", "planned", "completed"]), track=rng.choice(["social", "physical"]),
-            themes=sorted(rng.sample(themes, rng.randint(0, 3))), areas=sorted(rng.sample(areas, rng.randint(0, 2))),
-            indicators=sorted(rng.sample(range(1, 20), rng.randint(0, 3))), budget_lines=lines,
+            client,
+            name=f"Indsats {i}",
+            start_date=None,
+            end_date=None,
+            department=rng.choice(["BKF", "SSF", "BMF", "SOB"]),
+            kind=rng.choice(["project", "trial_action"]),
+            status=rng.choice(["active", "planned", "completed"]),
+            track=rng.choice(["social", "physical"]),
+            themes=sorted(rng.sample(themes, rng.randint(0, 3))),
+            areas=sorted(rng.sample(areas, rng.randint(0, 2))),
+            indicators=sorted(rng.sample(range(1, 20), rng.randint(0, 3))),
+            budget_lines=lines,
             success_criteria=[],
         )
 
 
-@pytest.mark.parametrize("by", [*([d] for d in ALL_DIMENSIONS), ["theme", "year"], ["area", "theme"],
-                                ["effect_goal", "department", "year"], ["indicator", "area", "funding_source"]])
+@pytest.mark.parametrize(
+    "by",
+    [
+        *([d] for d in ALL_DIMENSIONS),
+        ["theme", "year"],
+        ["area", "theme"],
+        ["effect_goal", "department", "year"],
+        ["indicator", "area", "funding_source"],
+    ],
+)
 def test_rows_always_add_up_to_the_plain_total(client, by):
     _random_registry(client, seed=len(by) * 31 + len(by[0]))
-    all_lines = [line for item in client.get(f"{API}/interventions", params={"limit": 500}).json()["items"]
-                 for line in client.get(f"{API}/interventions/{item['id']}/budget-lines").json()["items"]]
+    all_lines = [
+        line
+        for item in client.get(f"{API}/interventions", params={"limit": 500}).json()["items"]
+        for line in client.get(f"{API}/interventions/{item['id']}/budget-lines").json()["items"]
+    ]
     plain = sum((Decimal(line["amount"]) for line in all_lines), Decimal(0))
     result = rollup(client, by=by)
     assert Decimal(result["total"]["amount"]) == plain
     assert sum((Decimal(r["amount"]) for r in result["rows"]), Decimal(0)) == plain
     for row in result["rows"]:
         assert Decimal(row["gross"]) >= Decimal(row["amount"]) >= 0
-        assert set(row) == {*by, *(f"{d}_name" for d in by if d not in ("year", "category")),
-                            "amount", "gross", "interventions", "budget", "revised", "actual", "difference",
-                            "share_spent"}
+        assert set(row) == {
+            *by,
+            *(f"{d}_name" for d in by if d not in ("year", "category")),
+            "amount",
+            "gross",
+            "interventions",
+            "budget",
+            "revised",
+            "actual",
+            "difference",
+            "share_spent",
+        }
     keys = [tuple(r[d] for d in by) for r in result["rows"]]
     assert len(keys) == len(set(keys))
 
 
 def test_filters_narrow_the_lines(client):
-    create_intervention(client, department="BKF", themes=["T1"],
-                        budget_lines=[budget_line(year=2019, amount="1.00"), budget_line(year=2021, amount="2.00")])
-    create_intervention(client, department="SSF", themes=["T2"],
-                        budget_lines=[budget_line(year=2020, amount="4.00", funding_source="LBF")])
+    create_intervention(
+        client,
+        department="BKF",
+        themes=["T1"],
+        budget_lines=[budget_line(year=2019, amount="1.00"), budget_line(year=2021, amount="2.00")],
+    )
+    create_intervention(
+        client,
+        department="SSF",
+        themes=["T2"],
+        budget_lines=[budget_line(year=2020, amount="4.00", funding_source="LBF")],
+    )
     assert rollup(client, by="year", year_from=2020)["total"]["amount"] == "6.00"
     assert rollup(client, by="year", year_to=2020)["total"]["amount"] == "5.00"
     assert rollup(client, by="department", department="SSF")["total"]["amount"] == "4.00"
     assert rollup(client, by="theme", theme="T1")["total"]["amount"] == "3.00"
-    assert rollup(client, by="funding_source", funding_source="LBF")["rows"][0]["funding_source_name"] == "Landsbyggefonden"
+    assert (
+        rollup(client, by="funding_source", funding_source="LBF")["rows"][0]["funding_source_name"]
+        == "Landsbyggefonden"
+    )
 
 
 def test_money_sums_exactly_on_this_database(client):
-    create_intervention(client, start_date=None, end_date=None, themes=["T3", "T5", "T7"],
-                        budget_lines=[budget_line(year=2000 + i % 100, category=f"K{i}", amount="0.10")
-                                      for i in range(1000)])
+    create_intervention(
+        client,
+        start_date=None,
+        end_date=None,
+        themes=["T3", "T5", "T7"],
+        budget_lines=[budget_line(year=2000 + i % 100, category=f"K{i}", amount="0.10") for i in range(1000)],
+    )
     result = rollup(client, by="theme")
     assert result["total"]["amount"] == "100.00"
     assert sum(Decimal(r["amount"]) for r in result["rows"]) == Decimal("100.00")
@@ -150,19 +231,22 @@ def test_money_sums_exactly_on_this_database(client):
     assert len(by_year) == 100 and {r["amount"] for r in by_year} == {"1.00"}
 
 
-@pytest.mark.parametrize("params,field", [
-    ({}, "by"),
-    ({"by": "nope"}, "by"),
-    ({"by": ["year", "year"]}, "by"),
-    ({"by": "year", "theme": "T99"}, "theme"),
-    ({"by": "year", "department": "XXX"}, "department"),
-    ({"by": "year", "area": "atlantis"}, "area"),
-    ({"by": "year", "funding_source": "NOPE"}, "funding_source"),
-    ({"by": "year", "year_from": 2022, "year_to": 2020}, "year_to"),
-    ({"by": "year", "year_from": 1999}, "year_from"),
-    ({"by": "year", "parent_id": 999999}, "parent_id"),
-    ({"by": "year", "format": "pdf"}, "format"),
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({}, "by"),
+        ({"by": "nope"}, "by"),
+        ({"by": ["year", "year"]}, "by"),
+        ({"by": "year", "theme": "T99"}, "theme"),
+        ({"by": "year", "department": "XXX"}, "department"),
+        ({"by": "year", "area": "atlantis"}, "area"),
+        ({"by": "year", "funding_source": "NOPE"}, "funding_source"),
+        ({"by": "year", "year_from": 2022, "year_to": 2020}, "year_to"),
+        ({"by": "year", "year_from": 1999}, "year_from"),
+        ({"by": "year", "parent_id": 999999}, "parent_id"),
+        ({"by": "year", "format": "pdf"}, "format"),
+    ],
+)
 def test_bad_rollup_parameters_are_refused(client, params, field):
     body = assert_problem(client.get(f"{API}/rollups/budget", params=params), 422)
     assert any(e["loc"][:2] == ["query", field] for e in body["errors"]), body["errors"]
@@ -171,11 +255,13 @@ def test_bad_rollup_parameters_are_refused(client, params, field):
 
 
 def test_coverage_lists_every_theme_and_indicator_and_finds_the_uncovered(client):
-    create_intervention(client, status="active", themes=["T1"], indicators=[1, 2],
-                        budget_lines=[budget_line(amount="90.00")])
+    create_intervention(
+        client, status="active", themes=["T1"], indicators=[1, 2], budget_lines=[budget_line(amount="90.00")]
+    )
     create_intervention(client, status="planned", themes=["T1", "T4"], indicators=[8], budget_lines=[])
-    create_intervention(client, status="completed", themes=["T9"], indicators=[18],
-                        budget_lines=[budget_line(amount="10.00")])
+    create_intervention(
+        client, status="completed", themes=["T9"], indicators=[18], budget_lines=[budget_line(amount="10.00")]
+    )
     themes = client.get(f"{API}/rollups/coverage", params={"by": "theme"}).json()
     assert [r["theme"] for r in themes["rows"]] == [f"T{n}" for n in range(1, 10)]
     assert themes["uncovered"] == ["T2", "T3", "T5", "T6", "T7", "T8", "T9"]  # T9 only has a completed one
@@ -191,8 +277,13 @@ def test_coverage_lists_every_theme_and_indicator_and_finds_the_uncovered(client
     assert indicators["uncovered"] == [n for n in range(1, 20) if n not in (1, 2, 8)]
     assert indicators["rows"][0]["amount"] == "45.00"  # 90.00 split over indicators 1 and 2
     areas = client.get(f"{API}/rollups/coverage", params={"by": "area"}).json()
-    assert [r["area"] for r in areas["rows"]] == ["hoeje-gladsaxe", "vaerebro-park", "moerkhoej",
-                                                   "resten-af-gladsaxe", "hele-gladsaxe"]
+    assert [r["area"] for r in areas["rows"]] == [
+        "hoeje-gladsaxe",
+        "vaerebro-park",
+        "moerkhoej",
+        "resten-af-gladsaxe",
+        "hele-gladsaxe",
+    ]
     # the factory links every intervention to Mørkhøj
     assert areas["uncovered"] == ["hoeje-gladsaxe", "vaerebro-park", "resten-af-gladsaxe", "hele-gladsaxe"]
 
@@ -223,22 +314,28 @@ def _same(json_value, sheet_value) -> bool:
     return str(sheet_value) == str(json_value)
 
 
-@pytest.mark.parametrize("path,params", [
-    ("budget", {"by": ["theme", "year"]}),
-    ("budget", {"by": ["department", "funding_source", "category"]}),
-    ("coverage", {"by": "theme"}),
-    ("coverage", {"by": "indicator"}),
-    ("coverage", {"by": "area"}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("budget", {"by": ["theme", "year"]}),
+        ("budget", {"by": ["department", "funding_source", "category"]}),
+        ("coverage", {"by": "theme"}),
+        ("coverage", {"by": "indicator"}),
+        ("coverage", {"by": "area"}),
+    ],
+)
 def test_csv_and_xlsx_have_the_same_columns_and_figures_as_json(client, path, params):
     registry(["demo"])
-    create_intervention(client, name="Særlig indsats i Værebro", themes=[],
-                        budget_lines=[budget_line(amount="1234.56")])
+    create_intervention(
+        client, name="Særlig indsats i Værebro", themes=[], budget_lines=[budget_line(amount="1234.56")]
+    )
     url = f"{API}/rollups/{path}"
     rows = client.get(url, params=params).json()["rows"]
     assert rows
-    for sheet_rows in (_csv_rows(client.get(url, params={**params, "format": "csv"})),
-                       _xlsx_rows(client.get(url, params={**params, "format": "xlsx"}))):
+    for sheet_rows in (
+        _csv_rows(client.get(url, params={**params, "format": "csv"})),
+        _xlsx_rows(client.get(url, params={**params, "format": "xlsx"})),
+    ):
         assert len(sheet_rows) == len(rows)
         assert list(sheet_rows[0]) == list(rows[0]) or set(sheet_rows[0]) == set(rows[0])
         for json_row, sheet_row in zip(rows, sheet_rows, strict=True):
@@ -258,20 +355,32 @@ def test_subtree_with_pool_grants(client):
     programme = create_intervention(client, kind="programme", budget_lines=[budget_line(year=2020, amount="1.00")])
     child = create_intervention(client, parent_id=programme["id"], budget_lines=[], start_date=None, end_date=None)
     pool = client.post(f"{API}/pools", json={"name": "Puljen", "year": 2026, "amount": "10"}).json()
-    client.post(f"{API}/pools/{pool['id']}/allocations",
-                json={"intervention_id": child["id"], "amount": "2.50", "status": "granted"})
+    client.post(
+        f"{API}/pools/{pool['id']}/allocations",
+        json={"intervention_id": child["id"], "amount": "2.50", "status": "granted"},
+    )
     result = rollup(client, by=["area", "year"], parent_id=programme["id"], include_pool_grants="true")
     assert (result["total"]["amount"], result["total"]["interventions"]) == ("3.50", 2)
     # granted pool money is plan money: in revised, not in the original budget
     assert (result["total"]["revised"], result["total"]["budget"]) == ("3.50", "1.00")
     assert {(r["year"], r["amount"]) for r in result["rows"]} == {(2020, "1.00"), (2026, "2.50")}
-    coverage = client.get(f"{API}/rollups/coverage", params={"by": "theme", "parent_id": programme["id"],
-                                                             "include_pool_grants": "true"})
+    coverage = client.get(
+        f"{API}/rollups/coverage", params={"by": "theme", "parent_id": programme["id"], "include_pool_grants": "true"}
+    )
     assert coverage.status_code == 200
 
 
-COUNT_GROUPINGS = [["year"], ["theme", "year"], ["effect_goal", "year"], ["theme", "area", "year"], ["theme"],
-                   ["department"], ["area", "effect_goal"], ["category", "year"], ["funding_source"]]
+COUNT_GROUPINGS = [
+    ["year"],
+    ["theme", "year"],
+    ["effect_goal", "year"],
+    ["theme", "area", "year"],
+    ["theme"],
+    ["department"],
+    ["area", "effect_goal"],
+    ["category", "year"],
+    ["funding_source"],
+]
 COUNT_FILTERS = [{}, {"year_from": 2021}, {"funding_source": "LBF"}]
 
 
@@ -282,17 +391,30 @@ def _expected_counts(client, by: list[str], filters: dict) -> tuple[dict, int]:
     total = 0
     for item in client.get(f"{API}/interventions", params={"limit": 500}).json()["items"]:
         detail = client.get(f"{API}/interventions/{item['id']}").json()
-        plan = [line for line in detail["budget_lines"] if line["in_plan"]
-                and line["year"] >= filters.get("year_from", 0)
-                and line["funding_source"] == filters.get("funding_source", line["funding_source"])]
+        plan = [
+            line
+            for line in detail["budget_lines"]
+            if line["in_plan"]
+            and line["year"] >= filters.get("year_from", 0)
+            and line["funding_source"] == filters.get("funding_source", line["funding_source"])
+        ]
         if not plan:
             continue
         total += 1
-        values = {"theme": detail["themes"] or [None], "area": detail["areas"] or [None],
-                  "effect_goal": sorted({goal_of[t] for t in detail["themes"]}) or [None],
-                  "department": [detail["department"]]}
-        line_keys = {tuple(line[{"year": "year", "category": "category", "funding_source": "funding_source"}[d]]
-                           for d in by if d in ("year", "category", "funding_source")) for line in plan}
+        values = {
+            "theme": detail["themes"] or [None],
+            "area": detail["areas"] or [None],
+            "effect_goal": sorted({goal_of[t] for t in detail["themes"]}) or [None],
+            "department": [detail["department"]],
+        }
+        line_keys = {
+            tuple(
+                line[{"year": "year", "category": "category", "funding_source": "funding_source"}[d]]
+                for d in by
+                if d in ("year", "category", "funding_source")
+            )
+            for line in plan
+        }
         for line_key in line_keys:
             for combo in itertools.product(*(values[d] for d in by if d not in ("year", "category", "funding_source"))):
                 parts, line_part, combo_part = [], iter(line_key), iter(combo)
@@ -306,42 +428,76 @@ def test_intervention_counts_follow_every_change_of_the_plan(client):
     """Rollups count interventions by summing stored flags where they can (one flagged plan line per
     intervention and year, and per intervention); after adding, revising, deleting, replacing and importing
     lines the counts are those of a count by hand, with and without the filters that need COUNT(DISTINCT)."""
-    lines = [budget_line(year=2020, category="Løn", amount="100.00"),
-             budget_line(year=2020, category="Drift", amount="50.00", funding_source="LBF"),
-             budget_line(year=2021, category="Løn", amount="70.00"),
-             budget_line(year=2021, category="Løn", amount="65.00", type="revised"),
-             budget_line(year=2022, category="Løn", amount="10.00", type="actual")]
-    first = create_intervention(client, name="Mentorkorps", themes=["T1", "T5"], areas=["moerkhoej"],
-                                budget_lines=lines)
-    second = create_intervention(client, name="Lommepengejob", department="SSF", themes=[], areas=[],
-                                 budget_lines=[budget_line(year=2021, amount="30.00", funding_source="LBF")])
-    only_actual = create_intervention(client, name="Kun forbrug", themes=["T2"],
-                                      budget_lines=[budget_line(year=2020, amount="5.00", type="actual")])
+    lines = [
+        budget_line(year=2020, category="Løn", amount="100.00"),
+        budget_line(year=2020, category="Drift", amount="50.00", funding_source="LBF"),
+        budget_line(year=2021, category="Løn", amount="70.00"),
+        budget_line(year=2021, category="Løn", amount="65.00", type="revised"),
+        budget_line(year=2022, category="Løn", amount="10.00", type="actual"),
+    ]
+    first = create_intervention(
+        client, name="Mentorkorps", themes=["T1", "T5"], areas=["moerkhoej"], budget_lines=lines
+    )
+    second = create_intervention(
+        client,
+        name="Lommepengejob",
+        department="SSF",
+        themes=[],
+        areas=[],
+        budget_lines=[budget_line(year=2021, amount="30.00", funding_source="LBF")],
+    )
+    only_actual = create_intervention(
+        client, name="Kun forbrug", themes=["T2"], budget_lines=[budget_line(year=2020, amount="5.00", type="actual")]
+    )
     # A revision that takes an original line out of the plan, then its removal, puts it back.
-    revision = client.post(f"{API}/interventions/{second['id']}/budget-lines",
-                           json=budget_line(year=2021, amount="35.00", funding_source="LBF", type="revised"))
+    revision = client.post(
+        f"{API}/interventions/{second['id']}/budget-lines",
+        json=budget_line(year=2021, amount="35.00", funding_source="LBF", type="revised"),
+    )
     assert revision.status_code == 201, revision.text
-    added = client.post(f"{API}/interventions/{only_actual['id']}/budget-lines",
-                        json=budget_line(year=2021, amount="8.00", type="revised"))
+    added = client.post(
+        f"{API}/interventions/{only_actual['id']}/budget-lines",
+        json=budget_line(year=2021, amount="8.00", type="revised"),
+    )
     assert added.status_code == 201, added.text
-    original_2020 = next(line for line in client.get(f"{API}/interventions/{first['id']}").json()["budget_lines"]
-                         if line["year"] == 2020 and line["category"] == "Løn")
+    original_2020 = next(
+        line
+        for line in client.get(f"{API}/interventions/{first['id']}").json()["budget_lines"]
+        if line["year"] == 2020 and line["category"] == "Løn"
+    )
     deleted = client.delete(f"{API}/interventions/{first['id']}/budget-lines/{original_2020['id']}")
     assert deleted.status_code == 204, deleted.text
-    replaced = client.put(f"{API}/interventions/{second['id']}/budget-lines",
-                          json=[budget_line(year=2022, amount="1.00"), budget_line(year=2022, category="Drift",
-                                                                                    amount="2.00")])
+    replaced = client.put(
+        f"{API}/interventions/{second['id']}/budget-lines",
+        json=[budget_line(year=2022, amount="1.00"), budget_line(year=2022, category="Drift", amount="2.00")],
+    )
     assert replaced.status_code == 200, replaced.text
-    imported = client.post(f"{API}/imports/interventions", json=[{
-        "external_id": "IMP-1", "name": "Importeret", "kind": "project", "status": "active", "department": "BMF",
-        "themes": ["T9"], "areas": ["vaerebro-park"],
-        "budget_lines": [budget_line(year=2021, amount="4.00"), budget_line(year=2021, category="Drift", amount="3.00"),
-                         budget_line(year=2022, amount="9.00", type="revised")]}])
+    imported = client.post(
+        f"{API}/imports/interventions",
+        json=[
+            {
+                "external_id": "IMP-1",
+                "name": "Importeret",
+                "kind": "project",
+                "status": "active",
+                "department": "BMF",
+                "themes": ["T9"],
+                "areas": ["vaerebro-park"],
+                "budget_lines": [
+                    budget_line(year=2021, amount="4.00"),
+                    budget_line(year=2021, category="Drift", amount="3.00"),
+                    budget_line(year=2022, amount="9.00", type="revised"),
+                ],
+            }
+        ],
+    )
     assert imported.status_code == 200, imported.text
     pool = client.post(f"{API}/pools", json={"name": "Prøvehandlinger 2022", "year": 2022, "amount": "1000.00"})
     assert pool.status_code == 201, pool.text
-    granted = client.post(f"{API}/pools/{pool.json()['id']}/allocations",
-                          json={"intervention_id": only_actual["id"], "amount": "20.00", "status": "granted"})
+    granted = client.post(
+        f"{API}/pools/{pool.json()['id']}/allocations",
+        json={"intervention_id": only_actual["id"], "amount": "20.00", "status": "granted"},
+    )
     assert granted.status_code == 201, granted.text
 
     for filters in COUNT_FILTERS:

@@ -78,7 +78,7 @@ def assert_4xx_refused(client, before, response, *, field: list | None = None) -
 
 def assert_mentions(body: dict[str, Any], field: list, code: Any) -> None:
     """The error at `field` (or the detail, loc texts aside) repeats the offending code."""
-    msgs = [e["msg"] for e in body.get("errors") or [] if e["loc"][-len(field):] == field]
+    msgs = [e["msg"] for e in body.get("errors") or [] if e["loc"][-len(field) :] == field]
     detail = body["detail"]
     for loc in locs(body):
         detail = detail.replace(".".join(str(p) for p in loc), "")
@@ -121,7 +121,12 @@ def line_request(target: str, world, line: dict) -> tuple[str, str, Any, list]:
     """(method, url, payload, loc of `line`) for sending `line` next to a valid one the given way."""
     good = budget_line(year=2021, category="Aktiviteter")
     if target == "create":
-        return "POST", INTERVENTIONS, intervention_payload(external_id="NEW-1", budget_lines=[good, line]), ["budget_lines", 1]
+        return (
+            "POST",
+            INTERVENTIONS,
+            intervention_payload(external_id="NEW-1", budget_lines=[good, line]),
+            ["budget_lines", 1],
+        )
     if target == "patch":
         return "PATCH", world.a_url, {"name": "Nyt navn", "budget_lines": [good, line]}, ["budget_lines", 1]
     if target == "add_line":
@@ -214,8 +219,12 @@ def test_the_ceiling_and_zero_are_accepted(client, world, target, raw, stored):
     method, url, payload, _ = line_request(target, world, budget_line(category="Transport", amount=RAW))
     response = send(client, method, url, payload, raw=raw)
     assert response.status_code in (200, 201), response.text
-    amounts = [bl["amount"] for d in snapshot(client)["details"].values() for bl in d["budget_lines"]
-               if bl["category"] == "Transport"]
+    amounts = [
+        bl["amount"]
+        for d in snapshot(client)["details"].values()
+        for bl in d["budget_lines"]
+        if bl["category"] == "Transport"
+    ]
     assert amounts == [stored]
 
 
@@ -275,8 +284,9 @@ def test_patch_narrowing_the_period_under_existing_lines_is_refused(client, worl
 
 def test_patch_narrowing_the_period_with_new_lines_outside_it_is_refused(client, world):
     change = {"end_date": "2020-12-31", "budget_lines": [budget_line(year=2020), budget_line(year=2021)]}
-    body = assert_refused(client, world.before, client.patch(world.a_url, json=change), 422,
-                          field=["budget_lines", 1, "year"])
+    body = assert_refused(
+        client, world.before, client.patch(world.a_url, json=change), 422, field=["budget_lines", 1, "year"]
+    )
     assert ["body", "budget_lines", 0, "year"] not in locs(body), locs(body)
 
 
@@ -505,7 +515,12 @@ def criterion_request(target: str, world, field: str) -> tuple[str, str, Any, li
     good = {"description": "Færre føler sig ensomme", "indicator": 9}
     bad = {"description": "Flere deltager", "indicator": 8, field: RAW}
     if target == "create":
-        return "POST", INTERVENTIONS, intervention_payload(external_id="NEW-1", success_criteria=[good, bad]), ["success_criteria", 1]
+        return (
+            "POST",
+            INTERVENTIONS,
+            intervention_payload(external_id="NEW-1", success_criteria=[good, bad]),
+            ["success_criteria", 1],
+        )
     if target == "patch":
         return "PATCH", world.a_url, {"name": "Nyt navn", "success_criteria": [good, bad]}, ["success_criteria", 1]
     if target == "add_criterion":
@@ -648,7 +663,12 @@ BAD_QUERIES = [
     ({"cursor": cursor_of({"s": "name", "v": 5, "id": 1}), "sort": "name"}, 400, "cursor", None),
     ({"cursor": cursor_of({"s": "created_at", "v": "igår", "id": 1}), "sort": "created_at"}, 400, "cursor", None),
     ({"cursor": cursor_of({"s": "created_at", "v": None, "id": 1}), "sort": "created_at"}, 400, "cursor", None),
-    ({"cursor": cursor_of({"s": "created_at", "v": "2020-01-01T00:00:00", "id": 1}), "sort": "created_at"}, 400, "cursor", None),
+    (
+        {"cursor": cursor_of({"s": "created_at", "v": "2020-01-01T00:00:00", "id": 1}), "sort": "created_at"},
+        400,
+        "cursor",
+        None,
+    ),
     ({"cursor": "x" * 1001}, 422, "cursor", None),
     ({"department": "XXX"}, 422, "department", "XXX"),
     ({"theme": "T99"}, 422, "theme", "T99"),
@@ -742,9 +762,21 @@ def id_requests(world, iid: str) -> list[tuple[str, str, Any]]:
     ("iid", "status"),
     [("0", 422), ("-1", 422), ("abc", 422), ("1.5", 422), ("99999999", 404), (str(2**31), None), (HUGE, None)],
 )
-@pytest.mark.parametrize("which", range(9), ids=lambda i: ["get", "patch", "delete", "get-lines", "add-line",
-                                                            "put-lines", "get-criteria", "add-criterion",
-                                                            "put-criteria"][i])
+@pytest.mark.parametrize(
+    "which",
+    range(9),
+    ids=lambda i: [
+        "get",
+        "patch",
+        "delete",
+        "get-lines",
+        "add-line",
+        "put-lines",
+        "get-criteria",
+        "add-criterion",
+        "put-criteria",
+    ][i],
+)
 def test_a_bad_or_unknown_intervention_id_is_a_4xx(client, world, iid, status, which):
     method, url, payload = id_requests(world, iid)[which]
     response = client.request(method, url, json=payload) if payload is not None else client.request(method, url)
@@ -776,9 +808,21 @@ def test_a_bad_or_unknown_sub_resource_id_is_a_4xx(client, world, sub_id, status
 # --- archived interventions and ids of someone else's rows -------------------------------------------------
 
 
-@pytest.mark.parametrize("which", range(9), ids=lambda i: ["get", "patch", "delete", "get-lines", "add-line",
-                                                            "put-lines", "get-criteria", "add-criterion",
-                                                            "put-criteria"][i])
+@pytest.mark.parametrize(
+    "which",
+    range(9),
+    ids=lambda i: [
+        "get",
+        "patch",
+        "delete",
+        "get-lines",
+        "add-line",
+        "put-lines",
+        "get-criteria",
+        "add-criterion",
+        "put-criteria",
+    ][i],
+)
 def test_an_archived_intervention_answers_404(client, world, which):
     assert client.delete(world.a_url).status_code == 204
     before = snapshot(client)

@@ -42,8 +42,11 @@ class BudgetLineType(StrEnum):
 
 
 # The Danish labels, as the users say them (case pages, spreadsheets).
-BUDGET_LINE_TYPE_LABELS = {BudgetLineType.budget: "Oprindeligt budget", BudgetLineType.revised: "Revideret budget",
-                           BudgetLineType.actual: "Forbrug"}
+BUDGET_LINE_TYPE_LABELS = {
+    BudgetLineType.budget: "Oprindeligt budget",
+    BudgetLineType.revised: "Revideret budget",
+    BudgetLineType.actual: "Forbrug",
+}
 
 
 class BudgetLine(SQLModel, table=True):
@@ -67,8 +70,10 @@ class BudgetLine(SQLModel, table=True):
     funding_source_code: str = Field(
         sa_column=Column(String(30), ForeignKey("funding_source.code"), nullable=False, index=True)
     )
-    type: str = Field(default=BudgetLineType.budget.value,
-                      sa_column=Column(String(10), nullable=False, server_default=BudgetLineType.budget.value))
+    type: str = Field(
+        default=BudgetLineType.budget.value,
+        sa_column=Column(String(10), nullable=False, server_default=BudgetLineType.budget.value),
+    )
     # Part of the current plan: every revised line, and each original line without a revised line of its key.
     in_plan: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     # The plan line with the lowest id of its intervention in its year, and of its intervention overall.

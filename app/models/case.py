@@ -28,6 +28,8 @@ KIND_SENTENCES = {
     Kind.core_operation: "Indsatsen er en del af kernedriften",
     Kind.trial_action: "Indsatsen er en prøvehandling",
 }
+
+
 class CodeName(BaseModel):
     code: str
     name: str

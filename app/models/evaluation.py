@@ -137,16 +137,19 @@ def _no_duplicates(values: list | None) -> list | None:
     return values
 
 
-MaterialIds = Annotated[list[RowId], AfterValidator(_no_duplicates), WithJsonSchema(
-    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "uniqueItems": True})]
+MaterialIds = Annotated[
+    list[RowId],
+    AfterValidator(_no_duplicates),
+    WithJsonSchema(
+        {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "uniqueItems": True}
+    ),
+]
 
 PURPOSE_DESCRIPTION = (
     f"«{PURPOSE_QUESTION}» on the case database's scale: slet_ikke (Slet ikke), i_mindre_grad (I mindre grad), "
     "i_nogen_grad (I nogen grad), i_hoej_grad (I høj grad); null when not rated"
 )
-IMPLEMENTATION_DESCRIPTION = (
-    f"«{IMPLEMENTATION_QUESTION}» on the same scale as purpose_fulfilled; null when not rated"
-)
+IMPLEMENTATION_DESCRIPTION = f"«{IMPLEMENTATION_QUESTION}» on the same scale as purpose_fulfilled; null when not rated"
 
 
 class EvaluationCreate(BaseModel):

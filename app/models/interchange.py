@@ -20,14 +20,42 @@ from app.models.success_criterion import SuccessCriterionCreate
 from app.models.types import Text
 
 INTERVENTION_COLUMNS = [
-    "external_id", "name", "kind", "status", "track", "department", "parent_external_id", "areas", "themes",
-    "indicators", "target_group", "purpose", "description", "start_date", "end_date", "contact_name",
+    "external_id",
+    "name",
+    "kind",
+    "status",
+    "track",
+    "department",
+    "parent_external_id",
+    "areas",
+    "themes",
+    "indicators",
+    "target_group",
+    "purpose",
+    "description",
+    "start_date",
+    "end_date",
+    "contact_name",
     "contact_email",
 ]
-BUDGET_COLUMNS = ["budget_year", "budget_category", "budget_funding_source", "budget_amount", "budget_note",
-                  "budget_type"]
-CRITERION_COLUMNS = ["criterion_description", "criterion_indicator", "criterion_baseline", "criterion_target",
-                     "criterion_unit", "criterion_target_date", "criterion_outcome", "criterion_actual_value"]
+BUDGET_COLUMNS = [
+    "budget_year",
+    "budget_category",
+    "budget_funding_source",
+    "budget_amount",
+    "budget_note",
+    "budget_type",
+]
+CRITERION_COLUMNS = [
+    "criterion_description",
+    "criterion_indicator",
+    "criterion_baseline",
+    "criterion_target",
+    "criterion_unit",
+    "criterion_target_date",
+    "criterion_outcome",
+    "criterion_actual_value",
+]
 COLUMNS = INTERVENTION_COLUMNS + BUDGET_COLUMNS + CRITERION_COLUMNS
 LIST_COLUMNS = {"areas", "themes", "indicators"}
 
@@ -56,8 +84,10 @@ class ImportAction(StrEnum):
 
 
 class ImportItem(BaseModel):
-    row: int = Field(description="Where the intervention starts in the file: array position (from 1) for JSON, "
-                                 "the spreadsheet row number (header = row 1) for CSV/XLSX")
+    row: int = Field(
+        description="Where the intervention starts in the file: array position (from 1) for JSON, "
+        "the spreadsheet row number (header = row 1) for CSV/XLSX"
+    )
     external_id: str
     action: ImportAction
     id: int | None = Field(description="The intervention's id (null in a dry run of a creation)")

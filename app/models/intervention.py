@@ -47,12 +47,25 @@ class Track(StrEnum):
 
 
 # The Danish labels, as the users say them (case pages, rollup rows, spreadsheets).
-KIND_LABELS = {Kind.project: "Projekt", Kind.programme: "Program", Kind.core_operation: "Kernedrift",
-               Kind.trial_action: "Prøvehandling"}
-STATUS_LABELS = {Status.idea: "Idé", Status.planned: "Planlagt", Status.active: "I gang", Status.completed: "Afsluttet",
-                 Status.anchored: "Forankret i kernedriften", Status.stopped: "Stoppet"}
-TRACK_LABELS = {Track.social: "Det sociale spor", Track.physical: "Det fysiske spor",
-                Track.organisational: "Det organisatoriske spor"}
+KIND_LABELS = {
+    Kind.project: "Projekt",
+    Kind.programme: "Program",
+    Kind.core_operation: "Kernedrift",
+    Kind.trial_action: "Prøvehandling",
+}
+STATUS_LABELS = {
+    Status.idea: "Idé",
+    Status.planned: "Planlagt",
+    Status.active: "I gang",
+    Status.completed: "Afsluttet",
+    Status.anchored: "Forankret i kernedriften",
+    Status.stopped: "Stoppet",
+}
+TRACK_LABELS = {
+    Track.social: "Det sociale spor",
+    Track.physical: "Det fysiske spor",
+    Track.organisational: "Det organisatoriske spor",
+}
 
 
 def _in(values: type[StrEnum]) -> str:
@@ -79,9 +92,7 @@ class Intervention(SQLModel, table=True):
     department_code: str = Field(
         sa_column=Column(String(10), ForeignKey("department.code"), nullable=False, index=True)
     )
-    parent_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("intervention.id"), index=True)
-    )
+    parent_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("intervention.id"), index=True))
     target_group: str | None = Field(default=None, sa_column=Column(SAText))
     start_date: date | None = Field(default=None, sa_column=Column(Date))
     end_date: date | None = Field(default=None, sa_column=Column(Date))
@@ -100,9 +111,7 @@ class InterventionArea(SQLModel, table=True):
     intervention_id: int = Field(
         sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
     )
-    area_slug: str = Field(
-        sa_column=Column(String(40), ForeignKey("area.slug"), primary_key=True, index=True)
-    )
+    area_slug: str = Field(sa_column=Column(String(40), ForeignKey("area.slug"), primary_key=True, index=True))
     # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
     # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
     # services.interventions.set_links writes these tables.
@@ -116,9 +125,7 @@ class InterventionTheme(SQLModel, table=True):
     intervention_id: int = Field(
         sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
     )
-    theme_code: str = Field(
-        sa_column=Column(String(5), ForeignKey("theme.code"), primary_key=True, index=True)
-    )
+    theme_code: str = Field(sa_column=Column(String(5), ForeignKey("theme.code"), primary_key=True, index=True))
     # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
     # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
     # services.interventions.set_links writes these tables.

@@ -40,9 +40,7 @@ MATERIAL_KIND_LABELS = {
 
 
 class Material(SQLModel, table=True):
-    __table_args__ = (
-        CheckConstraint("kind IN ('description', 'budget', 'evaluation', 'results')", name="kind"),
-    )
+    __table_args__ = (CheckConstraint("kind IN ('description', 'budget', 'evaluation', 'results')", name="kind"),)
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     intervention_id: int = Field(
@@ -73,8 +71,10 @@ def _http_url(value: str) -> str:
 
 
 # The pattern is the rule: http or https, a host, no white space; and, as every text, no NUL.
-HttpUrl = Annotated[Text(2000, required=True, pattern=r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#@:\x00]+[^\s\x00]*\s*$"),
-                    AfterValidator(_http_url)]
+HttpUrl = Annotated[
+    Text(2000, required=True, pattern=r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#@:\x00]+[^\s\x00]*\s*$"),
+    AfterValidator(_http_url),
+]
 Language = Annotated[
     str,
     PydanticField(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code in lower case, e.g. da, en"),

@@ -49,9 +49,7 @@ class Pool(SQLModel, table=True):
     amount_ore: int = Field(sa_column=Column(BigInteger, nullable=False))
     granted_ore: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
     requested_ore: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
-    funding_source_code: str = Field(
-        sa_column=Column(String(30), ForeignKey("funding_source.code"), nullable=False)
-    )
+    funding_source_code: str = Field(sa_column=Column(String(30), ForeignKey("funding_source.code"), nullable=False))
     department_code: str = Field(sa_column=Column(String(10), ForeignKey("department.code"), nullable=False))
     notes: str | None = Field(default=None, sa_column=Column(SAText))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -67,9 +65,7 @@ class Allocation(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     pool_id: int = Field(sa_column=Column(Integer, ForeignKey("pool.id"), nullable=False, index=True))
-    intervention_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("intervention.id"), nullable=False, index=True)
-    )
+    intervention_id: int = Field(sa_column=Column(Integer, ForeignKey("intervention.id"), nullable=False, index=True))
     status: str = Field(sa_column=Column(String(20), nullable=False))
     requested_ore: int = Field(sa_column=Column(BigInteger, nullable=False))
     granted_ore: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))

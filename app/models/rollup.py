@@ -31,28 +31,50 @@ class BudgetRollupRow(BaseModel):
     """One group. Only the requested dimensions appear, each as its code and, for coded ones, `<dim>_name`.
     A null code is the explicit "none" group (e.g. interventions without a theme)."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={
-        "example": {"theme": "T4", "theme_name": "Medborgerskab og deltagelse", "year": 2020,
-                    "amount": "465000.00", "gross": "930000.00", "interventions": 1, "budget": "465000.00",
-                    "revised": "465000.00", "actual": "441750.00", "difference": "23250.00", "share_spent": "0.9500"}})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "example": {
+                "theme": "T4",
+                "theme_name": "Medborgerskab og deltagelse",
+                "year": 2020,
+                "amount": "465000.00",
+                "gross": "930000.00",
+                "interventions": 1,
+                "budget": "465000.00",
+                "revised": "465000.00",
+                "actual": "441750.00",
+                "difference": "23250.00",
+                "share_spent": "0.9500",
+            }
+        },
+    )
 
-    amount: MoneySum = Field(description="The group's share of the current plan (equals `revised`): money split "
-                                         "equally over an intervention's codes")
+    amount: MoneySum = Field(
+        description="The group's share of the current plan (equals `revised`): money split "
+        "equally over an intervention's codes"
+    )
     gross: MoneySum = Field(description="Full amounts of the current plan's lines of interventions touching the group")
     interventions: int = Field(description="Distinct interventions with lines of the current plan in the group")
     budget: MoneySum = Field(description="The group's share of the original budget (lines of type budget)")
-    revised: MoneySum = Field(description="The group's share of the current plan: revised lines, plus original "
-                                          "lines without a revised line of their key (and granted pool money)")
+    revised: MoneySum = Field(
+        description="The group's share of the current plan: revised lines, plus original "
+        "lines without a revised line of their key (and granted pool money)"
+    )
     actual: MoneySum = Field(description="The group's share of the actual spending (lines of type actual)")
-    difference: SignedMoneySum = Field(description="revised − actual: what is left of the plan (negative when "
-                                                   "more was spent)")
-    share_spent: Share | None = Field(description="actual / revised as a fraction with 4 decimals (0.9500 is "
-                                                  "95 %); null when revised is 0")
+    difference: SignedMoneySum = Field(
+        description="revised − actual: what is left of the plan (negative when more was spent)"
+    )
+    share_spent: Share | None = Field(
+        description="actual / revised as a fraction with 4 decimals (0.9500 is 95 %); null when revised is 0"
+    )
 
 
 class RollupTotal(BaseModel):
-    amount: MoneySum = Field(description="Plain sum of the filtered lines of the current plan; equals the sum of "
-                                         "`amount` over rows, and `revised`")
+    amount: MoneySum = Field(
+        description="Plain sum of the filtered lines of the current plan; equals the sum of "
+        "`amount` over rows, and `revised`"
+    )
     interventions: int = Field(description="Distinct interventions with lines of the current plan")
     budget: MoneySum = Field(description="Plain sum of the original budget lines; equals the sum over rows")
     revised: MoneySum = Field(description="Plain sum of the current plan; equals the sum over rows")
@@ -70,17 +92,38 @@ class BudgetRollup(BaseModel):
 class CoverageRow(BaseModel):
     """One theme, indicator or area. `<by>` holds its code and `<by>_name` its name (flat, as in the CSV)."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={
-        "example": {"theme": "T6", "theme_name": "Socialt mix i fritiden", "effect_goal": "E2",
-                    "interventions": 0, "active_or_planned": 0, "status_idea": 0, "status_planned": 0,
-                    "status_active": 0, "status_completed": 0, "status_anchored": 0, "status_stopped": 0,
-                    "kind_project": 0, "kind_programme": 0, "kind_core_operation": 0, "kind_trial_action": 0,
-                    "amount": "0.00", "gross": "0.00", "covered": False}})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "example": {
+                "theme": "T6",
+                "theme_name": "Socialt mix i fritiden",
+                "effect_goal": "E2",
+                "interventions": 0,
+                "active_or_planned": 0,
+                "status_idea": 0,
+                "status_planned": 0,
+                "status_active": 0,
+                "status_completed": 0,
+                "status_anchored": 0,
+                "status_stopped": 0,
+                "kind_project": 0,
+                "kind_programme": 0,
+                "kind_core_operation": 0,
+                "kind_trial_action": 0,
+                "amount": "0.00",
+                "gross": "0.00",
+                "covered": False,
+            }
+        },
+    )
 
     interventions: int = Field(description="Interventions linked to it (any status)")
     active_or_planned: int
-    amount: MoneySum = Field(description="The current plan (revised lines and unrevised original lines) in the chosen "
-                                         "years, split as in the budget rollup")
+    amount: MoneySum = Field(
+        description="The current plan (revised lines and unrevised original lines) in the chosen "
+        "years, split as in the budget rollup"
+    )
     gross: MoneySum = Field(description="The full current plan in the chosen years of the interventions linked to it")
     covered: bool = Field(description="False when no active or planned intervention addresses it")
 

@@ -40,9 +40,7 @@ OUTCOME_LABELS = {
 
 class SuccessCriterion(SQLModel, table=True):
     __tablename__ = "success_criterion"
-    __table_args__ = (
-        CheckConstraint("outcome IN ('met', 'partly_met', 'not_met', 'not_assessed')", name="outcome"),
-    )
+    __table_args__ = (CheckConstraint("outcome IN ('met', 'partly_met', 'not_met', 'not_assessed')", name="outcome"),)
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     intervention_id: int = Field(

@@ -164,10 +164,15 @@ Measure = Annotated[
     BeforeValidator(_measure_check),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="always"),
     WithJsonSchema(
-        {"anyOf": [{"type": "number", "multipleOf": 0.000001, "minimum": -999999999999, "maximum": 999999999999},
-                   {"type": "string", "pattern": r"^\s*-?\d{1,12}(\.\d{1,6})?\s*$"}],
-         "description": "An exact decimal (at most 6 decimals), as a number or a string; answered as a string."},
-        mode="validation"),
+        {
+            "anyOf": [
+                {"type": "number", "multipleOf": 0.000001, "minimum": -999999999999, "maximum": 999999999999},
+                {"type": "string", "pattern": r"^\s*-?\d{1,12}(\.\d{1,6})?\s*$"},
+            ],
+            "description": "An exact decimal (at most 6 decimals), as a number or a string; answered as a string.",
+        },
+        mode="validation",
+    ),
     WithJsonSchema({"type": "string", "examples": ["12.5"]}, mode="serialization"),
 ]
 
@@ -217,7 +222,7 @@ NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
-def Text(max_length: int, *, required: bool = False, pattern: str | None = None):  # noqa: N802 - reads as a type
+def Text(max_length: int, *, required: bool = False, pattern: str | None = None):
     """A trimmed, NFC-normalised string of bounded length (as sent); `required` ones may not be blank."""
 
     def clean(value: Any) -> Any:
@@ -228,8 +233,11 @@ def Text(max_length: int, *, required: bool = False, pattern: str | None = None)
             raise ValueError("must not be empty")
         return value
 
-    return Annotated[str, Field(max_length=max_length, pattern=pattern or (NOT_BLANK if required else NO_NUL)),
-                     BeforeValidator(clean)]
+    return Annotated[
+        str,
+        Field(max_length=max_length, pattern=pattern or (NOT_BLANK if required else NO_NUL)),
+        BeforeValidator(clean),
+    ]
 
 
 def search_key(*parts: str | None) -> str:

@@ -13,13 +13,18 @@ from app.services import audit
 from app.services.auth import require
 
 router = APIRouter(
-    prefix="/api/v1/audit", tags=["access"], dependencies=[Depends(authorize(Role.admin))],
+    prefix="/api/v1/audit",
+    tags=["access"],
+    dependencies=[Depends(authorize(Role.admin))],
     responses=problem_responses(401, 403),
 )
 
 
-@router.get("", summary="The audit log, newest first, filtered by resource, actor and time",
-            responses=problem_responses(400, 401, 403, 422))
+@router.get(
+    "",
+    summary="The audit log, newest first, filtered by resource, actor and time",
+    responses=problem_responses(400, 401, 403, 422),
+)
 def list_audit_records(
     session: SessionDep,
     resource: Annotated[str | None, Query(max_length=50, description="e.g. intervention, pool, allocation")] = None,
@@ -31,5 +36,13 @@ def list_audit_records(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuditPage:
     require(Role.admin)
-    return audit.list_records(session, resource=resource, resource_id=resource_id, actor=actor, since=since,
-                              until=until, limit=limit, cursor=cursor)
+    return audit.list_records(
+        session,
+        resource=resource,
+        resource_id=resource_id,
+        actor=actor,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )

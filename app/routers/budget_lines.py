@@ -11,7 +11,9 @@ from app.models.budget_line import BudgetLineCreate, BudgetLinePublic, BudgetLin
 from app.services import budget_lines
 
 router = APIRouter(
-    prefix="/api/v1/interventions/{intervention_id}/budget-lines", tags=["budget lines"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1/interventions/{intervention_id}/budget-lines",
+    tags=["budget lines"],
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 

@@ -17,7 +17,8 @@ from app.services.interventions import InterventionFilters
 
 # Reads only: no role may write through this router (deny by default); any signed-in role may read.
 router = APIRouter(
-    prefix="/api/v1", dependencies=[Depends(authorize())],
+    prefix="/api/v1",
+    dependencies=[Depends(authorize())],
     responses=problem_responses(401),
 )
 
@@ -38,13 +39,17 @@ class CaseFormat(StrEnum):
         "contact, programme and parts) and partners (the funding sources of the budget, i.e. co-financing), "
         "financing per year (the budget lines of the intervention and every intervention below it), evaluation "
         "status with the two ratings and the decision, success criteria with their outcomes, and material.\n\n"
-        "`format=html` answers the same as a plain, printable HTML page in Danish (`lang=\"da\"`, headings in "
+        '`format=html` answers the same as a plain, printable HTML page in Danish (`lang="da"`, headings in '
         "order, the financing as a table with a caption, no scripts, every value escaped)."
     ),
     response_model=CasePage,
-    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
-                     "description": "The case record (JSON), or the HTML page with `format=html`"},
-               **problem_responses(401, 404, 422)},
+    responses={
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "The case record (JSON), or the HTML page with `format=html`",
+        },
+        **problem_responses(401, 404, 422),
+    },
 )
 def get_case(session: SessionDep, intervention_id: InterventionId, format: CaseFormat = CaseFormat.json):
     page = case.get_case(session, intervention_id)
@@ -70,9 +75,13 @@ def get_case(session: SessionDep, intervention_id: InterventionId, format: CaseF
         "intervention matches the answer is 404: an IATI file must hold at least one activity."
     ),
     response_class=Response,
-    responses={200: {"content": {IATI_MEDIA_TYPE: {"schema": {"type": "string"}}},
-                     "description": "The IATI activities file, as an attachment"},
-               **problem_responses(401, 404, 422)},
+    responses={
+        200: {
+            "content": {IATI_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "The IATI activities file, as an attachment",
+        },
+        **problem_responses(401, 404, 422),
+    },
 )
 def export_iati(
     session: SessionDep,
@@ -86,8 +95,20 @@ def export_iati(
     year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
     q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
 ) -> Response:
-    filters = InterventionFilters(department=department, area=area, theme=theme, indicator=indicator, kind=kind,
-                                  status=status_, track=track, year=year, q=q)
+    filters = InterventionFilters(
+        department=department,
+        area=area,
+        theme=theme,
+        indicator=indicator,
+        kind=kind,
+        status=status_,
+        track=track,
+        year=year,
+        q=q,
+    )
     body = iati.export_iati(session, filters)
-    return Response(body, media_type=f"{IATI_MEDIA_TYPE}; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="iati-activities.xml"'})
+    return Response(
+        body,
+        media_type=f"{IATI_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="iati-activities.xml"'},
+    )

@@ -20,7 +20,9 @@ from app.models.types import IsoDate
 from app.services import evaluations
 
 router = APIRouter(
-    prefix="/api/v1", tags=["evaluations"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1",
+    tags=["evaluations"],
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 EvaluationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The evaluation's id")]
@@ -104,5 +106,11 @@ def list_missing_evaluations(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> MissingEvaluationPage:
-    return evaluations.missing_evaluations(session, kind=EvaluationKind(kind), as_of=as_of or dt.date.today(),
-                                           department=department, limit=limit, cursor=cursor)
+    return evaluations.missing_evaluations(
+        session,
+        kind=EvaluationKind(kind),
+        as_of=as_of or dt.date.today(),
+        department=department,
+        limit=limit,
+        cursor=cursor,
+    )

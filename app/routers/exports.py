@@ -11,7 +11,8 @@ from app.services.exports import ExportRecord
 from app.services.tabular import OutputFormat
 
 router = APIRouter(
-    prefix="/api/v1", dependencies=[Depends(authorize())],
+    prefix="/api/v1",
+    dependencies=[Depends(authorize())],
     responses=problem_responses(401),
 )
 
@@ -48,8 +49,10 @@ def _attachment(body: bytes, media_type: str, filename: str) -> Response:
     responses={
         200: {
             "description": "The records (JSON), or the long format as a CSV or XLSX attachment",
-            "content": {CSV_TYPE: {"schema": {"type": "string"}},
-                        tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                CSV_TYPE: {"schema": {"type": "string"}},
+                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
         },
         **problem_responses(401, 422),
     },
@@ -76,8 +79,10 @@ def export_interventions(
     responses={
         200: {
             "description": "The template as an attachment",
-            "content": {CSV_TYPE: {"schema": {"type": "string"}},
-                        tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                CSV_TYPE: {"schema": {"type": "string"}},
+                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
         },
         **problem_responses(401, 422),
     },

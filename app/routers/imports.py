@@ -19,7 +19,9 @@ from app.models.interchange import (
 from app.services import imports
 
 router = APIRouter(
-    prefix="/api/v1/imports", tags=["imports"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1/imports",
+    tags=["imports"],
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 
@@ -32,10 +34,14 @@ REQUEST_BODY = {
     "required": True,
     "content": {
         "application/json": {"schema": {"type": "array", "items": _IMPORT_RECORD}},
-        "text/csv": {"schema": {"type": "string"},
-                     "example": ",".join(COLUMNS[:6]) + "\nSOB-2026-1,Cykelværksted,trial_action,planned,physical,SOB"},
+        "text/csv": {
+            "schema": {"type": "string"},
+            "example": ",".join(COLUMNS[:6]) + "\nSOB-2026-1,Cykelværksted,trial_action,planned,physical,SOB",
+        },
         next(iter(imports.XLSX_TYPES)): {"schema": {"type": "string", "format": "binary"}},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
     },
 }
 
@@ -47,8 +53,10 @@ async def _body(request: Request) -> tuple[bytes, str]:
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise imports.ImportRejected("the upload has no `file` part", errors=[
-                {"row": None, "column": None, "loc": ["body", "file"], "msg": "missing file"}])
+            raise imports.ImportRejected(
+                "the upload has no `file` part",
+                errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "missing file"}],
+            )
         data = await upload.read()
         name = (upload.filename or "").lower()
         part_type = (upload.content_type or "").split(";")[0].lower()
@@ -62,7 +70,8 @@ async def _body(request: Request) -> tuple[bytes, str]:
             # An uploaded file of another kind is a bad file, reported like any unreadable one.
             raise imports.ImportRejected(
                 "the uploaded file is neither JSON, CSV nor XLSX (name it .json, .csv or .xlsx)",
-                errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "unsupported file type"}])
+                errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "unsupported file type"}],
+            )
         return data, part_type
     return await request.body(), media_type
 
@@ -86,10 +95,20 @@ async def _body(request: Request) -> tuple[bytes, str]:
     openapi_extra={"requestBody": REQUEST_BODY},
     responses={
         **problem_responses(413, 415),
-        422: {"description": "Nothing was written; `errors` lists every problem with row and column",
-              "content": {"application/problem+json": {"schema": {"anyOf": [
-                  {"$ref": "#/components/schemas/ImportRejected"}, {"$ref": "#/components/schemas/Problem"}]}}},
-              "model": ImportRejected},
+        422: {
+            "description": "Nothing was written; `errors` lists every problem with row and column",
+            "content": {
+                "application/problem+json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/ImportRejected"},
+                            {"$ref": "#/components/schemas/Problem"},
+                        ]
+                    }
+                }
+            },
+            "model": ImportRejected,
+        },
     },
 )
 async def import_interventions(
@@ -101,7 +120,12 @@ async def import_interventions(
 ) -> ImportReport:
     body, media_type = await _body(request)
     answer, replayed = await run_in_threadpool(
-        imports.import_interventions, session, body, media_type, strategy=strategy, dry_run=dry_run,
+        imports.import_interventions,
+        session,
+        body,
+        media_type,
+        strategy=strategy,
+        dry_run=dry_run,
         idempotency_key=idempotency_key,
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}

@@ -18,7 +18,9 @@ from app.services import audit, interventions, read_cache
 from app.services.interventions import SORT_VALUES
 
 router = APIRouter(
-    prefix="/api/v1/interventions", tags=["interventions"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1/interventions",
+    tags=["interventions"],
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 
@@ -48,8 +50,11 @@ async def list_interventions(
     # The front end's hottest read: answered from the worker's read cache while the data is unchanged.
     body = await read_cache.cached_json_async(
         ("interventions", repr(filters), sort, limit, cursor),
-        lambda session: interventions.list_interventions(
-            session, filters, sort=sort, limit=limit, cursor=cursor).model_dump_json().encode(),
+        lambda session: (
+            interventions.list_interventions(session, filters, sort=sort, limit=limit, cursor=cursor)
+            .model_dump_json()
+            .encode()
+        ),
         fresh=fresh,
     )
     return Response(body, media_type="application/json")
@@ -116,5 +121,6 @@ def get_intervention_history(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuditPage:
     interventions.load_intervention(session, intervention_id, include_archived=True)
-    return audit.list_records(session, resource="intervention", resource_id=str(intervention_id), limit=limit,
-                              cursor=cursor)
+    return audit.list_records(
+        session, resource="intervention", resource_id=str(intervention_id), limit=limit, cursor=cursor
+    )

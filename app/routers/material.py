@@ -16,7 +16,9 @@ from app.models.material import (
 from app.services import material
 
 router = APIRouter(
-    prefix="/api/v1/interventions/{intervention_id}/material", tags=["material"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1/interventions/{intervention_id}/material",
+    tags=["material"],
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 MaterialId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The material's id")]

@@ -22,7 +22,8 @@ from app.services import observations
 from app.services.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, OutputFormat, render
 
 router = APIRouter(
-    prefix="/api/v1", dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1",
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 
@@ -69,7 +70,7 @@ def add_observation(session: SessionDep, number: IndicatorNumber, body: Observat
         "The body is a JSON array; each item is matched on (area, year, kind) and created, updated (every field "
         "replaced: an omitted unit, source or note becomes null) or left unchanged. Observations not named stay "
         "as they are. All or nothing: if any item is refused, nothing is written, and `errors` lists every "
-        "problem with the item's index (`[\"body\", 3, \"area\"]`)."
+        'problem with the item\'s index (`["body", 3, "area"]`).'
     ),
     responses=problem_responses(400, 404, 413, 422),
 )
@@ -151,9 +152,5 @@ def get_indicator_rollup(
     if fmt is OutputFormat.json:
         return report
     rows = observations.report_table(report)
-    body, media_type, filename = render(
-        fmt, observations.REPORT_COLUMNS, rows, name=f"indicator-report-{year}"
-    )
-    return Response(
-        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    body, media_type, filename = render(fmt, observations.REPORT_COLUMNS, rows, name=f"indicator-report-{year}")
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

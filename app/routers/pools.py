@@ -25,7 +25,9 @@ from app.models.types import IsoDate
 from app.services import pools, rollups
 
 router = APIRouter(
-    prefix="/api/v1/pools", tags=["pools"], dependencies=[Depends(authorize(Role.admin, Role.pool_manager))],
+    prefix="/api/v1/pools",
+    tags=["pools"],
+    dependencies=[Depends(authorize(Role.admin, Role.pool_manager))],
     responses=problem_responses(400, 401, 403),
 )
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -35,8 +37,11 @@ GRANT_REFUSED = {
     409: {
         "description": "The grant does not fit in the pool (the body has the figures), or the transition is not "
         "possible from the allocation's state",
-        "content": {"application/problem+json": {"schema": {"anyOf": [
-            {"$ref": "#/components/schemas/Problem"}, GrantRefusedProblem.model_json_schema()]}}},
+        "content": {
+            "application/problem+json": {
+                "schema": {"anyOf": [{"$ref": "#/components/schemas/Problem"}, GrantRefusedProblem.model_json_schema()]}
+            }
+        },
     }
 }
 
@@ -51,8 +56,9 @@ def list_pools(
     return pools.list_pools(session, year=year, limit=limit, cursor=cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a pool",
-             responses=problem_responses(400, 413, 422))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Create a pool", responses=problem_responses(400, 413, 422)
+)
 def create_pool(session: SessionDep, body: PoolCreate, response: Response) -> PoolPublic:
     created = pools.create_pool(session, body)
     response.headers["Location"] = f"/api/v1/pools/{created.id}"
@@ -91,8 +97,9 @@ def get_pool_balance(session: SessionDep, pool_id: PoolId, as_of: IsoDate | None
     "so it is never double counted; the rows add up to the pool's `granted`.",
     responses=problem_responses(404, 422),
 )
-def get_pool_summary(session: SessionDep, pool_id: PoolId,
-                     by: PoolSummaryDimension = PoolSummaryDimension.intervention) -> PoolSummary:
+def get_pool_summary(
+    session: SessionDep, pool_id: PoolId, by: PoolSummaryDimension = PoolSummaryDimension.intervention
+) -> PoolSummary:
     return rollups.pool_summary(session, pool_id, by)
 
 
@@ -113,8 +120,9 @@ def create_allocation(session: SessionDep, pool_id: PoolId, body: AllocationCrea
     return pools.create_allocation(session, pool_id, body)
 
 
-@router.get("/{pool_id}/allocations/{allocation_id}", summary="Get one allocation",
-            responses=problem_responses(404, 422))
+@router.get(
+    "/{pool_id}/allocations/{allocation_id}", summary="Get one allocation", responses=problem_responses(404, 422)
+)
 def get_allocation(session: SessionDep, pool_id: PoolId, allocation_id: AllocationId) -> AllocationPublic:
     return pools.get_allocation(session, pool_id, allocation_id)
 

@@ -16,7 +16,9 @@ from app.models.reference import (
 from app.services import reference
 
 router = APIRouter(
-    prefix="/api/v1", tags=["reference"], dependencies=[Depends(authorize())],
+    prefix="/api/v1",
+    tags=["reference"],
+    dependencies=[Depends(authorize())],
     responses=problem_responses(401),
 )
 

@@ -13,15 +13,19 @@ from app.services.rollups import RollupFilters
 from app.services.tabular import OutputFormat
 
 router = APIRouter(
-    prefix="/api/v1/rollups", tags=["rollups"], dependencies=[Depends(authorize())],
+    prefix="/api/v1/rollups",
+    tags=["rollups"],
+    dependencies=[Depends(authorize())],
     responses=problem_responses(401),
 )
 
 SPREADSHEET_RESPONSES = {
     200: {
         "description": "JSON, or with `format=csv|xlsx` the same rows and figures as a spreadsheet",
-        "content": {tabular.CSV_MEDIA_TYPE.split(";")[0]: {"schema": {"type": "string"}},
-                    tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            tabular.CSV_MEDIA_TYPE.split(";")[0]: {"schema": {"type": "string"}},
+            tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
     }
 }
 
@@ -39,15 +43,30 @@ def rollup_filters(
     parent_id: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="The intervention and its whole subtree")
     ] = None,
-    include_pool_grants: Annotated[bool, Query(description=(
-        "Also count money granted from trial-action pools (net of releases), in the pool's year and funding "
-        "source, category \"Bevilling fra pulje\". A grant is left out when its intervention already has a "
-        "budget line of that funding source in that year: then the money is taken to be entered there."
-    ))] = False,
+    include_pool_grants: Annotated[
+        bool,
+        Query(
+            description=(
+                "Also count money granted from trial-action pools (net of releases), in the pool's year and funding "
+                'source, category "Bevilling fra pulje". A grant is left out when its intervention already has a '
+                "budget line of that funding source in that year: then the money is taken to be entered there."
+            )
+        ),
+    ] = False,
 ) -> RollupFilters:
-    return RollupFilters(year_from=year_from, year_to=year_to, department=department, area=area, theme=theme,
-                         kind=kind, status=status, track=track, funding_source=funding_source, parent_id=parent_id,
-                         include_pool_grants=include_pool_grants)
+    return RollupFilters(
+        year_from=year_from,
+        year_to=year_to,
+        department=department,
+        area=area,
+        theme=theme,
+        kind=kind,
+        status=status,
+        track=track,
+        funding_source=funding_source,
+        parent_id=parent_id,
+        include_pool_grants=include_pool_grants,
+    )
 
 
 FiltersDep = Annotated[RollupFilters, Depends(rollup_filters)]
@@ -72,7 +91,7 @@ def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str) -
         "them in whole øre; the remainder goes one øre at a time to the first codes in code order, so the parts "
         "add up exactly (100.00 over three themes: 33.34 + 33.33 + 33.33). Effect goals take the sum of their "
         "themes' shares. Interventions without a code of a split dimension are in its **none group** (code "
-        "null, name \"(ingen)\"). `amount` is the group's share; `gross` is the full amount of the lines "
+        'null, name "(ingen)"). `amount` is the group\'s share; `gross` is the full amount of the lines '
         "touching the group (it double counts by design). The rows' `amount` add up to `total.amount`, which is "
         "the plain sum of the filtered lines. `parent_id` takes the intervention and its whole subtree."
     ),
@@ -88,10 +107,13 @@ def get_budget_rollup(
     format: OutputFormat = OutputFormat.json,
 ):
     if format is OutputFormat.json:
-        return _json(read_cache.cached_json(
-            ("rollup-budget", repr(filters), tuple(by)),
-            lambda: rollups.budget_rollup(session, filters, by).model_dump_json(exclude_unset=True).encode(),
-            fresh=fresh))
+        return _json(
+            read_cache.cached_json(
+                ("rollup-budget", repr(filters), tuple(by)),
+                lambda: rollups.budget_rollup(session, filters, by).model_dump_json(exclude_unset=True).encode(),
+                fresh=fresh,
+            )
+        )
     result = rollups.budget_rollup(session, filters, by)
     return _spreadsheet(format, rollups.budget_columns(by), result.rows, "budget")
 
@@ -116,8 +138,12 @@ def get_coverage_rollup(
     format: OutputFormat = OutputFormat.json,
 ):
     if format is OutputFormat.json:
-        return _json(read_cache.cached_json(
-            ("rollup-coverage", repr(filters), by),
-            lambda: rollups.coverage(session, filters, by).model_dump_json().encode(), fresh=fresh))
+        return _json(
+            read_cache.cached_json(
+                ("rollup-coverage", repr(filters), by),
+                lambda: rollups.coverage(session, filters, by).model_dump_json().encode(),
+                fresh=fresh,
+            )
+        )
     result = rollups.coverage(session, filters, by)
     return _spreadsheet(format, rollups.coverage_columns(by), result.rows, f"coverage-{by.value}")

@@ -16,7 +16,9 @@ from app.models.success_criterion import (
 from app.services import success_criteria
 
 router = APIRouter(
-    prefix="/api/v1/interventions/{intervention_id}/success-criteria", tags=["success criteria"], dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    prefix="/api/v1/interventions/{intervention_id}/success-criteria",
+    tags=["success criteria"],
+    dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
 CriterionId = Annotated[int, Path(ge=1, le=2**31 - 1)]

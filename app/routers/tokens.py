@@ -10,7 +10,9 @@ from app.models.auth import Role, TokenCreate, TokenCreated, TokenList, TokenPub
 from app.services import auth
 
 router = APIRouter(
-    prefix="/api/v1/tokens", tags=["access"], dependencies=[Depends(authorize(Role.admin))],
+    prefix="/api/v1/tokens",
+    tags=["access"],
+    dependencies=[Depends(authorize(Role.admin))],
     responses=problem_responses(400, 401, 403),
 )
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -22,13 +24,20 @@ def list_tokens(session: SessionDep) -> TokenList:
     return auth.list_tokens(session)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create an API token; the answer shows it once",
-             responses=problem_responses(401, 403, 409, 422))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API token; the answer shows it once",
+    responses=problem_responses(401, 403, 409, 422),
+)
 def create_token(session: SessionDep, body: TokenCreate) -> TokenCreated:
     return auth.create_token(session, body)
 
 
-@router.delete("/{token_id}", summary="Revoke an API token (it stays listed, with revoked_at)",
-               responses=problem_responses(401, 403, 404, 422))
+@router.delete(
+    "/{token_id}",
+    summary="Revoke an API token (it stays listed, with revoked_at)",
+    responses=problem_responses(401, 403, 404, 422),
+)
 def revoke_token(session: SessionDep, token_id: TokenId) -> TokenPublic:
     return auth.revoke_token(session, token_id=token_id)

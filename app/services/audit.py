@@ -60,11 +60,17 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None, *, ignore:
 
 def record(session: Session, action: str, resource: str, resource_id: Any, changes: dict[str, Any]) -> None:
     context = current()
-    session.add(AuditRecord(
-        occurred_at=utcnow(), actor=context.principal.actor, action=action, resource=resource,
-        resource_id=None if resource_id is None else str(resource_id),
-        changes=_changes_json(changes), request_id=context.request_id,
-    ))
+    session.add(
+        AuditRecord(
+            occurred_at=utcnow(),
+            actor=context.principal.actor,
+            action=action,
+            resource=resource,
+            resource_id=None if resource_id is None else str(resource_id),
+            changes=_changes_json(changes),
+            request_id=context.request_id,
+        )
+    )
 
 
 def record_many(session: Session, action: str, resource: str, entries: list[tuple[Any, dict[str, Any]]]) -> None:
@@ -72,27 +78,47 @@ def record_many(session: Session, action: str, resource: str, entries: list[tupl
     if not entries:
         return
     context, now = current(), utcnow()
-    session.execute(insert(AuditRecord.__table__), [
-        {"occurred_at": now, "actor": context.principal.actor, "action": action, "resource": resource,
-         "resource_id": str(resource_id), "request_id": context.request_id,
-         "changes": _changes_json(changes)}
-        for resource_id, changes in entries
-    ])
+    session.execute(
+        insert(AuditRecord.__table__),
+        [
+            {
+                "occurred_at": now,
+                "actor": context.principal.actor,
+                "action": action,
+                "resource": resource,
+                "resource_id": str(resource_id),
+                "request_id": context.request_id,
+                "changes": _changes_json(changes),
+            }
+            for resource_id, changes in entries
+        ],
+    )
 
 
 def _public(row: AuditRecord) -> AuditRecordPublic:
-    return AuditRecordPublic(id=row.id, occurred_at=row.occurred_at, actor=row.actor, action=row.action,
-                             resource=row.resource, resource_id=row.resource_id, changes=json.loads(row.changes),
-                             request_id=row.request_id)
+    return AuditRecordPublic(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        action=row.action,
+        resource=row.resource,
+        resource_id=row.resource_id,
+        changes=json.loads(row.changes),
+        request_id=row.request_id,
+    )
 
 
-
-
-
-
-def list_records(session: Session, *, resource: str | None = None, resource_id: str | None = None,
-                 actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                 limit: int = 50, cursor: str | None = None) -> AuditPage:
+def list_records(
+    session: Session,
+    *,
+    resource: str | None = None,
+    resource_id: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> AuditPage:
     """Newest first."""
     stmt = select(AuditRecord).order_by(col(AuditRecord.id).desc())
     if resource:

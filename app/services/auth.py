@@ -59,8 +59,14 @@ def hash_token(token: str) -> str:
 
 
 def _public(row: ApiToken) -> TokenPublic:
-    return TokenPublic(id=row.id, name=row.name, role=row.role, department=row.department_code,
-                       created_at=row.created_at, revoked_at=row.revoked_at)
+    return TokenPublic(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        department=row.department_code,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def create_token(session: Session, data: TokenCreate) -> TokenCreated:
@@ -73,17 +79,28 @@ def create_token(session: Session, data: TokenCreate) -> TokenCreated:
     checker.check("department", data.department, ["body", "department"])
     checker.raise_if_any()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=data.name, token_hash=hash_token(token), role=data.role.value, department_code=data.department,
-                   created_at=utcnow())
+    row = ApiToken(
+        name=data.name,
+        token_hash=hash_token(token),
+        role=data.role.value,
+        department_code=data.department,
+        created_at=utcnow(),
+    )
     session.add(row)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise Conflict(f"a token named {data.name!r} exists already",
-                       errors=[{"loc": ["body", "name"], "msg": "already used"}]) from None
-    audit.record(session, "create", "token", row.id, {"name": {"after": row.name}, "role": {"after": row.role},
-                                                      "department": {"after": row.department_code}})
+        raise Conflict(
+            f"a token named {data.name!r} exists already", errors=[{"loc": ["body", "name"], "msg": "already used"}]
+        ) from None
+    audit.record(
+        session,
+        "create",
+        "token",
+        row.id,
+        {"name": {"after": row.name}, "role": {"after": row.role}, "department": {"after": row.department_code}},
+    )
     session.commit()
     return TokenCreated(**_public(row).model_dump(), token=token)
 
@@ -168,9 +185,15 @@ def _signing_key(token: str, settings: Settings):
 def principal_from_jwt(token: str, settings: Settings) -> Principal:
     try:
         key = _signing_key(token, settings)
-        claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=settings.oidc_audience,
-                            issuer=settings.oidc_issuer, options={"require": ["exp", "iss", "aud", "sub"]},
-                            leeway=30)
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=settings.oidc_audience,
+            issuer=settings.oidc_issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+            leeway=30,
+        )
     except Unauthorized:
         raise
     except jwt.PyJWTError as exc:

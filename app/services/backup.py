@@ -63,8 +63,9 @@ def libpq_url(database_url: str | URL) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
-    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port, database=url.database,
-                       query=url.query)
+    plain = URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -73,7 +74,7 @@ def _revision(engine_url: str | URL) -> str | None:
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
-    except Exception:  # noqa: BLE001 - no alembic_version: not a migrated registry database
+    except Exception:
         return None
     finally:
         engine.dispose()
@@ -129,8 +130,10 @@ def _backup_sqlite(source: Path, partial: Path) -> str | None:
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     if shutil.which(command[0]) is None:
-        raise BackupError(f"{command[0]} is not on PATH: install the PostgreSQL client tools "
-                          f"(the same major version as the server or newer)")
+        raise BackupError(
+            f"{command[0]} is not on PATH: install the PostgreSQL client tools "
+            f"(the same major version as the server or newer)"
+        )
     result = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{what} failed (exit {result.returncode}): {result.stderr.strip()}")
@@ -157,13 +160,17 @@ def restore(database_url: str, source: str | Path, *, force: bool = False) -> Ou
         raise BackupError(f"cannot read {source}: {exc.strerror}") from None
     if url.get_backend_name() == "sqlite":
         if not magic.startswith(SQLITE_MAGIC):
-            raise BackupError(f"{source} is not a SQLite backup" +
-                              (" (it is a pg_dump archive)" if magic.startswith(PGDUMP_MAGIC) else ""))
+            raise BackupError(
+                f"{source} is not a SQLite backup"
+                + (" (it is a pg_dump archive)" if magic.startswith(PGDUMP_MAGIC) else "")
+            )
         revision = _restore_sqlite(source, _sqlite_path(url), force=force)
     elif url.get_backend_name() == "postgresql":
         if not magic.startswith(PGDUMP_MAGIC):
-            raise BackupError(f"{source} is not a pg_dump custom-format archive" +
-                              (" (it is a SQLite backup)" if magic.startswith(SQLITE_MAGIC) else ""))
+            raise BackupError(
+                f"{source} is not a pg_dump custom-format archive"
+                + (" (it is a SQLite backup)" if magic.startswith(SQLITE_MAGIC) else "")
+            )
         revision = _restore_postgres(source, url, force=force)
     else:
         raise BackupError(f"cannot restore into a {url.get_backend_name()} database")
@@ -193,8 +200,10 @@ def _restore_sqlite(source: Path, target: Path, *, force: bool) -> str | None:
                     dst.execute("BEGIN EXCLUSIVE")
                     dst.execute("COMMIT")
                 except sqlite3.OperationalError as exc:
-                    raise BackupError(f"{target} is in use by another process ({exc}); stop the service "
-                                      f"(and anything else using the database) and run the restore again") from None
+                    raise BackupError(
+                        f"{target} is in use by another process ({exc}); stop the service "
+                        f"(and anything else using the database) and run the restore again"
+                    ) from None
             src.backup(dst)  # one write transaction: readers see the old database or the new one, never a mix
             check = dst.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
@@ -210,9 +219,12 @@ def _other_sessions(url: URL) -> int:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            return conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalar_one()
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                )
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -221,9 +233,23 @@ def _restore_postgres(source: Path, url: URL, *, force: bool) -> str | None:
     if not force:
         others = _other_sessions(url)
         if others:
-            raise BackupError(f"{others} other session(s) are connected to the database; stop the service "
-                              f"(and anything else using the database) and run the restore again")
+            raise BackupError(
+                f"{others} other session(s) are connected to the database; stop the service "
+                f"(and anything else using the database) and run the restore again"
+            )
     conninfo, env = libpq_url(url)
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-          f"--dbname={conninfo}", str(source)], env, "pg_restore")
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={conninfo}",
+            str(source),
+        ],
+        env,
+        "pg_restore",
+    )
     return _revision(url)

@@ -33,13 +33,19 @@ def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
     lines = session.exec(
         select(BudgetLine)
         .where(BudgetLine.intervention_id == intervention_id)
-        .order_by(col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id))
+        .order_by(
+            col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id)
+        )
     ).all()
     plan = sum(line.amount_ore for line in lines if line.in_plan)
     original = sum(line.amount_ore for line in lines if line.type == BudgetLineType.budget)
     actual = sum(line.amount_ore for line in lines if line.type == BudgetLineType.actual)
-    return BudgetLineSet(items=[budget_line_public(line) for line in lines], total=from_ore(plan),
-                         original_total=from_ore(original), actual_total=from_ore(actual))
+    return BudgetLineSet(
+        items=[budget_line_public(line) for line in lines],
+        total=from_ore(plan),
+        original_total=from_ore(original),
+        actual_total=from_ore(actual),
+    )
 
 
 def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCreate) -> BudgetLinePublic:

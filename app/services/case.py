@@ -51,8 +51,9 @@ def descendants(session: Session, root_id: int) -> list[int]:
     frontier = [root_id]
     while frontier:
         children = session.exec(
-            select(Intervention.id)
-            .where(col(Intervention.parent_id).in_(frontier), col(Intervention.archived_at).is_(None))
+            select(Intervention.id).where(
+                col(Intervention.parent_id).in_(frontier), col(Intervention.archived_at).is_(None)
+            )
         ).all()
         frontier = [c for c in children if c not in seen]  # a cycle, should one ever slip in, ends the walk
         seen.update(frontier)
@@ -64,11 +65,14 @@ def _financing(session: Session, ids: Sequence[int], sources: dict[str, str]) ->
     """Per year: the current plan by funding source, and the original budget, the plan and the spending."""
     amount = col(BudgetLine.amount_ore)
     rows = session.exec(
-        select(BudgetLine.year, BudgetLine.funding_source_code,
-               func.sum(case((col(BudgetLine.in_plan), amount), else_=0)),
-               func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount), else_=0)),
-               func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount), else_=0)),
-               func.count(case((col(BudgetLine.in_plan), BudgetLine.id))))
+        select(
+            BudgetLine.year,
+            BudgetLine.funding_source_code,
+            func.sum(case((col(BudgetLine.in_plan), amount), else_=0)),
+            func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount), else_=0)),
+            func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount), else_=0)),
+            func.count(case((col(BudgetLine.in_plan), BudgetLine.id))),
+        )
         .where(col(BudgetLine.intervention_id).in_(ids))
         .group_by(col(BudgetLine.year), col(BudgetLine.funding_source_code))
         .order_by(col(BudgetLine.year), col(BudgetLine.funding_source_code))
@@ -96,8 +100,14 @@ def _financing(session: Session, ids: Sequence[int], sources: dict[str, str]) ->
 
 
 def _measures(plan: int, original: int, actual: int) -> dict:
-    return dict(amount=from_ore(plan), budget=from_ore(original), revised=from_ore(plan), actual=from_ore(actual),
-                difference=from_ore(plan - actual), share_spent=share_of(actual, plan))
+    return {
+        "amount": from_ore(plan),
+        "budget": from_ore(original),
+        "revised": from_ore(plan),
+        "actual": from_ore(actual),
+        "difference": from_ore(plan - actual),
+        "share_spent": share_of(actual, plan),
+    }
 
 
 def _evaluation_status(items: list[EvaluationPublic]) -> EvaluationStatus:
@@ -125,8 +135,11 @@ def _refs(session: Session, ids: Iterable[int]) -> list[InterventionRef]:
     ids = list(ids)
     if not ids:
         return []
-    rows = session.exec(select(Intervention.id, Intervention.name, Intervention.status)
-                        .where(col(Intervention.id).in_(ids)).order_by(col(Intervention.id))).all()
+    rows = session.exec(
+        select(Intervention.id, Intervention.name, Intervention.status)
+        .where(col(Intervention.id).in_(ids))
+        .order_by(col(Intervention.id))
+    ).all()
     return [InterventionRef(id=i, name=n, status=s) for i, n, s in rows]
 
 
@@ -139,8 +152,11 @@ def get_case(session: Session, intervention_id: int) -> CasePage:
     indicators = dict(session.exec(select(Indicator.number, Indicator.name)).all())
 
     financing, partners = _financing(session, [found.id, *descendants(session, found.id)], sources)
-    contact = (Contact(name=found.contact_name, email=found.contact_email)
-               if found.contact_name or found.contact_email else None)
+    contact = (
+        Contact(name=found.contact_name, email=found.contact_email)
+        if found.contact_name or found.contact_email
+        else None
+    )
     parent = _refs(session, [found.parent_id]) if found.parent_id is not None else []
     return CasePage(
         id=found.id,
@@ -255,13 +271,22 @@ def _spending_html(case: CasePage) -> str:
     """The original budget, the revised budget (the current plan) and the actual spending side by side."""
     labels = BUDGET_LINE_TYPE_LABELS
     scope = " for indsatsen og dens delindsatser" if case.organisation.children else ""
-    head = "".join(f'<th scope="col" class="amount">{_e(t)}</th>' for t in (
-        labels[BudgetLineType.budget], labels[BudgetLineType.revised], labels[BudgetLineType.actual],
-        "Forskel (revideret budget − forbrug)", "Forbrugt andel"))
+    head = "".join(
+        f'<th scope="col" class="amount">{_e(t)}</th>'
+        for t in (
+            labels[BudgetLineType.budget],
+            labels[BudgetLineType.revised],
+            labels[BudgetLineType.actual],
+            "Forskel (revideret budget − forbrug)",
+            "Forbrugt andel",
+        )
+    )
 
     def cells(m) -> str:
-        return "".join(f'<td class="amount">{v}</td>' for v in (
-            _kr(m.budget), _kr(m.revised), _kr(m.actual), _signed_kr(m.difference), _share(m.share_spent)))
+        return "".join(
+            f'<td class="amount">{v}</td>'
+            for v in (_kr(m.budget), _kr(m.revised), _kr(m.actual), _signed_kr(m.difference), _share(m.share_spent))
+        )
 
     body = "\n".join(f'<tr><th scope="row">{y.year}</th>{cells(y)}</tr>' for y in case.financing.years)
     return (
@@ -326,11 +351,15 @@ def _evaluation_html(case: CasePage) -> str:
     titles = {m.id: m for m in case.material}
     parts = [_dl([("Evalueret", _e(ev.label))])]
     parts.append('<h3 id="vurdering">Vurdering</h3>')
-    parts.append(_dl([
-        (PURPOSE_QUESTION, _e(ev.purpose_fulfilled_label or "Ikke vurderet")),
-        (IMPLEMENTATION_QUESTION, _e(ev.implemented_as_planned_label or "Ikke vurderet")),
-        ("Beslutning", _e(ev.decision_label or "Ingen beslutning registreret")),
-    ]))
+    parts.append(
+        _dl(
+            [
+                (PURPOSE_QUESTION, _e(ev.purpose_fulfilled_label or "Ikke vurderet")),
+                (IMPLEMENTATION_QUESTION, _e(ev.implemented_as_planned_label or "Ikke vurderet")),
+                ("Beslutning", _e(ev.decision_label or "Ingen beslutning registreret")),
+            ]
+        )
+    )
     parts.append("<p>Skala: " + ", ".join(_e(label) for label in RATING_LABELS.values()) + ".</p>")
     if ev.items:
         parts.append('<h3 id="evalueringer">Evalueringer</h3>')
@@ -338,13 +367,23 @@ def _evaluation_html(case: CasePage) -> str:
         parts.append(f"<h4>{_e(item.kind_label)} {_e(_date(item.date))}</h4>")
         department = case.organisation.department
         evaluator = f"{department.name} ({department.code})" if item.department == department.code else item.department
-        pairs = [("Evaluerende forvaltning", _e(evaluator)),
-                 (PURPOSE_QUESTION, _e(item.purpose_fulfilled_label or "Ikke vurderet")),
-                 (IMPLEMENTATION_QUESTION, _e(item.implemented_as_planned_label or "Ikke vurderet")),
-                 ("Beslutning", _e(DECISION_LABELS[item.decision] if item.decision else "Ingen"))]
+        pairs = [
+            ("Evaluerende forvaltning", _e(evaluator)),
+            (PURPOSE_QUESTION, _e(item.purpose_fulfilled_label or "Ikke vurderet")),
+            (IMPLEMENTATION_QUESTION, _e(item.implemented_as_planned_label or "Ikke vurderet")),
+            ("Beslutning", _e(DECISION_LABELS[item.decision] if item.decision else "Ingen")),
+        ]
         if item.material_ids:
-            pairs.append(("Materiale", ", ".join(
-                f'<a href="{_e(titles[m].url)}">{_e(titles[m].title)}</a>' for m in item.material_ids if m in titles)))
+            pairs.append(
+                (
+                    "Materiale",
+                    ", ".join(
+                        f'<a href="{_e(titles[m].url)}">{_e(titles[m].title)}</a>'
+                        for m in item.material_ids
+                        if m in titles
+                    ),
+                )
+            )
         parts.append(_dl(pairs))
         if item.findings:
             parts.append(_text(item.findings))
@@ -359,15 +398,18 @@ def _material_html(case: CasePage) -> str:
         details = [m.kind_label, LANGUAGES.get(m.language, m.language)]
         if m.date:
             details.append(_date(m.date))
-        items.append(f'<li><a href="{_e(m.url)}" hreflang="{_e(m.language)}">{_e(m.title)}</a> '
-                     f'({_e(", ".join(details))})</li>')
+        items.append(
+            f'<li><a href="{_e(m.url)}" hreflang="{_e(m.language)}">{_e(m.title)}</a> ({_e(", ".join(details))})</li>'
+        )
     return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
 
 def _organisation_html(case: CasePage) -> str:
     org = case.organisation
-    pairs = [("Kommune/organisation", _e(org.municipality)),
-             ("Ejende forvaltning", _e(f"{org.department.name} ({org.department.code})"))]
+    pairs = [
+        ("Kommune/organisation", _e(org.municipality)),
+        ("Ejende forvaltning", _e(f"{org.department.name} ({org.department.code})")),
+    ]
     if org.contact:
         contact = _e(org.contact.name or "")
         if org.contact.email:
@@ -378,8 +420,9 @@ def _organisation_html(case: CasePage) -> str:
         pairs.append(("Del af", _e(org.parent.name)))
     if org.children:
         pairs.append(("Delindsatser", "<ul>" + "".join(f"<li>{_e(c.name)}</li>" for c in org.children) + "</ul>"))
-    partners = ("<ul>" + "".join(f"<li>{_e(p.name)}</li>" for p in case.partners) + "</ul>"
-                if case.partners else "Ikke oplyst")
+    partners = (
+        "<ul>" + "".join(f"<li>{_e(p.name)}</li>" for p in case.partners) + "</ul>" if case.partners else "Ikke oplyst"
+    )
     pairs.append(("Finansiering og samarbejdspartnere", partners))
     return _dl(pairs)
 
@@ -396,8 +439,7 @@ def render_html(case: CasePage) -> str:
         facts.append(("Indikatorer", _e(", ".join(f"{i.number}. {i.name}" for i in case.indicators))))
     sections = [
         ("formaal", "Formål", _text(case.purpose)),
-        ("maalgruppe", "Målgruppe &amp; arena",
-         _text(case.target_group) + "\n" + _dl([("Arena", _e(arena))])),
+        ("maalgruppe", "Målgruppe &amp; arena", _text(case.target_group) + "\n" + _dl([("Arena", _e(arena))])),
         ("beskrivelse", "Beskrivelse af indsats", _text(case.description)),
         ("organisering", "Organisering og samarbejdspartnere", _organisation_html(case)),
         ("oekonomi", "Økonomi pr. år", _financing_html(case)),

@@ -118,13 +118,18 @@ def get_evaluation(session: Session, intervention_id: int, evaluation_id: int) -
 def _check_material(session: Session, checker: CodeChecker, intervention_id: int, ids: Sequence[int], loc: Loc) -> None:
     if not ids:
         return
-    own = set(session.exec(
-        select(Material.id).where(col(Material.intervention_id) == intervention_id, col(Material.id).in_(ids))
-    ).all())
+    own = set(
+        session.exec(
+            select(Material.id).where(col(Material.intervention_id) == intervention_id, col(Material.id).in_(ids))
+        ).all()
+    )
     for i, material_id in enumerate(ids):
         if material_id not in own:
-            checker.fail([*loc, i], f"material {material_id} is not material of intervention {intervention_id}",
-                         "unknown_material")
+            checker.fail(
+                [*loc, i],
+                f"material {material_id} is not material of intervention {intervention_id}",
+                "unknown_material",
+            )
 
 
 def _set_links(session: Session, evaluation_id: int, material_ids: Sequence[int]) -> None:
@@ -190,8 +195,9 @@ def update_evaluation(
     session.add(row)
     session.flush()
     new = _public(session, row)
-    audit.record(session, "update", "evaluation", row.id,
-                 audit.diff(old.model_dump(), new.model_dump(), ignore=_IGNORE))
+    audit.record(
+        session, "update", "evaluation", row.id, audit.diff(old.model_dump(), new.model_dump(), ignore=_IGNORE)
+    )
     finish_change(session, intervention, "evaluations.update", before)
     return new
 
@@ -209,10 +215,6 @@ def delete_evaluation(session: Session, intervention_id: int, evaluation_id: int
 # --- coverage: who is due an evaluation and has none ---------------------------------------------------------
 
 
-
-
-
-
 def _reason(row: Intervention, kind: EvaluationKind, as_of: dt.date) -> str | None:
     if row.status in ENDED:
         return "status"
@@ -226,7 +228,12 @@ def _reason(row: Intervention, kind: EvaluationKind, as_of: dt.date) -> str | No
 
 
 def missing_evaluations(
-    session: Session, *, kind: EvaluationKind, as_of: dt.date, department: Sequence[str] = (), limit: int = 50,
+    session: Session,
+    *,
+    kind: EvaluationKind,
+    as_of: dt.date,
+    department: Sequence[str] = (),
+    limit: int = 50,
     cursor: str | None = None,
 ) -> MissingEvaluationPage:
     """Interventions (not archived) that are due an evaluation of `kind` on `as_of` and have none, by id.
@@ -259,13 +266,22 @@ def missing_evaluations(
     kinds = _kinds(session, [row.id for row, _ in page])
     items = [
         MissingEvaluation(
-            id=row.id, external_id=row.external_id, name=row.name, department=row.department_code, kind=row.kind,
-            status=row.status, start_date=row.start_date, end_date=row.end_date, reason=reason,
+            id=row.id,
+            external_id=row.external_id,
+            name=row.name,
+            department=row.department_code,
+            kind=row.kind,
+            status=row.status,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            reason=reason,
             evaluations=kinds.get(row.id, []),
         )
         for row, reason in page
     ]
-    return MissingEvaluationPage(items=items, next_cursor=encode_id_cursor("missing", page[-1][0].id) if len(due) > limit else None)
+    return MissingEvaluationPage(
+        items=items, next_cursor=encode_id_cursor("missing", page[-1][0].id) if len(due) > limit else None
+    )
 
 
 def _kinds(session: Session, ids: Sequence[int]) -> dict[int, list[EvaluationKind]]:

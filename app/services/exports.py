@@ -116,7 +116,7 @@ def _parents_first(rows: Sequence[InterventionSummary]) -> list[InterventionSumm
 
 def _chunks(values: Sequence[int], size: int = PAGE) -> Iterable[Sequence[int]]:
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def export_records(session: Session, filters: InterventionFilters) -> list[ExportRecord]:
@@ -125,8 +125,9 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
     keys = {r.id: r.external_id for r in rows}
     missing = sorted({r.parent_id for r in rows if r.parent_id is not None and r.parent_id not in keys})
     for chunk in _chunks(missing):
-        keys.update(session.exec(select(Intervention.id, Intervention.external_id)
-                                 .where(col(Intervention.id).in_(chunk))).all())
+        keys.update(
+            session.exec(select(Intervention.id, Intervention.external_id).where(col(Intervention.id).in_(chunk))).all()
+        )
     lines: dict[int, list[BudgetLineCreate]] = {i: [] for i in ids}
     criteria: dict[int, list[SuccessCriterionCreate]] = {i: [] for i in ids}
     # Budget lines are many: plain column rows, not ORM objects, and models built without validating again
@@ -134,29 +135,48 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
     for chunk in _chunks(ids):
         lines_table = BudgetLine.__table__
         for row in session.execute(
-            sa_select(lines_table).where(lines_table.c.intervention_id.in_(chunk))
-            .order_by(lines_table.c.intervention_id, lines_table.c.year, lines_table.c.category,
-                      lines_table.c.funding_source_code, lines_table.c.id)
+            sa_select(lines_table)
+            .where(lines_table.c.intervention_id.in_(chunk))
+            .order_by(
+                lines_table.c.intervention_id,
+                lines_table.c.year,
+                lines_table.c.category,
+                lines_table.c.funding_source_code,
+                lines_table.c.id,
+            )
         ).mappings():
-            lines[row["intervention_id"]].append(BudgetLineCreate.model_construct(**{
-                name: _LINE_VALUE[name](row) if name in _LINE_VALUE else row[_LINE_COLUMN.get(name, name)]
-                for name in _LINE_FIELDS}))
+            lines[row["intervention_id"]].append(
+                BudgetLineCreate.model_construct(
+                    **{
+                        name: _LINE_VALUE[name](row) if name in _LINE_VALUE else row[_LINE_COLUMN.get(name, name)]
+                        for name in _LINE_FIELDS
+                    }
+                )
+            )
         # Criteria are few (a handful per intervention): validated, which also turns stored codes into enums.
         criteria_table = SuccessCriterion.__table__
         for row in session.execute(
-            sa_select(criteria_table).where(criteria_table.c.intervention_id.in_(chunk))
+            sa_select(criteria_table)
+            .where(criteria_table.c.intervention_id.in_(chunk))
             .order_by(criteria_table.c.intervention_id, criteria_table.c.position, criteria_table.c.id)
         ).mappings():
-            criteria[row["intervention_id"]].append(SuccessCriterionCreate.model_validate(
-                {name: row[_CRITERION_COLUMN.get(name, name)] for name in SuccessCriterionCreate.model_fields
-                 if _CRITERION_COLUMN.get(name, name) in row}))
+            criteria[row["intervention_id"]].append(
+                SuccessCriterionCreate.model_validate(
+                    {
+                        name: row[_CRITERION_COLUMN.get(name, name)]
+                        for name in SuccessCriterionCreate.model_fields
+                        if _CRITERION_COLUMN.get(name, name) in row
+                    }
+                )
+            )
     special = {"parent_id", "parent_external_id", "budget_lines", "success_criteria"}
     return [
         ExportRecord.model_construct(
             **{name: getattr(r, name) for name in ExportRecord.model_fields if name not in special},
             parent_id=None,
             parent_external_id=keys.get(r.parent_id) if r.parent_id is not None else None,
-            budget_lines=lines[r.id], success_criteria=criteria[r.id],
+            budget_lines=lines[r.id],
+            success_criteria=criteria[r.id],
         )
         for r in rows
     ]
@@ -178,8 +198,10 @@ def long_rows(records: Iterable[ExportRecord]) -> Iterable[dict[str, Any]]:
     intervention, its columns repeated on every row. Columns are named after the fields (`budget_` and
     `criterion_` prefixed), so a column added to the format is filled from its field."""
     for rec in records:
-        head = {name: _list_cell(getattr(rec, name)) if name in LIST_COLUMNS else _plain(getattr(rec, name))
-                for name in INTERVENTION_COLUMNS}
+        head = {
+            name: _list_cell(getattr(rec, name)) if name in LIST_COLUMNS else _plain(getattr(rec, name))
+            for name in INTERVENTION_COLUMNS
+        }
         for n in range(max(len(rec.budget_lines), len(rec.success_criteria), 1)):
             row = dict(head)
             if n < len(rec.budget_lines):
@@ -193,9 +215,18 @@ def long_rows(records: Iterable[ExportRecord]) -> Iterable[dict[str, Any]]:
 
 # Characters XML 1.0 cannot hold (control characters other than tab, newline, carriage return).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_WIDTHS = {"name": 40, "description": 40, "purpose": 40, "target_group": 30, "criterion_description": 40,
-           "budget_category": 24, "budget_funding_source": 22, "contact_email": 28, "external_id": 22,
-           "parent_external_id": 22}
+_WIDTHS = {
+    "name": 40,
+    "description": 40,
+    "purpose": 40,
+    "target_group": 30,
+    "criterion_description": 40,
+    "budget_category": 24,
+    "budget_funding_source": 22,
+    "contact_email": 28,
+    "external_id": 22,
+    "parent_external_id": 22,
+}
 
 
 def _as_read(number: float) -> str:
@@ -260,10 +291,20 @@ def render_export(records: list[ExportRecord], fmt: tabular.OutputFormat) -> tup
 
 # --- the template --------------------------------------------------------------------------------------------
 
-KIND_NAMES = {Kind.project: "projekt", Kind.programme: "program", Kind.core_operation: "kernedrift",
-              Kind.trial_action: "prøvehandling"}
-STATUS_NAMES = {Status.idea: "idé", Status.planned: "planlagt", Status.active: "aktiv",
-                Status.completed: "afsluttet", Status.anchored: "forankret i kernedriften", Status.stopped: "stoppet"}
+KIND_NAMES = {
+    Kind.project: "projekt",
+    Kind.programme: "program",
+    Kind.core_operation: "kernedrift",
+    Kind.trial_action: "prøvehandling",
+}
+STATUS_NAMES = {
+    Status.idea: "idé",
+    Status.planned: "planlagt",
+    Status.active: "aktiv",
+    Status.completed: "afsluttet",
+    Status.anchored: "forankret i kernedriften",
+    Status.stopped: "stoppet",
+}
 TRACK_NAMES = {Track.social: "socialt spor", Track.physical: "fysisk spor", Track.organisational: "organisatorisk spor"}
 
 # The columns that get a drop-down list of their codes (the list columns take several codes, so no drop-down).
@@ -279,13 +320,17 @@ def code_lists(session: Session) -> list[tuple[str, list[tuple[Any, str, str]]]]
         ("kind", [(k.value, KIND_NAMES[k], "") for k in Kind]),
         ("status", [(s.value, STATUS_NAMES[s], "") for s in Status]),
         ("track", [(t.value, TRACK_NAMES[t], "") for t in Track]),
-        ("department", [(d.code, d.name, "") for d in
-                        session.exec(select(Department).order_by(col(Department.code))).all()]),
+        (
+            "department",
+            [(d.code, d.name, "") for d in session.exec(select(Department).order_by(col(Department.code))).all()],
+        ),
         ("areas", [(a.slug, a.name, a.kind) for a in session.exec(select(Area).order_by(col(Area.position))).all()]),
         ("themes", [(t.code, t.name, t.effect_goal_code) for t in themes]),
         ("indicators", indicator_codes),
-        ("budget_funding_source", [(f.code, f.name, "") for f in
-                                   session.exec(select(FundingSource).order_by(col(FundingSource.code))).all()]),
+        (
+            "budget_funding_source",
+            [(f.code, f.name, "") for f in session.exec(select(FundingSource).order_by(col(FundingSource.code))).all()],
+        ),
         ("budget_type", [(t.value, BUDGET_LINE_TYPE_LABELS[t], "") for t in BudgetLineType]),
         ("criterion_indicator", indicator_codes),
     ]
@@ -309,7 +354,7 @@ def template_xlsx(session: Session) -> bytes:
     codes.append(["kolonne", "kode", "navn", "hører under"])
     for cell in codes[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCD", (24, 24, 70, 16)):
+    for letter, width in zip("ABCD", (24, 24, 70, 16), strict=False):
         codes.column_dimensions[letter].width = width
     ranges: dict[str, str] = {}
     for column, entries in code_lists(session):
@@ -321,15 +366,22 @@ def template_xlsx(session: Session) -> bytes:
     for column in DROP_DOWNS:
         letter = get_column_letter(COLUMNS.index(column) + 1)
         validation = DataValidation(
-            type="list", formula1=ranges[column], allow_blank=True, showErrorMessage=True,
-            errorTitle="Ukendt kode", error=f"Vælg en kode fra listen (se arket '{CODES_SHEET}').",
+            type="list",
+            formula1=ranges[column],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Ukendt kode",
+            error=f"Vælg en kode fra listen (se arket '{CODES_SHEET}').",
         )
         validation.add(f"{letter}2:{letter}1048576")
         sheet.add_data_validation(validation)
     for column in ("areas", "themes", "indicators"):
         letter = get_column_letter(COLUMNS.index(column) + 1)
-        hint = DataValidation(showInputMessage=True, promptTitle=column,
-                              prompt=f"Flere koder adskilt af komma, fx {_example(column)}. Se arket '{CODES_SHEET}'.")
+        hint = DataValidation(
+            showInputMessage=True,
+            promptTitle=column,
+            prompt=f"Flere koder adskilt af komma, fx {_example(column)}. Se arket '{CODES_SHEET}'.",
+        )
         hint.add(f"{letter}2:{letter}1048576")
         sheet.add_data_validation(hint)
     out = io.BytesIO()

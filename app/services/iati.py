@@ -164,7 +164,7 @@ def _measure(unit: str | None, has_values: bool) -> str:
 
 def _chunks(values: Sequence[int], size: int = PAGE) -> Iterable[Sequence[int]]:
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def _selected_ids(session: Session, filters: InterventionFilters) -> list[int]:
@@ -189,8 +189,12 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
     sources = dict(session.exec(select(FundingSource.code, FundingSource.name)).all())
     indicators = {i.number: i for i in session.exec(select(Indicator)).all()}
     # The whole tree (ids, parents, keys) is small: it gives hierarchy levels and related-activity references.
-    tree = {i: (p, e, a) for i, p, e, a in session.exec(
-        select(Intervention.id, Intervention.parent_id, Intervention.external_id, Intervention.archived_at))}
+    tree = {
+        i: (p, e, a)
+        for i, p, e, a in session.exec(
+            select(Intervention.id, Intervention.parent_id, Intervention.external_id, Intervention.archived_at)
+        )
+    }
 
     rows: dict[int, Intervention] = {}
     budgets: dict[int, dict[int, int]] = {i: {} for i in ids}  # original lines per year
@@ -205,9 +209,14 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
         for row in session.exec(select(Intervention).where(col(Intervention.id).in_(chunk))):
             rows[row.id] = row
         for iid, year, code, kind, in_plan, ore in session.exec(
-            select(BudgetLine.intervention_id, BudgetLine.year, BudgetLine.funding_source_code, BudgetLine.type,
-                   BudgetLine.in_plan, BudgetLine.amount_ore)
-            .where(col(BudgetLine.intervention_id).in_(chunk))
+            select(
+                BudgetLine.intervention_id,
+                BudgetLine.year,
+                BudgetLine.funding_source_code,
+                BudgetLine.type,
+                BudgetLine.in_plan,
+                BudgetLine.amount_ore,
+            ).where(col(BudgetLine.intervention_id).in_(chunk))
         ):
             if kind == BudgetLineType.budget:
                 budgets[iid][year] = budgets[iid].get(year, 0) + ore
@@ -218,12 +227,17 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
             if in_plan:
                 plans[iid][year] = plans[iid].get(year, 0) + ore
             funders[iid].add(code)
-        for crit in session.exec(select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk))
-                                 .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))):
+        for crit in session.exec(
+            select(SuccessCriterion)
+            .where(col(SuccessCriterion.intervention_id).in_(chunk))
+            .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))
+        ):
             criteria[crit.intervention_id].append(crit)
-        for item in session.exec(select(Material).where(col(Material.intervention_id).in_(chunk))
-                                 .order_by(col(Material.document_date).is_(None), col(Material.document_date),
-                                           col(Material.id))):
+        for item in session.exec(
+            select(Material)
+            .where(col(Material.intervention_id).in_(chunk))
+            .order_by(col(Material.document_date).is_(None), col(Material.document_date), col(Material.id))
+        ):
             material[item.intervention_id].append(item)
         for iid, number in session.exec(
             select(InterventionIndicator.intervention_id, InterventionIndicator.indicator_number)
@@ -232,13 +246,21 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
         ):
             linked[iid].append(number)
 
-    root = ET.Element("iati-activities", {"version": IATI_VERSION,
-                                          "generated-datetime": utcnow().replace(microsecond=0).isoformat()})
+    root = ET.Element(
+        "iati-activities", {"version": IATI_VERSION, "generated-datetime": utcnow().replace(microsecond=0).isoformat()}
+    )
     for iid in ids:
         row = rows[iid]
-        activity = _sub(root, "iati-activity", **{
-            "last-updated-datetime": row.updated_at.replace(microsecond=0).isoformat(),
-            XML_LANG: LANGUAGE, "default-currency": CURRENCY, "hierarchy": _level(tree, iid)})
+        activity = _sub(
+            root,
+            "iati-activity",
+            **{
+                "last-updated-datetime": row.updated_at.replace(microsecond=0).isoformat(),
+                XML_LANG: LANGUAGE,
+                "default-currency": CURRENCY,
+                "hierarchy": _level(tree, iid),
+            },
+        )
         _sub(activity, "iati-identifier").text = _clean(identifier(iid, row.external_id))
         reporting = _sub(activity, "reporting-org", ref=REPORTING_ORG_REF, type=LOCAL_GOVERNMENT)
         _narrative(reporting, MUNICIPALITY)
@@ -248,11 +270,15 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
             _text_element(activity, "description", row.purpose, type="2")
         if row.target_group:
             _text_element(activity, "description", row.target_group, type="3")
-        _text_element(activity, "participating-org", departments[row.department_code], role="2",
-                      type=LOCAL_GOVERNMENT)
+        _text_element(activity, "participating-org", departments[row.department_code], role="2", type=LOCAL_GOVERNMENT)
         for code in sorted(funders[iid]):
-            _text_element(activity, "participating-org", sources[code], role="1",
-                          type=LOCAL_GOVERNMENT if code in MUNICIPAL_FUNDING else None)
+            _text_element(
+                activity,
+                "participating-org",
+                sources[code],
+                role="1",
+                type=LOCAL_GOVERNMENT if code in MUNICIPAL_FUNDING else None,
+            )
         status = Status(row.status)
         code = activity_status(status, row.start_date, today)
         _sub(activity, "activity-status", code=code)
@@ -338,26 +364,43 @@ def _value(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _results(activity: ET.Element, row: Intervention, criteria: list[SuccessCriterion], linked: list[int],
-             indicators: dict[int, Indicator]) -> None:
+def _results(
+    activity: ET.Element,
+    row: Intervention,
+    criteria: list[SuccessCriterion],
+    linked: list[int],
+    indicators: dict[int, Indicator],
+) -> None:
     for crit in criteria:
         result = _sub(activity, "result", type="2")
         _text_element(result, "title", crit.description)
         framework = indicators.get(crit.indicator_number) if crit.indicator_number is not None else None
         has_values = any(v is not None for v in (crit.baseline, crit.target, crit.actual_value))
-        indicator = _sub(result, "indicator", measure=_measure(crit.unit, has_values),
-                         ascending=("true" if framework.higher_is_better else "false") if framework else None)
+        indicator = _sub(
+            result,
+            "indicator",
+            measure=_measure(crit.unit, has_values),
+            ascending=("true" if framework.higher_is_better else "false") if framework else None,
+        )
         _text_element(indicator, "title", framework.name if framework else crit.description)
         if framework:
             _text_element(indicator, "description", crit.description)
             _sub(indicator, "reference", vocabulary="99", code=str(framework.number))
         if crit.baseline is not None and row.start_date is not None:
-            _sub(indicator, "baseline", year=row.start_date.year, iso_date=row.start_date.isoformat(),
-                 value=_value(crit.baseline))
+            _sub(
+                indicator,
+                "baseline",
+                year=row.start_date.year,
+                iso_date=row.start_date.isoformat(),
+                value=_value(crit.baseline),
+            )
         end = crit.target_date or row.end_date
         outcome = Outcome(crit.outcome)
-        if row.start_date is not None and end is not None and end >= row.start_date and (
-            crit.target is not None or crit.actual_value is not None or outcome is not Outcome.not_assessed
+        if (
+            row.start_date is not None
+            and end is not None
+            and end >= row.start_date
+            and (crit.target is not None or crit.actual_value is not None or outcome is not Outcome.not_assessed)
         ):
             period = _sub(indicator, "period")
             _sub(period, "period-start", iso_date=row.start_date.isoformat())
@@ -365,8 +408,9 @@ def _results(activity: ET.Element, row: Intervention, criteria: list[SuccessCrit
             if crit.target is not None:
                 _sub(period, "target", value=_value(crit.target))
             if crit.actual_value is not None or outcome is not Outcome.not_assessed:
-                actual = _sub(period, "actual",
-                              value=_value(crit.actual_value) if crit.actual_value is not None else None)
+                actual = _sub(
+                    period, "actual", value=_value(crit.actual_value) if crit.actual_value is not None else None
+                )
                 _text_element(actual, "comment", OUTCOME_LABELS[outcome])
     named = {c.indicator_number for c in criteria}
     rest = [n for n in linked if n not in named and n in indicators]
@@ -375,7 +419,8 @@ def _results(activity: ET.Element, row: Intervention, criteria: list[SuccessCrit
         _text_element(result, "title", FRAMEWORK_RESULT_TITLE)
         for number in rest:
             framework = indicators[number]
-            indicator = _sub(result, "indicator", measure="1",
-                             ascending="true" if framework.higher_is_better else "false")
+            indicator = _sub(
+                result, "indicator", measure="1", ascending="true" if framework.higher_is_better else "false"
+            )
             _text_element(indicator, "title", framework.name)
             _sub(indicator, "reference", vocabulary="99", code=str(number))

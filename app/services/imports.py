@@ -92,8 +92,9 @@ def _reject(problems: list[dict[str, Any]]) -> ImportRejected:
     shown = problems[:MAX_PROBLEMS]
     head = "; ".join(f"row {p['row']}, {p['column'] or 'record'}: {p['msg']}" for p in shown[:3])
     more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
-    return ImportRejected(f"{len(problems)} problem(s), nothing was written: {head}{more}", errors=shown,
-                          problem_count=len(problems))
+    return ImportRejected(
+        f"{len(problems)} problem(s), nothing was written: {head}{more}", errors=shown, problem_count=len(problems)
+    )
 
 
 # --- reading and validating --------------------------------------------------------------------------------
@@ -127,8 +128,13 @@ def _validate(raw: Sequence[RawRecord], problems: list[dict]) -> list[tuple[RawR
     return valid
 
 
-def _check_rules(session: Session, records: list[tuple[RawRecord, ImportRecord]], strategy: ImportStrategy,
-                 existing: dict[str, tuple[int, bool]], problems: list[dict]) -> None:
+def _check_rules(
+    session: Session,
+    records: list[tuple[RawRecord, ImportRecord]],
+    strategy: ImportStrategy,
+    existing: dict[str, tuple[int, bool]],
+    problems: list[dict],
+) -> None:
     checker = CodeChecker(session)
     seen: dict[str, int] = {}
     in_file = {rec.external_id for _raw, rec in records}
@@ -146,7 +152,9 @@ def _check_rules(session: Session, records: list[tuple[RawRecord, ImportRecord]]
             row, column = raw.where(loc)
             problems.append(_problem(row, column, err["msg"], [raw.row, *loc]))
         if rec.external_id in seen:
-            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} is already in row {seen[rec.external_id]}"))
+            problems.append(
+                _problem(raw.row, "external_id", f"{rec.external_id!r} is already in row {seen[rec.external_id]}")
+            )
         seen.setdefault(rec.external_id, raw.row)
         found = existing.get(rec.external_id)
         if found is not None and found[1]:
@@ -163,13 +171,18 @@ def _check_rules(session: Session, records: list[tuple[RawRecord, ImportRecord]]
             elif rec.parent_external_id not in in_file and (
                 rec.parent_external_id not in existing or existing[rec.parent_external_id][1]
             ):
-                problems.append(_problem(raw.row, "parent_external_id",
-                                         f"no intervention {rec.parent_external_id!r} in the file or the registry"))
+                problems.append(
+                    _problem(
+                        raw.row,
+                        "parent_external_id",
+                        f"no intervention {rec.parent_external_id!r} in the file or the registry",
+                    )
+                )
 
 
 def _in_chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def _existing(session: Session, keys: Iterable[str]) -> dict[str, tuple[int, bool]]:
@@ -177,20 +190,26 @@ def _existing(session: Session, keys: Iterable[str]) -> dict[str, tuple[int, boo
     found: dict[str, tuple[int, bool]] = {}
     for chunk in _in_chunks(sorted(set(keys))):
         for external_id, iid, archived_at in session.execute(
-            select(Intervention.external_id, Intervention.id, Intervention.archived_at)
-            .where(col(Intervention.external_id).in_(chunk))
+            select(Intervention.external_id, Intervention.id, Intervention.archived_at).where(
+                col(Intervention.external_id).in_(chunk)
+            )
         ):
             found[external_id] = (iid, archived_at is not None)
     return found
 
 
-def _check_cycles(session: Session, records: list[tuple[RawRecord, ImportRecord]],
-                  existing: dict[str, tuple[int, bool]], problems: list[dict]) -> None:
+def _check_cycles(
+    session: Session,
+    records: list[tuple[RawRecord, ImportRecord]],
+    existing: dict[str, tuple[int, bool]],
+    problems: list[dict],
+) -> None:
     """The parent links after the import, file over registry, must not close a loop."""
     parent_of: dict[Any, Any] = {}
     ids_to_key = {iid: key for key, (iid, _archived) in existing.items()}
-    for iid, parent_id in session.execute(select(Intervention.id, Intervention.parent_id)
-                                          .where(col(Intervention.parent_id).is_not(None))):
+    for iid, parent_id in session.execute(
+        select(Intervention.id, Intervention.parent_id).where(col(Intervention.parent_id).is_not(None))
+    ):
         parent_of[ids_to_key.get(iid, iid)] = ids_to_key.get(parent_id, parent_id)
     rows = {}
     for raw, rec in records:
@@ -200,8 +219,13 @@ def _check_cycles(session: Session, records: list[tuple[RawRecord, ImportRecord]
         node, steps = rec.parent_external_id, 0
         while node is not None and steps <= len(parent_of):
             if node == rec.external_id:
-                problems.append(_problem(raw.row, "parent_external_id",
-                                         f"the parent links would make a cycle through {rec.parent_external_id!r}"))
+                problems.append(
+                    _problem(
+                        raw.row,
+                        "parent_external_id",
+                        f"the parent links would make a cycle through {rec.parent_external_id!r}",
+                    )
+                )
                 break
             node, steps = parent_of.get(node), steps + 1
 
@@ -209,21 +233,64 @@ def _check_cycles(session: Session, records: list[tuple[RawRecord, ImportRecord]
 # --- comparing with what is there --------------------------------------------------------------------------
 
 
-CANONICAL_FIELDS = ["name", "description", "purpose", "kind", "status", "track", "department", "parent_external_id",
-                    "areas", "themes", "indicators", "target_group", "start_date", "end_date", "contact_name",
-                    "contact_email", "budget_lines", "success_criteria"]
+CANONICAL_FIELDS = [
+    "name",
+    "description",
+    "purpose",
+    "kind",
+    "status",
+    "track",
+    "department",
+    "parent_external_id",
+    "areas",
+    "themes",
+    "indicators",
+    "target_group",
+    "start_date",
+    "end_date",
+    "contact_name",
+    "contact_email",
+    "budget_lines",
+    "success_criteria",
+]
 
 
 def _canonical_record(rec: ImportRecord) -> tuple:
     return (
-        rec.name, rec.description, rec.purpose, rec.kind.value, rec.status.value, rec.track.value if rec.track else None,
-        rec.department, rec.parent_external_id, tuple(sorted(rec.areas)), tuple(sorted(rec.themes)),
-        tuple(sorted(rec.indicators)), rec.target_group, rec.start_date, rec.end_date, rec.contact_name,
+        rec.name,
+        rec.description,
+        rec.purpose,
+        rec.kind.value,
+        rec.status.value,
+        rec.track.value if rec.track else None,
+        rec.department,
+        rec.parent_external_id,
+        tuple(sorted(rec.areas)),
+        tuple(sorted(rec.themes)),
+        tuple(sorted(rec.indicators)),
+        rec.target_group,
+        rec.start_date,
+        rec.end_date,
+        rec.contact_name,
         rec.contact_email,
-        tuple(sorted((b.year, b.category, b.funding_source, b.type.value, to_ore(b.amount), b.note)
-                     for b in rec.budget_lines)),
-        tuple((c.description, c.indicator, _dec(c.baseline), _dec(c.target), c.unit, c.target_date, c.outcome.value,
-               _dec(c.actual_value)) for c in rec.success_criteria),
+        tuple(
+            sorted(
+                (b.year, b.category, b.funding_source, b.type.value, to_ore(b.amount), b.note) for b in rec.budget_lines
+            )
+        ),
+        tuple(
+            (
+                c.description,
+                c.indicator,
+                _dec(c.baseline),
+                _dec(c.target),
+                c.unit,
+                c.target_date,
+                c.outcome.value,
+                _dec(c.actual_value),
+            )
+            for c in rec.success_criteria
+        ),
     )
 
 
@@ -237,31 +304,68 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
     for chunk in _in_chunks(list(ids)):
         rows = {r.id: r for r in session.execute(select(Intervention).where(col(Intervention.id).in_(chunk))).scalars()}
         parent_ids = {r.parent_id for r in rows.values() if r.parent_id is not None}
-        parent_keys = dict(session.execute(select(Intervention.id, Intervention.external_id)
-                                           .where(col(Intervention.id).in_(parent_ids))).all()) if parent_ids else {}
+        parent_keys = (
+            dict(
+                session.execute(
+                    select(Intervention.id, Intervention.external_id).where(col(Intervention.id).in_(parent_ids))
+                ).all()
+            )
+            if parent_ids
+            else {}
+        )
         links: dict[str, dict[int, list]] = {"areas": {}, "themes": {}, "indicators": {}}
-        for name, model, column in (("areas", InterventionArea, "area_slug"), ("themes", InterventionTheme, "theme_code"),
-                                    ("indicators", InterventionIndicator, "indicator_number")):
-            for iid, code in session.execute(select(model.intervention_id, getattr(model, column))
-                                             .where(col(model.intervention_id).in_(chunk))):
+        for name, model, column in (
+            ("areas", InterventionArea, "area_slug"),
+            ("themes", InterventionTheme, "theme_code"),
+            ("indicators", InterventionIndicator, "indicator_number"),
+        ):
+            for iid, code in session.execute(
+                select(model.intervention_id, getattr(model, column)).where(col(model.intervention_id).in_(chunk))
+            ):
                 links[name].setdefault(iid, []).append(code)
         lines: dict[int, list] = {}
         for line in session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars():
             lines.setdefault(line.intervention_id, []).append(
-                (line.year, line.category, line.funding_source_code, line.type, line.amount_ore, line.note))
+                (line.year, line.category, line.funding_source_code, line.type, line.amount_ore, line.note)
+            )
         criteria: dict[int, list] = {}
-        for crit in session.execute(select(SuccessCriterion).where(col(SuccessCriterion.intervention_id).in_(chunk))
-                                    .order_by(col(SuccessCriterion.position))).scalars():
+        for crit in session.execute(
+            select(SuccessCriterion)
+            .where(col(SuccessCriterion.intervention_id).in_(chunk))
+            .order_by(col(SuccessCriterion.position))
+        ).scalars():
             criteria.setdefault(crit.intervention_id, []).append(
-                (crit.description, crit.indicator_number, _dec(crit.baseline), _dec(crit.target), crit.unit,
-                 crit.target_date, crit.outcome, _dec(crit.actual_value)))
+                (
+                    crit.description,
+                    crit.indicator_number,
+                    _dec(crit.baseline),
+                    _dec(crit.target),
+                    crit.unit,
+                    crit.target_date,
+                    crit.outcome,
+                    _dec(crit.actual_value),
+                )
+            )
         for iid, r in rows.items():
             out[iid] = (
-                r.name, r.description, r.purpose, r.kind, r.status, r.track, r.department_code,
-                parent_keys.get(r.parent_id), tuple(sorted(links["areas"].get(iid, []))),
-                tuple(sorted(links["themes"].get(iid, []))), tuple(sorted(links["indicators"].get(iid, []))),
-                r.target_group, r.start_date, r.end_date, r.contact_name, r.contact_email,
-                tuple(sorted(lines.get(iid, []))), tuple(criteria.get(iid, [])),
+                r.name,
+                r.description,
+                r.purpose,
+                r.kind,
+                r.status,
+                r.track,
+                r.department_code,
+                parent_keys.get(r.parent_id),
+                tuple(sorted(links["areas"].get(iid, []))),
+                tuple(sorted(links["themes"].get(iid, []))),
+                tuple(sorted(links["indicators"].get(iid, []))),
+                r.target_group,
+                r.start_date,
+                r.end_date,
+                r.contact_name,
+                r.contact_email,
+                tuple(sorted(lines.get(iid, []))),
+                tuple(criteria.get(iid, [])),
             )
     return out
 
@@ -270,13 +374,22 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
 
 
 def _row_values(rec: ImportRecord) -> dict[str, Any]:
-    return dict(
-        external_id=rec.external_id, name=rec.name, description=rec.description, purpose=rec.purpose,
-        kind=rec.kind.value, status=rec.status.value, track=rec.track.value if rec.track else None,
-        department_code=rec.department, target_group=rec.target_group, start_date=rec.start_date,
-        end_date=rec.end_date, contact_name=rec.contact_name, contact_email=rec.contact_email,
-        search_text=search_key(rec.name, rec.description),
-    )
+    return {
+        "external_id": rec.external_id,
+        "name": rec.name,
+        "description": rec.description,
+        "purpose": rec.purpose,
+        "kind": rec.kind.value,
+        "status": rec.status.value,
+        "track": rec.track.value if rec.track else None,
+        "department_code": rec.department,
+        "target_group": rec.target_group,
+        "start_date": rec.start_date,
+        "end_date": rec.end_date,
+        "contact_name": rec.contact_name,
+        "contact_email": rec.contact_email,
+        "search_text": search_key(rec.name, rec.description),
+    }
 
 
 def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) -> None:
@@ -284,19 +397,44 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
     links: dict[Any, list[dict]] = {InterventionArea: [], InterventionTheme: [], InterventionIndicator: []}
     lines, criteria = [], []
     for iid, rec in pairs:
-        for model, values, attr in ((InterventionArea, rec.areas, "area_slug"), (InterventionTheme, rec.themes, "theme_code"),
-                                    (InterventionIndicator, rec.indicators, "indicator_number")):
+        for model, values, attr in (
+            (InterventionArea, rec.areas, "area_slug"),
+            (InterventionTheme, rec.themes, "theme_code"),
+            (InterventionIndicator, rec.indicators, "indicator_number"),
+        ):
             ordered = sorted(values)
-            links[model] += [{"intervention_id": iid, attr: v, "rank": i, "siblings": len(ordered)}
-                             for i, v in enumerate(ordered)]
+            links[model] += [
+                {"intervention_id": iid, attr: v, "rank": i, "siblings": len(ordered)} for i, v in enumerate(ordered)
+            ]
         # The plan flags from the record's whole set of lines (they replace whatever the intervention had).
-        lines += [{"intervention_id": iid, "year": b.year, "category": b.category, "funding_source_code": b.funding_source,
-                   "type": b.type.value, **flags, "amount_ore": to_ore(b.amount), "note": b.note}
-                  for b, flags in zip(rec.budget_lines, line_flags(rec.budget_lines), strict=True)]
-        criteria += [{"intervention_id": iid, "position": i, "description": c.description, "indicator_number": c.indicator,
-                      "baseline": c.baseline, "target": c.target, "unit": c.unit, "target_date": c.target_date,
-                      "outcome": c.outcome.value, "actual_value": c.actual_value}
-                     for i, c in enumerate(rec.success_criteria)]
+        lines += [
+            {
+                "intervention_id": iid,
+                "year": b.year,
+                "category": b.category,
+                "funding_source_code": b.funding_source,
+                "type": b.type.value,
+                **flags,
+                "amount_ore": to_ore(b.amount),
+                "note": b.note,
+            }
+            for b, flags in zip(rec.budget_lines, line_flags(rec.budget_lines), strict=True)
+        ]
+        criteria += [
+            {
+                "intervention_id": iid,
+                "position": i,
+                "description": c.description,
+                "indicator_number": c.indicator,
+                "baseline": c.baseline,
+                "target": c.target,
+                "unit": c.unit,
+                "target_date": c.target_date,
+                "outcome": c.outcome.value,
+                "actual_value": c.actual_value,
+            }
+            for i, c in enumerate(rec.success_criteria)
+        ]
     # Core executemany (insert on the table, not the class): the ORM bulk path costs a command object per row.
     for model, rows in links.items():
         if rows:
@@ -315,16 +453,22 @@ def _audit(session: Session, plan: list, ids: dict[str, int], current_state: dic
             continue
         after = dict(zip(CANONICAL_FIELDS, _canonical_record(rec), strict=True))
         before = dict(zip(CANONICAL_FIELDS, current_state[iid], strict=True)) if iid in current_state else {}
-        changes = {name: {"before": before.get(name), "after": value} for name, value in after.items()
-                   if before.get(name) != value}
+        changes = {
+            name: {"before": before.get(name), "after": value}
+            for name, value in after.items()
+            if before.get(name) != value
+        }
         kind = "import.create" if action is ImportAction.created else "import.update"
         entries[kind].append((ids[rec.external_id], {"external_id": rec.external_id, **changes}))
     for action, rows in entries.items():
         audit.record_many(session, action, "intervention", rows)
 
 
-def _check_departments(records: list[tuple[RawRecord, ImportRecord]], existing: dict[str, tuple[int, bool]],
-                       current_departments: dict[int, str]) -> None:
+def _check_departments(
+    records: list[tuple[RawRecord, ImportRecord]],
+    existing: dict[str, tuple[int, bool]],
+    current_departments: dict[int, str],
+) -> None:
     """An editor imports only their own department's interventions, and changes no other department's."""
     principal = current().principal
     if principal.role == Role.admin:
@@ -334,15 +478,26 @@ def _check_departments(records: list[tuple[RawRecord, ImportRecord]], existing: 
         found = existing.get(rec.external_id)
         owner = current_departments.get(found[0]) if found else None
         if rec.department != principal.department or (owner is not None and owner != principal.department):
-            problems.append(_problem(raw.row, "department", f"an editor of {principal.department} may not import "
-                                                            f"{rec.external_id!r} ({owner or rec.department})"))
+            problems.append(
+                _problem(
+                    raw.row,
+                    "department",
+                    f"an editor of {principal.department} may not import "
+                    f"{rec.external_id!r} ({owner or rec.department})",
+                )
+            )
     if problems:
-        raise Forbidden(f"{len(problems)} record(s) belong to another department; nothing was written",
-                        errors=problems[:MAX_PROBLEMS])
+        raise Forbidden(
+            f"{len(problems)} record(s) belong to another department; nothing was written",
+            errors=problems[:MAX_PROBLEMS],
+        )
 
 
-def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
-           existing: dict[str, tuple[int, bool]]) -> dict[str, int]:
+def _write(
+    session: Session,
+    plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
+    existing: dict[str, tuple[int, bool]],
+) -> dict[str, int]:
     now = utcnow()
     ids = {key: iid for key, (iid, _archived) in existing.items()}
     creates = [(raw, rec) for raw, rec, action, _ in plan if action is ImportAction.created]
@@ -350,12 +505,17 @@ def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAct
     if creates:
         # A plain executemany, then the new ids by external_id (unique, and required in an import): RETURNING
         # in parameter order makes SQLite insert one row per statement.
-        session.execute(insert(Intervention.__table__),
-                        [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates])
-        ids.update({key: iid for key, (iid, _archived) in _existing(session, [rec.external_id for _, rec in creates]).items()})
+        session.execute(
+            insert(Intervention.__table__),
+            [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates],
+        )
+        ids.update(
+            {key: iid for key, (iid, _archived) in _existing(session, [rec.external_id for _, rec in creates]).items()}
+        )
     if updates:
-        session.execute(update(Intervention), [{"id": iid, **_row_values(rec), "updated_at": now}
-                                               for _raw, rec, iid in updates])
+        session.execute(
+            update(Intervention), [{"id": iid, **_row_values(rec), "updated_at": now} for _raw, rec, iid in updates]
+        )
         updated_ids = [iid for _raw, _rec, iid in updates]
         for chunk in _in_chunks(updated_ids):
             for model in (InterventionArea, InterventionTheme, InterventionIndicator, BudgetLine, SuccessCriterion):
@@ -364,8 +524,11 @@ def _write(session: Session, plan: list[tuple[RawRecord, ImportRecord, ImportAct
     _insert_children(session, written)
     # New rows were inserted without a parent (it may be in the same import); updated rows may lose theirs.
     updated = {iid for _raw, _rec, iid in updates}
-    parents = [{"id": iid, "parent_id": ids[rec.parent_external_id] if rec.parent_external_id else None}
-               for iid, rec in written if rec.parent_external_id or iid in updated]
+    parents = [
+        {"id": iid, "parent_id": ids[rec.parent_external_id] if rec.parent_external_id else None}
+        for iid, rec in written
+        if rec.parent_external_id or iid in updated
+    ]
     if parents:
         session.execute(update(Intervention), parents)
     return ids
@@ -391,8 +554,15 @@ def stored_answer(session: Session, key: str, request_hash: str) -> Stored | Non
     return Stored(status=row.status_code, body=json.loads(row.response_body))
 
 
-def import_interventions(session: Session, body: bytes, media_type: str, *, strategy: ImportStrategy,
-                         dry_run: bool, idempotency_key: str | None) -> tuple[Stored, bool]:
+def import_interventions(
+    session: Session,
+    body: bytes,
+    media_type: str,
+    *,
+    strategy: ImportStrategy,
+    dry_run: bool,
+    idempotency_key: str | None,
+) -> tuple[Stored, bool]:
     """(answer, replayed). Raises ImportRejected (422) with every problem when anything is wrong."""
     request_hash = _request_hash(body, media_type, strategy, dry_run)
     if idempotency_key:
@@ -404,8 +574,9 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
     records = _validate(raw, problems)
     if not dry_run:
         begin_write(session)
-    keys = {rec.external_id for _raw, rec in records} | {rec.parent_external_id for _raw, rec in records
-                                                         if rec.parent_external_id}
+    keys = {rec.external_id for _raw, rec in records} | {
+        rec.parent_external_id for _raw, rec in records if rec.parent_external_id
+    }
     existing = _existing(session, keys)
     _check_rules(session, records, strategy, existing, problems)
     if not problems:
@@ -414,10 +585,12 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
         session.rollback()
         raise _reject(problems)
 
-    registry_state = _canonical_existing(session, [existing[rec.external_id][0] for _raw, rec in records
-                                                   if rec.external_id in existing])
-    _check_departments(records, existing, {iid: state[CANONICAL_FIELDS.index("department")]
-                                           for iid, state in registry_state.items()})
+    registry_state = _canonical_existing(
+        session, [existing[rec.external_id][0] for _raw, rec in records if rec.external_id in existing]
+    )
+    _check_departments(
+        records, existing, {iid: state[CANONICAL_FIELDS.index("department")] for iid, state in registry_state.items()}
+    )
     plan = []
     for raw_record, rec in records:
         found = existing.get(rec.external_id)
@@ -431,10 +604,14 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
     if not dry_run:
         ids = _write(session, plan, existing)
         _audit(session, plan, ids, registry_state)
-    items = [ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
-             for raw_record, rec, action, _iid in plan]
+    items = [
+        ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
+        for raw_record, rec, action, _iid in plan
+    ]
     report = ImportReport(
-        dry_run=dry_run, strategy=strategy, items=items,
+        dry_run=dry_run,
+        strategy=strategy,
+        items=items,
         created=sum(1 for i in items if i.action is ImportAction.created),
         updated=sum(1 for i in items if i.action is ImportAction.updated),
         unchanged=sum(1 for i in items if i.action is ImportAction.unchanged),
@@ -443,12 +620,29 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
     if dry_run:
         session.rollback()
         return answer, False
-    audit.record(session, "import", "import", idempotency_key,
-                 {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-                  "strategy": strategy.value})
+    audit.record(
+        session,
+        "import",
+        "import",
+        idempotency_key,
+        {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "strategy": strategy.value,
+        },
+    )
     if idempotency_key:
-        session.add(IdempotencyKey(key=idempotency_key, scope=SCOPE, request_hash=request_hash, status_code=200,
-                                   response_body=json.dumps(answer.body, ensure_ascii=False), created_at=utcnow()))
+        session.add(
+            IdempotencyKey(
+                key=idempotency_key,
+                scope=SCOPE,
+                request_hash=request_hash,
+                status_code=200,
+                response_body=json.dumps(answer.body, ensure_ascii=False),
+                created_at=utcnow(),
+            )
+        )
     try:
         session.commit()
     except IntegrityError:
@@ -458,6 +652,8 @@ def import_interventions(session: Session, body: bytes, media_type: str, *, stra
             stored = stored_answer(session, idempotency_key, request_hash)
             if stored is not None:
                 return stored, True
-        raise Conflict("the import clashed with a change made at the same time (e.g. the same external_id); "
-                       "nothing was written, send it again") from None
+        raise Conflict(
+            "the import clashed with a change made at the same time (e.g. the same external_id); "
+            "nothing was written, send it again"
+        ) from None
     return answer, False

@@ -32,7 +32,12 @@ class RawRecord:
     def where(self, loc: tuple | list) -> tuple[int, str]:
         """(row, column) of a validation error location inside this record."""
         loc = list(loc)
-        if self.tabular and len(loc) >= 2 and loc[0] in ("budget_lines", "success_criteria") and isinstance(loc[1], int):
+        if (
+            self.tabular
+            and len(loc) >= 2
+            and loc[0] in ("budget_lines", "success_criteria")
+            and isinstance(loc[1], int)
+        ):
             rows = self.line_rows if loc[0] == "budget_lines" else self.criterion_rows
             row = rows[loc[1]] if loc[1] < len(rows) else self.row
             prefix = "budget_" if loc[0] == "budget_lines" else "criterion_"
@@ -88,8 +93,10 @@ def read_xlsx(body: bytes) -> list[RawRecord]:
 
     try:
         workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise UnreadableFile([FileProblem(None, None, f"the file is not a readable XLSX workbook ({exc.__class__.__name__})")]) from None
+    except Exception as exc:
+        raise UnreadableFile(
+            [FileProblem(None, None, f"the file is not a readable XLSX workbook ({exc.__class__.__name__})")]
+        ) from None
     sheet = workbook["interventions"] if "interventions" in workbook.sheetnames else workbook.worksheets[0]
     rows = [[_xlsx_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     workbook.close()
@@ -186,29 +193,49 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[Ra
             continue
         record = groups.get(key)
         if record is None:
-            record = groups[key] = RawRecord(row=number, data={"__cells": {}, "budget_lines": [], "success_criteria": []},
-                                             tabular=True)
+            record = groups[key] = RawRecord(
+                row=number, data={"__cells": {}, "budget_lines": [], "success_criteria": []}, tabular=True
+            )
         seen = record.data["__cells"]
         for name in INTERVENTION_COLUMNS:
             value = cells.get(name, "")
             if not value:
                 continue
             if name in seen and seen[name][0] != value:
-                problems.append(FileProblem(number, name, f"differs from row {seen[name][1]} of the same external_id "
-                                                          f"({seen[name][0]!r}); leave it blank or repeat it"))
+                problems.append(
+                    FileProblem(
+                        number,
+                        name,
+                        f"differs from row {seen[name][1]} of the same external_id "
+                        f"({seen[name][0]!r}); leave it blank or repeat it",
+                    )
+                )
             seen.setdefault(name, (value, number))
         if any(cells.get(c) for c in BUDGET_COLUMNS):
             amount = cells.get("budget_amount", "")
             parsed = parse_number(amount, decimal_comma=decimal_comma) if amount else amount
             if parsed is None:
-                problems.append(FileProblem(number, "budget_amount", f"the amount {amount!r} is ambiguous: write "
-                                                                    "1234.50 (or 1234,50 in a semicolon file)"))
+                problems.append(
+                    FileProblem(
+                        number,
+                        "budget_amount",
+                        f"the amount {amount!r} is ambiguous: write 1234.50 (or 1234,50 in a semicolon file)",
+                    )
+                )
                 parsed = amount
-            record.data["budget_lines"].append(_drop_empty({
-                "year": cells.get("budget_year", ""), "category": cells.get("budget_category", ""),
-                "funding_source": cells.get("budget_funding_source", ""), "amount": parsed,
-                "note": cells.get("budget_note", ""), "type": cells.get("budget_type", ""),
-            }, keep=("year", "category", "funding_source", "amount")))
+            record.data["budget_lines"].append(
+                _drop_empty(
+                    {
+                        "year": cells.get("budget_year", ""),
+                        "category": cells.get("budget_category", ""),
+                        "funding_source": cells.get("budget_funding_source", ""),
+                        "amount": parsed,
+                        "note": cells.get("budget_note", ""),
+                        "type": cells.get("budget_type", ""),
+                    },
+                    keep=("year", "category", "funding_source", "amount"),
+                )
+            )
             record.line_rows.append(number)
         if any(cells.get(c) for c in CRITERION_COLUMNS):
             criterion = {name.removeprefix("criterion_"): cells.get(name, "") for name in CRITERION_COLUMNS}

@@ -97,9 +97,11 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int,
         col(Intervention.id).in_(ids)
     )
     tree = base.cte("tree", recursive=True)
-    child = select(tree.c.root_id, col(Intervention.id)).join(
-        tree, col(Intervention.parent_id) == tree.c.node_id
-    ).where(col(Intervention.archived_at).is_(None))
+    child = (
+        select(tree.c.root_id, col(Intervention.id))
+        .join(tree, col(Intervention.parent_id) == tree.c.node_id)
+        .where(col(Intervention.archived_at).is_(None))
+    )
     # UNION, not UNION ALL: even if a cycle ever slipped in, the recursion would stop.
     tree = tree.union(child)
     rows = session.exec(
@@ -118,9 +120,11 @@ def _type_sums() -> list:
     """SUM(amount) of the plan, original and actual lines, as conditional sums over one scan of the lines
     (NULL when the group has no line of that kind)."""
     amount = col(BudgetLine.amount_ore)
-    return [func.sum(case((col(BudgetLine.in_plan), amount))),
-            func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount))),
-            func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount)))]
+    return [
+        func.sum(case((col(BudgetLine.in_plan), amount))),
+        func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount))),
+        func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount))),
+    ]
 
 
 def _ore(values) -> int:
@@ -159,8 +163,13 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
             select(Intervention.id, Intervention.parent_id).where(col(Intervention.parent_id).in_(ids))
         ).all()
         if found:
-            live = set(session.exec(select(Intervention.id).where(
-                col(Intervention.id).in_([c for c, _ in found]), col(Intervention.archived_at).is_(None))).all())
+            live = set(
+                session.exec(
+                    select(Intervention.id).where(
+                        col(Intervention.id).in_([c for c, _ in found]), col(Intervention.archived_at).is_(None)
+                    )
+                ).all()
+            )
             for child_id, parent_id in sorted(found):
                 if child_id in live:
                     children[parent_id].append(child_id)
@@ -183,7 +192,9 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
         for line in session.exec(
             select(BudgetLine)
             .where(col(BudgetLine.intervention_id).in_(ids))
-            .order_by(col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id))
+            .order_by(
+                col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id)
+            )
         ):
             lines[line.intervention_id].append(budget_line_public(line))
         for crit in session.exec(
@@ -194,42 +205,54 @@ def _to_public(session: Session, rows: Sequence[Intervention], *, full: bool) ->
             criteria[crit.intervention_id].append(success_criterion_public(crit))
     out = []
     for r in rows:
-        data = dict(
-            id=r.id,
-            external_id=r.external_id,
-            name=r.name,
-            description=r.description,
-            purpose=r.purpose,
-            kind=r.kind,
-            status=r.status,
-            track=r.track,
-            department=r.department_code,
-            parent_id=r.parent_id,
-            areas=areas[r.id],
-            themes=themes[r.id],
-            indicators=indicators[r.id],
-            target_group=r.target_group,
-            start_date=r.start_date,
-            end_date=r.end_date,
-            contact_name=r.contact_name,
-            contact_email=r.contact_email,
-            budget_total=from_ore(_ore(y.plan for y in by_year[r.id].values())),
-            budget_total_with_descendants=from_ore(_ore(y.plan for y in subtree.get(r.id, {}).values())),
-            budget_by_year=[YearAmount(year=year, amount=from_ore(int(y.plan)))
-                            for year, y in subtree.get(r.id, {}).items() if y.plan is not None],
-            original_budget_total=from_ore(_ore(y.original for y in by_year[r.id].values())),
-            actual_total=from_ore(_ore(y.actual for y in by_year[r.id].values())),
-            actual_total_with_descendants=from_ore(_ore(y.actual for y in subtree.get(r.id, {}).values())),
-            actual_by_year=[YearAmount(year=year, amount=from_ore(int(y.actual)))
-                            for year, y in subtree.get(r.id, {}).items() if y.actual is not None],
-            children=children[r.id],
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            archived_at=r.archived_at,
-        )
+        data = {
+            "id": r.id,
+            "external_id": r.external_id,
+            "name": r.name,
+            "description": r.description,
+            "purpose": r.purpose,
+            "kind": r.kind,
+            "status": r.status,
+            "track": r.track,
+            "department": r.department_code,
+            "parent_id": r.parent_id,
+            "areas": areas[r.id],
+            "themes": themes[r.id],
+            "indicators": indicators[r.id],
+            "target_group": r.target_group,
+            "start_date": r.start_date,
+            "end_date": r.end_date,
+            "contact_name": r.contact_name,
+            "contact_email": r.contact_email,
+            "budget_total": from_ore(_ore(y.plan for y in by_year[r.id].values())),
+            "budget_total_with_descendants": from_ore(_ore(y.plan for y in subtree.get(r.id, {}).values())),
+            "budget_by_year": [
+                YearAmount(year=year, amount=from_ore(int(y.plan)))
+                for year, y in subtree.get(r.id, {}).items()
+                if y.plan is not None
+            ],
+            "original_budget_total": from_ore(_ore(y.original for y in by_year[r.id].values())),
+            "actual_total": from_ore(_ore(y.actual for y in by_year[r.id].values())),
+            "actual_total_with_descendants": from_ore(_ore(y.actual for y in subtree.get(r.id, {}).values())),
+            "actual_by_year": [
+                YearAmount(year=year, amount=from_ore(int(y.actual)))
+                for year, y in subtree.get(r.id, {}).items()
+                if y.actual is not None
+            ],
+            "children": children[r.id],
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+            "archived_at": r.archived_at,
+        }
         if full:
-            out.append(InterventionPublic(**data, budget_lines=lines[r.id], success_criteria=criteria[r.id],
-                                          pool_grants=grants_of_intervention(session, r.id)))
+            out.append(
+                InterventionPublic(
+                    **data,
+                    budget_lines=lines[r.id],
+                    success_criteria=criteria[r.id],
+                    pool_grants=grants_of_intervention(session, r.id),
+                )
+            )
         else:
             out.append(InterventionSummary(**data))
     return out
@@ -264,8 +287,9 @@ def success_criterion_public(crit: SuccessCriterion) -> SuccessCriterionPublic:
     )
 
 
-def load_intervention(session: Session, intervention_id: int, *, include_archived: bool = False,
-                      for_update: bool = False) -> Intervention:
+def load_intervention(
+    session: Session, intervention_id: int, *, include_archived: bool = False, for_update: bool = False
+) -> Intervention:
     row = session.get(Intervention, intervention_id, with_for_update=for_update)
     if row is None or (row.archived_at is not None and not include_archived):
         raise NotFound(f"intervention {intervention_id} not found")
@@ -277,8 +301,19 @@ def etag(row: Intervention | InterventionSummary) -> str:
 
 
 # Derived fields: they change with other rows, and are not part of what an audit record says was changed.
-_DERIVED = {"updated_at", "created_at", "budget_total", "budget_total_with_descendants", "budget_by_year", "children",
-            "pool_grants", "original_budget_total", "actual_total", "actual_total_with_descendants", "actual_by_year"}
+_DERIVED = {
+    "updated_at",
+    "created_at",
+    "budget_total",
+    "budget_total_with_descendants",
+    "budget_by_year",
+    "children",
+    "pool_grants",
+    "original_budget_total",
+    "actual_total",
+    "actual_total_with_descendants",
+    "actual_by_year",
+}
 
 
 def begin_change(session: Session, intervention_id: int) -> tuple[Intervention, InterventionPublic]:
@@ -291,15 +326,22 @@ def begin_change(session: Session, intervention_id: int) -> tuple[Intervention, 
     return row, get_intervention(session, intervention_id)
 
 
-def finish_change(session: Session, row: Intervention, action: str, before: InterventionPublic | None) -> InterventionPublic:
+def finish_change(
+    session: Session, row: Intervention, action: str, before: InterventionPublic | None
+) -> InterventionPublic:
     """Stamp the change, write its audit record in the same transaction, commit, and answer the new state."""
     if before is not None:  # a new row keeps updated_at == created_at
         row.updated_at = utcnow()
     session.add(row)
     session.flush()
     after = get_intervention(session, row.id, include_archived=True)
-    audit.record(session, action, "intervention", row.id,
-                 audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=_DERIVED))
+    audit.record(
+        session,
+        action,
+        "intervention",
+        row.id,
+        audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=_DERIVED),
+    )
     session.commit()
     return after
 
@@ -351,15 +393,23 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 def where_matches(stmt, *, department=(), kind=(), status=(), track=(), area=(), theme=(), indicator=()):
     """The filters every intervention query shares (lists, rollups, coverage, exports): AND across filters,
     OR within one; a statement that selects from (or joins) intervention."""
-    for column, values in ((Intervention.department_code, department), (Intervention.kind, kind),
-                           (Intervention.status, status), (Intervention.track, track)):
+    for column, values in (
+        (Intervention.department_code, department),
+        (Intervention.kind, kind),
+        (Intervention.status, status),
+        (Intervention.track, track),
+    ):
         if values:
             stmt = stmt.where(col(column).in_([getattr(v, "value", v) for v in values]))
-    for link, column, values in ((InterventionArea, InterventionArea.area_slug, area),
-                                 (InterventionTheme, InterventionTheme.theme_code, theme),
-                                 (InterventionIndicator, InterventionIndicator.indicator_number, indicator)):
+    for link, column, values in (
+        (InterventionArea, InterventionArea.area_slug, area),
+        (InterventionTheme, InterventionTheme.theme_code, theme),
+        (InterventionIndicator, InterventionIndicator.indicator_number, indicator),
+    ):
         if values:
-            stmt = stmt.where(exists().where(col(link.intervention_id) == col(Intervention.id), col(column).in_(values)))
+            stmt = stmt.where(
+                exists().where(col(link.intervention_id) == col(Intervention.id), col(column).in_(values))
+            )
     return stmt
 
 
@@ -381,8 +431,16 @@ def list_interventions(
     stmt = select(Intervention)
     if not filters.include_archived:
         stmt = stmt.where(col(Intervention.archived_at).is_(None))
-    stmt = where_matches(stmt, department=filters.department, kind=filters.kind, status=filters.status,
-                         track=filters.track, area=filters.area, theme=filters.theme, indicator=filters.indicator)
+    stmt = where_matches(
+        stmt,
+        department=filters.department,
+        kind=filters.kind,
+        status=filters.status,
+        track=filters.track,
+        area=filters.area,
+        theme=filters.theme,
+        indicator=filters.indicator,
+    )
     if filters.parent_id is not None:
         stmt = stmt.where(col(Intervention.parent_id) == filters.parent_id)
     if filters.external_id is not None:
@@ -433,7 +491,9 @@ def check_budget_lines(
     for i, line in enumerate(lines):
         checker.check("funding source", line.funding_source, [*loc, i, "funding_source"])
         if start is not None and line.year < start.year:
-            checker.fail([*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})")
+            checker.fail(
+                [*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})"
+            )
         if end is not None and line.year > end.year:
             checker.fail([*loc, i, "year"], f"year {line.year} is after the intervention's end ({end.isoformat()})")
         key = (line.year, line.category, line.funding_source, line.type)
@@ -448,7 +508,9 @@ def check_budget_lines(
 
 def check_period(checker: CodeChecker, start: date | None, end: date | None, field_name: str) -> None:
     if start is not None and end is not None and start > end:
-        checker.fail(["body", field_name], f"start_date {start.isoformat()} is after end_date {end.isoformat()}", "period")
+        checker.fail(
+            ["body", field_name], f"start_date {start.isoformat()} is after end_date {end.isoformat()}", "period"
+        )
 
 
 def check_success_criteria(checker: CodeChecker, criteria: Sequence[SuccessCriterionCreate], loc: Loc) -> None:
@@ -472,7 +534,9 @@ def _check_parent(session: Session, checker: CodeChecker, parent_id: int | None,
     node = parent
     while node is not None and node.parent_id is not None:
         if node.parent_id == self_id:
-            checker.fail(loc, f"intervention {parent_id} lies below this one; making it the parent would create a cycle", "cycle")
+            checker.fail(
+                loc, f"intervention {parent_id} lies below this one; making it the parent would create a cycle", "cycle"
+            )
             return
         if node.parent_id in seen:
             break
@@ -522,8 +586,9 @@ def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence
 
 def add_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
     """The whole set of an intervention's lines, with their plan flags computed from the set itself."""
-    session.add_all(new_budget_line(intervention_id, line, **flags)
-                    for line, flags in zip(lines, line_flags(lines), strict=True))
+    session.add_all(
+        new_budget_line(intervention_id, line, **flags) for line, flags in zip(lines, line_flags(lines), strict=True)
+    )
 
 
 def line_flags(lines: Sequence[Any]) -> list[dict[str, bool]]:
@@ -537,10 +602,10 @@ def line_flags(lines: Sequence[Any]) -> list[dict[str, bool]]:
     flags, years_seen = [], set()
     for x in lines:
         in_plan = x.type == BudgetLineType.revised or (
-            x.type == BudgetLineType.budget and (x.year, x.category, x.funding_source) not in revised)
+            x.type == BudgetLineType.budget and (x.year, x.category, x.funding_source) not in revised
+        )
         first_in_year = in_plan and x.year not in years_seen
-        flags.append({"in_plan": in_plan, "first_in_year": first_in_year,
-                      "first_in_plan": in_plan and not years_seen})
+        flags.append({"in_plan": in_plan, "first_in_year": first_in_year, "first_in_plan": in_plan and not years_seen})
         if in_plan:
             years_seen.add(x.year)
     return flags
@@ -555,18 +620,26 @@ def refresh_plan_flags(session: Session, intervention_ids: Sequence[int]) -> Non
     session.flush()
     lines, revision = BudgetLine.__table__, BudgetLine.__table__.alias("revision")
     has_revision = exists().where(
-        revision.c.intervention_id == lines.c.intervention_id, revision.c.year == lines.c.year,
-        revision.c.category == lines.c.category, revision.c.funding_source_code == lines.c.funding_source_code,
+        revision.c.intervention_id == lines.c.intervention_id,
+        revision.c.year == lines.c.year,
+        revision.c.category == lines.c.category,
+        revision.c.funding_source_code == lines.c.funding_source_code,
         revision.c.type == BudgetLineType.revised.value,
     )
     session.execute(
-        update(lines).where(lines.c.intervention_id.in_(list(intervention_ids))).values(in_plan=case(
-            (lines.c.type == BudgetLineType.revised.value, true()),
-            (lines.c.type == BudgetLineType.budget.value, ~has_revision),
-            else_=false(),
-        ))
+        update(lines)
+        .where(lines.c.intervention_id.in_(list(intervention_ids)))
+        .values(
+            in_plan=case(
+                (lines.c.type == BudgetLineType.revised.value, true()),
+                (lines.c.type == BudgetLineType.budget.value, ~has_revision),
+                else_=false(),
+            )
+        )
     )
-    session.execute(update(lines).where(lines.c.intervention_id.in_(list(intervention_ids))).values(**first_plan_lines()))
+    session.execute(
+        update(lines).where(lines.c.intervention_id.in_(list(intervention_ids))).values(**first_plan_lines())
+    )
     for obj in list(session.identity_map.values()):
         if isinstance(obj, BudgetLine):
             session.expire(obj)
@@ -578,15 +651,26 @@ def first_plan_lines() -> dict[str, Any]:
     lines, other = BudgetLine.__table__, BudgetLine.__table__.alias("other")
 
     def lowest_plan_line(*same):
-        return select(func.min(other.c.id)).where(
-            other.c.intervention_id == lines.c.intervention_id, other.c.in_plan, *same).scalar_subquery()
+        return (
+            select(func.min(other.c.id))
+            .where(other.c.intervention_id == lines.c.intervention_id, other.c.in_plan, *same)
+            .scalar_subquery()
+        )
 
-    return {"first_in_year": and_(lines.c.in_plan, lines.c.id == lowest_plan_line(other.c.year == lines.c.year)),
-            "first_in_plan": and_(lines.c.in_plan, lines.c.id == lowest_plan_line())}
+    return {
+        "first_in_year": and_(lines.c.in_plan, lines.c.id == lowest_plan_line(other.c.year == lines.c.year)),
+        "first_in_plan": and_(lines.c.in_plan, lines.c.id == lowest_plan_line()),
+    }
 
 
-def new_budget_line(intervention_id: int, line: BudgetLineCreate, *, in_plan: bool, first_in_year: bool = False,
-                    first_in_plan: bool = False) -> BudgetLine:
+def new_budget_line(
+    intervention_id: int,
+    line: BudgetLineCreate,
+    *,
+    in_plan: bool,
+    first_in_year: bool = False,
+    first_in_plan: bool = False,
+) -> BudgetLine:
     return BudgetLine(
         intervention_id=intervention_id,
         year=line.year,
@@ -601,7 +685,9 @@ def new_budget_line(intervention_id: int, line: BudgetLineCreate, *, in_plan: bo
     )
 
 
-def replace_success_criteria(session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]) -> None:
+def replace_success_criteria(
+    session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]
+) -> None:
     for old in session.exec(select(SuccessCriterion).where(SuccessCriterion.intervention_id == intervention_id)).all():
         session.delete(old)
     session.flush()
@@ -667,7 +753,17 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
 
 
 # Fields that exist on every intervention: PATCH may change them but not clear them with null.
-_REQUIRED = {"name", "kind", "status", "department", "areas", "themes", "indicators", "budget_lines", "success_criteria"}
+_REQUIRED = {
+    "name",
+    "kind",
+    "status",
+    "department",
+    "areas",
+    "themes",
+    "indicators",
+    "budget_lines",
+    "success_criteria",
+}
 
 
 def update_intervention(session: Session, intervention_id: int, data: InterventionUpdate) -> InterventionPublic:
@@ -678,7 +774,11 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
     checker = CodeChecker(session)
     for name in sorted(_REQUIRED & changes.keys()):
         if changes[name] is None:
-            hint = "; send [] to clear the list" if name in {"areas", "themes", "indicators", "budget_lines", "success_criteria"} else ""
+            hint = (
+                "; send [] to clear the list"
+                if name in {"areas", "themes", "indicators", "budget_lines", "success_criteria"}
+                else ""
+            )
             checker.fail(["body", name], f"may not be null{hint}", "null")
     checker.raise_if_any()
 
@@ -709,8 +809,21 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
     if "external_id" in changes:
         _check_external_id(session, changes["external_id"], row.id)
 
-    for name in ("external_id", "name", "description", "purpose", "kind", "status", "track", "parent_id",
-                 "target_group", "start_date", "end_date", "contact_name", "contact_email"):
+    for name in (
+        "external_id",
+        "name",
+        "description",
+        "purpose",
+        "kind",
+        "status",
+        "track",
+        "parent_id",
+        "target_group",
+        "start_date",
+        "end_date",
+        "contact_name",
+        "contact_email",
+    ):
         if name in changes:
             value = changes[name]
             setattr(row, name, value.value if hasattr(value, "value") else value)

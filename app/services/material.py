@@ -25,9 +25,16 @@ from app.services.reference import CodeChecker
 def material_public(row: Material) -> MaterialPublic:
     kind = MaterialKind(row.kind)
     return MaterialPublic(
-        id=row.id, intervention_id=row.intervention_id, title=row.title, url=row.url, kind=kind,
-        kind_label=MATERIAL_KIND_LABELS[kind], language=row.language, date=row.document_date,
-        created_at=row.created_at, updated_at=row.updated_at,
+        id=row.id,
+        intervention_id=row.intervention_id,
+        title=row.title,
+        url=row.url,
+        kind=kind,
+        kind_label=MATERIAL_KIND_LABELS[kind],
+        language=row.language,
+        date=row.document_date,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -67,8 +74,14 @@ def add_material(session: Session, intervention_id: int, data: MaterialCreate) -
     intervention, before = begin_change(session, intervention_id)
     now = utcnow()
     row = Material(
-        intervention_id=intervention_id, title=data.title, url=data.url, kind=data.kind.value,
-        language=data.language, document_date=data.date, created_at=now, updated_at=now,
+        intervention_id=intervention_id,
+        title=data.title,
+        url=data.url,
+        kind=data.kind.value,
+        language=data.language,
+        document_date=data.date,
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     session.flush()

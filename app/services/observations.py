@@ -96,7 +96,7 @@ def _existing(session: Session, number: int) -> dict[tuple[str, int, str], Indic
 
 def _fields(data: ObservationCreate) -> dict[str, Any]:
     # The value is kept as the exact decimal it was sent as (66.0 stays "66.0", 66.00 stays "66.00").
-    return dict(value=data.value, unit=data.unit, source=data.source, note=data.note)
+    return {"value": data.value, "unit": data.unit, "source": data.source, "note": data.note}
 
 
 def _require_observer() -> None:
@@ -120,8 +120,13 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
         )
     now = utcnow()
     row = IndicatorObservation(
-        indicator_number=number, area_slug=data.area, year=data.year, kind=data.kind.value,
-        created_at=now, updated_at=now, **_fields(data),
+        indicator_number=number,
+        area_slug=data.area,
+        year=data.year,
+        kind=data.kind.value,
+        created_at=now,
+        updated_at=now,
+        **_fields(data),
     )
     session.add(row)
     session.flush()
@@ -157,10 +162,17 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
         fields = _fields(item)
         row = existing.get((item.area, item.year, item.kind.value))
         if row is None:
-            session.add(IndicatorObservation(
-                indicator_number=number, area_slug=item.area, year=item.year, kind=item.kind.value,
-                created_at=now, updated_at=now, **fields,
-            ))
+            session.add(
+                IndicatorObservation(
+                    indicator_number=number,
+                    area_slug=item.area,
+                    year=item.year,
+                    kind=item.kind.value,
+                    created_at=now,
+                    updated_at=now,
+                    **fields,
+                )
+            )
             created += 1
         elif all(_same(getattr(row, name), value) for name, value in fields.items()):
             unchanged += 1
@@ -171,8 +183,13 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
             row.updated_at = now
             session.add(row)
             updated += 1
-    audit.record(session, "upsert", "indicator", number,
-                 {"observations": {"created": created, "updated": updated, "unchanged": unchanged}})
+    audit.record(
+        session,
+        "upsert",
+        "indicator",
+        number,
+        {"observations": {"created": created, "updated": updated, "unchanged": unchanged}},
+    )
     session.commit()
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
 
@@ -201,13 +218,22 @@ def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> In
     if "likely_source" in data.model_fields_set:
         row.likely_source = data.likely_source.value
     session.add(row)
-    audit.record(session, "update", "indicator", number, audit.diff(
-        before, {"higher_is_better": row.higher_is_better, "likely_source": row.likely_source}))
+    audit.record(
+        session,
+        "update",
+        "indicator",
+        number,
+        audit.diff(before, {"higher_is_better": row.higher_is_better, "likely_source": row.likely_source}),
+    )
     session.commit()
     goal = session.exec(select(Theme.effect_goal_code).where(Theme.code == row.theme_code)).one()
     return IndicatorPublic(
-        number=row.number, name=row.name, theme=row.theme_code, effect_goal=goal,
-        higher_is_better=row.higher_is_better, likely_source=row.likely_source,
+        number=row.number,
+        name=row.name,
+        theme=row.theme_code,
+        effect_goal=goal,
+        higher_is_better=row.higher_is_better,
+        likely_source=row.likely_source,
     )
 
 
@@ -264,7 +290,9 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
         muni_now, muni_base = now(n, municipality), base(n, municipality)
         change = _oriented(muni_now, muni_base, hib)  # > 0: worse than at baseline
         muni = MunicipalityValues(
-            area=municipality, value=muni_now, baseline_value=muni_base,
+            area=municipality,
+            value=muni_now,
+            baseline_value=muni_base,
             improved=None if change is None else change < 0,
         )
         gaps = []
@@ -273,20 +301,41 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
             gap = _oriented(value, comp.value, hib)
             baseline_gap = _oriented(baseline_value, comp.baseline_value, hib)
             narrowed = None if gap is None or baseline_gap is None else abs(gap) < abs(baseline_gap)
-            gaps.append(FocusAreaGap(
-                area=slug, value=value, baseline_value=baseline_value, gap=gap, baseline_gap=baseline_gap,
-                gap_narrowed=narrowed,
-            ))
+            gaps.append(
+                FocusAreaGap(
+                    area=slug,
+                    value=value,
+                    baseline_value=baseline_value,
+                    gap=gap,
+                    baseline_gap=baseline_gap,
+                    gap_narrowed=narrowed,
+                )
+            )
         has_data = any(
             v is not None
-            for v in (comp.value, comp.baseline_value, muni.value, muni.baseline_value,
-                      *(g.value for g in gaps), *(g.baseline_value for g in gaps))
+            for v in (
+                comp.value,
+                comp.baseline_value,
+                muni.value,
+                muni.baseline_value,
+                *(g.value for g in gaps),
+                *(g.baseline_value for g in gaps),
+            )
         )
-        rows.append(IndicatorReportRow(
-            number=n, name=ind.name, theme=ind.theme_code, higher_is_better=hib, has_data=has_data,
-            focus_areas=gaps, comparison=comp, municipality=muni,
-            gaps_narrowed=_all([g.gap_narrowed for g in gaps]), municipality_improved=muni.improved,
-        ))
+        rows.append(
+            IndicatorReportRow(
+                number=n,
+                name=ind.name,
+                theme=ind.theme_code,
+                higher_is_better=hib,
+                has_data=has_data,
+                focus_areas=gaps,
+                comparison=comp,
+                municipality=muni,
+                gaps_narrowed=_all([g.gap_narrowed for g in gaps]),
+                municipality_improved=muni.improved,
+            )
+        )
 
     themes: list[ThemeReportRow] = []
     for theme in session.exec(select(Theme).order_by(col(Theme.position))):
@@ -294,14 +343,19 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
         with_data = [r for r in own if r.has_data]
         gaps_narrowed = _all([r.gaps_narrowed for r in with_data])
         improved = _all([r.municipality_improved for r in with_data])
-        themes.append(ThemeReportRow(
-            code=theme.code, name=theme.name, indicators=[r.number for r in own],
-            indicators_with_data=len(with_data),
-            indicators_gaps_narrowed=sum(r.gaps_narrowed is True for r in with_data),
-            indicators_municipality_improved=sum(r.municipality_improved is True for r in with_data),
-            gaps_narrowed=gaps_narrowed, municipality_improved=improved,
-            ambition_met=_all([gaps_narrowed, improved]) if with_data else None,
-        ))
+        themes.append(
+            ThemeReportRow(
+                code=theme.code,
+                name=theme.name,
+                indicators=[r.number for r in own],
+                indicators_with_data=len(with_data),
+                indicators_gaps_narrowed=sum(r.gaps_narrowed is True for r in with_data),
+                indicators_municipality_improved=sum(r.municipality_improved is True for r in with_data),
+                gaps_narrowed=gaps_narrowed,
+                municipality_improved=improved,
+                ambition_met=_all([gaps_narrowed, improved]) if with_data else None,
+            )
+        )
 
     measurable = [t for t in themes if t.indicators]
     summary = ReportSummary(
@@ -315,15 +369,35 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
         ambition_met=_all([t.ambition_met for t in measurable]),
     )
     return IndicatorReport(
-        year=year, baseline_year=baseline_year, comparison_area=comparison, municipality_area=municipality,
-        focus_areas=focus, indicators=rows, themes=themes, summary=summary,
+        year=year,
+        baseline_year=baseline_year,
+        comparison_area=comparison,
+        municipality_area=municipality,
+        focus_areas=focus,
+        indicators=rows,
+        themes=themes,
+        summary=summary,
     )
 
 
 REPORT_COLUMNS = [
-    "indicator", "indicator_name", "theme", "higher_is_better", "area", "year", "baseline_year",
-    "value", "baseline_value", "comparison_value", "comparison_baseline_value", "gap", "baseline_gap",
-    "gap_narrowed", "municipality_value", "municipality_baseline_value", "municipality_improved",
+    "indicator",
+    "indicator_name",
+    "theme",
+    "higher_is_better",
+    "area",
+    "year",
+    "baseline_year",
+    "value",
+    "baseline_value",
+    "comparison_value",
+    "comparison_baseline_value",
+    "gap",
+    "baseline_gap",
+    "gap_narrowed",
+    "municipality_value",
+    "municipality_baseline_value",
+    "municipality_improved",
 ]
 
 
@@ -331,11 +405,20 @@ def report_table(report: IndicatorReport) -> list[dict[str, Any]]:
     """The per-indicator figures as a flat table: one row per indicator × focus area."""
     return [
         {
-            "indicator": row.number, "indicator_name": row.name, "theme": row.theme,
-            "higher_is_better": row.higher_is_better, "area": gap.area, "year": report.year,
-            "baseline_year": report.baseline_year, "value": gap.value, "baseline_value": gap.baseline_value,
-            "comparison_value": row.comparison.value, "comparison_baseline_value": row.comparison.baseline_value,
-            "gap": gap.gap, "baseline_gap": gap.baseline_gap, "gap_narrowed": gap.gap_narrowed,
+            "indicator": row.number,
+            "indicator_name": row.name,
+            "theme": row.theme,
+            "higher_is_better": row.higher_is_better,
+            "area": gap.area,
+            "year": report.year,
+            "baseline_year": report.baseline_year,
+            "value": gap.value,
+            "baseline_value": gap.baseline_value,
+            "comparison_value": row.comparison.value,
+            "comparison_baseline_value": row.comparison.baseline_value,
+            "gap": gap.gap,
+            "baseline_gap": gap.baseline_gap,
+            "gap_narrowed": gap.gap_narrowed,
             "municipality_value": row.municipality.value,
             "municipality_baseline_value": row.municipality.baseline_value,
             "municipality_improved": row.municipality.improved,

@@ -21,5 +21,7 @@ def decode_id_cursor(kind: str, cursor: str) -> int:
             raise ValueError
         return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the cursor is not valid; use the next_cursor of a previous page",
-                         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]) from None
+        raise BadRequest(
+            "the cursor is not valid; use the next_cursor of a previous page",
+            errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}],
+        ) from None

@@ -66,26 +66,59 @@ def with_retries(session: Session, work: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _ledger(session: Session, pool_id: int, action: LedgerAction, *, allocation_id: int | None = None,
-            amount: int = 0, requested: int = 0, granted: int = 0, note: str | None = None, at: datetime) -> None:
-    session.add(PoolLedgerEntry(pool_id=pool_id, allocation_id=allocation_id, action=action.value, occurred_at=at,
-                                amount_delta_ore=amount, requested_delta_ore=requested, granted_delta_ore=granted,
-                                note=note))
+def _ledger(
+    session: Session,
+    pool_id: int,
+    action: LedgerAction,
+    *,
+    allocation_id: int | None = None,
+    amount: int = 0,
+    requested: int = 0,
+    granted: int = 0,
+    note: str | None = None,
+    at: datetime,
+) -> None:
+    session.add(
+        PoolLedgerEntry(
+            pool_id=pool_id,
+            allocation_id=allocation_id,
+            action=action.value,
+            occurred_at=at,
+            amount_delta_ore=amount,
+            requested_delta_ore=requested,
+            granted_delta_ore=granted,
+            note=note,
+        )
+    )
 
 
 def _balance(pool: Pool) -> PoolBalance:
-    return PoolBalance(pool_id=pool.id, as_of=None, amount=from_ore(pool.amount_ore),
-                       requested=from_ore(pool.requested_ore), granted=from_ore(pool.granted_ore),
-                       remaining=from_ore(pool.amount_ore - pool.granted_ore))
+    return PoolBalance(
+        pool_id=pool.id,
+        as_of=None,
+        amount=from_ore(pool.amount_ore),
+        requested=from_ore(pool.requested_ore),
+        granted=from_ore(pool.granted_ore),
+        remaining=from_ore(pool.amount_ore - pool.granted_ore),
+    )
 
 
 _DERIVED = {"updated_at", "created_at", "balance"}
 
 
 def _public(pool: Pool) -> PoolPublic:
-    return PoolPublic(id=pool.id, name=pool.name, year=pool.year, amount=from_ore(pool.amount_ore),
-                      funding_source=pool.funding_source_code, department=pool.department_code, notes=pool.notes,
-                      balance=_balance(pool), created_at=pool.created_at, updated_at=pool.updated_at)
+    return PoolPublic(
+        id=pool.id,
+        name=pool.name,
+        year=pool.year,
+        amount=from_ore(pool.amount_ore),
+        funding_source=pool.funding_source_code,
+        department=pool.department_code,
+        notes=pool.notes,
+        balance=_balance(pool),
+        created_at=pool.created_at,
+        updated_at=pool.updated_at,
+    )
 
 
 def _load_pool(session: Session, pool_id: int, *, lock: bool = False) -> Pool:
@@ -108,9 +141,18 @@ def create_pool(session: Session, data: PoolCreate) -> PoolPublic:
     checker.check("department", data.department, ["body", "department"])
     checker.raise_if_any()
     now = utcnow()
-    pool = Pool(name=data.name, year=data.year, amount_ore=to_ore(data.amount), granted_ore=0, requested_ore=0,
-                funding_source_code=data.funding_source, department_code=data.department, notes=data.notes,
-                created_at=now, updated_at=now)
+    pool = Pool(
+        name=data.name,
+        year=data.year,
+        amount_ore=to_ore(data.amount),
+        granted_ore=0,
+        requested_ore=0,
+        funding_source_code=data.funding_source,
+        department_code=data.department,
+        notes=data.notes,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(pool)
     session.flush()
     _ledger(session, pool.id, LedgerAction.pool_created, amount=pool.amount_ore, at=now)
@@ -128,10 +170,6 @@ def list_pools(session: Session, *, year: int | None, limit: int, cursor: str | 
     rows = session.execute(stmt.limit(limit + 1)).scalars().all()
     next_cursor = encode_id_cursor("pool", rows[limit - 1].id) if len(rows) > limit else None
     return PoolPage(items=[_public(p) for p in rows[:limit]], next_cursor=next_cursor)
-
-
-
-
 
 
 def get_pool(session: Session, pool_id: int) -> PoolPublic:
@@ -155,7 +193,8 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
             old_ore = pool.amount_ore
             # Conditional, like a grant: the amount may not drop below what is granted at this moment.
             result = session.execute(
-                update(Pool).where(col(Pool.id) == pool_id, col(Pool.granted_ore) <= new_ore)
+                update(Pool)
+                .where(col(Pool.id) == pool_id, col(Pool.granted_ore) <= new_ore)
                 .values(amount_ore=new_ore, updated_at=now)
             )
             if result.rowcount != 1:
@@ -165,7 +204,8 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
                     f"the pool has {from_ore(pool.granted_ore)} kr. granted; its amount cannot be lowered to "
                     f"{from_ore(new_ore)} kr. (release grants first)",
                     errors=[{"loc": ["body", "amount"], "msg": "below the amount already granted"}],
-                    amount=str(from_ore(pool.amount_ore)), granted=str(from_ore(pool.granted_ore)),
+                    amount=str(from_ore(pool.amount_ore)),
+                    granted=str(from_ore(pool.granted_ore)),
                     remaining=str(from_ore(pool.amount_ore - pool.granted_ore)),
                 )
             if new_ore != old_ore:
@@ -192,13 +232,20 @@ def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> P
     # End of that day (UTC): every ledger entry before midnight after it.
     until = datetime.combine(as_of + timedelta(days=1), dtime.min, tzinfo=UTC)
     amount, requested, granted = session.execute(
-        select(func.coalesce(func.sum(PoolLedgerEntry.amount_delta_ore), 0),
-               func.coalesce(func.sum(PoolLedgerEntry.requested_delta_ore), 0),
-               func.coalesce(func.sum(PoolLedgerEntry.granted_delta_ore), 0))
-        .where(col(PoolLedgerEntry.pool_id) == pool_id, col(PoolLedgerEntry.occurred_at) < until)
+        select(
+            func.coalesce(func.sum(PoolLedgerEntry.amount_delta_ore), 0),
+            func.coalesce(func.sum(PoolLedgerEntry.requested_delta_ore), 0),
+            func.coalesce(func.sum(PoolLedgerEntry.granted_delta_ore), 0),
+        ).where(col(PoolLedgerEntry.pool_id) == pool_id, col(PoolLedgerEntry.occurred_at) < until)
     ).one()
-    return PoolBalance(pool_id=pool_id, as_of=as_of, amount=from_ore(int(amount)), requested=from_ore(int(requested)),
-                       granted=from_ore(int(granted)), remaining=from_ore(int(amount) - int(granted)))
+    return PoolBalance(
+        pool_id=pool_id,
+        as_of=as_of,
+        amount=from_ore(int(amount)),
+        requested=from_ore(int(requested)),
+        granted=from_ore(int(granted)),
+        remaining=from_ore(int(amount) - int(granted)),
+    )
 
 
 # --- allocations -------------------------------------------------------------------------------------------
@@ -206,10 +253,19 @@ def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> P
 
 def allocation_public(row: Allocation) -> AllocationPublic:
     return AllocationPublic(
-        id=row.id, pool_id=row.pool_id, intervention_id=row.intervention_id, status=row.status,
-        requested=from_ore(row.requested_ore), granted=from_ore(row.granted_ore), released=from_ore(row.released_ore),
-        net=from_ore(row.granted_ore - row.released_ore), note=row.note, decision_note=row.decision_note,
-        requested_at=row.requested_at, decided_at=row.decided_at, released_at=row.released_at,
+        id=row.id,
+        pool_id=row.pool_id,
+        intervention_id=row.intervention_id,
+        status=row.status,
+        requested=from_ore(row.requested_ore),
+        granted=from_ore(row.granted_ore),
+        released=from_ore(row.released_ore),
+        net=from_ore(row.granted_ore - row.released_ore),
+        note=row.note,
+        decision_note=row.decision_note,
+        requested_at=row.requested_at,
+        decided_at=row.decided_at,
+        released_at=row.released_at,
         updated_at=row.updated_at,
     )
 
@@ -229,15 +285,21 @@ def _take_from_pool(session: Session, pool_id: int, ore: int, now: datetime) -> 
     raise GrantRefused(
         f"{from_ore(ore)} kr. does not fit: the pool has {from_ore(remaining)} kr. left",
         errors=[{"loc": ["body", "amount"], "msg": f"exceeds the remaining {from_ore(remaining)} kr."}],
-        pool_id=pool_id, amount=str(from_ore(pool.amount_ore)), granted=str(from_ore(pool.granted_ore)),
-        remaining=str(from_ore(remaining)), asked=str(from_ore(ore)),
+        pool_id=pool_id,
+        amount=str(from_ore(pool.amount_ore)),
+        granted=str(from_ore(pool.granted_ore)),
+        remaining=str(from_ore(remaining)),
+        asked=str(from_ore(ore)),
     )
 
 
 def _adjust_pool(session: Session, pool_id: int, *, requested: int = 0, granted: int = 0, now: datetime) -> None:
     session.execute(
-        update(Pool).where(col(Pool.id) == pool_id).values(
-            requested_ore=col(Pool.requested_ore) + requested, granted_ore=col(Pool.granted_ore) + granted,
+        update(Pool)
+        .where(col(Pool.id) == pool_id)
+        .values(
+            requested_ore=col(Pool.requested_ore) + requested,
+            granted_ore=col(Pool.granted_ore) + granted,
             updated_at=now,
         )
     )
@@ -254,8 +316,7 @@ def create_allocation(session: Session, pool_id: int, data: AllocationCreate) ->
         _load_pool(session, pool_id)
         intervention = session.get(Intervention, data.intervention_id)
         if intervention is None or intervention.archived_at is not None:
-            raise RuleViolation.at(["body", "intervention_id"],
-                                   f"intervention {data.intervention_id} does not exist")
+            raise RuleViolation.at(["body", "intervention_id"], f"intervention {data.intervention_id} does not exist")
         ore, now = to_ore(data.amount), utcnow()
         granted = data.status is AllocationStatus.granted
         if granted:
@@ -263,16 +324,37 @@ def create_allocation(session: Session, pool_id: int, data: AllocationCreate) ->
         else:
             _adjust_pool(session, pool_id, requested=ore, now=now)
         row = Allocation(
-            pool_id=pool_id, intervention_id=data.intervention_id, status=data.status.value, requested_ore=ore,
-            granted_ore=ore if granted else 0, released_ore=0, note=data.note, decision_note=data.decision_note,
-            requested_at=now, decided_at=now if granted else None, updated_at=now,
+            pool_id=pool_id,
+            intervention_id=data.intervention_id,
+            status=data.status.value,
+            requested_ore=ore,
+            granted_ore=ore if granted else 0,
+            released_ore=0,
+            note=data.note,
+            decision_note=data.decision_note,
+            requested_at=now,
+            decided_at=now if granted else None,
+            updated_at=now,
         )
         session.add(row)
         session.flush()
-        _ledger(session, pool_id, LedgerAction.granted if granted else LedgerAction.requested, allocation_id=row.id,
-                requested=0 if granted else ore, granted=ore if granted else 0, note=data.decision_note, at=now)
-        audit.record(session, "create", "allocation", row.id,
-                     audit.diff(None, allocation_public(row).model_dump(), ignore={"updated_at"}))
+        _ledger(
+            session,
+            pool_id,
+            LedgerAction.granted if granted else LedgerAction.requested,
+            allocation_id=row.id,
+            requested=0 if granted else ore,
+            granted=ore if granted else 0,
+            note=data.decision_note,
+            at=now,
+        )
+        audit.record(
+            session,
+            "create",
+            "allocation",
+            row.id,
+            audit.diff(None, allocation_public(row).model_dump(), ignore={"updated_at"}),
+        )
         session.commit()
         return allocation_public(row)
 
@@ -332,42 +414,61 @@ def update_allocation(session: Session, pool_id: int, allocation_id: int, data: 
                 raise RuleViolation.at(["body", "amount"], "a rejection takes no amount")
             _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
             values.update(status=target.value, decided_at=now)
-            ledger = dict(requested=-row.requested_ore)
+            ledger = {"requested": -row.requested_ore}
         elif target is AllocationStatus.granted:
             ore = row.requested_ore if data.amount is None else to_ore(data.amount)
             if not 0 < ore <= row.requested_ore:
-                raise RuleViolation.at(["body", "amount"],
-                                       f"a grant is more than 0 and at most the {from_ore(row.requested_ore)} kr. asked")
+                raise RuleViolation.at(
+                    ["body", "amount"],
+                    f"a grant is more than 0 and at most the {from_ore(row.requested_ore)} kr. asked",
+                )
             _take_from_pool(session, pool_id, ore, now)
             _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
             values.update(status=target.value, granted_ore=ore, decided_at=now)
-            ledger = dict(requested=-row.requested_ore, granted=ore)
+            ledger = {"requested": -row.requested_ore, "granted": ore}
         else:  # released, wholly or partly
             net = row.granted_ore - row.released_ore
             ore = net if data.amount is None else to_ore(data.amount)
             if not 0 < ore <= net:
-                raise RuleViolation.at(["body", "amount"], f"a release is more than 0 and at most the {from_ore(net)} kr. held")
+                raise RuleViolation.at(
+                    ["body", "amount"], f"a release is more than 0 and at most the {from_ore(net)} kr. held"
+                )
             _adjust_pool(session, pool_id, granted=-ore, now=now)
             values.update(released_ore=row.released_ore + ore, released_at=now)
             if ore == net:
                 values["status"] = AllocationStatus.released.value
-            ledger = dict(granted=-ore)
+            ledger = {"granted": -ore}
         # The state the decision was made on must still hold: a concurrent decision makes this match nothing.
         result = session.execute(
             update(Allocation)
-            .where(col(Allocation.id) == allocation_id, col(Allocation.status) == current.value,
-                   col(Allocation.released_ore) == row.released_ore)
+            .where(
+                col(Allocation.id) == allocation_id,
+                col(Allocation.status) == current.value,
+                col(Allocation.released_ore) == row.released_ore,
+            )
             .values(**values)
         )
         if result.rowcount != 1:
             session.rollback()
             raise Conflict(f"allocation {allocation_id} was changed at the same time; read it again and retry")
-        _ledger(session, pool_id, LedgerAction(target.value), allocation_id=allocation_id,
-                note=data.decision_note, at=now, **ledger)
+        _ledger(
+            session,
+            pool_id,
+            LedgerAction(target.value),
+            allocation_id=allocation_id,
+            note=data.decision_note,
+            at=now,
+            **ledger,
+        )
         session.expire_all()
         after = get_allocation(session, pool_id, allocation_id)
-        audit.record(session, target.value, "allocation", allocation_id,
-                     audit.diff(before, after.model_dump(), ignore={"updated_at"}))
+        audit.record(
+            session,
+            target.value,
+            "allocation",
+            allocation_id,
+            audit.diff(before, after.model_dump(), ignore={"updated_at"}),
+        )
         session.commit()
         return after
 
@@ -381,7 +482,16 @@ def grants_of_intervention(session: Session, intervention_id: int) -> list[PoolG
         .where(col(Allocation.intervention_id) == intervention_id)
         .order_by(col(Pool.year), col(Allocation.id))
     ).all()
-    return [PoolGrant(allocation_id=a.id, pool_id=p.id, pool_name=p.name, year=p.year,
-                      funding_source=p.funding_source_code, status=a.status, requested=from_ore(a.requested_ore),
-                      net=from_ore(a.granted_ore - a.released_ore))
-            for a, p in rows]
+    return [
+        PoolGrant(
+            allocation_id=a.id,
+            pool_id=p.id,
+            pool_name=p.name,
+            year=p.year,
+            funding_source=p.funding_source_code,
+            status=a.status,
+            requested=from_ore(a.requested_ore),
+            net=from_ore(a.granted_ore - a.released_ore),
+        )
+        for a, p in rows
+    ]

@@ -120,4 +120,5 @@ async def cached_json_async(key: Hashable, build: Callable[[Session], bytes], *,
 def wants_fresh(cache_control: str | None) -> bool:
     """Cache-Control: no-cache (or no-store) on a request asks for an answer computed now."""
     return bool(cache_control) and any(
-        part.strip().lower() in ("no-cache", "no-store") for part in cache_control.split(","))
+        part.strip().lower() in ("no-cache", "no-store") for part in cache_control.split(",")
+    )

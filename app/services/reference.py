@@ -54,9 +54,7 @@ def list_themes(session: Session) -> list[ThemePublic]:
 
 
 def list_indicators(session: Session) -> list[IndicatorPublic]:
-    rows = session.exec(
-        select(Indicator, Theme.effect_goal_code).join(Theme).order_by(Indicator.number)
-    ).all()
+    rows = session.exec(select(Indicator, Theme.effect_goal_code).join(Theme).order_by(Indicator.number)).all()
     return [
         IndicatorPublic(
             number=ind.number,
@@ -117,9 +115,7 @@ class CodeChecker:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            detail = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in self.errors[:5]
-            )
+            detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in self.errors[:5])
             if len(self.errors) > 5:
                 detail += f"; and {len(self.errors) - 5} more"
             raise RuleViolation(detail, errors=self.errors)

@@ -59,6 +59,8 @@ from app.services.interventions import where_matches
 from app.services.reference import CodeChecker
 
 NONE_LABEL = "(ingen)"
+
+
 @dataclass
 class RollupFilters:
     year_from: int | None = None
@@ -93,15 +95,21 @@ def _subtree_ids(root_id: int):
     """Ids of an intervention and all its non-archived descendants, as a recursive CTE."""
     base = select(col(Intervention.id).label("node_id")).where(col(Intervention.id) == root_id)
     tree = base.cte("subtree", recursive=True)
-    step = select(col(Intervention.id)).join(tree, col(Intervention.parent_id) == tree.c.node_id).where(
-        col(Intervention.archived_at).is_(None)
+    step = (
+        select(col(Intervention.id))
+        .join(tree, col(Intervention.parent_id) == tree.c.node_id)
+        .where(col(Intervention.archived_at).is_(None))
     )
     return tree.union(step)
 
 
 def _intervention_columns() -> list:
-    return [col(Intervention.department_code).label("department"), col(Intervention.track).label("track"),
-            col(Intervention.kind).label("kind"), col(Intervention.status).label("status")]
+    return [
+        col(Intervention.department_code).label("department"),
+        col(Intervention.track).label("track"),
+        col(Intervention.kind).label("kind"),
+        col(Intervention.status).label("status"),
+    ]
 
 
 def _budget_lines() -> tuple[Select, Any, Any]:
@@ -184,8 +192,15 @@ def _filtered(stmt: Select, year, funding_source, filters: RollupFilters, tree=N
 
 
 def _where_interventions(stmt: Select, filters: RollupFilters, tree=None) -> Select:
-    stmt = where_matches(stmt, department=filters.department, kind=filters.kind, status=filters.status,
-                         track=filters.track, area=filters.area, theme=filters.theme)
+    stmt = where_matches(
+        stmt,
+        department=filters.department,
+        kind=filters.kind,
+        status=filters.status,
+        track=filters.track,
+        area=filters.area,
+        theme=filters.theme,
+    )
     if filters.parent_id is not None:
         tree = tree if tree is not None else _subtree_ids(filters.parent_id)
         stmt = stmt.where(col(Intervention.id).in_(select(tree.c.node_id)))
@@ -193,8 +208,15 @@ def _where_interventions(stmt: Select, filters: RollupFilters, tree=None) -> Sel
 
 
 # Line-level dimensions: one value per budget line, read straight from the filtered lines.
-_LINE_DIMENSIONS = {Dimension.year, Dimension.category, Dimension.funding_source, Dimension.department,
-                    Dimension.track, Dimension.kind, Dimension.status}
+_LINE_DIMENSIONS = {
+    Dimension.year,
+    Dimension.category,
+    Dimension.funding_source,
+    Dimension.department,
+    Dimension.track,
+    Dimension.kind,
+    Dimension.status,
+}
 
 
 def _ranked_goals():
@@ -202,8 +224,13 @@ def _ranked_goals():
     (themes are ranked in code order, and each effect goal's theme codes are consecutive: T1–T4, T5–T6, T7–T9)."""
     it, th = InterventionTheme.__table__, Theme.__table__
     return (
-        select(it.c.intervention_id, th.c.effect_goal_code.label("effect_goal"), func.max(it.c.siblings).label("n"),
-               func.min(it.c.rank).label("s"), func.count().label("k"))
+        select(
+            it.c.intervention_id,
+            th.c.effect_goal_code.label("effect_goal"),
+            func.max(it.c.siblings).label("n"),
+            func.min(it.c.rank).label("s"),
+            func.count().label("k"),
+        )
         .join(th, th.c.code == it.c.theme_code)
         .group_by(it.c.intervention_id, th.c.effect_goal_code)
         .subquery("ranked_goal")
@@ -218,8 +245,13 @@ def _clamp(value, low, high):
 
 
 def _budget_groups(
-    session: Session, source: Select, by: list[Dimension], *, count_interventions: bool = True,
-    count_flag: str | None = None, count_total: bool = False,
+    session: Session,
+    source: Select,
+    by: list[Dimension],
+    *,
+    count_interventions: bool = True,
+    count_flag: str | None = None,
+    count_total: bool = False,
 ) -> list[dict[str, Any]]:
     """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database.
 
@@ -253,8 +285,10 @@ def _budget_groups(
         primary = (func.coalesce(goals.c.n, ONE), func.coalesce(goals.c.s, ZERO), func.coalesce(goals.c.k, ONE))
 
     rest: list[tuple] = []  # (n, r) of the other split dimensions, in order
-    for dim, table, column in ((Dimension.area, InterventionArea, "area_slug"),
-                               (Dimension.indicator, InterventionIndicator, "indicator_number")):
+    for dim, table, column in (
+        (Dimension.area, InterventionArea, "area_slug"),
+        (Dimension.indicator, InterventionIndicator, "indicator_number"),
+    ):
         if dim in by:
             link = table.__table__.alias(f"l_{dim.value}")
             joined = joined.outerjoin(link, link.c.intervention_id == lines.c.intervention_id)
@@ -296,8 +330,9 @@ def _budget_groups(
         # Each intervention's first_in_plan line lands in exactly one row with the first code of every split
         # dimension (rank 0, or the none group): counted there, the rows add up to the interventions in all.
         firsts = ([primary[1]] if primary else []) + [r for _n, r in rest]
-        columns.append(func.count().filter(and_(lines.c.first_in_plan, *[f == 0 for f in firsts]))
-                       .label("total_interventions"))
+        columns.append(
+            func.count().filter(and_(lines.c.first_in_plan, *[f == 0 for f in firsts])).label("total_interventions")
+        )
     stmt = select(*columns).select_from(joined).group_by(*[keys[d] for d in by])
     return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
 
@@ -321,15 +356,24 @@ def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
     """Rows with the measures of _measure_sums as amount_ore (the plan), budget_ore and actual_ore (a sum over
     no line is NULL: 0)."""
     plan = int(row.pop("plan_ore") or 0)
-    row.update(amount_ore=plan, actual_ore=int(row["actual_ore"] or 0), gross_ore=int(row["gross_ore"] or 0),
-               budget_ore=plan + int(row.pop("revised_away_ore") or 0) - int(row.pop("not_original_ore") or 0))
+    row.update(
+        amount_ore=plan,
+        actual_ore=int(row["actual_ore"] or 0),
+        gross_ore=int(row["gross_ore"] or 0),
+        budget_ore=plan + int(row.pop("revised_away_ore") or 0) - int(row.pop("not_original_ore") or 0),
+    )
     return row
 
 
 def _measures(plan_ore: int, budget_ore: int, actual_ore: int) -> dict[str, Any]:
-    return dict(amount=from_ore(plan_ore), budget=from_ore(budget_ore), revised=from_ore(plan_ore),
-                actual=from_ore(actual_ore), difference=from_ore(plan_ore - actual_ore),
-                share_spent=share_of(actual_ore, plan_ore))
+    return {
+        "amount": from_ore(plan_ore),
+        "budget": from_ore(budget_ore),
+        "revised": from_ore(plan_ore),
+        "actual": from_ore(actual_ore),
+        "difference": from_ore(plan_ore - actual_ore),
+        "share_spent": share_of(actual_ore, plan_ore),
+    }
 
 
 def _names(session: Session) -> dict[Dimension, dict[Any, str]]:
@@ -372,7 +416,11 @@ def _count_flag(filters: RollupFilters, by: list[Dimension]) -> str | None:
     group's lines must then be whole years (grouped by year) or whole plans (no year bounds) of whole
     interventions, so not cut by category or funding source, and without pool grants, which carry no flag.
     None: count them with COUNT(DISTINCT)."""
-    if filters.include_pool_grants or filters.funding_source or {Dimension.category, Dimension.funding_source} & set(by):
+    if (
+        filters.include_pool_grants
+        or filters.funding_source
+        or {Dimension.category, Dimension.funding_source} & set(by)
+    ):
         return None
     if Dimension.year in by:
         return "first_in_year"
@@ -401,8 +449,9 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
     _check_filters(session, filters)
     # Without year bounds, funding-source filter or pool grants the same pass counts the total's interventions.
     count_total = _count_flag(filters, []) == "first_in_plan"
-    groups = _budget_groups(session, _rollup_lines(filters), by, count_flag=_count_flag(filters, by),
-                            count_total=count_total)
+    groups = _budget_groups(
+        session, _rollup_lines(filters), by, count_flag=_count_flag(filters, by), count_total=count_total
+    )
     names = _names(session)
     rows = []
     for group in sorted(groups, key=lambda g: _sort_key(g, by)):
@@ -412,16 +461,27 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
             row[dim.value] = code
             if dim in names:
                 row[f"{dim.value}_name"] = NONE_LABEL if code is None else names[dim].get(code, str(code))
-        row.update(gross=from_ore(int(group["gross_ore"])), interventions=int(group["interventions"]),
-                   **_measures(int(group["amount_ore"]), int(group["budget_ore"]), int(group["actual_ore"])))
+        row.update(
+            gross=from_ore(int(group["gross_ore"])),
+            interventions=int(group["interventions"]),
+            **_measures(int(group["amount_ore"]), int(group["budget_ore"]), int(group["actual_ore"])),
+        )
         rows.append(BudgetRollupRow(**row))
     # The money of the total is the sum of the rows: the split gives every øre of a line to exactly one row, so
     # they add up to the plain sum of the lines (tests check it against the lines themselves).
     total = {measure: sum(int(g[measure]) for g in groups) for measure in ("amount_ore", "budget_ore", "actual_ore")}
-    return BudgetRollup(by=by, rows=rows, total=RollupTotal(
-        interventions=(sum(int(g["total_interventions"]) for g in groups) if count_total
-                       else distinct_interventions(session, filters)),
-        **_measures(total["amount_ore"], total["budget_ore"], total["actual_ore"])))
+    return BudgetRollup(
+        by=by,
+        rows=rows,
+        total=RollupTotal(
+            interventions=(
+                sum(int(g["total_interventions"]) for g in groups)
+                if count_total
+                else distinct_interventions(session, filters)
+            ),
+            **_measures(total["amount_ore"], total["budget_ore"], total["actual_ore"]),
+        ),
+    )
 
 
 # --- coverage ----------------------------------------------------------------------------------------------
@@ -434,23 +494,42 @@ _COVERAGE_LINKS = {
 
 
 def coverage_columns(by: CoverageDimension) -> list[str]:
-    extra = ["effect_goal"] if by is CoverageDimension.theme else ["theme"] if by is CoverageDimension.indicator else ["kind"]
+    extra = (
+        ["effect_goal"]
+        if by is CoverageDimension.theme
+        else ["theme"]
+        if by is CoverageDimension.indicator
+        else ["kind"]
+    )
     return [
-        by.value, f"{by.value}_name", *extra, "interventions", "active_or_planned",
-        *(f"status_{s.value}" for s in Status), *(f"kind_{k.value}" for k in Kind),
-        "amount", "gross", "covered",
+        by.value,
+        f"{by.value}_name",
+        *extra,
+        "interventions",
+        "active_or_planned",
+        *(f"status_{s.value}" for s in Status),
+        *(f"kind_{k.value}" for k in Kind),
+        "amount",
+        "gross",
+        "covered",
     ]
 
 
 def _reference_rows(session: Session, by: CoverageDimension) -> list[dict[str, Any]]:
     if by is CoverageDimension.theme:
-        return [{"theme": t.code, "theme_name": t.name, "effect_goal": t.effect_goal_code}
-                for t in session.execute(select(Theme).order_by(Theme.position)).scalars()]
+        return [
+            {"theme": t.code, "theme_name": t.name, "effect_goal": t.effect_goal_code}
+            for t in session.execute(select(Theme).order_by(Theme.position)).scalars()
+        ]
     if by is CoverageDimension.indicator:
-        return [{"indicator": i.number, "indicator_name": i.name, "theme": i.theme_code}
-                for i in session.execute(select(Indicator).order_by(Indicator.number)).scalars()]
-    return [{"area": a.slug, "area_name": a.name, "kind": a.kind}
-            for a in session.execute(select(Area).order_by(Area.position)).scalars()]
+        return [
+            {"indicator": i.number, "indicator_name": i.name, "theme": i.theme_code}
+            for i in session.execute(select(Indicator).order_by(Indicator.number)).scalars()
+        ]
+    return [
+        {"area": a.slug, "area_name": a.name, "kind": a.kind}
+        for a in session.execute(select(Area).order_by(Area.position)).scalars()
+    ]
 
 
 def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) -> Coverage:
@@ -465,8 +544,10 @@ def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) ->
         .join(chosen, chosen.c.id == col(link.intervention_id))
         .group_by(col(code), chosen.c.status, chosen.c.kind)
     ).all()
-    money = {g[dimension.value]: g
-             for g in _budget_groups(session, _rollup_lines(filters), [dimension], count_interventions=False)}
+    money = {
+        g[dimension.value]: g
+        for g in _budget_groups(session, _rollup_lines(filters), [dimension], count_interventions=False)
+    }
 
     rows, uncovered = [], []
     for ref in _reference_rows(session, by):
@@ -515,17 +596,34 @@ def pool_summary(session: Session, pool_id: int, by: PoolSummaryDimension) -> Po
     )
     if by is PoolSummaryDimension.intervention:
         names = dict(session.execute(select(Intervention.id, Intervention.name)).all())
-        groups = [{"intervention": g.intervention_id, "amount_ore": g.amount_ore, "gross_ore": g.amount_ore,
-                   "interventions": 1} for g in session.execute(grants)]
+        groups = [
+            {
+                "intervention": g.intervention_id,
+                "amount_ore": g.amount_ore,
+                "gross_ore": g.amount_ore,
+                "interventions": 1,
+            }
+            for g in session.execute(grants)
+        ]
         groups.sort(key=lambda g: (-g["amount_ore"], g["intervention"]))
         label = {g["intervention"]: names.get(g["intervention"]) for g in groups}
     else:
         dimension = Dimension(by.value)
         groups = sorted(_budget_groups(session, grants, [dimension]), key=lambda g: _sort_key(g, [dimension]))
-        label = {g[by.value]: (NONE_LABEL if g[by.value] is None else _names(session)[dimension].get(g[by.value]))
-                 for g in groups}
-    rows = [PoolSummaryRow(**{by.value: g[by.value], f"{by.value}_name": label[g[by.value]],
-                              "amount": from_ore(int(g["amount_ore"])), "gross": from_ore(int(g["gross_ore"])),
-                              "interventions": int(g["interventions"])})
-            for g in groups]
+        label = {
+            g[by.value]: (NONE_LABEL if g[by.value] is None else _names(session)[dimension].get(g[by.value]))
+            for g in groups
+        }
+    rows = [
+        PoolSummaryRow(
+            **{
+                by.value: g[by.value],
+                f"{by.value}_name": label[g[by.value]],
+                "amount": from_ore(int(g["amount_ore"])),
+                "gross": from_ore(int(g["gross_ore"])),
+                "interventions": int(g["interventions"]),
+            }
+        )
+        for g in groups
+    ]
     return PoolSummary(pool_id=pool_id, by=by, rows=rows, granted=from_ore(pool.granted_ore))

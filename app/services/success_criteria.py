@@ -37,7 +37,9 @@ def list_success_criteria(session: Session, intervention_id: int) -> SuccessCrit
     return SuccessCriterionSet(items=[success_criterion_public(r) for r in rows])
 
 
-def add_success_criterion(session: Session, intervention_id: int, data: SuccessCriterionCreate) -> SuccessCriterionPublic:
+def add_success_criterion(
+    session: Session, intervention_id: int, data: SuccessCriterionCreate
+) -> SuccessCriterionPublic:
     row, before = begin_change(session, intervention_id)
     checker = CodeChecker(session)
     checker.check("indicator", data.indicator, ["body", "indicator"])

@@ -62,7 +62,9 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, sheet: st
     return out.getvalue()
 
 
-def render(fmt: OutputFormat, columns: Sequence[str], rows: list[dict[str, Any]], *, name: str) -> tuple[bytes, str, str]:
+def render(
+    fmt: OutputFormat, columns: Sequence[str], rows: list[dict[str, Any]], *, name: str
+) -> tuple[bytes, str, str]:
     """(body, media type, file name) for a CSV or XLSX answer."""
     if fmt is OutputFormat.csv:
         return to_csv(columns, rows), CSV_MEDIA_TYPE, f"{name}.csv"

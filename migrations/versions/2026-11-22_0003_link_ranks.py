@@ -16,8 +16,11 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-LINKS = [("intervention_area", "area_slug"), ("intervention_theme", "theme_code"),
-         ("intervention_indicator", "indicator_number")]
+LINKS = [
+    ("intervention_area", "area_slug"),
+    ("intervention_theme", "theme_code"),
+    ("intervention_indicator", "indicator_number"),
+]
 
 
 def upgrade() -> None:

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ROLLUP_INDEX = 'ix_budget_line_rollup'
+ROLLUP_INDEX = "ix_budget_line_rollup"
 # The same rule as services.interventions.first_plan_lines, written out: migrations import nothing of the app.
 SET_FLAGS = """
 UPDATE budget_line SET
@@ -29,22 +29,23 @@ UPDATE budget_line SET
 
 
 def upgrade() -> None:
-    op.drop_index(ROLLUP_INDEX, table_name='budget_line')
-    with op.batch_alter_table('budget_line', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('first_in_year', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('first_in_plan', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.drop_index(ROLLUP_INDEX, table_name="budget_line")
+    with op.batch_alter_table("budget_line", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_in_year", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column("first_in_plan", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute(SET_FLAGS)
-    with op.batch_alter_table('budget_line', schema=None) as batch_op:
+    with op.batch_alter_table("budget_line", schema=None) as batch_op:
         # The service layer writes the flags on every insert; no default, so no writer can forget them silently.
-        batch_op.alter_column('first_in_year', server_default=None, existing_type=sa.Boolean(), existing_nullable=False)
-        batch_op.alter_column('first_in_plan', server_default=None, existing_type=sa.Boolean(), existing_nullable=False)
-    op.create_index(ROLLUP_INDEX, 'budget_line',
-                    ['intervention_id', 'year', 'type', 'in_plan', 'first_in_year', 'amount_ore'])
+        batch_op.alter_column("first_in_year", server_default=None, existing_type=sa.Boolean(), existing_nullable=False)
+        batch_op.alter_column("first_in_plan", server_default=None, existing_type=sa.Boolean(), existing_nullable=False)
+    op.create_index(
+        ROLLUP_INDEX, "budget_line", ["intervention_id", "year", "type", "in_plan", "first_in_year", "amount_ore"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index(ROLLUP_INDEX, table_name='budget_line')
-    with op.batch_alter_table('budget_line', schema=None) as batch_op:
-        batch_op.drop_column('first_in_plan')
-        batch_op.drop_column('first_in_year')
-    op.create_index(ROLLUP_INDEX, 'budget_line', ['intervention_id', 'year', 'type', 'in_plan', 'amount_ore'])
+    op.drop_index(ROLLUP_INDEX, table_name="budget_line")
+    with op.batch_alter_table("budget_line", schema=None) as batch_op:
+        batch_op.drop_column("first_in_plan")
+        batch_op.drop_column("first_in_year")
+    op.create_index(ROLLUP_INDEX, "budget_line", ["intervention_id", "year", "type", "in_plan", "amount_ore"])
