@@ -100,8 +100,10 @@ def test_etag_and_if_match(client):
     assert_problem(client.put(f"{url}/budget-lines", json=[], headers={"If-Match": first}), 412)
     assert_problem(client.delete(url, headers={"If-Match": first}), 412)
     assert client.get(url).json()["status"] == "active"
-    assert client.patch(url, json={"status": "stopped"}, headers={"If-Match": "*"}).status_code == 200
-    assert client.patch(url, json={"status": "active"}).status_code == 200  # If-Match is optional
+    stop = {"status": "stopped", "status_reason": "Ingen deltagere"}  # stopping needs a reason (the lifecycle)
+    assert client.patch(url, json=stop, headers={"If-Match": "*"}).status_code == 200
+    resume = {"status": "active", "status_reason": "Genoptaget"}
+    assert client.patch(url, json=resume).status_code == 200  # If-Match is optional
 
 
 def test_request_id_is_echoed_or_made(client):

@@ -407,6 +407,7 @@ def test_filled_template_imports(client):
             "Cykelværksted i Høje Gladsaxe",
             "trial_action",
             "planned",
+            None,  # status_reason
             "physical",
             "SOB",
             None,

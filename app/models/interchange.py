@@ -24,6 +24,7 @@ INTERVENTION_COLUMNS = [
     "name",
     "kind",
     "status",
+    "status_reason",
     "track",
     "department",
     "parent_external_id",
@@ -73,6 +74,11 @@ class ImportRecord(InterventionBase):
 
     external_id: Text(100, required=True) = Field(description="Required: the key a repeated import matches on")
     parent_external_id: Text(100) | None = Field(default=None, description="The parent, by its external_id")
+    status_reason: Text(1_000) | None = Field(
+        default=None,
+        description="Why the status changes (the same rule as PATCH: needed to stop, go back or resume); kept in "
+        "the audit record, not on the intervention, so an export leaves it empty",
+    )
     budget_lines: list[BudgetLineCreate] = Field(default_factory=list, max_length=2_000)
     success_criteria: list[SuccessCriterionCreate] = Field(default_factory=list, max_length=200)
 

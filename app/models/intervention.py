@@ -68,6 +68,14 @@ TRACK_LABELS = {
 }
 
 
+STATUS_DESCRIPTION = (
+    "The lifecycle (app/services/lifecycle.py). A new intervention may start in any status. A change: forward "
+    "idea → planned → active → completed → anchored, and active → anchored, is free; `completed` and `anchored` "
+    "only from `active` (or completed → anchored); stopping (any → `stopped`), going back to an earlier status and "
+    "resuming out of `stopped` need a `status_reason`. A refused change is 422 naming `status`."
+)
+
+
 def _in(values: type[StrEnum]) -> str:
     return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
 
@@ -179,7 +187,7 @@ class InterventionBase(_Strict):
     description: Text(20_000) | None = None
     purpose: Text(20_000) | None = PydanticField(default=None, description="Formål")
     kind: Kind
-    status: Status = Status.planned
+    status: Status = PydanticField(default=Status.planned, description=STATUS_DESCRIPTION)
     track: Track | None = PydanticField(default=None, description="Spor")
     department: Text(10, required=True) = PydanticField(description="Owning department (forvaltning) code")
     parent_id: RowId | None = PydanticField(default=None, description="The programme this belongs to")
@@ -212,7 +220,12 @@ class InterventionUpdate(_Strict):
     description: Text(20_000) | None = None
     purpose: Text(20_000) | None = None
     kind: Kind | None = None
-    status: Status | None = None
+    status: Status | None = PydanticField(default=None, description=STATUS_DESCRIPTION)
+    status_reason: Text(1_000) | None = PydanticField(
+        default=None,
+        description="Why the status changes: required when stopping, going back or resuming, optional otherwise. "
+        "Only with `status`; not stored on the intervention but in the change's audit record (see its history).",
+    )
     track: Track | None = None
     department: Text(10, required=True) | None = None
     parent_id: RowId | None = None

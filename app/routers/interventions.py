@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.deps import FreshDep, InterventionFiltersDep, InterventionId, SessionDep, authorize
 from app.errors import problem_responses
@@ -15,6 +15,7 @@ from app.models.intervention import (
     InterventionUpdate,
 )
 from app.services import audit, interventions, read_cache
+from app.services.etags import not_modified
 from app.services.interventions import SORT_VALUES
 
 router = APIRouter(
@@ -23,6 +24,9 @@ router = APIRouter(
     dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),
 )
+
+# A GET that honours If-None-Match.
+NOT_MODIFIED = {304: {"description": "Not modified: If-None-Match names the current version (no body)"}}
 
 SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
 
@@ -76,13 +80,24 @@ def create_intervention(session: SessionDep, body: InterventionCreate, response:
 @router.get(
     "/{intervention_id}",
     summary="Get one intervention with its budget lines and success criteria",
-    responses=problem_responses(404, 422),
+    description=(
+        "Answers an `ETag`; send it back as `If-None-Match` and an unchanged intervention answers 304 without a "
+        "body (weak comparison, `*` matches any version)."
+    ),
+    responses={**problem_responses(404, 422), **NOT_MODIFIED},
 )
 def get_intervention(
-    session: SessionDep, intervention_id: InterventionId, response: Response, include_archived: bool = False
+    session: SessionDep,
+    intervention_id: InterventionId,
+    request: Request,
+    response: Response,
+    include_archived: bool = False,
 ) -> InterventionPublic:
     found = interventions.get_intervention(session, intervention_id, include_archived=include_archived)
-    response.headers["ETag"] = interventions.etag(found)
+    tag = interventions.etag(found)
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})  # type: ignore[return-value]
+    response.headers["ETag"] = tag
     return found
 
 

@@ -169,7 +169,7 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
                     }
                 )
             )
-    special = {"parent_id", "parent_external_id", "budget_lines", "success_criteria"}
+    special = {"parent_id", "parent_external_id", "budget_lines", "success_criteria", "status_reason"}
     return [
         ExportRecord.model_construct(
             **{name: getattr(r, name) for name in ExportRecord.model_fields if name not in special},

@@ -37,7 +37,7 @@ from app.models.intervention import (
 )
 from app.models.success_criterion import SuccessCriterion
 from app.models.types import search_key, to_ore, utcnow
-from app.services import audit
+from app.services import audit, lifecycle
 from app.services.auth import Forbidden
 from app.services.interchange import (
     RawRecord,
@@ -458,10 +458,26 @@ def _audit(session: Session, plan: list, ids: dict[str, int], current_state: dic
             for name, value in after.items()
             if before.get(name) != value
         }
+        if rec.status_reason and "status" in changes and action is ImportAction.updated:
+            changes["status"]["reason"] = rec.status_reason
         kind = "import.create" if action is ImportAction.created else "import.update"
         entries[kind].append((ids[rec.external_id], {"external_id": rec.external_id, **changes}))
     for action, rows in entries.items():
         audit.record_many(session, action, "intervention", rows)
+
+
+def _status_problems(plan: list, current_state: dict[int, tuple]) -> list[dict]:
+    """A status an import changes follows the lifecycle as a PATCH does (services/lifecycle.py); a record may
+    carry the reason in status_reason. A new intervention may start in any status."""
+    problems = []
+    status_at = CANONICAL_FIELDS.index("status")
+    for raw, rec, action, iid in plan:
+        if action is not ImportAction.updated:
+            continue
+        problem = lifecycle.transition_problem(current_state[iid][status_at], rec.status, rec.status_reason)
+        if problem:
+            problems.append(_problem(raw.row, "status", problem, [raw.row, "status"]))
+    return problems
 
 
 def _check_departments(
@@ -600,6 +616,10 @@ def import_interventions(
             plan.append((raw_record, rec, ImportAction.unchanged, found[0]))
         else:
             plan.append((raw_record, rec, ImportAction.updated, found[0]))
+    status_problems = _status_problems(plan, registry_state)
+    if status_problems:
+        session.rollback()
+        raise _reject(status_problems)
     ids = {key: iid for key, (iid, _a) in existing.items()}
     if not dry_run:
         ids = _write(session, plan, existing)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.context import current
 from app.db import begin_write
-from app.errors import BadRequest, Conflict, NotFound
+from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models.auth import Role
 from app.models.budget_line import (
     BUDGET_LINE_TYPE_LABELS,
@@ -46,9 +46,9 @@ from app.models.success_criterion import (
     SuccessCriterionPublic,
 )
 from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
-from app.services import audit
+from app.services import audit, lifecycle
 from app.services.auth import Forbidden, require_department
-from app.services.etags import check_if_match, make_etag
+from app.services.etags import check_if_match, content_etag
 from app.services.pools import grants_of_intervention
 from app.services.reference import CodeChecker, Loc
 
@@ -296,8 +296,10 @@ def load_intervention(
     return row
 
 
-def etag(row: Intervention | InterventionSummary) -> str:
-    return make_etag(row.id, row.updated_at)
+def etag(public: InterventionPublic) -> str:
+    """The version of the whole representation, derived figures included: a child's new budget line or a pool
+    grant changes the answer, so it changes the ETag (If-None-Match may then not answer 304 for a stale copy)."""
+    return content_etag(public.id, public.model_dump_json().encode())
 
 
 # Derived fields: they change with other rows, and are not part of what an audit record says was changed.
@@ -321,27 +323,31 @@ def begin_change(session: Session, intervention_id: int) -> tuple[Intervention, 
     If-Match and department checked. Returns the row and how it looked before (for the audit record)."""
     begin_write(session)
     row = load_intervention(session, intervention_id, for_update=True)
-    check_if_match(etag(row))
+    before = get_intervention(session, intervention_id)
+    check_if_match(etag(before))
     require_department(row.department_code)
-    return row, get_intervention(session, intervention_id)
+    return row, before
 
 
 def finish_change(
-    session: Session, row: Intervention, action: str, before: InterventionPublic | None
+    session: Session,
+    row: Intervention,
+    action: str,
+    before: InterventionPublic | None,
+    *,
+    status_reason: str | None = None,
 ) -> InterventionPublic:
-    """Stamp the change, write its audit record in the same transaction, commit, and answer the new state."""
+    """Stamp the change, write its audit record in the same transaction, commit, and answer the new state.
+    A status_reason is recorded beside the status change it explains."""
     if before is not None:  # a new row keeps updated_at == created_at
         row.updated_at = utcnow()
     session.add(row)
     session.flush()
     after = get_intervention(session, row.id, include_archived=True)
-    audit.record(
-        session,
-        action,
-        "intervention",
-        row.id,
-        audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=_DERIVED),
-    )
+    changes = audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=_DERIVED)
+    if status_reason and "status" in changes:
+        changes["status"]["reason"] = status_reason
+    audit.record(session, action, "intervention", row.id, changes)
     session.commit()
     return after
 
@@ -527,7 +533,8 @@ def _check_parent(session: Session, checker: CodeChecker, parent_id: int | None,
         return
     parent = session.get(Intervention, parent_id)
     if parent is None or parent.archived_at is not None:
-        checker.fail(loc, f"parent intervention {parent_id} does not exist", "unknown_parent")
+        state = "does not exist" if parent is None else "is archived"
+        checker.fail(loc, f"parent intervention {parent_id} {state}", "unknown_parent")
         return
     # Walk up from the new parent: reaching ourselves would close a cycle.
     seen = set()
@@ -766,9 +773,44 @@ _REQUIRED = {
 }
 
 
+def _same(name: str, value: Any, row: Intervention, before: InterventionPublic) -> bool:
+    """Whether a PATCH field's value is what the intervention has already (lists of codes as sets, budget lines
+    as a set of their contents, criteria in order), so that a PATCH sending the current state writes nothing."""
+    if name in {"areas", "themes", "indicators"}:
+        return value is not None and sorted(value) == sorted(getattr(before, name))
+    if name == "budget_lines":
+        fields = list(BudgetLineCreate.model_fields)
+        return value is not None and sorted(map(_line_key, value)) == sorted(
+            _line_key(BudgetLineCreate.model_validate(line.model_dump(include=set(fields))))
+            for line in before.budget_lines
+        )
+    if name == "success_criteria":
+        fields = set(SuccessCriterionCreate.model_fields)
+        return value is not None and list(value) == [
+            SuccessCriterionCreate.model_validate(c.model_dump(include=fields)) for c in before.success_criteria
+        ]
+    current_value = row.department_code if name == "department" else getattr(row, name)
+    return getattr(value, "value", value) == current_value
+
+
+def _line_key(line: BudgetLineCreate) -> tuple:
+    return (line.year, line.category, line.funding_source, line.type.value, line.amount, line.note or "")
+
+
 def update_intervention(session: Session, intervention_id: int, data: InterventionUpdate) -> InterventionPublic:
     row, before = begin_change(session, intervention_id)
-    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    changes = {name: getattr(data, name) for name in data.model_fields_set if name != "status_reason"}
+    status_reason = data.status_reason
+    if status_reason is not None and "status" not in changes:
+        raise RuleViolation.at(
+            ["body", "status_reason"], "a status_reason explains a change of status: send it with status"
+        )
+    # Unchanged stays unchanged: fields that already hold the sent value are no change (no write, no audit
+    # record, the same ETag and updated_at), and a PATCH of nothing but such fields answers the state as it is.
+    changes = {name: value for name, value in changes.items() if not _same(name, value, row, before)}
+    if not changes:
+        session.rollback()
+        return before
     if changes.get("department") not in (None, row.department_code) and current().principal.role != Role.admin:
         raise Forbidden("an editor cannot move an intervention to another department; ask an admin")
     checker = CodeChecker(session)
@@ -805,6 +847,10 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
         check_success_criteria(checker, data.success_criteria, ["body", "success_criteria"])
     if "parent_id" in changes:
         _check_parent(session, checker, changes["parent_id"], row.id)
+    if changes.get("status") is not None:
+        problem = lifecycle.transition_problem(row.status, changes["status"], status_reason)
+        if problem:
+            checker.fail(["body", "status"], problem, "status_transition")
     checker.raise_if_any()
     if "external_id" in changes:
         _check_external_id(session, changes["external_id"], row.id)
@@ -835,7 +881,7 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
         replace_budget_lines(session, row.id, data.budget_lines)
     if "success_criteria" in changes:
         replace_success_criteria(session, row.id, data.success_criteria)
-    return finish_change(session, row, "update", before)
+    return finish_change(session, row, "update", before, status_reason=status_reason)
 
 
 def archive_intervention(session: Session, intervention_id: int) -> None:

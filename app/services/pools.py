@@ -315,8 +315,13 @@ def create_allocation(session: Session, pool_id: int, data: AllocationCreate) ->
         begin_write(session)
         _load_pool(session, pool_id)
         intervention = session.get(Intervention, data.intervention_id)
-        if intervention is None or intervention.archived_at is not None:
+        if intervention is None:
             raise RuleViolation.at(["body", "intervention_id"], f"intervention {data.intervention_id} does not exist")
+        if intervention.archived_at is not None:
+            raise RuleViolation.at(
+                ["body", "intervention_id"],
+                f"intervention {data.intervention_id} is archived: money is granted only to a current intervention",
+            )
         ore, now = to_ore(data.amount), utcnow()
         granted = data.status is AllocationStatus.granted
         if granted:
