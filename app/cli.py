@@ -47,8 +47,8 @@ def _session():
 
 
 def demo_admin_token() -> str:
-    """A fresh admin token for the local demo (the old demo token is revoked: only hashes are kept, so an old
-    token cannot be shown again)."""
+    """A fresh admin token for the local demo (the old demo token is revoked, and the operator is told so: only
+    hashes are kept, so an old token cannot be shown again)."""
     from sqlalchemy import select, update
 
     from app.models.auth import ApiToken, Role, TokenCreate
@@ -61,6 +61,10 @@ def demo_admin_token() -> str:
             # The name is unique: the revoked one steps aside.
             session.execute(update(ApiToken).where(ApiToken.id == old.id).values(name=f"{name}-{old.id}"))
             session.commit()
+            print(
+                "The demo token of the previous start is revoked (a token is shown only once): "
+                "use the new one below and export it again."
+            )
         return create_token(session, TokenCreate(name=name, role=Role.admin)).token
 
 
@@ -71,9 +75,11 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     if demo:
         load_demo()
         token = demo_admin_token()
+        # The same two lines the README's tour starts with, so they can be pasted into another terminal as they are.
         print(f"\nThe registry with demo data: http://{host}:{port}/docs  (Authorize with the token below)")
-        print("  export TOKEN=" + token)
-        print(f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:{port}/api/v1/interventions\n', flush=True)
+        print("For the README's tour, in another terminal:")
+        print(f"  export TOKEN={token}")
+        print(f'  export AUTH="Authorization: Bearer {token}"\n', flush=True)
     # Our middleware writes the access log as JSON lines with the request id; uvicorn's would repeat it.
     uvicorn.run(
         "app.main:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False, log_config=None
