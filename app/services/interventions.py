@@ -779,22 +779,23 @@ def _same(name: str, value: Any, row: Intervention, before: InterventionPublic) 
     if name in {"areas", "themes", "indicators"}:
         return value is not None and sorted(value) == sorted(getattr(before, name))
     if name == "budget_lines":
-        fields = list(BudgetLineCreate.model_fields)
-        return value is not None and sorted(map(_line_key, value)) == sorted(
-            _line_key(BudgetLineCreate.model_validate(line.model_dump(include=set(fields))))
-            for line in before.budget_lines
-        )
+        return value is not None and sorted(map(_line_key, value)) == sorted(map(_line_key, before.budget_lines))
     if name == "success_criteria":
-        fields = set(SuccessCriterionCreate.model_fields)
-        return value is not None and list(value) == [
-            SuccessCriterionCreate.model_validate(c.model_dump(include=fields)) for c in before.success_criteria
-        ]
+        return value is not None and list(map(_criterion_key, value)) == list(
+            map(_criterion_key, before.success_criteria)
+        )
     current_value = row.department_code if name == "department" else getattr(row, name)
     return getattr(value, "value", value) == current_value
 
 
-def _line_key(line: BudgetLineCreate) -> tuple:
+def _line_key(line: BudgetLineCreate | BudgetLinePublic) -> tuple:
     return (line.year, line.category, line.funding_source, line.type.value, line.amount, line.note or "")
+
+
+def _criterion_key(crit: SuccessCriterionCreate | SuccessCriterionPublic) -> tuple:
+    return tuple(
+        getattr(getattr(crit, name), "value", getattr(crit, name)) for name in SuccessCriterionCreate.model_fields
+    )
 
 
 def update_intervention(session: Session, intervention_id: int, data: InterventionUpdate) -> InterventionPublic:
