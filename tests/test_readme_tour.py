@@ -186,7 +186,7 @@ def start(database_url: str, port: int, workdir: Path, name: str) -> tuple[subpr
             pytest.fail(f"registry serve --demo ended: {(workdir / f'{name}.err').read_text()[-2000:]}")
         if "export AUTH=" in out.read_text():
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2, trust_env=False).status_code == 200:
                     return process, Server(port, out.read_text())
             except httpx.TransportError:
                 pass
@@ -229,6 +229,7 @@ def run_tour(cmds: list[Command], server: Server, workdir: Path) -> list[tuple[i
             f"rc=$?; echo; echo '@@rc {i}' $rc",
         ]
     env = {k: v for k, v in os.environ.items() if k not in {"AUTH", "TOKEN"}}
+    env.update(no_proxy="localhost,127.0.0.1", NO_PROXY="localhost,127.0.0.1")  # the demo is local
     done = subprocess.run(
         ["bash", "-c", "\n".join(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=600
     )
@@ -274,10 +275,10 @@ def test_the_quick_start_and_the_tour_run_as_written(fresh_database, tmp_path):
     try:
         assert "revoked" in again.output
         base = f"http://127.0.0.1:{again.port}{API}/interventions/1"
-        assert httpx.get(base, headers={"Authorization": f"Bearer {old}"}).status_code == 401
+        assert httpx.get(base, headers={"Authorization": f"Bearer {old}"}, trust_env=False).status_code == 401
         new = next(line.split("=", 1)[1] for line in again.output.split() if line.startswith("TOKEN="))
         assert new != old
-        assert httpx.get(base, headers={"Authorization": f"Bearer {new}"}).status_code == 200
+        assert httpx.get(base, headers={"Authorization": f"Bearer {new}"}, trust_env=False).status_code == 200
     finally:
         stop(process)
 

@@ -104,6 +104,12 @@ def get_intervention(
 @router.patch(
     "/{intervention_id}",
     summary="Change an intervention: omitted fields stay, null clears, given lists replace",
+    description=(
+        "A change of `status` follows the lifecycle described at the `status` field; `status_reason` explains it "
+        "(needed to stop, go back or resume) and is kept in the change's audit record. A refused change is 422 "
+        "naming `status`. Fields that already hold the values sent are no change: a PATCH of only such fields "
+        "writes nothing (no audit record, the same `updated_at` and ETag)."
+    ),
     responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
 )
 def update_intervention(
