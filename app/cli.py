@@ -197,7 +197,7 @@ def export_command(args) -> int:
 
 def backup_command(args) -> int:
     from app.config import get_settings
-    from app.services.backup import BackupError, backup
+    from app.core.backup import BackupError, backup
 
     try:
         done = backup(get_settings().database_url, args.file)
@@ -212,7 +212,7 @@ def restore_command(args) -> int:
     from alembic.script import ScriptDirectory
 
     from app.config import get_settings
-    from app.services.backup import BackupError, restore
+    from app.core.backup import BackupError, restore
 
     try:
         done = restore(get_settings().database_url, args.file, force=args.force)

@@ -8,13 +8,13 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.context import RequestContext, set_current
+from app.core import read_cache
+from app.core.context import RequestContext, set_current
 from app.db import _session_factory, get_engine, get_session
 from app.models.auth import Role
 from app.models.budget_line import Year
 from app.models.intervention import Kind, Status, Track
 from app.models.types import IndicatorNumber
-from app.services import read_cache
 from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
 from app.services.interventions import InterventionFilters
 

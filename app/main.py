@@ -4,13 +4,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app import observability
 from app.config import get_settings
+from app.core import observability
+from app.core.middleware import BodySizeLimit, RequestId
+from app.core.observability import AccessLogAndMetrics, configure_logging
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit, RequestId
-from app.observability import AccessLogAndMetrics, configure_logging
 from app.routers import (
     audit,
+    auth,
     budget_lines,
     case,
     evaluations,
@@ -24,7 +25,6 @@ from app.routers import (
     reference,
     rollups,
     success_criteria,
-    tokens,
 )
 
 DESCRIPTION = """
@@ -65,7 +65,7 @@ def create_app() -> FastAPI:
         pools,
         imports,
         exports,
-        tokens,
+        auth,
         audit,
         evaluations,
         material,

@@ -17,8 +17,8 @@ from sqlalchemy.pool import NullPool
 
 from app.cli import _alembic_config
 from app.cli import main as registry
+from app.core import backup as backups
 from app.db import get_engine
-from app.services import backup as backups
 from tests.conftest import TEST_DATABASE_URL, is_postgres, wipe
 from tests.factories import API, budget_line, intervention_payload
 from tests.test_crash import LINES, check_pool_invariant, import_records, start_server

@@ -3,7 +3,7 @@
 import json
 import logging
 
-from app.observability import JsonFormatter
+from app.core.observability import JsonFormatter
 from tests.factories import API, create_intervention
 
 

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import text
 
 from app.config import get_settings
+from app.core import read_cache
 from app.db import _session_factory, get_engine
 from app.models.intervention import InterventionCreate
-from app.services import interventions, read_cache
+from app.services import interventions
 from tests.conftest import make_token
 from tests.factories import API, assert_problem, budget_line, create_intervention, intervention_payload
 

@@ -25,7 +25,7 @@ class RequestContext:
     principal: Principal
     request_id: str | None = None
     if_match: str | None = None
-    # The data version read with the token check (app/services/read_cache.py); None outside a request.
+    # The data version read with the token check (app/core/read_cache.py); None outside a request.
     data_version: int | None = None
     extra: dict = field(default_factory=dict)
 

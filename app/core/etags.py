@@ -4,7 +4,7 @@ not seen, and a client that has the current version is answered 304 instead of t
 import hashlib
 from datetime import datetime
 
-from app.context import current
+from app.core.context import current
 from app.errors import PreconditionFailed
 
 

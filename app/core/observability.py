@@ -1,6 +1,6 @@
 """Logs as JSON lines carrying the request id, one access line per request, and Prometheus metrics.
 
-The request id comes from the RequestId middleware (app/middleware.py); it is kept in a context variable for
+The request id comes from the RequestId middleware (app/core/middleware.py); it is kept in a context variable for
 the duration of the request so that every log line written while handling it, in the event loop or in a
 worker thread, carries it."""
 

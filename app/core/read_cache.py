@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.context import current
+from app.core.context import current
 from app.db import _session_factory, get_engine
 
 _VERSION = text("SELECT version FROM data_version WHERE id = 1")

@@ -1,6 +1,6 @@
 """One row that names the state of the registry's data: every committed write sets a new random `version`.
 
-Readers compare it with the version a cached answer was built from (app/services/read_cache.py), so a cache
+Readers compare it with the version a cached answer was built from (app/core/read_cache.py), so a cache
 in each worker's memory stays correct across workers and containers without any shared memory. A random
 value, not a counter: a restored backup brings back the version of the state it holds, and a counter could
 meet an old number again with other data behind it."""

@@ -4,11 +4,12 @@ from enum import StrEnum
 
 from fastapi import APIRouter, Depends, Response
 
+from app.core import tabular
+from app.core.tabular import OutputFormat
 from app.deps import InterventionFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.services import exports, tabular
+from app.services import exports
 from app.services.exports import ExportRecord
-from app.services.tabular import OutputFormat
 
 router = APIRouter(
     prefix="/api/v1",

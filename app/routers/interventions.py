@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from app.core import read_cache
+from app.core.etags import not_modified
 from app.deps import FreshDep, InterventionFiltersDep, InterventionId, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
@@ -14,8 +16,7 @@ from app.models.intervention import (
     InterventionPublic,
     InterventionUpdate,
 )
-from app.services import audit, interventions, read_cache
-from app.services.etags import not_modified
+from app.services import audit, interventions
 from app.services.interventions import SORT_VALUES
 
 router = APIRouter(

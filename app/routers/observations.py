@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
+from app.core.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, OutputFormat, render
 from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
@@ -19,7 +20,6 @@ from app.models.observation import (
 )
 from app.models.reference import IndicatorPublic
 from app.services import observations
-from app.services.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, OutputFormat, render
 
 router = APIRouter(
     prefix="/api/v1",

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from app.core import read_cache, tabular
+from app.core.tabular import OutputFormat
 from app.deps import FreshDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.intervention import Kind, Status, Track
 from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
-from app.services import read_cache, rollups, tabular
+from app.services import rollups
 from app.services.rollups import RollupFilters
-from app.services.tabular import OutputFormat
 
 router = APIRouter(
     prefix="/api/v1/rollups",

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from app.context import current
+from app.core.context import current
+from app.core.paging import decode_id_cursor, encode_id_cursor
 from app.models.audit import AuditPage, AuditRecord, AuditRecordPublic
 from app.models.types import utcnow
-from app.services.paging import decode_id_cursor, encode_id_cursor
 
 
 def _plain(value: Any) -> Any:

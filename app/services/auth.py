@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.config import Settings, get_settings
-from app.context import Principal, current
+from app.core.context import Principal, current
 from app.db import begin_write
 from app.errors import AppError, Conflict, NotFound
 from app.models.auth import (

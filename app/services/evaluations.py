@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.core.paging import decode_id_cursor, encode_id_cursor
 from app.errors import NotFound
 from app.models.evaluation import (
     DECISION_LABELS,
@@ -32,7 +33,6 @@ from app.models.material import Material
 from app.models.types import utcnow
 from app.services import audit
 from app.services.interventions import begin_change, finish_change, load_intervention
-from app.services.paging import decode_id_cursor, encode_id_cursor
 from app.services.reference import CodeChecker, Loc
 
 # An intervention in one of these states has ended, whatever its end_date says.

@@ -21,6 +21,7 @@ from pydantic import Field, TypeAdapter
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.core import tabular
 from app.models.budget_line import BUDGET_LINE_TYPE_LABELS, BudgetLine, BudgetLineCreate, BudgetLineType
 from app.models.interchange import (
     BUDGET_COLUMNS,
@@ -40,7 +41,6 @@ from app.models.intervention import (
 from app.models.reference import Area, Department, FundingSource, Indicator, Theme
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate
 from app.models.types import Text, from_ore
-from app.services import tabular
 from app.services.interventions import InterventionFilters, list_interventions
 
 PAGE = 500  # interventions per round of queries (and ids per IN list)

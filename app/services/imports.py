@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from app.context import current
+from app.core.context import current
 from app.db import begin_write
 from app.errors import AppError, Conflict
 from app.models.auth import Role

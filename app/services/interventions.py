@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import and_, case, delete, exists, false, func, or_, true, update
 from sqlmodel import Session, col, select
 
-from app.context import current
+from app.core.context import current
+from app.core.etags import check_if_match, content_etag
 from app.db import begin_write
 from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models.auth import Role
@@ -48,7 +49,6 @@ from app.models.success_criterion import (
 from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
 from app.services import audit, lifecycle
 from app.services.auth import Forbidden, require_department
-from app.services.etags import check_if_match, content_etag
 from app.services.pools import grants_of_intervention
 from app.services.reference import CodeChecker, Loc
 

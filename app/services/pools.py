@@ -16,6 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
+from app.core.etags import check_if_match, make_etag
+from app.core.paging import decode_id_cursor, encode_id_cursor
 from app.db import begin_write
 from app.errors import AppError, Conflict, NotFound, RuleViolation
 from app.models.intervention import Intervention
@@ -38,8 +40,6 @@ from app.models.pool import (
 )
 from app.models.types import from_ore, to_ore, utcnow
 from app.services import audit
-from app.services.etags import check_if_match, make_etag
-from app.services.paging import decode_id_cursor, encode_id_cursor
 from app.services.reference import CodeChecker
 
 T = TypeVar("T")
