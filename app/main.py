@@ -5,7 +5,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.config import get_settings
-from app.core import observability
 from app.core.middleware import BodySizeLimit, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
 from app.errors import install_error_handlers
@@ -20,6 +19,7 @@ from app.routers import (
     imports,
     interventions,
     material,
+    metrics,
     observations,
     pools,
     reference,
@@ -73,7 +73,7 @@ def create_app() -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
-    app.include_router(observability.router)
+    app.include_router(metrics.router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -6,20 +6,11 @@ worker thread, carries it."""
 
 import json
 import logging
-import os
 import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -113,21 +104,3 @@ class AccessLogAndMetrics:
                 },
             )
             request_id_var.reset(token)
-
-
-router = APIRouter(tags=["health"])
-
-
-@router.get(
-    "/metrics",
-    summary="Prometheus metrics: request counts and latency by route and status",
-    response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
-)
-def get_metrics() -> Response:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # Several uvicorn workers: each writes its figures to that folder, and any worker answers for all.
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,15 +1,20 @@
-"""Export of interventions in the import formats, and the empty import template."""
+"""Export of interventions: in the import formats, and as IATI activities."""
 
-from enum import StrEnum
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.core import tabular
+from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
 from app.deps import InterventionFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.services import exports
+from app.models.budget_line import Year
+from app.models.intervention import Kind, Status, Track
+from app.models.types import IndicatorNumber
+from app.services import exports, iati
 from app.services.exports import ExportRecord
+from app.services.interventions import InterventionFilters
 
 router = APIRouter(
     prefix="/api/v1",
@@ -18,15 +23,7 @@ router = APIRouter(
 )
 
 CSV_TYPE = tabular.CSV_MEDIA_TYPE.split(";")[0]
-
-
-class TemplateFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-
-
-def _attachment(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+IATI_MEDIA_TYPE = "application/xml"
 
 
 @router.get(
@@ -64,32 +61,56 @@ def export_interventions(
     body, media_type, filename = exports.render_export(exports.export_records(session, filters), format)
     if format is OutputFormat.json:
         return Response(body, media_type=media_type)
-    return _attachment(body, media_type, filename)
+    return attachment(body, media_type, filename)
 
 
 @router.get(
-    "/imports/interventions/template",
-    tags=["imports"],
-    summary="An empty import template (CSV or XLSX) with the header row of the long format",
+    "/exports/iati",
+    tags=["exports"],
+    summary="The selected interventions as IATI activity XML (standard 2.03)",
     description=(
-        "CSV: the header row only (UTF-8 with BOM). XLSX: the sheet `interventions` with the header row and "
-        "drop-down lists of the valid codes for kind, status, track, department, budget_funding_source and "
-        "criterion_indicator, and the sheet `koder` listing every code with its Danish name: kinds, statuses, "
-        "tracks, departments, areas, themes, indicators and funding sources."
+        "Takes the filters of `GET /interventions` and answers one `iati-activities` file (UTF-8) with an "
+        "`iati-activity` for each matching intervention, valid against the IATI 2.03 activity schema. "
+        "Identifier: the reporting organisation's ref (`" + iati.REPORTING_ORG_REF + "`), a hyphen and the "
+        "`external_id` (`REG-<id>` when there is none). Status: idea, planned → 1 (pipeline); active → 2 "
+        "(implementation); completed, anchored → 4 (closed); stopped → 4, or 5 (cancelled) when it never "
+        "started. Start and end dates are actual once the status says they happened, planned before. The "
+        "owning department is the accountable organisation (role 2), each funding source a funding "
+        "organisation (role 1). Budgets per calendar year in DKK; success criteria become results whose "
+        "indicators name our indicator numbers with vocabulary 99; material becomes document links. When no "
+        "intervention matches the answer is 404: an IATI file must hold at least one activity."
     ),
+    response_class=Response,
     responses={
         200: {
-            "description": "The template as an attachment",
-            "content": {
-                CSV_TYPE: {"schema": {"type": "string"}},
-                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-            },
+            "content": {IATI_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "The IATI activities file, as an attachment",
         },
-        **problem_responses(401, 422),
+        **problem_responses(401, 404, 422),
     },
-    response_class=Response,
 )
-def get_import_template(session: SessionDep, format: TemplateFormat = TemplateFormat.xlsx) -> Response:
-    if format is TemplateFormat.csv:
-        return _attachment(exports.template_csv(), tabular.CSV_MEDIA_TYPE, "interventions-template.csv")
-    return _attachment(exports.template_xlsx(session), tabular.XLSX_MEDIA_TYPE, "interventions-template.xlsx")
+def export_iati(
+    session: SessionDep,
+    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
+    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
+    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
+    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
+    kind: Annotated[list[Kind], Query(max_length=10)] = [],
+    status_: Annotated[list[Status], Query(alias="status", max_length=10)] = [],
+    track: Annotated[list[Track], Query(max_length=10)] = [],
+    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
+    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
+) -> Response:
+    filters = InterventionFilters(
+        department=department,
+        area=area,
+        theme=theme,
+        indicator=indicator,
+        kind=kind,
+        status=status_,
+        track=track,
+        year=year,
+        q=q,
+    )
+    body = iati.export_iati(session, filters)
+    return attachment(body, f"{IATI_MEDIA_TYPE}; charset=utf-8", "iati-activities.xml")

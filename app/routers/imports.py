@@ -1,11 +1,14 @@
-"""Bulk import of interventions (JSON, CSV, XLSX)."""
+"""Bulk import of interventions (JSON, CSV, XLSX), and the empty import template."""
 
+from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from app.core import tabular
+from app.core.attachment import attachment
 from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
@@ -16,14 +19,22 @@ from app.models.interchange import (
     ImportReport,
     ImportStrategy,
 )
-from app.services import imports
+from app.services import exports, imports
 
 router = APIRouter(
     prefix="/api/v1/imports",
     tags=["imports"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(401),
 )
+
+CSV_TYPE = tabular.CSV_MEDIA_TYPE.split(";")[0]
+
+
+class TemplateFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
 
 # The record schema inline (no route takes ImportRecord as a parameter, so FastAPI would not list it among the
 # components); the schemas it refers to (BudgetLineCreate, Kind, …) are components already.
@@ -94,7 +105,7 @@ async def _body(request: Request) -> tuple[bytes, str]:
     ),
     openapi_extra={"requestBody": REQUEST_BODY},
     responses={
-        **problem_responses(413, 415),
+        **problem_responses(400, 403, 413, 415),
         422: {
             "description": "Nothing was written; `errors` lists every problem with row and column",
             "content": {
@@ -130,3 +141,30 @@ async def import_interventions(
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+@router.get(
+    "/interventions/template",
+    summary="An empty import template (CSV or XLSX) with the header row of the long format",
+    description=(
+        "CSV: the header row only (UTF-8 with BOM). XLSX: the sheet `interventions` with the header row and "
+        "drop-down lists of the valid codes for kind, status, track, department, budget_funding_source and "
+        "criterion_indicator, and the sheet `koder` listing every code with its Danish name: kinds, statuses, "
+        "tracks, departments, areas, themes, indicators and funding sources."
+    ),
+    responses={
+        200: {
+            "description": "The template as an attachment",
+            "content": {
+                CSV_TYPE: {"schema": {"type": "string"}},
+                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(422),
+    },
+    response_class=Response,
+)
+def get_import_template(session: SessionDep, format: TemplateFormat = TemplateFormat.xlsx) -> Response:
+    if format is TemplateFormat.csv:
+        return attachment(exports.template_csv(), tabular.CSV_MEDIA_TYPE, "interventions-template.csv")
+    return attachment(exports.template_xlsx(session), tabular.XLSX_MEDIA_TYPE, "interventions-template.xlsx")

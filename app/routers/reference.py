@@ -1,9 +1,13 @@
-"""Read-only reference data: the results framework and the code lists."""
+"""Reference data: the results framework and the code lists (read-only), and the indicators' editable defaults."""
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
 
 from app.deps import SessionDep, authorize
 from app.errors import problem_responses
+from app.models.auth import Role
+from app.models.observation import IndicatorUpdate
 from app.models.reference import (
     AreaPublic,
     DepartmentPublic,
@@ -13,14 +17,17 @@ from app.models.reference import (
     ReferenceList,
     ThemePublic,
 )
-from app.services import reference
+from app.services import observations, reference
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["reference"],
-    dependencies=[Depends(authorize())],
+    # Writes: only the indicators' editable defaults, by an admin.
+    dependencies=[Depends(authorize(Role.admin))],
     responses=problem_responses(401),
 )
+
+IndicatorNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The indicator's number (1–19)")]
 
 
 @router.get("/framework", summary="The results framework: effect goals → themes → indicators")
@@ -51,3 +58,17 @@ def list_departments(session: SessionDep) -> ReferenceList[DepartmentPublic]:
 @router.get("/funding-sources", summary="List the funding sources")
 def list_funding_sources(session: SessionDep) -> ReferenceList[FundingSourcePublic]:
     return ReferenceList(items=reference.list_funding_sources(session))
+
+
+@router.patch(
+    "/indicators/{number}",
+    summary="Change an indicator's editable defaults (higher_is_better, likely_source)",
+    description=(
+        "Which direction is better and where the figure most likely comes from are our reading, not the "
+        "sources'; they can be corrected here. Omitted fields stay; null is refused. `higher_is_better` turns "
+        "the gaps in the indicator report."
+    ),
+    responses=problem_responses(400, 403, 404, 413, 422),
+)
+def update_indicator(session: SessionDep, number: IndicatorNumber, body: IndicatorUpdate) -> IndicatorPublic:
+    return observations.update_indicator(session, number, body)
