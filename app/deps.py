@@ -12,11 +12,8 @@ from app.core import read_cache
 from app.core.context import RequestContext, set_current
 from app.db import _session_factory, get_engine, get_session
 from app.models.auth import Role
-from app.models.budget_line import Year
-from app.models.intervention import Kind, Status, Track
-from app.models.types import IndicatorNumber
+from app.models.filters import InterventionFilters, RollupFilters
 from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
-from app.services.interventions import InterventionFilters
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -35,39 +32,10 @@ async def fresh_answer(
 FreshDep = Annotated[bool, Depends(fresh_answer)]
 
 
-async def intervention_filters(
-    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
-    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
-    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
-    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
-    kind: Annotated[list[Kind], Query(max_length=10)] = [],
-    status: Annotated[list[Status], Query(max_length=10)] = [],
-    track: Annotated[list[Track], Query(max_length=10)] = [],
-    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
-    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Direct children of")] = None,
-    external_id: Annotated[str | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
-    include_archived: bool = False,
-) -> InterventionFilters:
-    """The intervention list's filters, shared by every endpoint that selects interventions the same way.
-    Async because it does no I/O: a plain `def` dependency would cost a thread-pool hop on every request."""
-    return InterventionFilters(
-        department=department,
-        area=area,
-        theme=theme,
-        indicator=indicator,
-        kind=kind,
-        status=status,
-        track=track,
-        year=year,
-        parent_id=parent_id,
-        external_id=external_id,
-        q=q,
-        include_archived=include_archived,
-    )
-
-
-InterventionFiltersDep = Annotated[InterventionFilters, Depends(intervention_filters)]
+# The intervention filters (app/models/filters.py), each field a query parameter of its own; no dependency
+# function runs, so they cost no thread-pool hop.
+InterventionFiltersDep = Annotated[InterventionFilters, Query()]
+RollupFiltersDep = Annotated[RollupFilters, Query()]
 InterventionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The intervention's id")]
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}

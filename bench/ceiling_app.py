@@ -17,8 +17,9 @@ from typing import Annotated
 from fastapi import FastAPI, Query
 
 from app.db import _session_factory, make_engine
+from app.models.filters import InterventionFilters
 from app.models.intervention import InterventionPage
-from app.services.interventions import InterventionFilters, list_interventions
+from app.services.interventions import list_interventions
 
 
 def _load_page(limit: int) -> InterventionPage:

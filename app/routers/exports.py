@@ -1,20 +1,14 @@
 """Export of interventions: in the import formats, and as IATI activities."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from app.core import tabular
 from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
 from app.deps import InterventionFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.models.budget_line import Year
-from app.models.intervention import Kind, Status, Track
-from app.models.types import IndicatorNumber
 from app.services import exports, iati
 from app.services.exports import ExportRecord
-from app.services.interventions import InterventionFilters
 
 router = APIRouter(
     prefix="/api/v1",
@@ -89,28 +83,6 @@ def export_interventions(
         **problem_responses(401, 404, 422),
     },
 )
-def export_iati(
-    session: SessionDep,
-    department: Annotated[list[str], Query(max_length=50, description="Department code(s)")] = [],
-    area: Annotated[list[str], Query(max_length=50, description="Area slug(s)")] = [],
-    theme: Annotated[list[str], Query(max_length=50, description="Theme code(s), T1–T9")] = [],
-    indicator: Annotated[list[IndicatorNumber], Query(max_length=50, description="Indicator number(s)")] = [],
-    kind: Annotated[list[Kind], Query(max_length=10)] = [],
-    status_: Annotated[list[Status], Query(alias="status", max_length=10)] = [],
-    track: Annotated[list[Track], Query(max_length=10)] = [],
-    year: Annotated[list[Year], Query(max_length=101, description="Has a budget line in this year")] = [],
-    q: Annotated[str | None, Query(max_length=200, description="Search in name and description")] = None,
-) -> Response:
-    filters = InterventionFilters(
-        department=department,
-        area=area,
-        theme=theme,
-        indicator=indicator,
-        kind=kind,
-        status=status_,
-        track=track,
-        year=year,
-        q=q,
-    )
+def export_iati(session: SessionDep, filters: InterventionFiltersDep) -> Response:
     body = iati.export_iati(session, filters)
     return attachment(body, f"{IATI_MEDIA_TYPE}; charset=utf-8", "iati-activities.xml")

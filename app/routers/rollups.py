@@ -8,13 +8,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.core import read_cache, tabular
 from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
-from app.deps import FreshDep, SessionDep, authorize
+from app.deps import FreshDep, RollupFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.models.intervention import Kind, Status, Track
 from app.models.observation import IndicatorReport
 from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
 from app.services import observations, rollups
-from app.services.rollups import RollupFilters
 
 router = APIRouter(
     prefix="/api/v1/rollups",
@@ -32,48 +30,6 @@ SPREADSHEET_RESPONSES = {
         },
     }
 }
-
-
-def rollup_filters(
-    year_from: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    year_to: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    department: Annotated[list[str], Query(max_length=50)] = [],
-    area: Annotated[list[str], Query(max_length=50)] = [],
-    theme: Annotated[list[str], Query(max_length=50)] = [],
-    kind: Annotated[list[Kind], Query(max_length=10)] = [],
-    status: Annotated[list[Status], Query(max_length=10)] = [],
-    track: Annotated[list[Track], Query(max_length=10)] = [],
-    funding_source: Annotated[list[str], Query(max_length=50)] = [],
-    parent_id: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="The intervention and its whole subtree")
-    ] = None,
-    include_pool_grants: Annotated[
-        bool,
-        Query(
-            description=(
-                "Also count money granted from trial-action pools (net of releases), in the pool's year and funding "
-                'source, category "Bevilling fra pulje". A grant is left out when its intervention already has a '
-                "budget line of that funding source in that year: then the money is taken to be entered there."
-            )
-        ),
-    ] = False,
-) -> RollupFilters:
-    return RollupFilters(
-        year_from=year_from,
-        year_to=year_to,
-        department=department,
-        area=area,
-        theme=theme,
-        kind=kind,
-        status=status,
-        track=track,
-        funding_source=funding_source,
-        parent_id=parent_id,
-        include_pool_grants=include_pool_grants,
-    )
-
-
-FiltersDep = Annotated[RollupFilters, Depends(rollup_filters)]
 
 
 def _json(body: bytes) -> Response:
@@ -104,7 +60,7 @@ def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str) -
 )
 def get_budget_rollup(
     session: SessionDep,
-    filters: FiltersDep,
+    filters: RollupFiltersDep,
     fresh: FreshDep,
     by: Annotated[list[Dimension], Query(min_length=1, max_length=4, description="Group by, in this order")],
     format: OutputFormat = OutputFormat.json,
@@ -135,7 +91,7 @@ def get_budget_rollup(
 )
 def get_coverage_rollup(
     session: SessionDep,
-    filters: FiltersDep,
+    filters: RollupFiltersDep,
     fresh: FreshDep,
     by: CoverageDimension = CoverageDimension.theme,
     format: OutputFormat = OutputFormat.json,

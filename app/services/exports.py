@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.core import tabular
 from app.models.budget_line import BUDGET_LINE_TYPE_LABELS, BudgetLine, BudgetLineCreate, BudgetLineType
+from app.models.filters import InterventionFilters
 from app.models.interchange import (
     BUDGET_COLUMNS,
     COLUMNS,
@@ -41,7 +42,7 @@ from app.models.intervention import (
 from app.models.reference import Area, Department, FundingSource, Indicator, Theme
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate
 from app.models.types import Text, from_ore
-from app.services.interventions import InterventionFilters, list_interventions
+from app.services.interventions import list_interventions
 
 PAGE = 500  # interventions per round of queries (and ids per IN list)
 # API field → column, where the names differ. Fields are read from their columns, so a field added to a

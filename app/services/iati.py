@@ -48,12 +48,13 @@ from sqlmodel import Session, col, select
 from app.errors import NotFound
 from app.models.budget_line import BudgetLine, BudgetLineType
 from app.models.case import MUNICIPALITY
+from app.models.filters import InterventionFilters
 from app.models.intervention import Intervention, InterventionIndicator, Status
 from app.models.material import Material
 from app.models.reference import Department, FundingSource, Indicator
 from app.models.success_criterion import OUTCOME_LABELS, Outcome, SuccessCriterion
 from app.models.types import from_ore, utcnow
-from app.services.interventions import InterventionFilters, list_interventions
+from app.services.interventions import list_interventions
 
 IATI_VERSION = "2.03"
 # The reporting organisation's IATI organisation identifier. "DK-COK-GLADSAXE" is a placeholder of the form

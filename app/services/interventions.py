@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from app.models.budget_line import (
     BudgetLinePublic,
     BudgetLineType,
 )
+from app.models.filters import InterventionFilters
 from app.models.intervention import (
     Intervention,
     InterventionArea,
@@ -33,9 +34,6 @@ from app.models.intervention import (
     InterventionSummary,
     InterventionTheme,
     InterventionUpdate,
-    Kind,
-    Status,
-    Track,
     YearAmount,
 )
 from app.models.reference import Area
@@ -49,6 +47,7 @@ from app.models.success_criterion import (
 from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
 from app.services import audit, lifecycle
 from app.services.auth import Forbidden, require_department
+from app.services.filters import check_filters, where_filters
 from app.services.pools import grants_of_intervention
 from app.services.reference import CodeChecker, Loc
 
@@ -59,22 +58,6 @@ SORTS = {
     "updated_at": col(Intervention.updated_at),
 }
 SORT_VALUES = [*SORTS, *(f"-{s}" for s in SORTS)]
-
-
-@dataclass
-class InterventionFilters:
-    department: list[str] = field(default_factory=list)
-    area: list[str] = field(default_factory=list)
-    theme: list[str] = field(default_factory=list)
-    indicator: list[int] = field(default_factory=list)
-    kind: list[Kind] = field(default_factory=list)
-    status: list[Status] = field(default_factory=list)
-    track: list[Track] = field(default_factory=list)
-    year: list[int] = field(default_factory=list)
-    parent_id: int | None = None
-    external_id: str | None = None
-    q: str | None = None
-    include_archived: bool = False
 
 
 # --- reading -----------------------------------------------------------------------------------------------
@@ -396,71 +379,11 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         ) from None
 
 
-def where_matches(stmt, *, department=(), kind=(), status=(), track=(), area=(), theme=(), indicator=()):
-    """The filters every intervention query shares (lists, rollups, coverage, exports): AND across filters,
-    OR within one; a statement that selects from (or joins) intervention."""
-    for column, values in (
-        (Intervention.department_code, department),
-        (Intervention.kind, kind),
-        (Intervention.status, status),
-        (Intervention.track, track),
-    ):
-        if values:
-            stmt = stmt.where(col(column).in_([getattr(v, "value", v) for v in values]))
-    for link, column, values in (
-        (InterventionArea, InterventionArea.area_slug, area),
-        (InterventionTheme, InterventionTheme.theme_code, theme),
-        (InterventionIndicator, InterventionIndicator.indicator_number, indicator),
-    ):
-        if values:
-            stmt = stmt.where(
-                exists().where(col(link.intervention_id) == col(Intervention.id), col(column).in_(values))
-            )
-    return stmt
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_interventions(
     session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
 ) -> InterventionPage:
-    checker = CodeChecker(session)
-    checker.check_all("department", filters.department, ["query", "department"])
-    checker.check_all("area", filters.area, ["query", "area"])
-    checker.check_all("theme", filters.theme, ["query", "theme"])
-    checker.check_all("indicator", filters.indicator, ["query", "indicator"])
-    checker.raise_if_any()
-
-    stmt = select(Intervention)
-    if not filters.include_archived:
-        stmt = stmt.where(col(Intervention.archived_at).is_(None))
-    stmt = where_matches(
-        stmt,
-        department=filters.department,
-        kind=filters.kind,
-        status=filters.status,
-        track=filters.track,
-        area=filters.area,
-        theme=filters.theme,
-        indicator=filters.indicator,
-    )
-    if filters.parent_id is not None:
-        stmt = stmt.where(col(Intervention.parent_id) == filters.parent_id)
-    if filters.external_id is not None:
-        stmt = stmt.where(col(Intervention.external_id) == filters.external_id)
-    if filters.year:
-        stmt = stmt.where(
-            exists().where(
-                col(BudgetLine.intervention_id) == col(Intervention.id), col(BudgetLine.year).in_(filters.year)
-            )
-        )
-    if filters.q:
-        needle = search_key(filters.q)
-        if needle:
-            stmt = stmt.where(col(Intervention.search_text).like(_like_pattern(needle), escape="\\"))
+    check_filters(session, filters).raise_if_any()
+    stmt = where_filters(select(Intervention), filters)
 
     key = sort.lstrip("-")
     descending = sort.startswith("-")

@@ -13,7 +13,6 @@ never added to it). `amount` and `gross` are of the plan. One pass over the line
 conditional sums of the one split expression.
 """
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, case, distinct, exists, false, func, literal_column, not_, select, true
@@ -21,6 +20,7 @@ from sqlmodel import Session, col
 
 from app.errors import NotFound, RuleViolation
 from app.models.budget_line import BudgetLine, BudgetLineType
+from app.models.filters import RollupFilters
 from app.models.intervention import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -31,7 +31,6 @@ from app.models.intervention import (
     InterventionTheme,
     Kind,
     Status,
-    Track,
 )
 from app.models.pool import Allocation, Pool
 from app.models.reference import (
@@ -55,52 +54,17 @@ from app.models.rollup import (
     RollupTotal,
 )
 from app.models.types import from_ore, share_of
-from app.services.interventions import where_matches
-from app.services.reference import CodeChecker
+from app.services.filters import check_filters, subtrees, where_filters
 
 NONE_LABEL = "(ingen)"
 
 
-@dataclass
-class RollupFilters:
-    year_from: int | None = None
-    year_to: int | None = None
-    department: list[str] = field(default_factory=list)
-    area: list[str] = field(default_factory=list)
-    theme: list[str] = field(default_factory=list)
-    kind: list[Kind] = field(default_factory=list)
-    status: list[Status] = field(default_factory=list)
-    track: list[Track] = field(default_factory=list)
-    funding_source: list[str] = field(default_factory=list)
-    parent_id: int | None = None
-    include_pool_grants: bool = False
-
-
 def _check_filters(session: Session, filters: RollupFilters) -> None:
-    checker = CodeChecker(session)
-    checker.check_all("department", filters.department, ["query", "department"])
-    checker.check_all("area", filters.area, ["query", "area"])
-    checker.check_all("theme", filters.theme, ["query", "theme"])
+    checker = check_filters(session, filters, parent_is_subtree=True)
     checker.check_all("funding source", filters.funding_source, ["query", "funding_source"])
     if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
         checker.fail(["query", "year_to"], f"year_to {filters.year_to} is before year_from {filters.year_from}")
-    if filters.parent_id is not None:
-        parent = session.get(Intervention, filters.parent_id)
-        if parent is None or parent.archived_at is not None:
-            checker.fail(["query", "parent_id"], f"intervention {filters.parent_id} does not exist", "unknown_parent")
     checker.raise_if_any()
-
-
-def _subtree_ids(root_id: int):
-    """Ids of an intervention and all its non-archived descendants, as a recursive CTE."""
-    base = select(col(Intervention.id).label("node_id")).where(col(Intervention.id) == root_id)
-    tree = base.cte("subtree", recursive=True)
-    step = (
-        select(col(Intervention.id))
-        .join(tree, col(Intervention.parent_id) == tree.c.node_id)
-        .where(col(Intervention.archived_at).is_(None))
-    )
-    return tree.union(step)
 
 
 def _intervention_columns() -> list:
@@ -170,41 +134,24 @@ def _pool_grant_lines() -> tuple[Select, Any, Any]:
 def _rollup_lines(filters: RollupFilters) -> Select:
     """The lines a rollup sums: budget lines, and with include_pool_grants the pool grants not entered as lines."""
     sources = [_budget_lines()] + ([_pool_grant_lines()] if filters.include_pool_grants else [])
-    # One subtree CTE for every part: two CTEs of one name in a UNION would not compile.
-    tree = _subtree_ids(filters.parent_id) if filters.parent_id is not None else None
-    parts = [_filtered(stmt, year, funding, filters, tree) for stmt, year, funding in sources]
+    # One set of subtree CTEs for every part: two CTEs of one name in a UNION would not compile.
+    trees = subtrees(filters, parent_is_subtree=True)
+    parts = [_filtered(stmt, year, funding, filters, trees) for stmt, year, funding in sources]
     if len(parts) == 1:
         return parts[0]
     union = parts[0].union_all(*parts[1:]).subquery("rollup_lines")
     return select(*union.c)
 
 
-def _filtered(stmt: Select, year, funding_source, filters: RollupFilters, tree=None) -> Select:
-    """Lines of non-archived interventions that pass the filters."""
-    stmt = stmt.where(col(Intervention.archived_at).is_(None))
+def _filtered(stmt: Select, year, funding_source, filters: RollupFilters, trees) -> Select:
+    """Lines of the interventions that pass the filters, in the years and funding sources asked for."""
     if filters.year_from is not None:
         stmt = stmt.where(year >= filters.year_from)
     if filters.year_to is not None:
         stmt = stmt.where(year <= filters.year_to)
     if filters.funding_source:
         stmt = stmt.where(funding_source.in_(filters.funding_source))
-    return _where_interventions(stmt, filters, tree)
-
-
-def _where_interventions(stmt: Select, filters: RollupFilters, tree=None) -> Select:
-    stmt = where_matches(
-        stmt,
-        department=filters.department,
-        kind=filters.kind,
-        status=filters.status,
-        track=filters.track,
-        area=filters.area,
-        theme=filters.theme,
-    )
-    if filters.parent_id is not None:
-        tree = tree if tree is not None else _subtree_ids(filters.parent_id)
-        stmt = stmt.where(col(Intervention.id).in_(select(tree.c.node_id)))
-    return stmt
+    return where_filters(stmt, filters, parent_is_subtree=True, trees=trees)
 
 
 # Line-level dimensions: one value per budget line, read straight from the filtered lines.
@@ -537,7 +484,7 @@ def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) ->
     _check_filters(session, filters)
     link, link_column, dimension = _COVERAGE_LINKS[by]
     code = getattr(link, link_column)
-    interventions = _where_interventions(select(Intervention).where(col(Intervention.archived_at).is_(None)), filters)
+    interventions = where_filters(select(Intervention), filters, parent_is_subtree=True)
     chosen = interventions.subquery("chosen")
     counts = session.execute(
         select(col(code), chosen.c.status, chosen.c.kind, func.count())
