@@ -2,6 +2,7 @@
 for the list, the exports and the rollups alike."""
 
 from sqlalchemy import CTE, Select, exists, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.models.budget_line import BudgetLine
@@ -78,10 +79,10 @@ def where_filters(
     if filters.external_id is not None:
         stmt = stmt.where(col(Intervention.external_id) == filters.external_id)
     if filters.year:
+        # An alias: a statement over the budget lines (the rollups') would otherwise correlate the lines away.
+        line = aliased(BudgetLine)
         stmt = stmt.where(
-            exists().where(
-                col(BudgetLine.intervention_id) == col(Intervention.id), col(BudgetLine.year).in_(filters.year)
-            )
+            exists().where(col(line.intervention_id) == col(Intervention.id), col(line.year).in_(filters.year))
         )
     if filters.q:
         needle = search_key(filters.q)
