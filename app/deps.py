@@ -11,9 +11,10 @@ from app.config import get_settings
 from app.core import read_cache
 from app.core.context import RequestContext, set_current
 from app.db import _session_factory, get_engine, get_session
+from app.errors import Forbidden, Unauthorized
 from app.models.auth import Role
 from app.models.filters import InterventionFilters, RollupFilters
-from app.services.auth import ANONYMOUS, Forbidden, Unauthorized, authenticate
+from app.services.auth import ANONYMOUS, authenticate
 
 SessionDep = Annotated[Session, Depends(get_session)]
 

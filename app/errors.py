@@ -85,6 +85,36 @@ class PreconditionFailed(AppError):
     status, slug, title = 412, "precondition-failed", "The resource has changed"
 
 
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="socialbalance-registry"'})
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class ImportRejectedError(AppError):
+    """An import refused as a whole: nothing was written. Its body is the ImportRejected schema
+    (app/models/interchange.py): every problem with its row and column."""
+
+    status, slug, title = 422, "import-rejected", "Import rejected: nothing was written"
+
+
+class IdempotencyMismatch(AppError):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with a different request"
+
+
+class UnsupportedMediaType(AppError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class GrantRefused(AppError):
+    status, slug, title = 409, "pool-exhausted", "The grant does not fit in the pool"
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -94,17 +124,37 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    return problem_json(status, slug, title, detail, request.url.path, errors, **extra)
+
+
+def problem_json(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None,
+    errors: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """The problem+json answer; `instance` is the request's path."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
     }
     if errors is not None:
         body["errors"] = errors
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def error_response(exc: AppError, instance: str | None) -> JSONResponse:
+    """The answer to an AppError, from the exception handler or from a middleware outside the app (the 413)."""
+    response = problem_json(exc.status, exc.slug, exc.title, exc.detail, instance, exc.errors, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 def _loc_text(loc: list[str | int]) -> str:
@@ -146,9 +196,7 @@ _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tr
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        response = problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.errors, **exc.extra)
-        response.headers.update(exc.headers)
-        return response
+        return error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,11 +1,10 @@
 """A small ASGI middleware that refuses request bodies above the configured size with 413 problem+json."""
 
-import json
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON
+from app.errors import PayloadTooLarge, error_response
 
 
 class _TooLarge(Exception):
@@ -23,25 +22,12 @@ class BodySizeLimit:
         self.large_bytes = large_bytes or max_bytes
         self.large_prefix = large_prefix
 
-    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
-        body = json.dumps(
-            {
-                "type": "/problems/payload-too-large",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"the request body exceeds the limit of {limit} bytes; split it into smaller requests",
-                "instance": scope.get("path"),
-                "limit_bytes": limit,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
-            }
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        # Outside the app, so not through its exception handlers, but answered by the same function they use.
+        too_large = PayloadTooLarge(
+            f"the request body exceeds the limit of {limit} bytes; split it into smaller requests", limit_bytes=limit
         )
-        await send({"type": "http.response.body", "body": body})
+        await error_response(too_large, scope.get("path"))(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,7 +41,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = 0
                 if declared > limit:
-                    await self._reject(scope, send, limit)
+                    await self._reject(scope, receive, send, limit)
                     return
         received = 0
         started = False
@@ -79,7 +65,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(scope, send, limit)
+                await self._reject(scope, receive, send, limit)
 
 
 _SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")

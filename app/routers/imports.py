@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.core import tabular
 from app.core.attachment import attachment
 from app.deps import SessionDep, authorize
-from app.errors import problem_responses
+from app.errors import ImportRejectedError, problem_responses
 from app.models.auth import Role
 from app.models.interchange import (
     COLUMNS,
@@ -64,7 +64,7 @@ async def _body(request: Request) -> tuple[bytes, str]:
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise imports.ImportRejected(
+            raise ImportRejectedError(
                 "the upload has no `file` part",
                 errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "missing file"}],
             )
@@ -79,7 +79,7 @@ async def _body(request: Request) -> tuple[bytes, str]:
             part_type = "application/json"
         if part_type not in imports.JSON_TYPES | imports.CSV_TYPES | imports.XLSX_TYPES:
             # An uploaded file of another kind is a bad file, reported like any unreadable one.
-            raise imports.ImportRejected(
+            raise ImportRejectedError(
                 "the uploaded file is neither JSON, CSV nor XLSX (name it .json, .csv or .xlsx)",
                 errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "unsupported file type"}],
             )

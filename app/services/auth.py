@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from app.config import Settings, get_settings
 from app.core.context import Principal, current
 from app.db import begin_write
-from app.errors import AppError, Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound, Unauthorized
 from app.models.auth import (
     ApiToken,
     Role,
@@ -35,17 +35,6 @@ TOKEN_PREFIX = "sbr_"
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 # When claims map to several roles, the strongest wins.
 ROLE_ORDER = [Role.admin, Role.pool_manager, Role.editor, Role.reader]
-
-
-class Unauthorized(AppError):
-    status, slug, title = 401, "unauthorized", "Authentication required"
-
-    def __init__(self, detail: str):
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="socialbalance-registry"'})
-
-
-class Forbidden(AppError):
-    status, slug, title = 403, "forbidden", "Forbidden"
 
 
 ANONYMOUS = Principal(actor="anonymous", role="anonymous", source="anonymous")

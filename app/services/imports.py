@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from app.core.context import current
 from app.db import begin_write
-from app.errors import AppError, Conflict
+from app.errors import Conflict, Forbidden, IdempotencyMismatch, ImportRejectedError, UnsupportedMediaType
 from app.models.auth import Role
 from app.models.budget_line import BudgetLine
 from app.models.idempotency import IdempotencyKey
@@ -38,7 +38,6 @@ from app.models.intervention import (
 from app.models.success_criterion import SuccessCriterion
 from app.models.types import search_key, to_ore, utcnow
 from app.services import audit, lifecycle
-from app.services.auth import Forbidden
 from app.services.interchange import (
     RawRecord,
     UnreadableFile,
@@ -63,18 +62,6 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 XLSX_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-class ImportRejected(AppError):
-    status, slug, title = 422, "import-rejected", "Import rejected: nothing was written"
-
-
-class IdempotencyMismatch(AppError):
-    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with a different request"
-
-
-class UnsupportedMediaType(AppError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
-
-
 @dataclass
 class Stored:
     status: int
@@ -87,12 +74,12 @@ def _problem(row: int | None, column: str | None, msg: str, loc: list | None = N
     return {"row": row, "column": column, "loc": loc, "msg": msg}
 
 
-def _reject(problems: list[dict[str, Any]]) -> ImportRejected:
+def _reject(problems: list[dict[str, Any]]) -> ImportRejectedError:
     problems.sort(key=lambda p: (p["row"] is None, p["row"] or 0))
     shown = problems[:MAX_PROBLEMS]
     head = "; ".join(f"row {p['row']}, {p['column'] or 'record'}: {p['msg']}" for p in shown[:3])
     more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
-    return ImportRejected(
+    return ImportRejectedError(
         f"{len(problems)} problem(s), nothing was written: {head}{more}", errors=shown, problem_count=len(problems)
     )
 
@@ -579,7 +566,7 @@ def import_interventions(
     dry_run: bool,
     idempotency_key: str | None,
 ) -> tuple[Stored, bool]:
-    """(answer, replayed). Raises ImportRejected (422) with every problem when anything is wrong."""
+    """(answer, replayed). Raises ImportRejectedError (422) with every problem when anything is wrong."""
     request_hash = _request_hash(body, media_type, strategy, dry_run)
     if idempotency_key:
         stored = stored_answer(session, idempotency_key, request_hash)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.core.context import current
 from app.core.etags import check_if_match, content_etag
 from app.db import begin_write
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
 from app.models.auth import Role
 from app.models.budget_line import (
     BUDGET_LINE_TYPE_LABELS,
@@ -46,7 +46,7 @@ from app.models.success_criterion import (
 )
 from app.models.types import MAX_ID, from_ore, search_key, to_ore, utcnow
 from app.services import audit, lifecycle
-from app.services.auth import Forbidden, require_department
+from app.services.auth import require_department
 from app.services.filters import check_filters, where_filters
 from app.services.pools import grants_of_intervention
 from app.services.reference import CodeChecker, Loc

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from app.core.etags import check_if_match, make_etag
 from app.core.paging import decode_id_cursor, encode_id_cursor
 from app.db import begin_write
-from app.errors import AppError, Conflict, NotFound, RuleViolation
+from app.errors import Conflict, GrantRefused, NotFound, RuleViolation
 from app.models.intervention import Intervention
 from app.models.pool import (
     Allocation,
@@ -44,10 +44,6 @@ from app.services.reference import CodeChecker
 
 T = TypeVar("T")
 RETRIES = 3
-
-
-class GrantRefused(AppError):
-    status, slug, title = 409, "pool-exhausted", "The grant does not fit in the pool"
 
 
 def with_retries(session: Session, work: Callable[[], T]) -> T:
