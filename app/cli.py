@@ -32,18 +32,18 @@ def migrate(revision: str = "head") -> None:
 
 
 def load_demo() -> None:
-    from app.db import _session_factory, get_engine
+    from app.db import open_session
     from app.services.demo import load_demo_data
 
-    with _session_factory(get_engine())() as session:
+    with open_session() as session:
         counts = load_demo_data(session)
     print(f"demo data: {counts['created']} interventions created, {counts['skipped']} already there")
 
 
 def _session():
-    from app.db import _session_factory, get_engine
+    from app.db import open_session
 
-    return _session_factory(get_engine())()
+    return open_session()
 
 
 def demo_admin_token() -> str:

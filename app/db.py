@@ -1,7 +1,6 @@
 """Engine and session: one place that knows the quirks of SQLite and PostgreSQL."""
 
 import secrets
-from collections.abc import Iterator
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, create_engine, event, update
@@ -54,10 +53,10 @@ def _session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, class_=Session, expire_on_commit=False, autoflush=False)
 
 
-def get_session() -> Iterator[Session]:
-    """A fresh session per request. Services commit; this only closes (rolling back anything uncommitted)."""
-    with _session_factory(get_engine())() as session:
-        yield session
+def open_session(engine: Engine | None = None) -> Session:
+    """A new session on the app's database (or on `engine`), the one way to open one: `with open_session() as
+    session:`. A request has one, opened by its authorization and handed to the endpoint (app/deps.py)."""
+    return _session_factory(engine or get_engine())()
 
 
 def begin_write(session: Session) -> None:

@@ -1,6 +1,6 @@
 """Annotated dependency aliases shared by the routers, and the authorization every router declares."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -10,13 +10,38 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.core import read_cache
 from app.core.context import RequestContext, set_current
-from app.db import _session_factory, get_engine, get_session
+from app.db import open_session
 from app.errors import Forbidden, Unauthorized
 from app.models.auth import Role
 from app.models.filters import InterventionFilters, RollupFilters
 from app.services.auth import ANONYMOUS, authenticate
 
-SessionDep = Annotated[Session, Depends(get_session)]
+
+async def _close(session: Session) -> None:
+    """Close a session; in the thread pool only when it still holds a connection (closing then talks to the
+    database), else at once: a request whose session ended its transaction costs no thread hop here."""
+    if session.in_transaction():
+        await run_in_threadpool(session.close)
+    else:
+        session.close()
+
+
+async def request_session(request: Request) -> AsyncIterator[Session]:
+    """The request's one session: the one `authorize` opened to check the token, or (on the routes without
+    authorization, /health) a new one. Services commit; this only closes, rolling back anything uncommitted.
+    Async: handing the session over costs no thread hop."""
+    session = getattr(request.state, "session", None)
+    if session is not None:
+        yield session
+        return
+    session = open_session()
+    try:
+        yield session
+    finally:
+        await _close(session)
+
+
+SessionDep = Annotated[Session, Depends(request_session)]
 
 
 async def fresh_answer(
@@ -42,39 +67,54 @@ InterventionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The interv
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def _authenticate(authorization: str | None):
-    """The principal and the data version, read in one session: one trip to the database per request."""
-    with _session_factory(get_engine())() as session:
+def _authenticate(session: Session, authorization: str | None):
+    """The principal and the data version, read in one trip to the database. The read transaction ends here, in
+    the same thread: the endpoint reads afresh (never data older than the version) and a request answered from
+    the read cache holds no connection."""
+    try:
         version = read_cache.data_version(session)
         return authenticate(session, authorization, data_version=version), version
+    finally:
+        session.rollback()
 
 
-def authorize(*write_roles: Role) -> Callable[[Request], Awaitable[None]]:
+def authorize(*write_roles: Role) -> Callable[[Request], AsyncIterator[None]]:
     """A router's access rule: who may write through it (deny by default: no roles, no writes); reads need a
     token unless PUBLIC_READ is set. Services refine it (an editor's department, an SOB editor's observations).
 
-    Async on purpose: the request context it sets must be visible to the endpoint, which a dependency run in
-    the thread pool could not do."""
+    It opens the request's one session (SessionDep hands the same one to the endpoint) and closes it when the
+    request is done. Async on purpose: the request context it sets must be visible to the endpoint, which a
+    dependency run in the thread pool could not do."""
     allowed = {r.value for r in write_roles}
 
-    async def dependency(request: Request) -> None:
-        principal, version = await run_in_threadpool(_authenticate, request.headers.get("authorization"))
-        principal = principal or ANONYMOUS
-        set_current(
-            RequestContext(
-                principal=principal,
-                request_id=getattr(request.state, "request_id", None),
-                if_match=request.headers.get("if-match"),
-                data_version=version,
-            )
-        )
-        if request.method in READ_METHODS:
-            if principal is ANONYMOUS and not get_settings().public_read:
-                raise Unauthorized("reads need a token here (or set PUBLIC_READ=true)")
-            return
-        if principal is ANONYMOUS:
-            raise Unauthorized("changes need a token")
-        if principal.role not in allowed:
-            raise Forbidden(f"a {principal.role} may not change this")
+    async def dependency(request: Request) -> AsyncIterator[None]:
+        session = request.state.session = open_session()
+        try:
+            check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
+            _check(request, *check, allowed)
+            yield
+        finally:
+            await _close(session)
 
     return dependency
+
+
+def _check(request: Request, principal, version: int | None, allowed: set[str]) -> None:
+    """Set the request context and apply the access rule (raises Unauthorized or Forbidden)."""
+    principal = principal or ANONYMOUS
+    set_current(
+        RequestContext(
+            principal=principal,
+            request_id=getattr(request.state, "request_id", None),
+            if_match=request.headers.get("if-match"),
+            data_version=version,
+        )
+    )
+    if request.method in READ_METHODS:
+        if principal is ANONYMOUS and not get_settings().public_read:
+            raise Unauthorized("reads need a token here (or set PUBLIC_READ=true)")
+        return
+    if principal is ANONYMOUS:
+        raise Unauthorized("changes need a token")
+    if principal.role not in allowed:
+        raise Forbidden(f"a {principal.role} may not change this")

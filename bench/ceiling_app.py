@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, Query
 
-from app.db import _session_factory, make_engine
+from app.db import make_engine, open_session
 from app.models.filters import InterventionFilters
 from app.models.intervention import InterventionPage
 from app.services.interventions import list_interventions
@@ -25,7 +25,7 @@ from app.services.interventions import list_interventions
 def _load_page(limit: int) -> InterventionPage:
     engine = make_engine(os.environ["DATABASE_URL"])
     try:
-        with _session_factory(engine)() as session:
+        with open_session(engine) as session:
             return list_interventions(session, InterventionFilters(), limit=limit)
     finally:
         engine.dispose()

@@ -148,12 +148,12 @@ def bench(url: str, args) -> list[tuple]:
     engine = get_engine()
     generate(engine, args.interventions, args.lines)
 
-    from app.db import _session_factory
+    from app.db import open_session
     from app.main import create_app
     from app.models.auth import Role, TokenCreate
     from app.services.auth import create_token
 
-    with _session_factory(engine)() as session:
+    with open_session(engine) as session:
         token = create_token(session, TokenCreate(name="bench-rollups", role=Role.admin)).token
     # Computed on every call (no-cache), as W3 in bench/run.py: the read cache would answer from memory.
     client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}", "Cache-Control": "no-cache"})

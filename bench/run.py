@@ -417,7 +417,7 @@ def prepare_database(url: str, sizes: Sizes) -> str:
 
     from app.cli import _alembic_config
     from app.config import get_settings
-    from app.db import _session_factory, get_engine, make_engine
+    from app.db import get_engine, make_engine, open_session
     from app.models.auth import Role, TokenCreate
     from app.services.auth import create_token
 
@@ -433,7 +433,7 @@ def prepare_database(url: str, sizes: Sizes) -> str:
                 conn.exec_driver_sql(
                     "SELECT setval(pg_get_serial_sequence('intervention', 'id'), (SELECT max(id) FROM intervention))"
                 )
-        with _session_factory(engine)() as session:
+        with open_session(engine) as session:
             return create_token(session, TokenCreate(name="bench-admin", role=Role.admin)).token
     finally:
         engine.dispose()

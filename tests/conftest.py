@@ -74,11 +74,11 @@ def _clean_tables(migrated_database) -> Iterator[None]:
 
 def make_token(role: str, department: str | None = None, name: str | None = None) -> str:
     """A real API token, made the way `registry token create` makes it; returns the bearer token."""
-    from app.db import _session_factory
+    from app.db import open_session
     from app.models.auth import Role, TokenCreate
     from app.services.auth import create_token
 
-    with _session_factory(get_engine())() as session:
+    with open_session() as session:
         data = TokenCreate(name=name or f"test-{role}-{department or 'all'}", role=Role(role), department=department)
         return create_token(session, data).token
 

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app.config import get_settings
 from app.core import read_cache
-from app.db import _session_factory, get_engine
+from app.db import get_engine, open_session
 from app.models.intervention import InterventionCreate
 from app.services import interventions
 from tests.conftest import make_token
@@ -89,7 +89,7 @@ def test_a_write_by_another_worker_shows_at_once(client):
     create_intervention(client, name="Rådgivningscenter i Værebro Park")
     assert _names(client) == ["Rådgivningscenter i Værebro Park"]
     # Another worker or container: its own session, nothing shared with this process but the database.
-    with _session_factory(get_engine())() as session:
+    with open_session() as session:
         interventions.create_intervention(session, InterventionCreate(**intervention_payload(name="Mentorkorps")))
     assert _names(client) == ["Rådgivningscenter i Værebro Park", "Mentorkorps"]
 

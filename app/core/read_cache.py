@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.core.context import current
-from app.db import _session_factory, get_engine
 
 _VERSION = text("SELECT version FROM data_version WHERE id = 1")
 
@@ -100,17 +99,21 @@ def cached_json(key: Hashable, build: Callable[[], bytes], *, fresh: bool = Fals
     return body
 
 
-async def cached_json_async(key: Hashable, build: Callable[[Session], bytes], *, fresh: bool = False) -> bytes:
+async def cached_json_async(
+    key: Hashable, session: Session, build: Callable[[Session], bytes], *, fresh: bool = False
+) -> bytes:
     """cached_json for an async endpoint: a hit costs no thread; a miss runs `build(session)` in the thread
-    pool with a session of its own."""
+    pool, with the request's session, and ends its read transaction there (so no connection is held after)."""
     version = current().data_version
     body = None if fresh else cache().get(key, version)
     if body is not None:
         return body
 
     def run() -> bytes:
-        with _session_factory(get_engine())() as session:
+        try:
             built = build(session)
+        finally:
+            session.rollback()
         cache().put(key, version, built)
         return built
 

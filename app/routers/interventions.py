@@ -46,6 +46,7 @@ SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
     responses=problem_responses(400, 422),
 )
 async def list_interventions(
+    session: SessionDep,
     filters: InterventionFiltersDep,
     fresh: FreshDep,
     sort: Annotated[SortParam, Query(description="Field to sort by; a leading '-' sorts descending")] = "id",
@@ -55,6 +56,7 @@ async def list_interventions(
     # The front end's hottest read: answered from the worker's read cache while the data is unchanged.
     body = await read_cache.cached_json_async(
         ("interventions", repr(filters), sort, limit, cursor),
+        session,
         lambda session: (
             interventions.list_interventions(session, filters, sort=sort, limit=limit, cursor=cursor)
             .model_dump_json()
