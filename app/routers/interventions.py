@@ -38,9 +38,10 @@ SortParam = Literal[tuple(SORT_VALUES)]  # type: ignore[valid-type]
     description=(
         "Filters combine with AND; repeating a filter (`theme=T1&theme=T4`) means any of those values. "
         "`year` keeps interventions with a budget line in that year; `q` searches name and description, "
-        "ignoring case (æ/ø/å too). Pages are cut by an opaque keyset `cursor`: rows inserted between two "
-        "requests never make a page skip or repeat a row. Archived interventions are left out unless "
-        "`include_archived=true`."
+        "ignoring case (æ/ø/å too); `parent_id` keeps the direct children of an intervention, `subtree_of` the "
+        "intervention and every one below it. The exports and the rollups take the same filters. Pages are cut "
+        "by an opaque keyset `cursor`: rows inserted between two requests never make a page skip or repeat a "
+        "row. Archived interventions are left out unless `include_archived=true`."
     ),
     response_model=InterventionPage,
     responses=problem_responses(400, 422),
