@@ -31,7 +31,8 @@ from app.models.intervention import Intervention, Status
 from app.models.material import Material
 from app.models.types import utcnow
 from app.services import audit
-from app.services.interventions import begin_change, finish_change, load_intervention
+from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_public import load_intervention
 from app.services.paging import decode_id_cursor, encode_id_cursor
 from app.services.reference import CodeChecker, Loc
 

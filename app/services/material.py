@@ -18,7 +18,8 @@ from app.models.material import (
 )
 from app.models.types import utcnow
 from app.services import audit
-from app.services.interventions import begin_change, finish_change, load_intervention
+from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_public import load_intervention
 from app.services.reference import CodeChecker
 
 
