@@ -29,10 +29,10 @@ from app.models.observation import (
     UpsertResult,
 )
 from app.models.reference import Area, Indicator, IndicatorPublic, Theme
-from app.models.types import utcnow
+from app.models.types import public_of, utcnow
 from app.services import audit
 from app.services.auth import require, require_department
-from app.services.reference import CodeChecker
+from app.services.reference import CodeChecker, indicator_public
 
 KIND_ORDER = {k.value: i for i, k in enumerate(ObservationKind)}
 
@@ -48,19 +48,7 @@ def load_indicator(session: Session, number: int) -> Indicator:
 
 
 def observation_public(row: IndicatorObservation) -> ObservationPublic:
-    return ObservationPublic(
-        id=row.id,
-        indicator=row.indicator_number,
-        area=row.area_slug,
-        year=row.year,
-        kind=row.kind,
-        value=row.value,
-        unit=row.unit,
-        source=row.source,
-        note=row.note,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return public_of(ObservationPublic, row, indicator=row.indicator_number, area=row.area_slug)
 
 
 def list_observations(
@@ -228,14 +216,7 @@ def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> In
     )
     session.commit()
     goal = session.exec(select(Theme.effect_goal_code).where(Theme.code == row.theme_code)).one()
-    return IndicatorPublic(
-        number=row.number,
-        name=row.name,
-        theme=row.theme_code,
-        effect_goal=goal,
-        higher_is_better=row.higher_is_better,
-        likely_source=row.likely_source,
-    )
+    return indicator_public(row, goal)
 
 
 # --- the 2030 indicator report -----------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from app.models.pool import (
     PoolPublic,
     PoolUpdate,
 )
-from app.models.types import from_ore, to_ore, utcnow
+from app.models.types import from_ore, public_of, to_ore, utcnow
 from app.services import audit
 from app.services.etags import check_if_match, make_etag
 from app.services.paging import decode_id_cursor, encode_id_cursor
@@ -107,17 +107,13 @@ _DERIVED = {"updated_at", "created_at", "balance"}
 
 
 def _public(pool: Pool) -> PoolPublic:
-    return PoolPublic(
-        id=pool.id,
-        name=pool.name,
-        year=pool.year,
+    return public_of(
+        PoolPublic,
+        pool,
         amount=from_ore(pool.amount_ore),
         funding_source=pool.funding_source_code,
         department=pool.department_code,
-        notes=pool.notes,
         balance=_balance(pool),
-        created_at=pool.created_at,
-        updated_at=pool.updated_at,
     )
 
 
@@ -252,21 +248,13 @@ def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> P
 
 
 def allocation_public(row: Allocation) -> AllocationPublic:
-    return AllocationPublic(
-        id=row.id,
-        pool_id=row.pool_id,
-        intervention_id=row.intervention_id,
-        status=row.status,
+    return public_of(
+        AllocationPublic,
+        row,
         requested=from_ore(row.requested_ore),
         granted=from_ore(row.granted_ore),
         released=from_ore(row.released_ore),
         net=from_ore(row.granted_ore - row.released_ore),
-        note=row.note,
-        decision_note=row.decision_note,
-        requested_at=row.requested_at,
-        decided_at=row.decided_at,
-        released_at=row.released_at,
-        updated_at=row.updated_at,
     )
 
 
