@@ -254,7 +254,36 @@ def _positive(text: str) -> int:
     return value
 
 
+def serve_command(args) -> int:
+    serve(args.host, args.port, args.workers, args.demo)
+    return 0
+
+
+def migrate_command(args) -> int:
+    migrate(args.revision)
+    return 0
+
+
+def demo_command(args) -> int:
+    migrate()
+    load_demo()
+    return 0
+
+
+def openapi_command(args) -> int:
+    from app.openapi import main as write_openapi
+
+    write_openapi()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """One sub-command per task; each names the function that runs it (`run`)."""
     parser = argparse.ArgumentParser(prog="registry", description="socialbalance-registry operator tasks")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="migrate the database, then serve the API with uvicorn")
@@ -262,10 +291,22 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--workers", type=int, default=1)
     p_serve.add_argument("--demo", action="store_true", help="load the demo data before serving")
+    p_serve.set_defaults(run=serve_command)
     p_migrate = sub.add_parser("migrate", help="upgrade the database named by DATABASE_URL")
     p_migrate.add_argument("revision", nargs="?", default="head")
-    sub.add_parser("demo", help="load the demo data (Mørkhøj programme and example interventions)")
-    sub.add_parser("openapi", help="write openapi/openapi.json from the app")
+    p_migrate.set_defaults(run=migrate_command)
+    sub.add_parser("demo", help="load the demo data (Mørkhøj programme and example interventions)").set_defaults(
+        run=demo_command
+    )
+    sub.add_parser("openapi", help="write openapi/openapi.json from the app").set_defaults(run=openapi_command)
+    _add_import_parser(sub)
+    _add_export_parser(sub)
+    _add_token_parser(sub)
+    _add_backup_parsers(sub)
+    return parser
+
+
+def _add_import_parser(sub) -> None:
     p_import = sub.add_parser(
         "import",
         help="import interventions from a JSON, CSV or XLSX file, in batches, safe to run again",
@@ -283,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         "--batch-size", type=_positive, default=500, metavar="N", help="interventions per request (default 500)"
     )
     p_import.add_argument("--format", choices=["json", "csv", "xlsx"], help="default: from the file name")
+    p_import.set_defaults(run=import_command)
+
+
+def _add_export_parser(sub) -> None:
     p_export = sub.add_parser(
         "export",
         help="export interventions (JSON, CSV or XLSX) in the import format",
@@ -300,7 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("--external-id")
     p_export.add_argument("--q", help="search in name and description")
     p_export.add_argument("--include-archived", action="store_true")
+    p_export.set_defaults(run=export_command)
+
+
+def _add_token_parser(sub) -> None:
     p_token = sub.add_parser("token", help="create, list or revoke API tokens")
+    p_token.set_defaults(run=token_command)
     token_sub = p_token.add_subparsers(dest="token_command", required=True)
     p_create = token_sub.add_parser("create", help="create a token; it is printed as the last line, once")
     p_create.add_argument("--role", required=True, choices=["admin", "editor", "pool_manager", "reader"])
@@ -309,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
     p_revoke = token_sub.add_parser("revoke", help="revoke a token by id or name")
     p_revoke.add_argument("token", help="the token's id or name")
+
+
+def _add_backup_parsers(sub) -> None:
     p_backup = sub.add_parser(
         "backup",
         help="write a consistent copy of the database to FILE (safe while the service runs)",
@@ -316,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         "--format=custom. The database is the one DATABASE_URL names.",
     )
     p_backup.add_argument("file")
+    p_backup.set_defaults(run=backup_command)
     p_restore = sub.add_parser(
         "restore",
         help="replace the database's content with a backup made by `registry backup`",
@@ -325,31 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_restore.add_argument("file")
     p_restore.add_argument("--force", action="store_true", help="restore even though other processes use the database")
-    args = parser.parse_args(argv)
-
-    if args.command == "token":
-        return token_command(args)
-    if args.command == "import":
-        return import_command(args)
-    if args.command == "export":
-        return export_command(args)
-    if args.command == "backup":
-        return backup_command(args)
-    if args.command == "restore":
-        return restore_command(args)
-
-    if args.command == "serve":
-        serve(args.host, args.port, args.workers, args.demo)
-    elif args.command == "migrate":
-        migrate(args.revision)
-    elif args.command == "demo":
-        migrate()
-        load_demo()
-    elif args.command == "openapi":
-        from app.openapi import main as write_openapi
-
-        write_openapi()
-    return 0
+    p_restore.set_defaults(run=restore_command)
 
 
 if __name__ == "__main__":

@@ -466,39 +466,48 @@ def import_file(
             break
         outcome.sent += 1
         done += batch.interventions
-        note = ""
         if response.status_code == 200:
-            report = response.json()
-            outcome.applied += 1
-            outcome.created += report["created"]
-            outcome.updated += report["updated"]
-            outcome.unchanged += report["unchanged"]
-            outcome.items += [{**item, "row": batch.file_row(item["row"])} for item in report["items"]]
-            if response.headers.get("Idempotent-Replayed") == "true":
-                outcome.replayed += 1
-                note = "(already applied: the stored answer)"
+            note = _count_applied(outcome, batch, response)
         else:
-            detail, body = _problem_text(response)
-            outcome.refused.append(batch.number)
-            note = "refused"
-            if body.get("type") == "/problems/import-rejected":
-                errors = body.get("errors") or []
-                outcome.problem_count += int(body.get("problem_count") or len(errors))
-                outcome.problems += [
-                    Problem(batch.number, batch.file_row(e.get("row")), e.get("column"), e.get("msg", ""))
-                    for e in errors
-                ]
-            elif response.status_code == 413:
-                outcome.messages.append(
-                    f"batch {batch.number}: too large for the service ({detail}); use a smaller --batch-size"
-                )
-            else:
-                outcome.messages.append(f"batch {batch.number}: HTTP {response.status_code}: {detail}")
+            note = _count_refused(outcome, batch, response)
         if bar is not None:
             bar.update(batch.number, done, note)
     if bar is not None:
         bar.close()
     return outcome
+
+
+def _count_applied(outcome: ImportOutcome, batch: Batch, response: httpx.Response) -> str:
+    """A batch the service applied (or checked, in a dry run): its counts and items; the progress note."""
+    report = response.json()
+    outcome.applied += 1
+    outcome.created += report["created"]
+    outcome.updated += report["updated"]
+    outcome.unchanged += report["unchanged"]
+    outcome.items += [{**item, "row": batch.file_row(item["row"])} for item in report["items"]]
+    if response.headers.get("Idempotent-Replayed") == "true":
+        outcome.replayed += 1
+        return "(already applied: the stored answer)"
+    return ""
+
+
+def _count_refused(outcome: ImportOutcome, batch: Batch, response: httpx.Response) -> str:
+    """A batch the service refused: its problems, with the file's rows, or a message; the progress note."""
+    detail, body = _problem_text(response)
+    outcome.refused.append(batch.number)
+    if body.get("type") == "/problems/import-rejected":
+        errors = body.get("errors") or []
+        outcome.problem_count += int(body.get("problem_count") or len(errors))
+        outcome.problems += [
+            Problem(batch.number, batch.file_row(e.get("row")), e.get("column"), e.get("msg", "")) for e in errors
+        ]
+    elif response.status_code == 413:
+        outcome.messages.append(
+            f"batch {batch.number}: too large for the service ({detail}); use a smaller --batch-size"
+        )
+    else:
+        outcome.messages.append(f"batch {batch.number}: HTTP {response.status_code}: {detail}")
+    return "refused"
 
 
 def format_outcome(outcome: ImportOutcome) -> str:

@@ -228,6 +228,12 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers["Allow"] = _allowed_methods(request)
         return response
 
+    _install_database_handlers(app)
+
+
+def _install_database_handlers(app: FastAPI) -> None:
+    """The backstops for what the database refuses or cannot do, and the last resort for anything unexpected."""
+
     @app.exception_handler(IntegrityError)
     async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
         # Services check rules first; this is the backstop for races (two creates of one external_id).

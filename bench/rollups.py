@@ -62,6 +62,7 @@ def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
         InterventionIndicator,
         InterventionTheme,
     )
+    from app.services.intervention_links import link_rows
 
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -87,11 +88,7 @@ def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
             (area_rows, "area_slug", rng.sample(areas, rng.randint(0, 2))),
             (indicator_rows, "indicator_number", rng.sample(range(1, 20), rng.randint(0, 3))),
         ):
-            # the ranks the service's set_links would store
-            target += [
-                {"intervention_id": i, column: code, "rank": rank, "siblings": len(codes)}
-                for rank, code in enumerate(sorted(codes))
-            ]
+            target += link_rows(i, column, codes)  # with the ranks the service stores
     line_rows = []
     per = lines // interventions
     for i in range(1, interventions + 1):

@@ -32,13 +32,6 @@ def is_postgres() -> bool:
     return get_engine().dialect.name == "postgresql"
 
 
-def pytest_collection_modifyitems(config, items):
-    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
-    for item in items:
-        if "postgres" in item.keywords and not is_postgres():
-            item.add_marker(skip_pg)
-
-
 def pytest_report_header(config):
     return f"database: {get_engine().dialect.name} ({get_engine().url.render_as_string(hide_password=True)})"
 

@@ -10,7 +10,7 @@ spending is reported beside the plan, never added to it.
 `first_in_year` and `first_in_plan` mark one plan line per (intervention, year) and one per intervention, so
 that a rollup counts the interventions of a group by summing a flag in the same pass as the money; on
 PostgreSQL COUNT(DISTINCT) sorts every group and cost more than the whole rest of the rollup. Only the service
-layer writes the flags (services.interventions.line_flags / refresh_plan_flags)."""
+layer writes the flags (services.budget_lines.line_flags / refresh_plan_flags)."""
 
 from enum import StrEnum
 from typing import Annotated
@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.models.types import Money, MoneySum, Text, _int_not_bool
+from app.models.types import Money, MoneySum, Text, _int_not_bool, from_ore, public_of
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -117,6 +117,16 @@ class BudgetLinePublic(BaseModel):
     in_plan: bool = PydanticField(
         description="Part of the current plan: a revised line, or an original line with no revised line of the same "
         "(year, category, funding_source). Totals and rollups sum these; never set by the client"
+    )
+
+
+def budget_line_public(line: BudgetLine) -> BudgetLinePublic:
+    return public_of(
+        BudgetLinePublic,
+        line,
+        funding_source=line.funding_source_code,
+        amount=from_ore(line.amount_ore),
+        type_label=BUDGET_LINE_TYPE_LABELS[BudgetLineType(line.type)],
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import IsoDate, RowId, Text, UTCDateTime
+from app.models.types import IsoDate, RowId, Text, UTCDateTime, sql_in
 
 
 class EvaluationKind(StrEnum):
@@ -83,18 +83,17 @@ PURPOSE_QUESTION = "Er formålet opfyldt?"
 IMPLEMENTATION_QUESTION = "Er indsatsen blevet implementeret som planlagt?"
 
 
-def _in(values: type[StrEnum]) -> str:
-    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
-
-
 class Evaluation(SQLModel, table=True):
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(EvaluationKind)}", name="kind"),
-        CheckConstraint(f"purpose_fulfilled IS NULL OR purpose_fulfilled IN {_in(Rating)}", name="purpose_fulfilled"),
+        CheckConstraint(f"kind IN {sql_in(EvaluationKind)}", name="kind"),
         CheckConstraint(
-            f"implemented_as_planned IS NULL OR implemented_as_planned IN {_in(Rating)}", name="implemented_as_planned"
+            f"purpose_fulfilled IS NULL OR purpose_fulfilled IN {sql_in(Rating)}", name="purpose_fulfilled"
         ),
-        CheckConstraint(f"decision IS NULL OR decision IN {_in(Decision)}", name="decision"),
+        CheckConstraint(
+            f"implemented_as_planned IS NULL OR implemented_as_planned IN {sql_in(Rating)}",
+            name="implemented_as_planned",
+        ),
+        CheckConstraint(f"decision IS NULL OR decision IN {sql_in(Decision)}", name="decision"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))

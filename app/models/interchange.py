@@ -9,7 +9,6 @@ criteria: the n-th row of an intervention holds its n-th budget line and its n-t
 has as many rows as it has lines or criteria, and at least one. List cells (areas, themes, indicators) hold the
 codes separated by commas (or semicolons, pipes or spaces)."""
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -124,9 +123,3 @@ class ImportRejected(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[ImportProblem]
-
-
-class StoredResponse(BaseModel):
-    status: int
-    body: dict
-    created_at: datetime

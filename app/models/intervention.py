@@ -21,6 +21,7 @@ from app.models.types import (
     RowId,
     Text,
     UTCDateTime,
+    sql_in,
 )
 
 
@@ -76,15 +77,11 @@ STATUS_DESCRIPTION = (
 )
 
 
-def _in(values: type[StrEnum]) -> str:
-    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
-
-
 class Intervention(SQLModel, table=True):
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(Kind)}", name="kind"),
-        CheckConstraint(f"status IN {_in(Status)}", name="status"),
-        CheckConstraint(f"track IS NULL OR track IN {_in(Track)}", name="track"),
+        CheckConstraint(f"kind IN {sql_in(Kind)}", name="kind"),
+        CheckConstraint(f"status IN {sql_in(Status)}", name="status"),
+        CheckConstraint(f"track IS NULL OR track IN {sql_in(Track)}", name="track"),
         CheckConstraint("start_date IS NULL OR end_date IS NULL OR start_date <= end_date", name="period"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
     )
@@ -121,8 +118,8 @@ class InterventionArea(SQLModel, table=True):
     )
     area_slug: str = Field(sa_column=Column(String(40), ForeignKey("area.slug"), primary_key=True, index=True))
     # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
-    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
-    # services.interventions.set_links writes these tables.
+    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; the rows are made
+    # only by services/intervention_links.py (set_links for one intervention, link_rows for an import).
     rank: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
     siblings: int = Field(sa_column=Column(Integer, nullable=False, server_default="1"))
 
@@ -135,8 +132,8 @@ class InterventionTheme(SQLModel, table=True):
     )
     theme_code: str = Field(sa_column=Column(String(5), ForeignKey("theme.code"), primary_key=True, index=True))
     # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
-    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
-    # services.interventions.set_links writes these tables.
+    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; the rows are made
+    # only by services/intervention_links.py (set_links for one intervention, link_rows for an import).
     rank: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
     siblings: int = Field(sa_column=Column(Integer, nullable=False, server_default="1"))
 
@@ -151,8 +148,8 @@ class InterventionIndicator(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("indicator.number"), primary_key=True, index=True)
     )
     # The code's 0-based rank among the intervention's codes, and how many it has: the rollups split money
-    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; only
-    # services.interventions.set_links writes these tables.
+    # by them (see services/rollups.py). Denormalised so a rollup needs no window function; the rows are made
+    # only by services/intervention_links.py (set_links for one intervention, link_rows for an import).
     rank: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
     siblings: int = Field(sa_column=Column(Integer, nullable=False, server_default="1"))
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.models.types import DecimalText, Measure, Text, UTCDateTime
+from app.models.types import DecimalText, Measure, Text, UTCDateTime, sql_in
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -35,14 +35,10 @@ class LikelySource(StrEnum):
     register = "register"
 
 
-def _in(values: type[StrEnum]) -> str:
-    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
-
-
 class IndicatorObservation(SQLModel, table=True):
     __tablename__ = "indicator_observation"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(ObservationKind)}", name="kind"),
+        CheckConstraint(f"kind IN {sql_in(ObservationKind)}", name="kind"),
         CheckConstraint(f"year BETWEEN {MIN_YEAR} AND {MAX_YEAR}", name="year_range"),
         UniqueConstraint("indicator_number", "area_slug", "year", "kind"),
     )

@@ -91,12 +91,6 @@ class ThemePublic(SQLModel):
     indicators: list[int]
 
 
-class EffectGoalPublic(SQLModel):
-    code: str
-    name: str
-    themes: list[str]
-
-
 class FrameworkIndicator(SQLModel):
     number: int
     name: str

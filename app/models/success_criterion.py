@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import DecimalText, IndicatorNumber, IsoDate, Measure, Text
+from app.models.types import DecimalText, IndicatorNumber, IsoDate, Measure, Text, public_of
 
 
 class Outcome(StrEnum):
@@ -102,6 +102,15 @@ class SuccessCriterionPublic(BaseModel):
     outcome: Outcome
     outcome_label: str = PydanticField(description="The outcome in Danish, e.g. Delvist opfyldt")
     actual_value: Measure | None
+
+
+def success_criterion_public(crit: SuccessCriterion) -> SuccessCriterionPublic:
+    return public_of(
+        SuccessCriterionPublic,
+        crit,
+        indicator=crit.indicator_number,
+        outcome_label=OUTCOME_LABELS[Outcome(crit.outcome)],
+    )
 
 
 class SuccessCriterionSet(BaseModel):

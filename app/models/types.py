@@ -3,10 +3,12 @@
 import unicodedata
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -51,6 +53,20 @@ class DecimalText(TypeDecorator):
 
     def process_result_value(self, value: str | None, dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+def sql_in(values: type[StrEnum]) -> str:
+    """The values of an enum as the list of a CHECK constraint's IN: "('a', 'b')"."""
+    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
+
+Public = TypeVar("Public", bound=BaseModel)
+
+
+def public_of(model: type[Public], row: Any, **fields: Any) -> Public:
+    """A response model from a table row: every field read from the row's attribute of the same name, except
+    those given in `fields` (renamed columns, amounts in øre, labels, derived values)."""
+    return model(**{name: fields[name] if name in fields else getattr(row, name) for name in model.model_fields})
 
 
 def utcnow() -> datetime:

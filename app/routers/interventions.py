@@ -17,6 +17,7 @@ from app.models.intervention import (
     InterventionUpdate,
 )
 from app.services import audit, interventions
+from app.services.intervention_public import etag, load_intervention
 from app.services.interventions import SORT_VALUES
 
 router = APIRouter(
@@ -77,7 +78,7 @@ async def list_interventions(
 def create_intervention(session: SessionDep, body: InterventionCreate, response: Response) -> InterventionPublic:
     created = interventions.create_intervention(session, body)
     response.headers["Location"] = f"/api/v1/interventions/{created.id}"
-    response.headers["ETag"] = interventions.etag(created)
+    response.headers["ETag"] = etag(created)
     return created
 
 
@@ -98,7 +99,7 @@ def get_intervention(
     include_archived: bool = False,
 ) -> InterventionPublic:
     found = interventions.get_intervention(session, intervention_id, include_archived=include_archived)
-    tag = interventions.etag(found)
+    tag = etag(found)
     if not_modified(request.headers.get("if-none-match"), tag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})  # type: ignore[return-value]
     response.headers["ETag"] = tag
@@ -120,7 +121,7 @@ def update_intervention(
     session: SessionDep, intervention_id: InterventionId, body: InterventionUpdate, response: Response
 ) -> InterventionPublic:
     updated = interventions.update_intervention(session, intervention_id, body)
-    response.headers["ETag"] = interventions.etag(updated)
+    response.headers["ETag"] = etag(updated)
     return updated
 
 
@@ -145,7 +146,7 @@ def get_intervention_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuditPage:
-    interventions.load_intervention(session, intervention_id, include_archived=True)
+    load_intervention(session, intervention_id, include_archived=True)
     return audit.list_records(
         session, resource="intervention", resource_id=str(intervention_id), limit=limit, cursor=cursor
     )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from app.core.context import current
 from app.core.paging import decode_id_cursor, encode_id_cursor
 from app.models.audit import AuditPage, AuditRecord, AuditRecordPublic
-from app.models.types import utcnow
+from app.models.types import public_of, utcnow
 
 
 def _plain(value: Any) -> Any:
@@ -96,16 +96,7 @@ def record_many(session: Session, action: str, resource: str, entries: list[tupl
 
 
 def _public(row: AuditRecord) -> AuditRecordPublic:
-    return AuditRecordPublic(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        action=row.action,
-        resource=row.resource,
-        resource_id=row.resource_id,
-        changes=json.loads(row.changes),
-        request_id=row.request_id,
-    )
+    return public_of(AuditRecordPublic, row, changes=json.loads(row.changes))
 
 
 def list_records(

@@ -27,7 +27,7 @@ from app.models.auth import (
     TokenList,
     TokenPublic,
 )
-from app.models.types import utcnow
+from app.models.types import public_of, utcnow
 from app.services import audit
 from app.services.reference import CodeChecker
 
@@ -48,14 +48,7 @@ def hash_token(token: str) -> str:
 
 
 def _public(row: ApiToken) -> TokenPublic:
-    return TokenPublic(
-        id=row.id,
-        name=row.name,
-        role=row.role,
-        department=row.department_code,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-    )
+    return public_of(TokenPublic, row, department=row.department_code)
 
 
 def create_token(session: Session, data: TokenCreate) -> TokenCreated:

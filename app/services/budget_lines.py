@@ -1,7 +1,11 @@
-"""Budget lines of one intervention: list, add one, replace the set, remove one."""
+"""Budget lines of one intervention: list, add one, replace the set, remove one; and the helpers the
+intervention's own writes (create, update, import) use: the checks, the set written whole, the plan flags."""
 
 from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
+from sqlalchemy import and_, case, exists, false, func, true, update
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, NotFound
@@ -11,21 +15,12 @@ from app.models.budget_line import (
     BudgetLinePublic,
     BudgetLineSet,
     BudgetLineType,
-)
-from app.models.types import from_ore
-from app.services.interventions import (
-    begin_change,
     budget_line_public,
-    check_budget_lines,
-    finish_change,
-    load_intervention,
-    new_budget_line,
-    refresh_plan_flags,
 )
-from app.services.interventions import (
-    replace_budget_lines as _replace,
-)
-from app.services.reference import CodeChecker
+from app.models.types import from_ore, to_ore
+from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_public import load_intervention
+from app.services.reference import CodeChecker, Loc
 
 
 def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
@@ -85,7 +80,7 @@ def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence
     checker = CodeChecker(session)
     check_budget_lines(checker, lines, ["body"], row.start_date, row.end_date)
     checker.raise_if_any()
-    _replace(session, intervention_id, lines)
+    set_budget_lines(session, intervention_id, lines)
     finish_change(session, row, "budget_lines.replace", before)
     return list_budget_lines(session, intervention_id)
 
@@ -98,3 +93,137 @@ def delete_budget_line(session: Session, intervention_id: int, budget_line_id: i
     session.delete(line)
     refresh_plan_flags(session, [intervention_id])  # without its revision, an original line is in the plan again
     finish_change(session, row, "budget_lines.delete", before)
+
+
+# --- helpers of the intervention's writes ------------------------------------------------------------------
+
+
+def check_budget_lines(
+    checker: CodeChecker, lines: Sequence[BudgetLineCreate], loc: Loc, start: date | None, end: date | None
+) -> None:
+    seen: dict[tuple, int] = {}
+    for i, line in enumerate(lines):
+        checker.check("funding source", line.funding_source, [*loc, i, "funding_source"])
+        if start is not None and line.year < start.year:
+            checker.fail(
+                [*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})"
+            )
+        if end is not None and line.year > end.year:
+            checker.fail([*loc, i, "year"], f"year {line.year} is after the intervention's end ({end.isoformat()})")
+        key = (line.year, line.category, line.funding_source, line.type)
+        if key in seen:
+            checker.fail(
+                [*loc, i],
+                f"duplicates line {seen[key]}: only one line per (year, category, funding_source, type); "
+                "add the amounts",
+            )
+        seen.setdefault(key, i)
+
+
+def set_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
+    """Replace an intervention's whole set of lines (no checks, no commit)."""
+    for old in session.exec(select(BudgetLine).where(BudgetLine.intervention_id == intervention_id)).all():
+        session.delete(old)
+    session.flush()
+    insert_budget_lines(session, intervention_id, lines)
+
+
+def insert_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
+    """The whole set of an intervention's lines, with their plan flags computed from the set itself."""
+    session.add_all(
+        new_budget_line(intervention_id, line, **flags) for line, flags in zip(lines, line_flags(lines), strict=True)
+    )
+
+
+def line_flags(lines: Sequence[Any]) -> list[dict[str, bool]]:
+    """The stored flags of each line of one intervention's whole set (items with year, category, funding_source,
+    type), in the order the lines are inserted:
+    - in_plan: every revised line, and each original line with no revised line of the same key; never an
+      actual line;
+    - first_in_year / first_in_plan: the first plan line of the year / of the whole set, so that a rollup counts
+      interventions by summing a flag instead of COUNT(DISTINCT) (see BudgetLine)."""
+    revised = {(x.year, x.category, x.funding_source) for x in lines if x.type == BudgetLineType.revised}
+    flags, years_seen = [], set()
+    for x in lines:
+        in_plan = x.type == BudgetLineType.revised or (
+            x.type == BudgetLineType.budget and (x.year, x.category, x.funding_source) not in revised
+        )
+        first_in_year = in_plan and x.year not in years_seen
+        flags.append({"in_plan": in_plan, "first_in_year": first_in_year, "first_in_plan": in_plan and not years_seen})
+        if in_plan:
+            years_seen.add(x.year)
+    return flags
+
+
+def refresh_plan_flags(session: Session, intervention_ids: Sequence[int]) -> None:
+    """Recompute the flags of every line of the given interventions (in_plan; then first_in_year and
+    first_in_plan, held by the plan line with the lowest id) in two set-based UPDATEs, after a change to part of
+    their lines (one line added or removed). Lines already loaded in the session are expired."""
+    if not intervention_ids:
+        return
+    session.flush()
+    lines, revision = BudgetLine.__table__, BudgetLine.__table__.alias("revision")
+    has_revision = exists().where(
+        revision.c.intervention_id == lines.c.intervention_id,
+        revision.c.year == lines.c.year,
+        revision.c.category == lines.c.category,
+        revision.c.funding_source_code == lines.c.funding_source_code,
+        revision.c.type == BudgetLineType.revised.value,
+    )
+    session.execute(
+        update(lines)
+        .where(lines.c.intervention_id.in_(list(intervention_ids)))
+        .values(
+            in_plan=case(
+                (lines.c.type == BudgetLineType.revised.value, true()),
+                (lines.c.type == BudgetLineType.budget.value, ~has_revision),
+                else_=false(),
+            )
+        )
+    )
+    session.execute(
+        update(lines).where(lines.c.intervention_id.in_(list(intervention_ids))).values(**first_plan_lines())
+    )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, BudgetLine):
+            session.expire(obj)
+
+
+def first_plan_lines() -> dict[str, Any]:
+    """first_in_year and first_in_plan of a budget line from the in_plan of its intervention's lines, as the
+    values of an UPDATE of budget_line (migration 0010 writes the same rule out in SQL)."""
+    lines, other = BudgetLine.__table__, BudgetLine.__table__.alias("other")
+
+    def lowest_plan_line(*same):
+        return (
+            select(func.min(other.c.id))
+            .where(other.c.intervention_id == lines.c.intervention_id, other.c.in_plan, *same)
+            .scalar_subquery()
+        )
+
+    return {
+        "first_in_year": and_(lines.c.in_plan, lines.c.id == lowest_plan_line(other.c.year == lines.c.year)),
+        "first_in_plan": and_(lines.c.in_plan, lines.c.id == lowest_plan_line()),
+    }
+
+
+def new_budget_line(
+    intervention_id: int,
+    line: BudgetLineCreate,
+    *,
+    in_plan: bool,
+    first_in_year: bool = False,
+    first_in_plan: bool = False,
+) -> BudgetLine:
+    return BudgetLine(
+        intervention_id=intervention_id,
+        year=line.year,
+        category=line.category,
+        funding_source_code=line.funding_source,
+        type=line.type.value,
+        in_plan=in_plan,
+        first_in_year=first_in_year,
+        first_in_plan=first_in_plan,
+        amount_ore=to_ore(line.amount),
+        note=line.note,
+    )

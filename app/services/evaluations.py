@@ -16,7 +16,6 @@ from app.models.evaluation import (
     DECISION_LABELS,
     KIND_LABELS,
     RATING_LABELS,
-    Decision,
     Evaluation,
     EvaluationCreate,
     EvaluationKind,
@@ -26,13 +25,13 @@ from app.models.evaluation import (
     EvaluationUpdate,
     MissingEvaluation,
     MissingEvaluationPage,
-    Rating,
 )
 from app.models.intervention import Intervention, Status
 from app.models.material import Material
-from app.models.types import utcnow
+from app.models.types import public_of, utcnow
 from app.services import audit
-from app.services.interventions import begin_change, finish_change, load_intervention
+from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_public import load_intervention
 from app.services.reference import CodeChecker, Loc
 
 # An intervention in one of these states has ended, whatever its end_date says.
@@ -46,23 +45,16 @@ def _label(labels: dict, value: str | None) -> str | None:
 
 
 def evaluation_public(row: Evaluation, material_ids: Sequence[int]) -> EvaluationPublic:
-    return EvaluationPublic(
-        id=row.id,
-        intervention_id=row.intervention_id,
-        kind=EvaluationKind(row.kind),
+    return public_of(
+        EvaluationPublic,
+        row,
         kind_label=_label(KIND_LABELS, row.kind),
         date=row.evaluated_on,
         department=row.department_code,
-        purpose_fulfilled=Rating(row.purpose_fulfilled) if row.purpose_fulfilled else None,
         purpose_fulfilled_label=_label(RATING_LABELS, row.purpose_fulfilled),
-        implemented_as_planned=Rating(row.implemented_as_planned) if row.implemented_as_planned else None,
         implemented_as_planned_label=_label(RATING_LABELS, row.implemented_as_planned),
-        findings=row.findings,
-        decision=Decision(row.decision) if row.decision else None,
         decision_label=_label(DECISION_LABELS, row.decision),
         material_ids=list(material_ids),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 

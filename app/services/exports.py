@@ -131,45 +131,9 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
         )
     lines: dict[int, list[BudgetLineCreate]] = {i: [] for i in ids}
     criteria: dict[int, list[SuccessCriterionCreate]] = {i: [] for i in ids}
-    # Budget lines are many: plain column rows, not ORM objects, and models built without validating again
-    # what the services validated when they wrote it (this halves the time of an export of 100,000 lines).
     for chunk in _chunks(ids):
-        lines_table = BudgetLine.__table__
-        for row in session.execute(
-            sa_select(lines_table)
-            .where(lines_table.c.intervention_id.in_(chunk))
-            .order_by(
-                lines_table.c.intervention_id,
-                lines_table.c.year,
-                lines_table.c.category,
-                lines_table.c.funding_source_code,
-                lines_table.c.id,
-            )
-        ).mappings():
-            lines[row["intervention_id"]].append(
-                BudgetLineCreate.model_construct(
-                    **{
-                        name: _LINE_VALUE[name](row) if name in _LINE_VALUE else row[_LINE_COLUMN.get(name, name)]
-                        for name in _LINE_FIELDS
-                    }
-                )
-            )
-        # Criteria are few (a handful per intervention): validated, which also turns stored codes into enums.
-        criteria_table = SuccessCriterion.__table__
-        for row in session.execute(
-            sa_select(criteria_table)
-            .where(criteria_table.c.intervention_id.in_(chunk))
-            .order_by(criteria_table.c.intervention_id, criteria_table.c.position, criteria_table.c.id)
-        ).mappings():
-            criteria[row["intervention_id"]].append(
-                SuccessCriterionCreate.model_validate(
-                    {
-                        name: row[_CRITERION_COLUMN.get(name, name)]
-                        for name in SuccessCriterionCreate.model_fields
-                        if _CRITERION_COLUMN.get(name, name) in row
-                    }
-                )
-            )
+        _add_lines(session, chunk, lines)
+        _add_criteria(session, chunk, criteria)
     special = {"parent_id", "parent_external_id", "budget_lines", "success_criteria", "status_reason"}
     return [
         ExportRecord.model_construct(
@@ -181,6 +145,50 @@ def export_records(session: Session, filters: InterventionFilters) -> list[Expor
         )
         for r in rows
     ]
+
+
+def _add_lines(session: Session, chunk: Sequence[int], lines: dict[int, list[BudgetLineCreate]]) -> None:
+    # Budget lines are many: plain column rows, not ORM objects, and models built without validating again
+    # what the services validated when they wrote it (this halves the time of an export of 100,000 lines).
+    lines_table = BudgetLine.__table__
+    for row in session.execute(
+        sa_select(lines_table)
+        .where(lines_table.c.intervention_id.in_(chunk))
+        .order_by(
+            lines_table.c.intervention_id,
+            lines_table.c.year,
+            lines_table.c.category,
+            lines_table.c.funding_source_code,
+            lines_table.c.id,
+        )
+    ).mappings():
+        lines[row["intervention_id"]].append(
+            BudgetLineCreate.model_construct(
+                **{
+                    name: _LINE_VALUE[name](row) if name in _LINE_VALUE else row[_LINE_COLUMN.get(name, name)]
+                    for name in _LINE_FIELDS
+                }
+            )
+        )
+
+
+def _add_criteria(session: Session, chunk: Sequence[int], criteria: dict[int, list[SuccessCriterionCreate]]) -> None:
+    # Criteria are few (a handful per intervention): validated, which also turns stored codes into enums.
+    criteria_table = SuccessCriterion.__table__
+    for row in session.execute(
+        sa_select(criteria_table)
+        .where(criteria_table.c.intervention_id.in_(chunk))
+        .order_by(criteria_table.c.intervention_id, criteria_table.c.position, criteria_table.c.id)
+    ).mappings():
+        criteria[row["intervention_id"]].append(
+            SuccessCriterionCreate.model_validate(
+                {
+                    name: row[_CRITERION_COLUMN.get(name, name)]
+                    for name in SuccessCriterionCreate.model_fields
+                    if _CRITERION_COLUMN.get(name, name) in row
+                }
+            )
+        )
 
 
 # --- the long format -----------------------------------------------------------------------------------------

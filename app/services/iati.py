@@ -40,6 +40,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -185,30 +186,77 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
     ids = _selected_ids(session, filters)
     if not ids:
         raise NotFound("no intervention matches these filters, and an IATI file must hold at least one activity")
+    names = _Names.load(session)
+    selection = _Selection.load(session, ids)
+    root = ET.Element(
+        "iati-activities", {"version": IATI_VERSION, "generated-datetime": utcnow().replace(microsecond=0).isoformat()}
+    )
+    for iid in ids:
+        _activity(root, iid, selection, names, today)
+    ET.indent(root, space="  ")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
 
-    departments = dict(session.exec(select(Department.code, Department.name)).all())
-    sources = dict(session.exec(select(FundingSource.code, FundingSource.name)).all())
-    indicators = {i.number: i for i in session.exec(select(Indicator)).all()}
-    # The whole tree (ids, parents, keys) is small: it gives hierarchy levels and related-activity references.
-    tree = {
-        i: (p, e, a)
-        for i, p, e, a in session.exec(
-            select(Intervention.id, Intervention.parent_id, Intervention.external_id, Intervention.archived_at)
+
+@dataclass
+class _Names:
+    """The code lists an activity names things by, and the whole tree of interventions (ids, parents, keys: it is
+    small), which gives hierarchy levels and related-activity references."""
+
+    departments: dict[str, str]
+    sources: dict[str, str]
+    indicators: dict[int, Indicator]
+    tree: dict[int, tuple[int | None, str | None, dt.datetime | None]]  # id: (parent_id, external_id, archived_at)
+
+    @classmethod
+    def load(cls, session: Session) -> "_Names":
+        return cls(
+            departments=dict(session.exec(select(Department.code, Department.name)).all()),
+            sources=dict(session.exec(select(FundingSource.code, FundingSource.name)).all()),
+            indicators={i.number: i for i in session.exec(select(Indicator)).all()},
+            tree={
+                i: (p, e, a)
+                for i, p, e, a in session.exec(
+                    select(Intervention.id, Intervention.parent_id, Intervention.external_id, Intervention.archived_at)
+                )
+            },
         )
-    }
 
-    rows: dict[int, Intervention] = {}
-    budgets: dict[int, dict[int, int]] = {i: {} for i in ids}  # original lines per year
-    plans: dict[int, dict[int, int]] = {i: {} for i in ids}  # the current plan per year
-    revised_years: dict[int, set[int]] = {i: set() for i in ids}
-    spending: dict[int, dict[tuple[int, str], int]] = {i: {} for i in ids}  # actual per (year, funding source)
-    funders: dict[int, set[str]] = {i: set() for i in ids}
-    criteria: dict[int, list[SuccessCriterion]] = {i: [] for i in ids}
-    material: dict[int, list[Material]] = {i: [] for i in ids}
-    linked: dict[int, list[int]] = {i: [] for i in ids}
-    for chunk in _chunks(ids):
-        for row in session.exec(select(Intervention).where(col(Intervention.id).in_(chunk))):
-            rows[row.id] = row
+
+@dataclass
+class _Selection:
+    """The selected interventions and their parts, each keyed by intervention id, loaded in batches."""
+
+    rows: dict[int, Intervention]
+    budgets: dict[int, dict[int, int]]  # original lines per year
+    plans: dict[int, dict[int, int]]  # the current plan per year
+    revised_years: dict[int, set[int]]
+    spending: dict[int, dict[tuple[int, str], int]]  # actual per (year, funding source)
+    funders: dict[int, set[str]]
+    criteria: dict[int, list[SuccessCriterion]]
+    material: dict[int, list[Material]]
+    linked: dict[int, list[int]]  # indicator numbers
+
+    @classmethod
+    def load(cls, session: Session, ids: list[int]) -> "_Selection":
+        selection = cls(
+            rows={},
+            budgets={i: {} for i in ids},
+            plans={i: {} for i in ids},
+            revised_years={i: set() for i in ids},
+            spending={i: {} for i in ids},
+            funders={i: set() for i in ids},
+            criteria={i: [] for i in ids},
+            material={i: [] for i in ids},
+            linked={i: [] for i in ids},
+        )
+        for chunk in _chunks(ids):
+            for row in session.exec(select(Intervention).where(col(Intervention.id).in_(chunk))):
+                selection.rows[row.id] = row
+            selection._add_lines(session, chunk)
+            selection._add_parts(session, chunk)
+        return selection
+
+    def _add_lines(self, session: Session, chunk: Sequence[int]) -> None:
         for iid, year, code, kind, in_plan, ore in session.exec(
             select(
                 BudgetLine.intervention_id,
@@ -220,92 +268,104 @@ def export_iati(session: Session, filters: InterventionFilters, *, today: dt.dat
             ).where(col(BudgetLine.intervention_id).in_(chunk))
         ):
             if kind == BudgetLineType.budget:
-                budgets[iid][year] = budgets[iid].get(year, 0) + ore
+                self.budgets[iid][year] = self.budgets[iid].get(year, 0) + ore
             elif kind == BudgetLineType.revised:
-                revised_years[iid].add(year)
+                self.revised_years[iid].add(year)
             else:
-                spending[iid][(year, code)] = spending[iid].get((year, code), 0) + ore
+                self.spending[iid][(year, code)] = self.spending[iid].get((year, code), 0) + ore
             if in_plan:
-                plans[iid][year] = plans[iid].get(year, 0) + ore
-            funders[iid].add(code)
+                self.plans[iid][year] = self.plans[iid].get(year, 0) + ore
+            self.funders[iid].add(code)
+
+    def _add_parts(self, session: Session, chunk: Sequence[int]) -> None:
+        """Success criteria, material and linked indicators, each in its order."""
         for crit in session.exec(
             select(SuccessCriterion)
             .where(col(SuccessCriterion.intervention_id).in_(chunk))
             .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))
         ):
-            criteria[crit.intervention_id].append(crit)
+            self.criteria[crit.intervention_id].append(crit)
         for item in session.exec(
             select(Material)
             .where(col(Material.intervention_id).in_(chunk))
             .order_by(col(Material.document_date).is_(None), col(Material.document_date), col(Material.id))
         ):
-            material[item.intervention_id].append(item)
+            self.material[item.intervention_id].append(item)
         for iid, number in session.exec(
             select(InterventionIndicator.intervention_id, InterventionIndicator.indicator_number)
             .where(col(InterventionIndicator.intervention_id).in_(chunk))
             .order_by(col(InterventionIndicator.indicator_number))
         ):
-            linked[iid].append(number)
+            self.linked[iid].append(number)
 
-    root = ET.Element(
-        "iati-activities", {"version": IATI_VERSION, "generated-datetime": utcnow().replace(microsecond=0).isoformat()}
+
+def _activity(root: ET.Element, iid: int, selection: _Selection, names: _Names, today: dt.date) -> None:
+    """One iati-activity, its elements in the order the schema requires."""
+    row = selection.rows[iid]
+    activity = _sub(
+        root,
+        "iati-activity",
+        **{
+            "last-updated-datetime": row.updated_at.replace(microsecond=0).isoformat(),
+            XML_LANG: LANGUAGE,
+            "default-currency": CURRENCY,
+            "hierarchy": _level(names.tree, iid),
+        },
     )
-    for iid in ids:
-        row = rows[iid]
-        activity = _sub(
-            root,
-            "iati-activity",
-            **{
-                "last-updated-datetime": row.updated_at.replace(microsecond=0).isoformat(),
-                XML_LANG: LANGUAGE,
-                "default-currency": CURRENCY,
-                "hierarchy": _level(tree, iid),
-            },
+    _sub(activity, "iati-identifier").text = _clean(identifier(iid, row.external_id))
+    reporting = _sub(activity, "reporting-org", ref=REPORTING_ORG_REF, type=LOCAL_GOVERNMENT)
+    _narrative(reporting, MUNICIPALITY)
+    _text_element(activity, "title", row.name)
+    _text_element(activity, "description", row.description or row.name, type="1")
+    if row.purpose:
+        _text_element(activity, "description", row.purpose, type="2")
+    if row.target_group:
+        _text_element(activity, "description", row.target_group, type="3")
+    _text_element(
+        activity, "participating-org", names.departments[row.department_code], role="2", type=LOCAL_GOVERNMENT
+    )
+    for code in sorted(selection.funders[iid]):
+        _text_element(
+            activity,
+            "participating-org",
+            names.sources[code],
+            role="1",
+            type=LOCAL_GOVERNMENT if code in MUNICIPAL_FUNDING else None,
         )
-        _sub(activity, "iati-identifier").text = _clean(identifier(iid, row.external_id))
-        reporting = _sub(activity, "reporting-org", ref=REPORTING_ORG_REF, type=LOCAL_GOVERNMENT)
-        _narrative(reporting, MUNICIPALITY)
-        _text_element(activity, "title", row.name)
-        _text_element(activity, "description", row.description or row.name, type="1")
-        if row.purpose:
-            _text_element(activity, "description", row.purpose, type="2")
-        if row.target_group:
-            _text_element(activity, "description", row.target_group, type="3")
-        _text_element(activity, "participating-org", departments[row.department_code], role="2", type=LOCAL_GOVERNMENT)
-        for code in sorted(funders[iid]):
-            _text_element(
-                activity,
-                "participating-org",
-                sources[code],
-                role="1",
-                type=LOCAL_GOVERNMENT if code in MUNICIPAL_FUNDING else None,
-            )
-        status = Status(row.status)
-        code = activity_status(status, row.start_date, today)
-        _sub(activity, "activity-status", code=code)
-        _activity_dates(activity, row, code, today)
-        _sub(activity, "activity-scope", code="7")
-        _sub(activity, "recipient-country", code="DK", percentage="100")
-        budget_status = "1" if status in (Status.idea, Status.planned) else "2"
-        revised = {year: plans[iid].get(year, 0) for year in revised_years[iid]}
-        for year in sorted(budgets[iid].keys() | revised.keys()):
-            for budget_type, values in ((ORIGINAL, budgets[iid]), (REVISED, revised)):
-                if year in values:
-                    _budget(activity, budget_type, budget_status, year, values[year])
-        for (year, code), ore in sorted(spending[iid].items()):
-            _expenditure(activity, year, code, sources[code], ore, today)
-        for item in material[iid]:
-            _document_link(activity, item)
-        parent_id = tree[iid][0]
-        if parent_id is not None and parent_id in tree:
-            _sub(activity, "related-activity", ref=identifier(parent_id, tree[parent_id][1]), type="1")
-        for child_id, (child_parent, child_key, archived) in sorted(tree.items()):
-            if child_parent == iid and archived is None:
-                _sub(activity, "related-activity", ref=identifier(child_id, child_key), type="2")
-        _results(activity, row, criteria[iid], linked[iid], indicators)
+    code = activity_status(Status(row.status), row.start_date, today)
+    _sub(activity, "activity-status", code=code)
+    _activity_dates(activity, row, code, today)
+    _sub(activity, "activity-scope", code="7")
+    _sub(activity, "recipient-country", code="DK", percentage="100")
+    _money(activity, iid, selection, names, today)
+    for item in selection.material[iid]:
+        _document_link(activity, item)
+    _related_activities(activity, iid, names.tree)
+    _results(activity, row, selection.criteria[iid], selection.linked[iid], names.indicators)
 
-    ET.indent(root, space="  ")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
+
+def _money(activity: ET.Element, iid: int, selection: _Selection, names: _Names, today: dt.date) -> None:
+    """The budgets per year (original, and revised in a year with revised lines), then the spending."""
+    status = Status(selection.rows[iid].status)
+    budget_status = "1" if status in (Status.idea, Status.planned) else "2"
+    budgets = selection.budgets[iid]
+    revised = {year: selection.plans[iid].get(year, 0) for year in selection.revised_years[iid]}
+    for year in sorted(budgets.keys() | revised.keys()):
+        for budget_type, values in ((ORIGINAL, budgets), (REVISED, revised)):
+            if year in values:
+                _budget(activity, budget_type, budget_status, year, values[year])
+    for (year, code), ore in sorted(selection.spending[iid].items()):
+        _expenditure(activity, year, code, names.sources[code], ore, today)
+
+
+def _related_activities(activity: ET.Element, iid: int, tree: dict) -> None:
+    """The parent (type 1) and the non-archived children (type 2)."""
+    parent_id = tree[iid][0]
+    if parent_id is not None and parent_id in tree:
+        _sub(activity, "related-activity", ref=identifier(parent_id, tree[parent_id][1]), type="1")
+    for child_id, (child_parent, child_key, archived) in sorted(tree.items()):
+        if child_parent == iid and archived is None:
+            _sub(activity, "related-activity", ref=identifier(child_id, child_key), type="2")
 
 
 def _budget(activity: ET.Element, budget_type: str, status: str, year: int, ore: int) -> None:
@@ -373,46 +433,7 @@ def _results(
     indicators: dict[int, Indicator],
 ) -> None:
     for crit in criteria:
-        result = _sub(activity, "result", type="2")
-        _text_element(result, "title", crit.description)
-        framework = indicators.get(crit.indicator_number) if crit.indicator_number is not None else None
-        has_values = any(v is not None for v in (crit.baseline, crit.target, crit.actual_value))
-        indicator = _sub(
-            result,
-            "indicator",
-            measure=_measure(crit.unit, has_values),
-            ascending=("true" if framework.higher_is_better else "false") if framework else None,
-        )
-        _text_element(indicator, "title", framework.name if framework else crit.description)
-        if framework:
-            _text_element(indicator, "description", crit.description)
-            _sub(indicator, "reference", vocabulary="99", code=str(framework.number))
-        if crit.baseline is not None and row.start_date is not None:
-            _sub(
-                indicator,
-                "baseline",
-                year=row.start_date.year,
-                iso_date=row.start_date.isoformat(),
-                value=_value(crit.baseline),
-            )
-        end = crit.target_date or row.end_date
-        outcome = Outcome(crit.outcome)
-        if (
-            row.start_date is not None
-            and end is not None
-            and end >= row.start_date
-            and (crit.target is not None or crit.actual_value is not None or outcome is not Outcome.not_assessed)
-        ):
-            period = _sub(indicator, "period")
-            _sub(period, "period-start", iso_date=row.start_date.isoformat())
-            _sub(period, "period-end", iso_date=end.isoformat())
-            if crit.target is not None:
-                _sub(period, "target", value=_value(crit.target))
-            if crit.actual_value is not None or outcome is not Outcome.not_assessed:
-                actual = _sub(
-                    period, "actual", value=_value(crit.actual_value) if crit.actual_value is not None else None
-                )
-                _text_element(actual, "comment", OUTCOME_LABELS[outcome])
+        _criterion_result(activity, row, crit, indicators)
     named = {c.indicator_number for c in criteria}
     rest = [n for n in linked if n not in named and n in indicators]
     if rest:
@@ -425,3 +446,47 @@ def _results(
             )
             _text_element(indicator, "title", framework.name)
             _sub(indicator, "reference", vocabulary="99", code=str(number))
+
+
+def _criterion_result(
+    activity: ET.Element, row: Intervention, crit: SuccessCriterion, indicators: dict[int, Indicator]
+) -> None:
+    """A success criterion as an outcome result with one indicator: the framework's when it names one."""
+    result = _sub(activity, "result", type="2")
+    _text_element(result, "title", crit.description)
+    framework = indicators.get(crit.indicator_number) if crit.indicator_number is not None else None
+    has_values = any(v is not None for v in (crit.baseline, crit.target, crit.actual_value))
+    indicator = _sub(
+        result,
+        "indicator",
+        measure=_measure(crit.unit, has_values),
+        ascending=("true" if framework.higher_is_better else "false") if framework else None,
+    )
+    _text_element(indicator, "title", framework.name if framework else crit.description)
+    if framework:
+        _text_element(indicator, "description", crit.description)
+        _sub(indicator, "reference", vocabulary="99", code=str(framework.number))
+    if crit.baseline is not None and row.start_date is not None:
+        _sub(
+            indicator,
+            "baseline",
+            year=row.start_date.year,
+            iso_date=row.start_date.isoformat(),
+            value=_value(crit.baseline),
+        )
+    end = crit.target_date or row.end_date
+    outcome = Outcome(crit.outcome)
+    if (
+        row.start_date is not None
+        and end is not None
+        and end >= row.start_date
+        and (crit.target is not None or crit.actual_value is not None or outcome is not Outcome.not_assessed)
+    ):
+        period = _sub(indicator, "period")
+        _sub(period, "period-start", iso_date=row.start_date.isoformat())
+        _sub(period, "period-end", iso_date=end.isoformat())
+        if crit.target is not None:
+            _sub(period, "target", value=_value(crit.target))
+        if crit.actual_value is not None or outcome is not Outcome.not_assessed:
+            actual = _sub(period, "actual", value=_value(crit.actual_value) if crit.actual_value is not None else None)
+            _text_element(actual, "comment", OUTCOME_LABELS[outcome])

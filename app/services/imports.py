@@ -38,6 +38,7 @@ from app.models.intervention import (
 from app.models.success_criterion import SuccessCriterion
 from app.models.types import search_key, to_ore, utcnow
 from app.services import audit, lifecycle
+from app.services.budget_lines import check_budget_lines, line_flags
 from app.services.interchange import (
     RawRecord,
     UnreadableFile,
@@ -45,13 +46,10 @@ from app.services.interchange import (
     read_json,
     read_xlsx,
 )
-from app.services.interventions import (
-    check_budget_lines,
-    check_period,
-    check_success_criteria,
-    line_flags,
-)
+from app.services.intervention_links import LINK_TABLES, link_rows
+from app.services.interventions import check_period
 from app.services.reference import CodeChecker
+from app.services.success_criteria import check_success_criteria
 
 SCOPE = "import:interventions"
 CHUNK = 500  # ids per IN (...) list
@@ -290,49 +288,10 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
     out: dict[int, tuple] = {}
     for chunk in _in_chunks(list(ids)):
         rows = {r.id: r for r in session.execute(select(Intervention).where(col(Intervention.id).in_(chunk))).scalars()}
-        parent_ids = {r.parent_id for r in rows.values() if r.parent_id is not None}
-        parent_keys = (
-            dict(
-                session.execute(
-                    select(Intervention.id, Intervention.external_id).where(col(Intervention.id).in_(parent_ids))
-                ).all()
-            )
-            if parent_ids
-            else {}
-        )
-        links: dict[str, dict[int, list]] = {"areas": {}, "themes": {}, "indicators": {}}
-        for name, model, column in (
-            ("areas", InterventionArea, "area_slug"),
-            ("themes", InterventionTheme, "theme_code"),
-            ("indicators", InterventionIndicator, "indicator_number"),
-        ):
-            for iid, code in session.execute(
-                select(model.intervention_id, getattr(model, column)).where(col(model.intervention_id).in_(chunk))
-            ):
-                links[name].setdefault(iid, []).append(code)
-        lines: dict[int, list] = {}
-        for line in session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars():
-            lines.setdefault(line.intervention_id, []).append(
-                (line.year, line.category, line.funding_source_code, line.type, line.amount_ore, line.note)
-            )
-        criteria: dict[int, list] = {}
-        for crit in session.execute(
-            select(SuccessCriterion)
-            .where(col(SuccessCriterion.intervention_id).in_(chunk))
-            .order_by(col(SuccessCriterion.position))
-        ).scalars():
-            criteria.setdefault(crit.intervention_id, []).append(
-                (
-                    crit.description,
-                    crit.indicator_number,
-                    _dec(crit.baseline),
-                    _dec(crit.target),
-                    crit.unit,
-                    crit.target_date,
-                    crit.outcome,
-                    _dec(crit.actual_value),
-                )
-            )
+        parent_keys = _external_ids(session, {r.parent_id for r in rows.values() if r.parent_id is not None})
+        links = _links_of(session, chunk)
+        lines = _lines_of(session, chunk)
+        criteria = _criteria_of(session, chunk)
         for iid, r in rows.items():
             out[iid] = (
                 r.name,
@@ -355,6 +314,56 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
                 tuple(criteria.get(iid, [])),
             )
     return out
+
+
+def _external_ids(session: Session, ids: set[int]) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(Intervention.id, Intervention.external_id).where(col(Intervention.id).in_(ids))).all()
+    )
+
+
+def _links_of(session: Session, chunk: list[int]) -> dict[str, dict[int, list]]:
+    """The codes of each link set ("areas", "themes", "indicators") per intervention."""
+    links: dict[str, dict[int, list]] = {field: {} for _model, _column, field in LINK_TABLES}
+    for model, column, field in LINK_TABLES:
+        for iid, code in session.execute(
+            select(model.intervention_id, getattr(model, column)).where(col(model.intervention_id).in_(chunk))
+        ):
+            links[field].setdefault(iid, []).append(code)
+    return links
+
+
+def _lines_of(session: Session, chunk: list[int]) -> dict[int, list[tuple]]:
+    lines: dict[int, list] = {}
+    for line in session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars():
+        lines.setdefault(line.intervention_id, []).append(
+            (line.year, line.category, line.funding_source_code, line.type, line.amount_ore, line.note)
+        )
+    return lines
+
+
+def _criteria_of(session: Session, chunk: list[int]) -> dict[int, list[tuple]]:
+    criteria: dict[int, list] = {}
+    for crit in session.execute(
+        select(SuccessCriterion)
+        .where(col(SuccessCriterion.intervention_id).in_(chunk))
+        .order_by(col(SuccessCriterion.position))
+    ).scalars():
+        criteria.setdefault(crit.intervention_id, []).append(
+            (
+                crit.description,
+                crit.indicator_number,
+                _dec(crit.baseline),
+                _dec(crit.target),
+                crit.unit,
+                crit.target_date,
+                crit.outcome,
+                _dec(crit.actual_value),
+            )
+        )
+    return criteria
 
 
 # --- writing -----------------------------------------------------------------------------------------------
@@ -384,15 +393,8 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
     links: dict[Any, list[dict]] = {InterventionArea: [], InterventionTheme: [], InterventionIndicator: []}
     lines, criteria = [], []
     for iid, rec in pairs:
-        for model, values, attr in (
-            (InterventionArea, rec.areas, "area_slug"),
-            (InterventionTheme, rec.themes, "theme_code"),
-            (InterventionIndicator, rec.indicators, "indicator_number"),
-        ):
-            ordered = sorted(values)
-            links[model] += [
-                {"intervention_id": iid, attr: v, "rank": i, "siblings": len(ordered)} for i, v in enumerate(ordered)
-            ]
+        for model, column, field in LINK_TABLES:
+            links[model] += link_rows(iid, column, getattr(rec, field))
         # The plan flags from the record's whole set of lines (they replace whatever the intervention had).
         lines += [
             {
@@ -572,7 +574,35 @@ def import_interventions(
         stored = stored_answer(session, idempotency_key, request_hash)
         if stored is not None:
             return stored, True
-    raw = read_records(body, media_type)
+    records, existing = _checked_records(session, read_records(body, media_type), strategy, dry_run)
+    registry_state = _canonical_existing(
+        session, [existing[rec.external_id][0] for _raw, rec in records if rec.external_id in existing]
+    )
+    _check_departments(
+        records, existing, {iid: state[CANONICAL_FIELDS.index("department")] for iid, state in registry_state.items()}
+    )
+    plan = _plan(records, existing, registry_state)
+    status_problems = _status_problems(plan, registry_state)
+    if status_problems:
+        session.rollback()
+        raise _reject(status_problems)
+    ids = {key: iid for key, (iid, _a) in existing.items()}
+    if not dry_run:
+        ids = _write(session, plan, existing)
+        _audit(session, plan, ids, registry_state)
+    report = _report(plan, ids, dry_run=dry_run, strategy=strategy)
+    answer = Stored(status=200, body=report.model_dump(mode="json"))
+    if dry_run:
+        session.rollback()
+        return answer, False
+    return _commit(session, report, answer, idempotency_key, request_hash)
+
+
+def _checked_records(
+    session: Session, raw: list[RawRecord], strategy: ImportStrategy, dry_run: bool
+) -> tuple[list[tuple[RawRecord, ImportRecord]], dict[str, tuple[int, bool]]]:
+    """The valid records and the interventions they name that exist (by external_id), once every record passed
+    every check; else ImportRejected with all the problems. A real import holds the write transaction from here."""
     problems: list[dict] = []
     records = _validate(raw, problems)
     if not dry_run:
@@ -587,13 +617,15 @@ def import_interventions(
     if problems or len(records) != len(raw):
         session.rollback()
         raise _reject(problems)
+    return records, existing
 
-    registry_state = _canonical_existing(
-        session, [existing[rec.external_id][0] for _raw, rec in records if rec.external_id in existing]
-    )
-    _check_departments(
-        records, existing, {iid: state[CANONICAL_FIELDS.index("department")] for iid, state in registry_state.items()}
-    )
+
+def _plan(
+    records: list[tuple[RawRecord, ImportRecord]],
+    existing: dict[str, tuple[int, bool]],
+    registry_state: dict[int, tuple],
+) -> list[tuple[RawRecord, ImportRecord, ImportAction, int | None]]:
+    """What becomes of each record: created, updated, or unchanged (the registry holds it as it is)."""
     plan = []
     for raw_record, rec in records:
         found = existing.get(rec.external_id)
@@ -603,19 +635,15 @@ def import_interventions(
             plan.append((raw_record, rec, ImportAction.unchanged, found[0]))
         else:
             plan.append((raw_record, rec, ImportAction.updated, found[0]))
-    status_problems = _status_problems(plan, registry_state)
-    if status_problems:
-        session.rollback()
-        raise _reject(status_problems)
-    ids = {key: iid for key, (iid, _a) in existing.items()}
-    if not dry_run:
-        ids = _write(session, plan, existing)
-        _audit(session, plan, ids, registry_state)
+    return plan
+
+
+def _report(plan: list, ids: dict[str, int], *, dry_run: bool, strategy: ImportStrategy) -> ImportReport:
     items = [
         ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
         for raw_record, rec, action, _iid in plan
     ]
-    report = ImportReport(
+    return ImportReport(
         dry_run=dry_run,
         strategy=strategy,
         items=items,
@@ -623,10 +651,12 @@ def import_interventions(
         updated=sum(1 for i in items if i.action is ImportAction.updated),
         unchanged=sum(1 for i in items if i.action is ImportAction.unchanged),
     )
-    answer = Stored(status=200, body=report.model_dump(mode="json"))
-    if dry_run:
-        session.rollback()
-        return answer, False
+
+
+def _commit(
+    session: Session, report: ImportReport, answer: Stored, idempotency_key: str | None, request_hash: str
+) -> tuple[Stored, bool]:
+    """The import's own audit record and its stored answer (with a key), committed with the import."""
     audit.record(
         session,
         "import",
@@ -636,7 +666,7 @@ def import_interventions(
             "created": report.created,
             "updated": report.updated,
             "unchanged": report.unchanged,
-            "strategy": strategy.value,
+            "strategy": report.strategy.value,
         },
     )
     if idempotency_key:

@@ -163,25 +163,13 @@ def _split_list(text: str) -> list[str]:
 
 
 def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[RawRecord]:
+    """One record per external_id from the rows of a sheet: the intervention's cells may be repeated on each of
+    its rows (or left blank after the first), each row may add a budget line and a success criterion."""
     rows = [[unicodedata.normalize("NFC", (cell or "").strip()) for cell in row] for row in rows]
     while rows and not any(rows[-1]):
         rows.pop()
-    if not rows:
-        raise UnreadableFile([FileProblem(1, None, "the file is empty: the first row must name the columns")])
-    header = [h.lower() for h in rows[0]]
-    problems = []
-    for i, name in enumerate(header):
-        if name and name not in COLUMNS:
-            problems.append(FileProblem(1, name, f"unknown column {name!r} (column {i + 1}); see the template"))
-        if name and header.count(name) > 1 and header.index(name) == i:
-            problems.append(FileProblem(1, name, f"column {name!r} appears more than once"))
-    for required in ("external_id", "name", "kind", "department"):
-        if required not in header:
-            problems.append(FileProblem(1, required, f"the column {required!r} is missing"))
-    if problems:
-        raise UnreadableFile(problems)
-    index = {name: i for i, name in enumerate(header) if name}
-
+    index = _column_index(rows)
+    problems: list[FileProblem] = []
     groups: dict[str, RawRecord] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
@@ -196,69 +184,108 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[Ra
             record = groups[key] = RawRecord(
                 row=number, data={"__cells": {}, "budget_lines": [], "success_criteria": []}, tabular=True
             )
-        seen = record.data["__cells"]
-        for name in INTERVENTION_COLUMNS:
-            value = cells.get(name, "")
-            if not value:
-                continue
-            if name in seen and seen[name][0] != value:
-                problems.append(
-                    FileProblem(
-                        number,
-                        name,
-                        f"differs from row {seen[name][1]} of the same external_id "
-                        f"({seen[name][0]!r}); leave it blank or repeat it",
-                    )
-                )
-            seen.setdefault(name, (value, number))
+        _merge_intervention_cells(record, cells, number, problems)
         if any(cells.get(c) for c in BUDGET_COLUMNS):
-            amount = cells.get("budget_amount", "")
-            parsed = parse_number(amount, decimal_comma=decimal_comma) if amount else amount
-            if parsed is None:
-                problems.append(
-                    FileProblem(
-                        number,
-                        "budget_amount",
-                        f"the amount {amount!r} is ambiguous: write 1234.50 (or 1234,50 in a semicolon file)",
-                    )
-                )
-                parsed = amount
-            record.data["budget_lines"].append(
-                _drop_empty(
-                    {
-                        "year": cells.get("budget_year", ""),
-                        "category": cells.get("budget_category", ""),
-                        "funding_source": cells.get("budget_funding_source", ""),
-                        "amount": parsed,
-                        "note": cells.get("budget_note", ""),
-                        "type": cells.get("budget_type", ""),
-                    },
-                    keep=("year", "category", "funding_source", "amount"),
-                )
-            )
-            record.line_rows.append(number)
+            _add_budget_line(record, cells, number, problems, decimal_comma=decimal_comma)
         if any(cells.get(c) for c in CRITERION_COLUMNS):
-            criterion = {name.removeprefix("criterion_"): cells.get(name, "") for name in CRITERION_COLUMNS}
-            for name in ("baseline", "target", "actual_value"):
-                if criterion[name]:
-                    criterion[name] = parse_number(criterion[name], decimal_comma=decimal_comma) or criterion[name]
-            if criterion["target_date"]:
-                criterion["target_date"] = _date_text(criterion["target_date"])
-            record.data["success_criteria"].append(_drop_empty(criterion, keep=("description",)))
-            record.criterion_rows.append(number)
+            _add_criterion(record, cells, number, decimal_comma=decimal_comma)
     if problems:
         raise UnreadableFile(problems)
-
     for record in groups.values():
-        cells = {name: value for name, (value, _row) in record.data.pop("__cells").items()}
-        for name in LIST_COLUMNS:
-            if name in cells:
-                cells[name] = _split_list(cells[name])
-        for name in ("start_date", "end_date"):
-            if name in cells:
-                cells[name] = _date_text(cells[name])
-        record.data.update(cells)
+        _finish_record(record)
     return list(groups.values())
+
+
+def _column_index(rows: list[list[str]]) -> dict[str, int]:
+    """Each named column's position, from the header row; UnreadableFile for an empty file, or a header with an
+    unknown, repeated or missing required column."""
+    if not rows:
+        raise UnreadableFile([FileProblem(1, None, "the file is empty: the first row must name the columns")])
+    header = [h.lower() for h in rows[0]]
+    problems = []
+    for i, name in enumerate(header):
+        if name and name not in COLUMNS:
+            problems.append(FileProblem(1, name, f"unknown column {name!r} (column {i + 1}); see the template"))
+        if name and header.count(name) > 1 and header.index(name) == i:
+            problems.append(FileProblem(1, name, f"column {name!r} appears more than once"))
+    for required in ("external_id", "name", "kind", "department"):
+        if required not in header:
+            problems.append(FileProblem(1, required, f"the column {required!r} is missing"))
+    if problems:
+        raise UnreadableFile(problems)
+    return {name: i for i, name in enumerate(header) if name}
+
+
+def _merge_intervention_cells(record: RawRecord, cells: dict[str, str], number: int, problems: list) -> None:
+    """The intervention's own cells of one row: a value repeated on a later row must be the same."""
+    seen = record.data["__cells"]
+    for name in INTERVENTION_COLUMNS:
+        value = cells.get(name, "")
+        if not value:
+            continue
+        if name in seen and seen[name][0] != value:
+            problems.append(
+                FileProblem(
+                    number,
+                    name,
+                    f"differs from row {seen[name][1]} of the same external_id "
+                    f"({seen[name][0]!r}); leave it blank or repeat it",
+                )
+            )
+        seen.setdefault(name, (value, number))
+
+
+def _add_budget_line(
+    record: RawRecord, cells: dict[str, str], number: int, problems: list, *, decimal_comma: bool
+) -> None:
+    amount = cells.get("budget_amount", "")
+    parsed = parse_number(amount, decimal_comma=decimal_comma) if amount else amount
+    if parsed is None:
+        problems.append(
+            FileProblem(
+                number,
+                "budget_amount",
+                f"the amount {amount!r} is ambiguous: write 1234.50 (or 1234,50 in a semicolon file)",
+            )
+        )
+        parsed = amount
+    record.data["budget_lines"].append(
+        _drop_empty(
+            {
+                "year": cells.get("budget_year", ""),
+                "category": cells.get("budget_category", ""),
+                "funding_source": cells.get("budget_funding_source", ""),
+                "amount": parsed,
+                "note": cells.get("budget_note", ""),
+                "type": cells.get("budget_type", ""),
+            },
+            keep=("year", "category", "funding_source", "amount"),
+        )
+    )
+    record.line_rows.append(number)
+
+
+def _add_criterion(record: RawRecord, cells: dict[str, str], number: int, *, decimal_comma: bool) -> None:
+    criterion = {name.removeprefix("criterion_"): cells.get(name, "") for name in CRITERION_COLUMNS}
+    for name in ("baseline", "target", "actual_value"):
+        if criterion[name]:
+            criterion[name] = parse_number(criterion[name], decimal_comma=decimal_comma) or criterion[name]
+    if criterion["target_date"]:
+        criterion["target_date"] = _date_text(criterion["target_date"])
+    record.data["success_criteria"].append(_drop_empty(criterion, keep=("description",)))
+    record.criterion_rows.append(number)
+
+
+def _finish_record(record: RawRecord) -> None:
+    """The intervention's cells into the record's data: lists split, Danish dates made ISO."""
+    cells = {name: value for name, (value, _row) in record.data.pop("__cells").items()}
+    for name in LIST_COLUMNS:
+        if name in cells:
+            cells[name] = _split_list(cells[name])
+    for name in ("start_date", "end_date"):
+        if name in cells:
+            cells[name] = _date_text(cells[name])
+    record.data.update(cells)
 
 
 def _drop_empty(values: dict[str, Any], *, keep: tuple[str, ...]) -> dict[str, Any]:

@@ -16,25 +16,16 @@ from app.models.material import (
     MaterialPublic,
     MaterialUpdate,
 )
-from app.models.types import utcnow
+from app.models.types import public_of, utcnow
 from app.services import audit
-from app.services.interventions import begin_change, finish_change, load_intervention
+from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_public import load_intervention
 from app.services.reference import CodeChecker
 
 
 def material_public(row: Material) -> MaterialPublic:
-    kind = MaterialKind(row.kind)
-    return MaterialPublic(
-        id=row.id,
-        intervention_id=row.intervention_id,
-        title=row.title,
-        url=row.url,
-        kind=kind,
-        kind_label=MATERIAL_KIND_LABELS[kind],
-        language=row.language,
-        date=row.document_date,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+    return public_of(
+        MaterialPublic, row, kind_label=MATERIAL_KIND_LABELS[MaterialKind(row.kind)], date=row.document_date
     )
 
 

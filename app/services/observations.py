@@ -2,6 +2,7 @@
 indicator report that compares the focus areas with the rest of the municipality."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,10 +29,10 @@ from app.models.observation import (
     UpsertResult,
 )
 from app.models.reference import Area, Indicator, IndicatorPublic, Theme
-from app.models.types import utcnow
+from app.models.types import public_of, utcnow
 from app.services import audit
 from app.services.auth import require, require_department
-from app.services.reference import CodeChecker
+from app.services.reference import CodeChecker, indicator_public
 
 KIND_ORDER = {k.value: i for i, k in enumerate(ObservationKind)}
 
@@ -47,19 +48,7 @@ def load_indicator(session: Session, number: int) -> Indicator:
 
 
 def observation_public(row: IndicatorObservation) -> ObservationPublic:
-    return ObservationPublic(
-        id=row.id,
-        indicator=row.indicator_number,
-        area=row.area_slug,
-        year=row.year,
-        kind=row.kind,
-        value=row.value,
-        unit=row.unit,
-        source=row.source,
-        note=row.note,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return public_of(ObservationPublic, row, indicator=row.indicator_number, area=row.area_slug)
 
 
 def list_observations(
@@ -227,14 +216,7 @@ def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> In
     )
     session.commit()
     goal = session.exec(select(Theme.effect_goal_code).where(Theme.code == row.theme_code)).one()
-    return IndicatorPublic(
-        number=row.number,
-        name=row.name,
-        theme=row.theme_code,
-        effect_goal=goal,
-        higher_is_better=row.higher_is_better,
-        likely_source=row.likely_source,
-    )
+    return indicator_public(row, goal)
 
 
 # --- the 2030 indicator report -----------------------------------------------------------------------------
@@ -266,108 +248,12 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
     focus = [a.slug for a in areas if a.kind == "focus_area"]
     comparison = next((a.slug for a in areas if a.kind == "comparison"), None)
     municipality = next((a.slug for a in areas if a.kind == "municipality"), None)
-
-    values: dict[tuple[int, str, int, str], Decimal] = {}
-    for obs in session.exec(
-        select(IndicatorObservation).where(
-            col(IndicatorObservation.year).in_([year, baseline_year]),
-            col(IndicatorObservation.kind).in_([ObservationKind.actual.value, ObservationKind.baseline.value]),
-        )
-    ):
-        values[(obs.indicator_number, obs.area_slug, obs.year, obs.kind)] = obs.value
-
-    def now(number: int, area: str | None) -> Decimal | None:
-        return values.get((number, area, year, "actual"))
-
-    def base(number: int, area: str | None) -> Decimal | None:
-        found = values.get((number, area, baseline_year, "baseline"))
-        return found if found is not None else values.get((number, area, baseline_year, "actual"))
-
-    rows: list[IndicatorReportRow] = []
-    for ind in session.exec(select(Indicator).order_by(col(Indicator.number))):
-        n, hib = ind.number, ind.higher_is_better
-        comp = AreaValues(area=comparison, value=now(n, comparison), baseline_value=base(n, comparison))
-        muni_now, muni_base = now(n, municipality), base(n, municipality)
-        change = _oriented(muni_now, muni_base, hib)  # > 0: worse than at baseline
-        muni = MunicipalityValues(
-            area=municipality,
-            value=muni_now,
-            baseline_value=muni_base,
-            improved=None if change is None else change < 0,
-        )
-        gaps = []
-        for slug in focus:
-            value, baseline_value = now(n, slug), base(n, slug)
-            gap = _oriented(value, comp.value, hib)
-            baseline_gap = _oriented(baseline_value, comp.baseline_value, hib)
-            narrowed = None if gap is None or baseline_gap is None else abs(gap) < abs(baseline_gap)
-            gaps.append(
-                FocusAreaGap(
-                    area=slug,
-                    value=value,
-                    baseline_value=baseline_value,
-                    gap=gap,
-                    baseline_gap=baseline_gap,
-                    gap_narrowed=narrowed,
-                )
-            )
-        has_data = any(
-            v is not None
-            for v in (
-                comp.value,
-                comp.baseline_value,
-                muni.value,
-                muni.baseline_value,
-                *(g.value for g in gaps),
-                *(g.baseline_value for g in gaps),
-            )
-        )
-        rows.append(
-            IndicatorReportRow(
-                number=n,
-                name=ind.name,
-                theme=ind.theme_code,
-                higher_is_better=hib,
-                has_data=has_data,
-                focus_areas=gaps,
-                comparison=comp,
-                municipality=muni,
-                gaps_narrowed=_all([g.gap_narrowed for g in gaps]),
-                municipality_improved=muni.improved,
-            )
-        )
-
-    themes: list[ThemeReportRow] = []
-    for theme in session.exec(select(Theme).order_by(col(Theme.position))):
-        own = [r for r in rows if r.theme == theme.code]
-        with_data = [r for r in own if r.has_data]
-        gaps_narrowed = _all([r.gaps_narrowed for r in with_data])
-        improved = _all([r.municipality_improved for r in with_data])
-        themes.append(
-            ThemeReportRow(
-                code=theme.code,
-                name=theme.name,
-                indicators=[r.number for r in own],
-                indicators_with_data=len(with_data),
-                indicators_gaps_narrowed=sum(r.gaps_narrowed is True for r in with_data),
-                indicators_municipality_improved=sum(r.municipality_improved is True for r in with_data),
-                gaps_narrowed=gaps_narrowed,
-                municipality_improved=improved,
-                ambition_met=_all([gaps_narrowed, improved]) if with_data else None,
-            )
-        )
-
-    measurable = [t for t in themes if t.indicators]
-    summary = ReportSummary(
-        themes_measurable=len(measurable),
-        themes_without_indicators=[t.code for t in themes if not t.indicators],
-        themes_municipality_improved=sum(t.municipality_improved is True for t in measurable),
-        themes_gaps_narrowed=sum(t.gaps_narrowed is True for t in measurable),
-        themes_ambition_met=sum(t.ambition_met is True for t in measurable),
-        municipality_improved_on_all_themes=_all([t.municipality_improved for t in measurable]),
-        gaps_narrowed_in_all_themes=_all([t.gaps_narrowed for t in measurable]),
-        ambition_met=_all([t.ambition_met for t in measurable]),
-    )
+    observed = _Observed.load(session, year, baseline_year)
+    rows = [
+        _indicator_row(ind, observed, focus, comparison, municipality)
+        for ind in session.exec(select(Indicator).order_by(col(Indicator.number)))
+    ]
+    themes = [_theme_row(theme, rows) for theme in session.exec(select(Theme).order_by(col(Theme.position)))]
     return IndicatorReport(
         year=year,
         baseline_year=baseline_year,
@@ -376,7 +262,125 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
         focus_areas=focus,
         indicators=rows,
         themes=themes,
-        summary=summary,
+        summary=_summary(themes),
+    )
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """The observations the report reads: the actual and baseline values of the report year and the baseline
+    year, by (indicator, area, year, kind)."""
+
+    values: dict[tuple[int, str, int, str], Decimal]
+    year: int
+    baseline_year: int
+
+    @classmethod
+    def load(cls, session: Session, year: int, baseline_year: int) -> "_Observed":
+        values: dict[tuple[int, str, int, str], Decimal] = {}
+        for obs in session.exec(
+            select(IndicatorObservation).where(
+                col(IndicatorObservation.year).in_([year, baseline_year]),
+                col(IndicatorObservation.kind).in_([ObservationKind.actual.value, ObservationKind.baseline.value]),
+            )
+        ):
+            values[(obs.indicator_number, obs.area_slug, obs.year, obs.kind)] = obs.value
+        return cls(values, year, baseline_year)
+
+    def now(self, number: int, area: str | None) -> Decimal | None:
+        """The actual value in the report year."""
+        return self.values.get((number, area, self.year, "actual"))
+
+    def base(self, number: int, area: str | None) -> Decimal | None:
+        """The baseline year's baseline value, or failing that its actual value."""
+        found = self.values.get((number, area, self.baseline_year, "baseline"))
+        return found if found is not None else self.values.get((number, area, self.baseline_year, "actual"))
+
+
+def _indicator_row(
+    ind: Indicator, observed: _Observed, focus: list[str], comparison: str | None, municipality: str | None
+) -> IndicatorReportRow:
+    n, hib = ind.number, ind.higher_is_better
+    comp = AreaValues(area=comparison, value=observed.now(n, comparison), baseline_value=observed.base(n, comparison))
+    muni_now, muni_base = observed.now(n, municipality), observed.base(n, municipality)
+    change = _oriented(muni_now, muni_base, hib)  # > 0: worse than at baseline
+    muni = MunicipalityValues(
+        area=municipality,
+        value=muni_now,
+        baseline_value=muni_base,
+        improved=None if change is None else change < 0,
+    )
+    gaps = [_focus_gap(observed, n, slug, comp, hib) for slug in focus]
+    has_data = any(
+        v is not None
+        for v in (
+            comp.value,
+            comp.baseline_value,
+            muni.value,
+            muni.baseline_value,
+            *(g.value for g in gaps),
+            *(g.baseline_value for g in gaps),
+        )
+    )
+    return IndicatorReportRow(
+        number=n,
+        name=ind.name,
+        theme=ind.theme_code,
+        higher_is_better=hib,
+        has_data=has_data,
+        focus_areas=gaps,
+        comparison=comp,
+        municipality=muni,
+        gaps_narrowed=_all([g.gap_narrowed for g in gaps]),
+        municipality_improved=muni.improved,
+    )
+
+
+def _focus_gap(observed: _Observed, number: int, slug: str, comp: AreaValues, hib: bool) -> FocusAreaGap:
+    """A focus area against the comparison area, now and at baseline."""
+    value, baseline_value = observed.now(number, slug), observed.base(number, slug)
+    gap = _oriented(value, comp.value, hib)
+    baseline_gap = _oriented(baseline_value, comp.baseline_value, hib)
+    narrowed = None if gap is None or baseline_gap is None else abs(gap) < abs(baseline_gap)
+    return FocusAreaGap(
+        area=slug,
+        value=value,
+        baseline_value=baseline_value,
+        gap=gap,
+        baseline_gap=baseline_gap,
+        gap_narrowed=narrowed,
+    )
+
+
+def _theme_row(theme: Theme, rows: list[IndicatorReportRow]) -> ThemeReportRow:
+    own = [r for r in rows if r.theme == theme.code]
+    with_data = [r for r in own if r.has_data]
+    gaps_narrowed = _all([r.gaps_narrowed for r in with_data])
+    improved = _all([r.municipality_improved for r in with_data])
+    return ThemeReportRow(
+        code=theme.code,
+        name=theme.name,
+        indicators=[r.number for r in own],
+        indicators_with_data=len(with_data),
+        indicators_gaps_narrowed=sum(r.gaps_narrowed is True for r in with_data),
+        indicators_municipality_improved=sum(r.municipality_improved is True for r in with_data),
+        gaps_narrowed=gaps_narrowed,
+        municipality_improved=improved,
+        ambition_met=_all([gaps_narrowed, improved]) if with_data else None,
+    )
+
+
+def _summary(themes: list[ThemeReportRow]) -> ReportSummary:
+    measurable = [t for t in themes if t.indicators]
+    return ReportSummary(
+        themes_measurable=len(measurable),
+        themes_without_indicators=[t.code for t in themes if not t.indicators],
+        themes_municipality_improved=sum(t.municipality_improved is True for t in measurable),
+        themes_gaps_narrowed=sum(t.gaps_narrowed is True for t in measurable),
+        themes_ambition_met=sum(t.ambition_met is True for t in measurable),
+        municipality_improved_on_all_themes=_all([t.municipality_improved for t in measurable]),
+        gaps_narrowed_in_all_themes=_all([t.gaps_narrowed for t in measurable]),
+        ambition_met=_all([t.ambition_met for t in measurable]),
     )
 
 

@@ -38,7 +38,7 @@ from app.models.pool import (
     PoolPublic,
     PoolUpdate,
 )
-from app.models.types import from_ore, to_ore, utcnow
+from app.models.types import from_ore, public_of, to_ore, utcnow
 from app.services import audit
 from app.services.reference import CodeChecker
 
@@ -103,17 +103,13 @@ _DERIVED = {"updated_at", "created_at", "balance"}
 
 
 def _public(pool: Pool) -> PoolPublic:
-    return PoolPublic(
-        id=pool.id,
-        name=pool.name,
-        year=pool.year,
+    return public_of(
+        PoolPublic,
+        pool,
         amount=from_ore(pool.amount_ore),
         funding_source=pool.funding_source_code,
         department=pool.department_code,
-        notes=pool.notes,
         balance=_balance(pool),
-        created_at=pool.created_at,
-        updated_at=pool.updated_at,
     )
 
 
@@ -248,21 +244,13 @@ def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> P
 
 
 def allocation_public(row: Allocation) -> AllocationPublic:
-    return AllocationPublic(
-        id=row.id,
-        pool_id=row.pool_id,
-        intervention_id=row.intervention_id,
-        status=row.status,
+    return public_of(
+        AllocationPublic,
+        row,
         requested=from_ore(row.requested_ore),
         granted=from_ore(row.granted_ore),
         released=from_ore(row.released_ore),
         net=from_ore(row.granted_ore - row.released_ore),
-        note=row.note,
-        decision_note=row.decision_note,
-        requested_at=row.requested_at,
-        decided_at=row.decided_at,
-        released_at=row.released_at,
-        updated_at=row.updated_at,
     )
 
 
@@ -398,47 +386,12 @@ def update_allocation(session: Session, pool_id: int, allocation_id: int, data: 
         check_if_match(make_etag(row.id, row.updated_at))
         before = allocation_public(row).model_dump()
         current, target = AllocationStatus(row.status), data.status
-        if target not in _TRANSITIONS.get(current, set()):
-            allowed = ", ".join(sorted(_TRANSITIONS.get(current, set()))) or "none"
-            raise Conflict(
-                f"allocation {allocation_id} is {current.value}; it cannot become {target.value} "
-                f"(possible: {allowed}). A decided allocation is never edited: release it and make a new one.",
-                errors=[{"loc": ["body", "status"], "msg": f"no transition {current.value} → {target.value}"}],
-                current_status=current.value,
-            )
+        _check_transition(allocation_id, current, target)
         now = utcnow()
         values: dict[str, Any] = {"updated_at": now}
         if "decision_note" in data.model_fields_set:
             values["decision_note"] = data.decision_note
-        if target is AllocationStatus.rejected:
-            if data.amount is not None:
-                raise RuleViolation.at(["body", "amount"], "a rejection takes no amount")
-            _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
-            values.update(status=target.value, decided_at=now)
-            ledger = {"requested": -row.requested_ore}
-        elif target is AllocationStatus.granted:
-            ore = row.requested_ore if data.amount is None else to_ore(data.amount)
-            if not 0 < ore <= row.requested_ore:
-                raise RuleViolation.at(
-                    ["body", "amount"],
-                    f"a grant is more than 0 and at most the {from_ore(row.requested_ore)} kr. asked",
-                )
-            _take_from_pool(session, pool_id, ore, now)
-            _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
-            values.update(status=target.value, granted_ore=ore, decided_at=now)
-            ledger = {"requested": -row.requested_ore, "granted": ore}
-        else:  # released, wholly or partly
-            net = row.granted_ore - row.released_ore
-            ore = net if data.amount is None else to_ore(data.amount)
-            if not 0 < ore <= net:
-                raise RuleViolation.at(
-                    ["body", "amount"], f"a release is more than 0 and at most the {from_ore(net)} kr. held"
-                )
-            _adjust_pool(session, pool_id, granted=-ore, now=now)
-            values.update(released_ore=row.released_ore + ore, released_at=now)
-            if ore == net:
-                values["status"] = AllocationStatus.released.value
-            ledger = {"granted": -ore}
+        ledger = _decide(session, pool_id, row, data, now, values)
         # The state the decision was made on must still hold: a concurrent decision makes this match nothing.
         result = session.execute(
             update(Allocation)
@@ -474,6 +427,52 @@ def update_allocation(session: Session, pool_id: int, allocation_id: int, data: 
         return after
 
     return with_retries(session, work)
+
+
+def _check_transition(allocation_id: int, current: AllocationStatus, target: AllocationStatus) -> None:
+    if target not in _TRANSITIONS.get(current, set()):
+        allowed = ", ".join(sorted(_TRANSITIONS.get(current, set()))) or "none"
+        raise Conflict(
+            f"allocation {allocation_id} is {current.value}; it cannot become {target.value} "
+            f"(possible: {allowed}). A decided allocation is never edited: release it and make a new one.",
+            errors=[{"loc": ["body", "status"], "msg": f"no transition {current.value} → {target.value}"}],
+            current_status=current.value,
+        )
+
+
+def _decide(
+    session: Session, pool_id: int, row: Allocation, data: AllocationUpdate, now: datetime, values: dict[str, Any]
+) -> dict[str, int]:
+    """The decision's effect on the pool (written) and on the allocation (added to `values`); returns the
+    ledger's deltas."""
+    target = data.status
+    if target is AllocationStatus.rejected:
+        if data.amount is not None:
+            raise RuleViolation.at(["body", "amount"], "a rejection takes no amount")
+        _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
+        values.update(status=target.value, decided_at=now)
+        return {"requested": -row.requested_ore}
+    if target is AllocationStatus.granted:
+        ore = row.requested_ore if data.amount is None else to_ore(data.amount)
+        if not 0 < ore <= row.requested_ore:
+            raise RuleViolation.at(
+                ["body", "amount"],
+                f"a grant is more than 0 and at most the {from_ore(row.requested_ore)} kr. asked",
+            )
+        _take_from_pool(session, pool_id, ore, now)
+        _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
+        values.update(status=target.value, granted_ore=ore, decided_at=now)
+        return {"requested": -row.requested_ore, "granted": ore}
+    # released, wholly or partly
+    net = row.granted_ore - row.released_ore
+    ore = net if data.amount is None else to_ore(data.amount)
+    if not 0 < ore <= net:
+        raise RuleViolation.at(["body", "amount"], f"a release is more than 0 and at most the {from_ore(net)} kr. held")
+    _adjust_pool(session, pool_id, granted=-ore, now=now)
+    values.update(released_ore=row.released_ore + ore, released_at=now)
+    if ore == net:
+        values["status"] = AllocationStatus.released.value
+    return {"granted": -ore}
 
 
 def grants_of_intervention(session: Session, intervention_id: int) -> list[PoolGrant]:

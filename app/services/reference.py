@@ -22,23 +22,24 @@ from app.models.reference import (
     Theme,
     ThemePublic,
 )
+from app.models.types import public_of
 
 Loc = list[str | int]
 
 
 def list_departments(session: Session) -> list[DepartmentPublic]:
     rows = session.exec(select(Department).order_by(Department.code)).all()
-    return [DepartmentPublic(code=r.code, name=r.name) for r in rows]
+    return [DepartmentPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_areas(session: Session) -> list[AreaPublic]:
     rows = session.exec(select(Area).order_by(Area.position)).all()
-    return [AreaPublic(slug=r.slug, name=r.name, kind=r.kind) for r in rows]
+    return [AreaPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_funding_sources(session: Session) -> list[FundingSourcePublic]:
     rows = session.exec(select(FundingSource).order_by(FundingSource.code)).all()
-    return [FundingSourcePublic(code=r.code, name=r.name) for r in rows]
+    return [FundingSourcePublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_themes(session: Session) -> list[ThemePublic]:
@@ -48,24 +49,17 @@ def list_themes(session: Session) -> list[ThemePublic]:
     for ind in indicators:
         by_theme.setdefault(ind.theme_code, []).append(ind.number)
     return [
-        ThemePublic(code=t.code, name=t.name, effect_goal=t.effect_goal_code, indicators=by_theme.get(t.code, []))
-        for t in themes
+        public_of(ThemePublic, t, effect_goal=t.effect_goal_code, indicators=by_theme.get(t.code, [])) for t in themes
     ]
 
 
 def list_indicators(session: Session) -> list[IndicatorPublic]:
     rows = session.exec(select(Indicator, Theme.effect_goal_code).join(Theme).order_by(Indicator.number)).all()
-    return [
-        IndicatorPublic(
-            number=ind.number,
-            name=ind.name,
-            theme=ind.theme_code,
-            effect_goal=goal,
-            higher_is_better=ind.higher_is_better,
-            likely_source=ind.likely_source,
-        )
-        for ind, goal in rows
-    ]
+    return [indicator_public(ind, goal) for ind, goal in rows]
+
+
+def indicator_public(ind: Indicator, effect_goal: str) -> IndicatorPublic:
+    return public_of(IndicatorPublic, ind, theme=ind.theme_code, effect_goal=effect_goal)
 
 
 def get_framework(session: Session) -> Framework:

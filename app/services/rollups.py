@@ -13,6 +13,7 @@ never added to it). `amount` and `gross` are of the plan. One pass over the line
 conditional sums of the one split expression.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, case, distinct, exists, false, func, literal_column, not_, select, true
@@ -207,14 +208,46 @@ def _budget_groups(
     c = s_theme * n_rest + r_rest. Over N = n_theme * n_rest combinations each gets amount // N, and the first
     amount % N combinations one øre more. An effect goal covers the consecutive theme ranks s … s+k-1, so its
     share is k * (amount // N) plus how many of its combinations fall below amount % N, in closed form: every
-    (line, group) is one row, and the ranks n, s, r are stored on the link rows (set_links), so the query is
-    the plain join a bare aggregate would do, plus arithmetic."""
+    (line, group) is one row, and the ranks n, s, r are stored on the link rows (services/intervention_links.py),
+    so the query is the plain join a bare aggregate would do, plus arithmetic."""
     lines = source.subquery("lines")
+    split = _split_joins(lines, by)
     amount = lines.c.amount_ore
+    share = _share(amount, split.primary, split.rest)
+    columns = [
+        *[split.keys[d].label(d.value) for d in by],
+        *_measure_sums(share, lines),
+        func.sum(amount).filter(lines.c.in_plan).label("gross_ore"),
+        # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
+        (_interventions(lines, count_flag) if count_interventions else ZERO).label("interventions"),
+    ]
+    if count_total:
+        # Each intervention's first_in_plan line lands in exactly one row with the first code of every split
+        # dimension (rank 0, or the none group): counted there, the rows add up to the interventions in all.
+        firsts = ([split.primary[1]] if split.primary else []) + [r for _n, r in split.rest]
+        columns.append(
+            func.count().filter(and_(lines.c.first_in_plan, *[f == 0 for f in firsts])).label("total_interventions")
+        )
+    stmt = select(*columns).select_from(split.joined).group_by(*[split.keys[d] for d in by])
+    return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
+
+
+@dataclass
+class _Split:
+    """The filtered lines joined to the link rows of the split dimensions in `by`: the group key of each
+    dimension, and the ranks the money is split by."""
+
+    joined: Any
+    keys: dict[Dimension, Any]
+    # The theme-level split: n themes, this group's first rank s, and k consecutive ranks in the group (None
+    # for a single theme); None when neither theme nor effect goal is a dimension.
+    primary: tuple | None
+    rest: list[tuple]  # (n, r) of the other split dimensions, in order
+
+
+def _split_joins(lines, by: list[Dimension]) -> _Split:
     keys: dict[Dimension, Any] = {d: lines.c[d.value] for d in by if d in _LINE_DIMENSIONS}
     joined: Any = lines
-
-    # The theme-level split: n themes, this group's first rank s, and k consecutive ranks in the group.
     primary: tuple | None = None
     if Dimension.theme in by:
         it = InterventionTheme.__table__.alias("it")
@@ -231,7 +264,7 @@ def _budget_groups(
         keys[Dimension.effect_goal] = goals.c.effect_goal
         primary = (func.coalesce(goals.c.n, ONE), func.coalesce(goals.c.s, ZERO), func.coalesce(goals.c.k, ONE))
 
-    rest: list[tuple] = []  # (n, r) of the other split dimensions, in order
+    rest: list[tuple] = []
     for dim, table, column in (
         (Dimension.area, InterventionArea, "area_slug"),
         (Dimension.indicator, InterventionIndicator, "indicator_number"),
@@ -241,47 +274,32 @@ def _budget_groups(
             joined = joined.outerjoin(link, link.c.intervention_id == lines.c.intervention_id)
             keys[dim] = link.c[column]
             rest.append((func.coalesce(link.c.siblings, ONE), func.coalesce(link.c.rank, ZERO)))
+    return _Split(joined, keys, primary, rest)
 
+
+def _share(amount, primary: tuple | None, rest: list[tuple]):
+    """The whole øre of `amount` that fall to one group (see _budget_groups)."""
     # `//`, not `/`: SQLAlchemy 2's `/` is true division; these are integers in øre.
     if primary is None and not rest:
-        share: Any = amount
-    elif not rest:
+        return amount
+    if not rest:
         n, s, k = primary
         if k is None:  # one theme: amount // n, plus one øre for the first amount % n ranks
-            share = amount // n + case((amount % n > s, 1), else_=0)
-        else:  # an effect goal: k ranks from s
-            share = k * (amount // n) + _clamp(amount % n - s, ZERO, k)
-    else:
-        n_rest, r_rest = rest[0]
-        for n, r in rest[1:]:
-            n_rest, r_rest = n_rest * n, r_rest * n + r
-        if primary is None:
-            share = amount // n_rest + case((amount % n_rest > r_rest, 1), else_=0)
-        else:
-            n, s, k = primary
-            k = ONE if k is None else k
-            big_n = n * n_rest
-            x = amount % big_n - r_rest
-            # primary ranks c with c * n_rest + r_rest < amount % N: ceil(x / n_rest) of them
-            below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
-            share = k * (amount // big_n) + _clamp(below - s, ZERO, k)
-
-    columns = [
-        *[keys[d].label(d.value) for d in by],
-        *_measure_sums(share, lines),
-        func.sum(amount).filter(lines.c.in_plan).label("gross_ore"),
-        # COUNT(DISTINCT) is the priciest part on PostgreSQL; coverage counts interventions its own way.
-        (_interventions(lines, count_flag) if count_interventions else ZERO).label("interventions"),
-    ]
-    if count_total:
-        # Each intervention's first_in_plan line lands in exactly one row with the first code of every split
-        # dimension (rank 0, or the none group): counted there, the rows add up to the interventions in all.
-        firsts = ([primary[1]] if primary else []) + [r for _n, r in rest]
-        columns.append(
-            func.count().filter(and_(lines.c.first_in_plan, *[f == 0 for f in firsts])).label("total_interventions")
-        )
-    stmt = select(*columns).select_from(joined).group_by(*[keys[d] for d in by])
-    return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
+            return amount // n + case((amount % n > s, 1), else_=0)
+        # an effect goal: k ranks from s
+        return k * (amount // n) + _clamp(amount % n - s, ZERO, k)
+    n_rest, r_rest = rest[0]
+    for n, r in rest[1:]:
+        n_rest, r_rest = n_rest * n, r_rest * n + r
+    if primary is None:
+        return amount // n_rest + case((amount % n_rest > r_rest, 1), else_=0)
+    n, s, k = primary
+    k = ONE if k is None else k
+    big_n = n * n_rest
+    x = amount % big_n - r_rest
+    # primary ranks c with c * n_rest + r_rest < amount % N: ceil(x / n_rest) of them
+    below = case((x <= 0, 0), else_=(x + n_rest - 1) // n_rest)
+    return k * (amount // big_n) + _clamp(below - s, ZERO, k)
 
 
 def _measure_sums(share, lines) -> list:

@@ -1,4 +1,5 @@
-"""Success criteria of one intervention: list, add, replace the set, change or remove one."""
+"""Success criteria of one intervention: list, add, replace the set, change or remove one; and the helpers
+the intervention's own writes (create, update, import) use."""
 
 from collections.abc import Sequence
 
@@ -12,19 +13,11 @@ from app.models.success_criterion import (
     SuccessCriterionPublic,
     SuccessCriterionSet,
     SuccessCriterionUpdate,
-)
-from app.services.interventions import (
-    begin_change,
-    check_success_criteria,
-    finish_change,
-    load_intervention,
-    new_success_criterion,
     success_criterion_public,
 )
-from app.services.interventions import (
-    replace_success_criteria as _replace,
-)
-from app.services.reference import CodeChecker
+from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_public import load_intervention
+from app.services.reference import CodeChecker, Loc
 
 
 def list_success_criteria(session: Session, intervention_id: int) -> SuccessCriterionSet:
@@ -60,7 +53,7 @@ def replace_success_criteria(
     checker = CodeChecker(session)
     check_success_criteria(checker, criteria, ["body"])
     checker.raise_if_any()
-    _replace(session, intervention_id, criteria)
+    set_success_criteria(session, intervention_id, criteria)
     finish_change(session, row, "success_criteria.replace", before)
     return list_success_criteria(session, intervention_id)
 
@@ -96,3 +89,38 @@ def delete_success_criterion(session: Session, intervention_id: int, criterion_i
     row, before = begin_change(session, intervention_id)
     session.delete(_load(session, intervention_id, criterion_id))
     finish_change(session, row, "success_criteria.delete", before)
+
+
+# --- helpers of the intervention's writes ------------------------------------------------------------------
+
+
+def check_success_criteria(checker: CodeChecker, criteria: Sequence[SuccessCriterionCreate], loc: Loc) -> None:
+    for i, crit in enumerate(criteria):
+        checker.check("indicator", crit.indicator, [*loc, i, "indicator"])
+
+
+def set_success_criteria(session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]) -> None:
+    """Replace an intervention's whole list of criteria (no checks, no commit)."""
+    for old in session.exec(select(SuccessCriterion).where(SuccessCriterion.intervention_id == intervention_id)).all():
+        session.delete(old)
+    session.flush()
+    insert_success_criteria(session, intervention_id, criteria)
+
+
+def insert_success_criteria(session: Session, intervention_id: int, criteria: Sequence[SuccessCriterionCreate]) -> None:
+    session.add_all(new_success_criterion(intervention_id, i, crit) for i, crit in enumerate(criteria))
+
+
+def new_success_criterion(intervention_id: int, position: int, crit: SuccessCriterionCreate) -> SuccessCriterion:
+    return SuccessCriterion(
+        intervention_id=intervention_id,
+        position=position,
+        description=crit.description,
+        indicator_number=crit.indicator,
+        baseline=crit.baseline,
+        target=crit.target,
+        unit=crit.unit,
+        target_date=crit.target_date,
+        outcome=crit.outcome.value,
+        actual_value=crit.actual_value,
+    )

@@ -1,0 +1,273 @@
+"""An intervention as the API answers it: load one (or 404), its ETag, and the public shape (InterventionPublic,
+or InterventionSummary in lists) with its links, children, sums per year and, in full, its budget lines,
+success criteria and pool grants, built for a whole page of rows in a few queries."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from app.core.etags import content_etag
+from app.errors import NotFound
+from app.models.budget_line import BudgetLine, BudgetLinePublic, BudgetLineType, budget_line_public
+from app.models.intervention import (
+    Intervention,
+    InterventionArea,
+    InterventionIndicator,
+    InterventionPublic,
+    InterventionSummary,
+    InterventionTheme,
+    YearAmount,
+)
+from app.models.reference import Area
+from app.models.success_criterion import SuccessCriterion, SuccessCriterionPublic, success_criterion_public
+from app.models.types import from_ore
+from app.services.pools import grants_of_intervention
+
+
+def load_intervention(
+    session: Session, intervention_id: int, *, include_archived: bool = False, for_update: bool = False
+) -> Intervention:
+    row = session.get(Intervention, intervention_id, with_for_update=for_update)
+    if row is None or (row.archived_at is not None and not include_archived):
+        raise NotFound(f"intervention {intervention_id} not found")
+    return row
+
+
+def etag(public: InterventionPublic) -> str:
+    """The version of the whole representation, derived figures included: a child's new budget line or a pool
+    grant changes the answer, so it changes the ETag (If-None-Match may then not answer 304 for a stale copy)."""
+    return content_etag(public.id, public.model_dump_json().encode())
+
+
+def intervention_public(session: Session, row: Intervention) -> InterventionPublic:
+    return to_public(session, [row], full=True)[0]
+
+
+@dataclass(frozen=True)
+class YearSums:
+    """Øre of one year: the current plan, the original budget and the actual spending (None: no such line)."""
+
+    plan: int | None
+    original: int | None
+    actual: int | None
+
+
+@dataclass(frozen=True)
+class _Related:
+    """What a page of interventions shows beside their own columns, each keyed by intervention id."""
+
+    areas: dict[int, list[str]]
+    themes: dict[int, list[str]]
+    indicators: dict[int, list[int]]
+    children: dict[int, list[int]]
+    own: dict[int, dict[int, YearSums]]  # sums of the intervention's own lines, per year
+    subtree: dict[int, dict[int, YearSums]]  # the same with all its (non-archived) descendants' lines
+
+
+def to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> list[Any]:
+    """InterventionPublic (full) or InterventionSummary of each row, in the rows' order."""
+    ids = [r.id for r in rows]
+    related = _related(session, ids)
+    if not full:
+        return [InterventionSummary(**_fields(r, related)) for r in rows]
+    lines, criteria = _lines_and_criteria(session, ids)
+    return [
+        InterventionPublic(
+            **_fields(r, related),
+            budget_lines=lines[r.id],
+            success_criteria=criteria[r.id],
+            pool_grants=grants_of_intervention(session, r.id),
+        )
+        for r in rows
+    ]
+
+
+def _related(session: Session, ids: list[int]) -> _Related:
+    areas, themes, indicators = _links(session, ids)
+    children = _children(session, ids)
+    # Own lines per year in one flat query; the recursive subtree query only for those that have children
+    # (most interventions have none, and the recursion costs far more than the flat sum).
+    own = _own_totals(session, ids)
+    subtree = {**own, **_subtree_totals(session, [i for i in ids if children[i]])}
+    return _Related(areas, themes, indicators, children, own, subtree)
+
+
+def _links(session: Session, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[int]]]:
+    """Each intervention's areas (in the areas' order), themes and indicators (in code order)."""
+    areas: dict[int, list[str]] = {i: [] for i in ids}
+    themes: dict[int, list[str]] = {i: [] for i in ids}
+    indicators: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return areas, themes, indicators
+    for iid, slug in session.exec(
+        select(InterventionArea.intervention_id, InterventionArea.area_slug)
+        .join(Area, col(Area.slug) == col(InterventionArea.area_slug))
+        .where(col(InterventionArea.intervention_id).in_(ids))
+        .order_by(col(Area.position))
+    ):
+        areas[iid].append(slug)
+    for iid, code in session.exec(
+        select(InterventionTheme.intervention_id, InterventionTheme.theme_code)
+        .where(col(InterventionTheme.intervention_id).in_(ids))
+        .order_by(col(InterventionTheme.theme_code))
+    ):
+        themes[iid].append(code)
+    for iid, number in session.exec(
+        select(InterventionIndicator.intervention_id, InterventionIndicator.indicator_number)
+        .where(col(InterventionIndicator.intervention_id).in_(ids))
+        .order_by(col(InterventionIndicator.indicator_number))
+    ):
+        indicators[iid].append(number)
+    return areas, themes, indicators
+
+
+def _children(session: Session, ids: list[int]) -> dict[int, list[int]]:
+    """The ids of each intervention's non-archived children, in id order."""
+    children: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return children
+    # Children in two steps: (id, parent_id) alone is answered from the parent_id index, whereas with
+    # `archived_at IS NULL` beside it SQLite picks another index and reads the whole table (2 ms a page).
+    found = session.exec(
+        select(Intervention.id, Intervention.parent_id).where(col(Intervention.parent_id).in_(ids))
+    ).all()
+    if found:
+        live = set(
+            session.exec(
+                select(Intervention.id).where(
+                    col(Intervention.id).in_([c for c, _ in found]), col(Intervention.archived_at).is_(None)
+                )
+            ).all()
+        )
+        for child_id, parent_id in sorted(found):
+            if child_id in live:
+                children[parent_id].append(child_id)
+    return children
+
+
+def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSums]]:
+    """Øre per year of each intervention's own lines, per type in the same query: conditional sums of the plan,
+    the original budget and the actual spending."""
+    by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
+    if ids:
+        for iid, year, plan, original, actual in session.exec(
+            select(BudgetLine.intervention_id, BudgetLine.year, *_type_sums())
+            .where(col(BudgetLine.intervention_id).in_(ids))
+            .group_by(col(BudgetLine.intervention_id), col(BudgetLine.year))
+            .order_by(col(BudgetLine.year))
+        ):
+            by_year[iid][year] = YearSums(plan, original, actual)
+    return by_year
+
+
+def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, YearSums]]:
+    """Øre per year of each intervention's own lines plus those of all its (non-archived) descendants."""
+    if not ids:
+        return {}
+    base = select(col(Intervention.id).label("root_id"), col(Intervention.id).label("node_id")).where(
+        col(Intervention.id).in_(ids)
+    )
+    tree = base.cte("tree", recursive=True)
+    child = (
+        select(tree.c.root_id, col(Intervention.id))
+        .join(tree, col(Intervention.parent_id) == tree.c.node_id)
+        .where(col(Intervention.archived_at).is_(None))
+    )
+    # UNION, not UNION ALL: even if a cycle ever slipped in, the recursion would stop.
+    tree = tree.union(child)
+    rows = session.exec(
+        select(tree.c.root_id, BudgetLine.year, *_type_sums())
+        .join(BudgetLine, col(BudgetLine.intervention_id) == tree.c.node_id)
+        .group_by(tree.c.root_id, col(BudgetLine.year))
+        .order_by(col(BudgetLine.year))
+    ).all()
+    totals: dict[int, dict[int, YearSums]] = {}
+    for root, year, plan, original, actual in rows:
+        totals.setdefault(root, {})[year] = YearSums(plan, original, actual)
+    return totals
+
+
+def _type_sums() -> list:
+    """SUM(amount) of the plan, original and actual lines, as conditional sums over one scan of the lines
+    (NULL when the group has no line of that kind)."""
+    amount = col(BudgetLine.amount_ore)
+    return [
+        func.sum(case((col(BudgetLine.in_plan), amount))),
+        func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount))),
+        func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount))),
+    ]
+
+
+def _lines_and_criteria(
+    session: Session, ids: list[int]
+) -> tuple[dict[int, list[BudgetLinePublic]], dict[int, list[SuccessCriterionPublic]]]:
+    lines: dict[int, list[BudgetLinePublic]] = {i: [] for i in ids}
+    criteria: dict[int, list[SuccessCriterionPublic]] = {i: [] for i in ids}
+    if not ids:
+        return lines, criteria
+    for line in session.exec(
+        select(BudgetLine)
+        .where(col(BudgetLine.intervention_id).in_(ids))
+        .order_by(
+            col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id)
+        )
+    ):
+        lines[line.intervention_id].append(budget_line_public(line))
+    for crit in session.exec(
+        select(SuccessCriterion)
+        .where(col(SuccessCriterion.intervention_id).in_(ids))
+        .order_by(col(SuccessCriterion.position), col(SuccessCriterion.id))
+    ):
+        criteria[crit.intervention_id].append(success_criterion_public(crit))
+    return lines, criteria
+
+
+def _ore(values) -> int:
+    return sum(int(v) for v in values if v is not None)
+
+
+def _by_year(sums: dict[int, YearSums], measure: str) -> list[YearAmount]:
+    return [
+        YearAmount(year=year, amount=from_ore(int(getattr(y, measure))))
+        for year, y in sums.items()
+        if getattr(y, measure) is not None
+    ]
+
+
+def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
+    """The fields InterventionSummary and InterventionPublic share."""
+    own, subtree = related.own[r.id].values(), related.subtree.get(r.id, {})
+    return {
+        "id": r.id,
+        "external_id": r.external_id,
+        "name": r.name,
+        "description": r.description,
+        "purpose": r.purpose,
+        "kind": r.kind,
+        "status": r.status,
+        "track": r.track,
+        "department": r.department_code,
+        "parent_id": r.parent_id,
+        "areas": related.areas[r.id],
+        "themes": related.themes[r.id],
+        "indicators": related.indicators[r.id],
+        "target_group": r.target_group,
+        "start_date": r.start_date,
+        "end_date": r.end_date,
+        "contact_name": r.contact_name,
+        "contact_email": r.contact_email,
+        "budget_total": from_ore(_ore(y.plan for y in own)),
+        "budget_total_with_descendants": from_ore(_ore(y.plan for y in subtree.values())),
+        "budget_by_year": _by_year(subtree, "plan"),
+        "original_budget_total": from_ore(_ore(y.original for y in own)),
+        "actual_total": from_ore(_ore(y.actual for y in own)),
+        "actual_total_with_descendants": from_ore(_ore(y.actual for y in subtree.values())),
+        "actual_by_year": _by_year(subtree, "actual"),
+        "children": related.children[r.id],
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "archived_at": r.archived_at,
+    }
