@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from app.deps import FreshDep, InterventionFiltersDep, InterventionId, SessionDep, authorize
+from app.deps import FreshDep, InterventionFiltersDep, InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
 from app.models.auth import Role
@@ -70,11 +70,12 @@ async def list_interventions(
     summary="Create an intervention, with its budget lines and success criteria",
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
-def create_intervention(session: SessionDep, body: InterventionCreate, response: Response) -> InterventionPublic:
-    created = interventions.create_intervention(session, body)
-    response.headers["Location"] = f"/api/v1/interventions/{created.id}"
-    response.headers["ETag"] = interventions.etag(created)
-    return created
+def create_intervention(session: SessionDep, body: InterventionCreate, once: OnceDep) -> InterventionPublic:
+    return once(
+        session,
+        lambda: interventions.create_intervention(session, body),
+        lambda created: {"Location": f"/api/v1/interventions/{created.id}", "ETag": interventions.etag(created)},
+    )
 
 
 @router.get(

@@ -156,7 +156,9 @@ def authenticate(session: Session, authorization: str | None, *, data_version: i
     row = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == token_hash)).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked")
-    principal = Principal(actor=row.name, role=row.role, department=row.department_code, source="token")
+    principal = Principal(
+        actor=row.name, role=row.role, department=row.department_code, source="token", id=f"token:{row.id}"
+    )
     if data_version is not None:
         if len(_checked) >= _CHECKED_MAX:
             _checked.clear()
@@ -212,7 +214,9 @@ def principal_from_jwt(token: str, settings: Settings) -> Principal:
         raise Forbidden("the token carries no role of this registry (see OIDC_ROLE_MAP)")
     role, department = min(granted, key=lambda g: ROLE_ORDER.index(g[0]))
     actor = claims.get("preferred_username") or claims.get("upn") or claims["sub"]
-    return Principal(actor=f"oidc:{actor}", role=role.value, department=department, source="oidc")
+    return Principal(
+        actor=f"oidc:{actor}", role=role.value, department=department, source="oidc", id=f"oidc:{claims['sub']}"
+    )
 
 
 # --- permissions -------------------------------------------------------------------------------------------

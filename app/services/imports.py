@@ -6,9 +6,7 @@ written; the write is set-based (a handful of multi-row statements, not one roun
 transaction, which also stores the answer under the request's Idempotency-Key."""
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +19,6 @@ from app.db import begin_write
 from app.errors import AppError, Conflict
 from app.models.auth import Role
 from app.models.budget_line import BudgetLine
-from app.models.idempotency import IdempotencyKey
 from app.models.interchange import (
     ImportAction,
     ImportItem,
@@ -37,8 +34,9 @@ from app.models.intervention import (
 )
 from app.models.success_criterion import SuccessCriterion
 from app.models.types import search_key, to_ore, utcnow
-from app.services import audit, lifecycle
+from app.services import audit, idempotency, lifecycle
 from app.services.auth import Forbidden
+from app.services.idempotency import Stored
 from app.services.interchange import (
     RawRecord,
     UnreadableFile,
@@ -67,18 +65,8 @@ class ImportRejected(AppError):
     status, slug, title = 422, "import-rejected", "Import rejected: nothing was written"
 
 
-class IdempotencyMismatch(AppError):
-    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with a different request"
-
-
 class UnsupportedMediaType(AppError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
-
-
-@dataclass
-class Stored:
-    status: int
-    body: dict
 
 
 def _problem(row: int | None, column: str | None, msg: str, loc: list | None = None) -> dict[str, Any]:
@@ -559,15 +547,8 @@ def _request_hash(body: bytes, media_type: str, strategy: ImportStrategy, dry_ru
 
 
 def stored_answer(session: Session, key: str, request_hash: str) -> Stored | None:
-    row = session.get(IdempotencyKey, key)
-    if row is None:
-        return None
-    if row.scope != SCOPE or row.request_hash != request_hash:
-        raise IdempotencyMismatch(
-            "this Idempotency-Key was used for a different request; use a new key for new content",
-            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "already used with another body"}],
-        )
-    return Stored(status=row.status_code, body=json.loads(row.response_body))
+    """The answer stored under the current principal's key (keys belong to whoever used them)."""
+    return idempotency.lookup(session, key, SCOPE, request_hash)
 
 
 def import_interventions(
@@ -653,16 +634,7 @@ def import_interventions(
         },
     )
     if idempotency_key:
-        session.add(
-            IdempotencyKey(
-                key=idempotency_key,
-                scope=SCOPE,
-                request_hash=request_hash,
-                status_code=200,
-                response_body=json.dumps(answer.body, ensure_ascii=False),
-                created_at=utcnow(),
-            )
-        )
+        idempotency.remember(session, idempotency_key, SCOPE, request_hash, answer)
     try:
         session.commit()
     except IntegrityError:
