@@ -48,6 +48,10 @@ class Forbidden(AppError):
     status, slug, title = 403, "forbidden", "Forbidden"
 
 
+class LastAdminToken(Conflict):
+    slug, title = "last-admin-token", "The last admin token cannot be revoked"
+
+
 ANONYMOUS = Principal(actor="anonymous", role="anonymous", source="anonymous")
 
 
@@ -116,12 +120,30 @@ def revoke_token(session: Session, token_id: int | None = None, name: str | None
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound(f"token {token_id if token_id is not None else name!r} not found")
+    if row.revoked_at is None and row.role == Role.admin:
+        _keep_an_admin(session, row)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
         audit.record(session, "revoke", "token", row.id, {"revoked_at": {"before": None, "after": row.revoked_at}})
     session.commit()
     return _public(row)
+
+
+def _keep_an_admin(session: Session, row: ApiToken) -> None:
+    """Revoking the last active admin token would lock every admin out of the tokens (an OIDC admin may not
+    exist): 409. The active admin tokens are locked first, so two admins revoking each other's token at the same
+    moment cannot both succeed (on SQLite the write transaction already serialises them)."""
+    active = session.execute(
+        select(ApiToken.id)
+        .where(col(ApiToken.role) == Role.admin.value, col(ApiToken.revoked_at).is_(None))
+        .with_for_update()
+    ).scalars()
+    if set(active) <= {row.id}:
+        raise LastAdminToken(
+            f"token {row.id} ({row.name!r}) is the last active admin token: create another admin token first",
+            errors=[{"loc": ["path", "token_id"], "msg": "the last active admin token"}],
+        )
 
 
 # --- authentication ----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ transaction, which also stores the answer under the request's Idempotency-Key.""
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -497,6 +498,105 @@ def _check_departments(
         )
 
 
+@dataclass(frozen=True)
+class _Move:
+    """A record of the import whose parent changes: the parent it leaves (an id) and the one it joins (a key)."""
+
+    raw: RawRecord
+    rec: ImportRecord
+    old_parent_id: int | None
+    new_parent_key: str | None
+
+
+def _parent_moves(session: Session, plan: list, existing: dict[str, tuple[int, bool]]) -> list[_Move]:
+    """The created or updated records whose parent is not the one they have (a new record has none)."""
+    changed = [(raw, rec, iid) for raw, rec, action, iid in plan if action is not ImportAction.unchanged]
+    current_parent: dict[int, int | None] = {}
+    for chunk in _in_chunks([iid for _raw, _rec, iid in changed if iid is not None]):
+        current_parent.update(
+            (iid, parent_id)
+            for iid, parent_id in session.execute(
+                select(Intervention.id, Intervention.parent_id).where(col(Intervention.id).in_(chunk))
+            )
+        )
+    moves = []
+    for raw, rec, iid in changed:
+        old = current_parent.get(iid) if iid is not None else None
+        new_key = rec.parent_external_id
+        found = existing.get(new_key) if new_key else None
+        if new_key is None and old is None or found is not None and found[0] == old:
+            continue
+        moves.append(_Move(raw, rec, old, new_key))
+    return moves
+
+
+def _check_parent_rights(
+    session: Session, records: list[tuple[RawRecord, ImportRecord]], moves: list[_Move], existing: dict
+) -> None:
+    """As through the API: an editor places records only under parents of their own department, and takes them
+    only from such parents (the parent's programme changes); a parent in the file is the file's record."""
+    principal = current().principal
+    if principal.role == Role.admin or not moves:
+        return
+    in_file = {rec.external_id: rec.department for _raw, rec in records}
+    registry_ids = {m.old_parent_id for m in moves if m.old_parent_id is not None} | {
+        existing[m.new_parent_key][0] for m in moves if m.new_parent_key and m.new_parent_key not in in_file
+    }
+    department_of: dict[int, str] = {}
+    for chunk in _in_chunks(sorted(registry_ids)):
+        department_of.update(
+            (iid, code)
+            for iid, code in session.execute(
+                select(Intervention.id, Intervention.department_code).where(col(Intervention.id).in_(chunk))
+            )
+        )
+    problems = []
+    for move in moves:
+        if move.new_parent_key is not None:
+            key = move.new_parent_key
+            owner = in_file[key] if key in in_file else department_of.get(existing[key][0])
+            if owner != principal.department:
+                problems.append(
+                    _problem(
+                        move.raw.row,
+                        "parent_external_id",
+                        f"{key!r} belongs to {owner}; an editor of {principal.department} may not place "
+                        f"{move.rec.external_id!r} under it",
+                    )
+                )
+        if move.old_parent_id is not None and department_of.get(move.old_parent_id) != principal.department:
+            problems.append(
+                _problem(
+                    move.raw.row,
+                    "parent_external_id",
+                    f"{move.rec.external_id!r} is now under intervention {move.old_parent_id} of "
+                    f"{department_of.get(move.old_parent_id)}; an editor of {principal.department} may not take "
+                    "it from there",
+                )
+            )
+    if problems:
+        raise Forbidden(
+            f"{len(problems)} record(s) would change another department's programme; nothing was written",
+            errors=problems[:MAX_PROBLEMS],
+        )
+
+
+def _audit_parents(session: Session, moves: list[_Move], ids: dict[str, int]) -> None:
+    """The parents' side of each move, on their own history (as PATCH of parent_id writes it)."""
+    removed = [
+        (m.old_parent_id, {"child_id": {"before": ids[m.rec.external_id], "after": None}})
+        for m in moves
+        if m.old_parent_id is not None
+    ]
+    added = [
+        (ids[m.new_parent_key], {"child_id": {"before": None, "after": ids[m.rec.external_id]}})
+        for m in moves
+        if m.new_parent_key is not None
+    ]
+    audit.record_many(session, "child_removed", "intervention", removed)
+    audit.record_many(session, "child_added", "intervention", added)
+
+
 def _write(
     session: Session,
     plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
@@ -601,10 +701,13 @@ def import_interventions(
     if status_problems:
         session.rollback()
         raise _reject(status_problems)
+    moves = _parent_moves(session, plan, existing)
+    _check_parent_rights(session, records, moves, existing)
     ids = {key: iid for key, (iid, _a) in existing.items()}
     if not dry_run:
         ids = _write(session, plan, existing)
         _audit(session, plan, ids, registry_state)
+        _audit_parents(session, moves, ids)
     items = [
         ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
         for raw_record, rec, action, _iid in plan
