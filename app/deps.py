@@ -137,14 +137,18 @@ class Once:
     ) -> T | Response:
         """Run `write` (a service call) once per key; `headers` gives the answer's headers (Location, ETag)."""
 
-        def answer(result: T) -> idempotency.Stored:
+        def set_headers(result: T) -> dict[str, str]:
             extra = headers(result) if headers else {}
             self.response.headers.update(extra)
+            return extra
+
+        def answer(result: T) -> idempotency.Stored:
+            extra = set_headers(result)
             return idempotency.Stored(self.response.status_code or self.status_code, jsonable_encoder(result), extra)
 
         if self.keyed is None:
             result = write()
-            answer(result)
+            set_headers(result)
             return result
         result, replayed = idempotency.run(session, self.keyed, write, answer)
         if not replayed:
