@@ -436,3 +436,35 @@ def test_a_demo_restart_replaces_the_only_admin_token():
         ]
     with _as(first) as old:
         assert_problem(old.get(f"{API}/tokens"), 401)
+
+
+def test_two_admins_revoking_each_other_at_once_leave_one(server, admin_token):  # noqa: F811 - the fixture
+    """The active admin tokens are locked before they are counted: of two crossed revocations sent at the same
+    moment one wins; the other is refused (409), or finds its own token already revoked (401)."""
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {admin_token}"}, timeout=60) as api:
+        other = api.post(f"{API}/tokens", json={"name": "other-admin", "role": "admin"}).json()
+        mine = _token_id_http(api, "test-admin")
+        barrier = threading.Barrier(2)
+
+        def revoke(args):
+            token, target = args
+            with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=60) as one:
+                barrier.wait()
+                return one.delete(f"{API}/tokens/{target}").status_code
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = sorted(pool.map(revoke, [(admin_token, other["id"]), (other["token"], mine)]))
+    assert statuses[0] == 200 and statuses[1] in (401, 409), statuses
+    survivors = []
+    for token in (admin_token, other["token"]):
+        with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=60) as one:
+            listed = one.get(f"{API}/tokens")
+            if listed.status_code == 200:
+                survivors.append(token)
+                active = [t for t in listed.json()["items"] if t["role"] == "admin" and t["revoked_at"] is None]
+                assert len(active) == 1
+    assert len(survivors) == 1
+
+
+def _token_id_http(api: httpx.Client, name: str) -> int:
+    return next(t["id"] for t in api.get(f"{API}/tokens").json()["items"] if t["name"] == name)
