@@ -524,9 +524,9 @@ def _parent_moves(session: Session, plan: list, existing: dict[str, tuple[int, b
         old = current_parent.get(iid) if iid is not None else None
         new_key = rec.parent_external_id
         found = existing.get(new_key) if new_key else None
-        if new_key is None and old is None or found is not None and found[0] == old:
-            continue
-        moves.append(_Move(raw, rec, old, new_key))
+        stays = (new_key is None and old is None) or (found is not None and found[0] == old)
+        if not stays:
+            moves.append(_Move(raw, rec, old, new_key))
     return moves
 
 
