@@ -74,7 +74,13 @@ def test_an_editor_cannot_place_an_intervention_under_another_departments_parent
         bkf.post(
             f"{API}/imports/interventions",
             json=[
-                {"external_id": "BKF-1", "name": child["name"], "kind": "project", "department": "BKF"}
+                {
+                    "external_id": "BKF-1",
+                    "name": child["name"],
+                    "kind": "project",
+                    "department": "BKF",
+                    "status": "active",
+                }
                 | {"parent_external_id": "SSF-PROG"},
                 {"external_id": "BKF-2", "name": "Ny", "kind": "project", "department": "BKF"}
                 | {"parent_external_id": "SSF-PROG"},
@@ -142,7 +148,7 @@ def test_an_editor_cannot_take_an_intervention_from_another_departments_parent(c
         bkf.post(
             f"{API}/imports/interventions",
             json=[
-                {"external_id": "BKF-1", "name": "Flyttet", "kind": "project", "department": "BKF"}
+                {"external_id": "BKF-1", "name": "Flyttet", "kind": "project", "department": "BKF", "status": "active"}
                 | {"parent_external_id": "BKF-PROG"}
             ],
         ),
