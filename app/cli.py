@@ -56,16 +56,20 @@ def demo_admin_token() -> str:
 
     name = "demo-admin"
     with _session() as session:
-        if session.execute(select(ApiToken.id).where(ApiToken.name == name)).first() is not None:
-            old = revoke_token(session, name=name)
-            # The name is unique: the revoked one steps aside.
-            session.execute(update(ApiToken).where(ApiToken.id == old.id).values(name=f"{name}-{old.id}"))
+        old = session.execute(select(ApiToken.id).where(ApiToken.name == name)).scalar_one_or_none()
+        if old is not None:
+            # The name is unique: the old one steps aside, and is revoked once the new one exists (the last
+            # admin token cannot be revoked).
+            session.execute(update(ApiToken).where(ApiToken.id == old).values(name=f"{name}-{old}"))
             session.commit()
+        token = create_token(session, TokenCreate(name=name, role=Role.admin)).token
+        if old is not None:
+            revoke_token(session, token_id=old)
             print(
                 "The demo token of the previous start is revoked (a token is shown only once): "
                 "use the new one below and export it again."
             )
-        return create_token(session, TokenCreate(name=name, role=Role.admin)).token
+        return token
 
 
 def serve(host: str, port: int, workers: int, demo: bool) -> None:

@@ -14,6 +14,18 @@ from app.models.data_version import DataVersion
 # with BEGIN IMMEDIATE, taking the write lock up front, so two read-then-write transactions cannot both read
 # and then fail (or, worse, interleave) when they try to write.
 WRITE = {"registry_write": True}
+# session.info key of the guard of an idempotent write (app/services/idempotency.py): begin_write() hands it the
+# new write transaction, and the service's commit() waits for it while it `holding`.
+WRITE_GUARD = "registry_write_guard"
+
+
+class RegistrySession(Session):
+    def commit(self) -> None:
+        guard = self.info.get(WRITE_GUARD)
+        if guard is not None and guard.holding:
+            self.flush()  # the idempotent write stores its answer first, then commits both
+            return
+        super().commit()
 
 
 def make_engine(url: str) -> Engine:
@@ -50,7 +62,7 @@ def get_engine() -> Engine:
 
 @lru_cache
 def _session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, class_=Session, expire_on_commit=False, autoflush=False)
+    return sessionmaker(engine, class_=RegistrySession, expire_on_commit=False, autoflush=False)
 
 
 def open_session(engine: Engine | None = None) -> Session:
@@ -63,13 +75,20 @@ def begin_write(session: Session) -> None:
     """Start the session's transaction as a write (BEGIN IMMEDIATE on SQLite).
 
     Each service write is its own transaction; a read transaction still open in the session (a caller looked
-    something up first) holds nothing worth keeping, so it is ended before the write transaction begins."""
+    something up first) holds nothing worth keeping, so it is ended before the write transaction begins.
+    In an idempotent write the guard takes the key as the transaction begins, and the transaction spans every
+    begin_write() of the request."""
+    guard = session.info.get(WRITE_GUARD)
+    if guard is not None and guard.active and session.in_transaction():
+        return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
         session.rollback()
     session.connection(execution_options=WRITE)
     session.info[_WROTE] = True
+    if guard is not None:
+        guard.begin(session)
 
 
 # --- the data version: a new one with every committed write ------------------------------------------------
@@ -110,3 +129,6 @@ def _commit_new_version(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_WROTE, None)
+    guard = session.info.get(WRITE_GUARD)
+    if guard is not None:
+        guard.active = False  # the key's lock went with the transaction

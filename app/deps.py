@@ -1,10 +1,13 @@
 """Annotated dependency aliases shared by the routers, and the authorization every router declares."""
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -14,6 +17,7 @@ from app.db import open_session
 from app.errors import Forbidden, Unauthorized
 from app.models.auth import Role
 from app.models.filters import InterventionFilters, RollupFilters
+from app.services import idempotency
 from app.services.auth import ANONYMOUS, authenticate
 
 
@@ -42,6 +46,7 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(request_session)]
+T = TypeVar("T")
 
 
 async def fresh_answer(
@@ -118,3 +123,70 @@ def _check(request: Request, principal, version: int | None, allowed: set[str]) 
         raise Unauthorized("changes need a token")
     if principal.role not in allowed:
         raise Forbidden(f"a {principal.role} may not change this")
+
+
+# --- Idempotency-Key on the POSTs that create something ----------------------------------------------------
+
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "Makes a retry safe: a request repeated with the same key (by the same token) and the same body is not "
+    "applied again but answered with the first answer and `Idempotent-Replayed: true`. The same key with another "
+    "request is refused (422). Use a new random key (e.g. a UUID) for each new request."
+)
+
+
+@dataclass
+class Once:
+    """The request's Idempotency-Key, ready to wrap the creating service call (app/services/idempotency.py)."""
+
+    keyed: idempotency.KeyedRequest | None
+    response: Response
+    status_code: int
+
+    def __call__(
+        self, session: Session, write: Callable[[], T], headers: Callable[[T], dict[str, str]] | None = None
+    ) -> T | Response:
+        """Run `write` (a service call) once per key; `headers` gives the answer's headers (Location, ETag)."""
+
+        def set_headers(result: T) -> dict[str, str]:
+            extra = headers(result) if headers else {}
+            self.response.headers.update(extra)
+            return extra
+
+        def answer(result: T) -> idempotency.Stored:
+            extra = set_headers(result)
+            return idempotency.Stored(self.response.status_code or self.status_code, jsonable_encoder(result), extra)
+
+        if self.keyed is None:
+            result = write()
+            set_headers(result)
+            return result
+        result, replayed = idempotency.run(session, self.keyed, write, answer)
+        if not replayed:
+            return result
+        return JSONResponse(
+            result.body, status_code=result.status, headers={**result.headers, idempotency.REPLAYED_HEADER: "true"}
+        )
+
+
+async def idempotent(
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias=idempotency.HEADER, max_length=200, description=IDEMPOTENCY_KEY_DESCRIPTION)
+    ] = None,
+) -> Once:
+    route = request.scope.get("route")
+    status_code = getattr(route, "status_code", None) or 200
+    if not idempotency_key:
+        return Once(None, response, status_code)
+    keyed = idempotency.KeyedRequest(
+        key=idempotency_key,
+        scope=f"{request.method} {getattr(route, 'path_format', request.url.path)}"[:100],
+        request_hash=idempotency.request_hash(
+            request.method, request.url.path, request.url.query, idempotency.canonical_json(await request.body())
+        ),
+    )
+    return Once(keyed, response, status_code)
+
+
+OnceDep = Annotated[Once, Depends(idempotent)]

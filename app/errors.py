@@ -107,6 +107,10 @@ class IdempotencyMismatch(AppError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with a different request"
 
 
+class LastAdminToken(Conflict):
+    slug, title = "last-admin-token", "The last admin token cannot be revoked"
+
+
 class UnsupportedMediaType(AppError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 

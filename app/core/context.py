@@ -15,6 +15,7 @@ class Principal:
     role: str  # admin | editor | pool_manager | reader | anonymous
     department: str | None = None  # an editor's department
     source: str = "token"  # token | oidc | cli | anonymous
+    id: str | None = None  # a stable identity: token:<id>, oidc:<subject>, cli (what idempotency keys belong to)
 
     def is_(self, *roles: str) -> bool:
         return self.role in roles
@@ -30,7 +31,7 @@ class RequestContext:
     extra: dict = field(default_factory=dict)
 
 
-OPERATOR = RequestContext(principal=Principal(actor="cli", role="admin", source="cli"))
+OPERATOR = RequestContext(principal=Principal(actor="cli", role="admin", source="cli", id="cli"))
 _current: ContextVar[RequestContext] = ContextVar("request_context", default=OPERATOR)
 
 

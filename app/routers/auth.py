@@ -37,7 +37,8 @@ def create_token(session: SessionDep, body: TokenCreate) -> TokenCreated:
 @router.delete(
     "/{token_id}",
     summary="Revoke an API token (it stays listed, with revoked_at)",
-    responses=problem_responses(401, 403, 404, 422),
+    description="The last active admin token cannot be revoked (409): create another admin token first.",
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def revoke_token(session: SessionDep, token_id: TokenId) -> TokenPublic:
     return auth.revoke_token(session, token_id=token_id)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, status
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic, BudgetLineSet
@@ -29,8 +29,10 @@ def list_budget_lines(session: SessionDep, intervention_id: InterventionId) -> B
     summary="Add one budget line",
     responses=problem_responses(400, 404, 409, 413, 422, 412),
 )
-def add_budget_line(session: SessionDep, intervention_id: InterventionId, body: BudgetLineCreate) -> BudgetLinePublic:
-    return budget_lines.add_budget_line(session, intervention_id, body)
+def add_budget_line(
+    session: SessionDep, intervention_id: InterventionId, body: BudgetLineCreate, once: OnceDep
+) -> BudgetLinePublic:
+    return once(session, lambda: budget_lines.add_budget_line(session, intervention_id, body))
 
 
 @router.put(

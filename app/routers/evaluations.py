@@ -3,9 +3,9 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.evaluation import (
@@ -52,11 +52,13 @@ def list_evaluations(session: SessionDep, intervention_id: InterventionId) -> Ev
     responses=WRITE_PROBLEMS,
 )
 def create_evaluation(
-    session: SessionDep, intervention_id: InterventionId, body: EvaluationCreate, response: Response
+    session: SessionDep, intervention_id: InterventionId, body: EvaluationCreate, once: OnceDep
 ) -> EvaluationPublic:
-    created = evaluations.create_evaluation(session, intervention_id, body)
-    response.headers["Location"] = f"/api/v1{ONE.format(intervention_id=intervention_id)}/{created.id}"
-    return created
+    return once(
+        session,
+        lambda: evaluations.create_evaluation(session, intervention_id, body),
+        lambda created: {"Location": f"/api/v1{ONE.format(intervention_id=intervention_id)}/{created.id}"},
+    )
 
 
 @router.get(ONE + "/{evaluation_id}", summary="Get one evaluation", responses=problem_responses(401, 404, 422))

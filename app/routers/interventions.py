@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core import read_cache
 from app.core.etags import not_modified
-from app.deps import FreshDep, InterventionFiltersDep, InterventionId, SessionDep, authorize
+from app.deps import FreshDep, InterventionFiltersDep, InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
 from app.models.auth import Role
@@ -75,11 +75,12 @@ async def list_interventions(
     summary="Create an intervention, with its budget lines and success criteria",
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
-def create_intervention(session: SessionDep, body: InterventionCreate, response: Response) -> InterventionPublic:
-    created = interventions.create_intervention(session, body)
-    response.headers["Location"] = f"/api/v1/interventions/{created.id}"
-    response.headers["ETag"] = etag(created)
-    return created
+def create_intervention(session: SessionDep, body: InterventionCreate, once: OnceDep) -> InterventionPublic:
+    return once(
+        session,
+        lambda: interventions.create_intervention(session, body),
+        lambda created: {"Location": f"/api/v1/interventions/{created.id}", "ETag": etag(created)},
+    )
 
 
 @router.get(

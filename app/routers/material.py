@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, status
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.material import (
@@ -43,11 +43,13 @@ def list_material(session: SessionDep, intervention_id: InterventionId) -> Mater
     responses=WRITE_PROBLEMS,
 )
 def add_material(
-    session: SessionDep, intervention_id: InterventionId, body: MaterialCreate, response: Response
+    session: SessionDep, intervention_id: InterventionId, body: MaterialCreate, once: OnceDep
 ) -> MaterialPublic:
-    created = material.add_material(session, intervention_id, body)
-    response.headers["Location"] = f"/api/v1/interventions/{intervention_id}/material/{created.id}"
-    return created
+    return once(
+        session,
+        lambda: material.add_material(session, intervention_id, body),
+        lambda created: {"Location": f"/api/v1/interventions/{intervention_id}/material/{created.id}"},
+    )
 
 
 @router.get("/{material_id}", summary="Get one material link", responses=problem_responses(401, 404, 422))

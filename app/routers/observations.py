@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
-from app.deps import SessionDep, authorize
+from app.deps import OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.observation import (
@@ -54,8 +54,10 @@ def list_observations(
     description="409 if the indicator already has a value of that kind for the area and year; PUT to change it.",
     responses=problem_responses(400, 404, 409, 413, 422),
 )
-def add_observation(session: SessionDep, number: IndicatorNumber, body: ObservationCreate) -> ObservationPublic:
-    return observations.add_observation(session, number, body)
+def add_observation(
+    session: SessionDep, number: IndicatorNumber, body: ObservationCreate, once: OnceDep
+) -> ObservationPublic:
+    return once(session, lambda: observations.add_observation(session, number, body))
 
 
 @router.put(

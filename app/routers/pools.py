@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.deps import SessionDep, authorize
+from app.deps import OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.pool import (
@@ -59,10 +59,10 @@ def list_pools(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, summary="Create a pool", responses=problem_responses(400, 413, 422)
 )
-def create_pool(session: SessionDep, body: PoolCreate, response: Response) -> PoolPublic:
-    created = pools.create_pool(session, body)
-    response.headers["Location"] = f"/api/v1/pools/{created.id}"
-    return created
+def create_pool(session: SessionDep, body: PoolCreate, once: OnceDep) -> PoolPublic:
+    return once(
+        session, lambda: pools.create_pool(session, body), lambda created: {"Location": f"/api/v1/pools/{created.id}"}
+    )
 
 
 @router.get("/{pool_id}", summary="Get a pool with its balance", responses=problem_responses(404, 422))
@@ -116,8 +116,8 @@ def list_allocations(
     summary="Request money from the pool for an intervention, or request and grant in one step",
     responses={**problem_responses(400, 404, 413, 422), **GRANT_REFUSED},
 )
-def create_allocation(session: SessionDep, pool_id: PoolId, body: AllocationCreate) -> AllocationPublic:
-    return pools.create_allocation(session, pool_id, body)
+def create_allocation(session: SessionDep, pool_id: PoolId, body: AllocationCreate, once: OnceDep) -> AllocationPublic:
+    return once(session, lambda: pools.create_allocation(session, pool_id, body))
 
 
 @router.get(

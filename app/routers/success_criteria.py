@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, status
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.success_criterion import (
@@ -36,9 +36,9 @@ def list_success_criteria(session: SessionDep, intervention_id: InterventionId) 
     responses=problem_responses(400, 404, 413, 422, 412),
 )
 def add_success_criterion(
-    session: SessionDep, intervention_id: InterventionId, body: SuccessCriterionCreate
+    session: SessionDep, intervention_id: InterventionId, body: SuccessCriterionCreate, once: OnceDep
 ) -> SuccessCriterionPublic:
-    return success_criteria.add_success_criterion(session, intervention_id, body)
+    return once(session, lambda: success_criteria.add_success_criterion(session, intervention_id, body))
 
 
 @router.put(

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from app.config import Settings, get_settings
 from app.core.context import Principal, current
 from app.db import begin_write
-from app.errors import Conflict, Forbidden, NotFound, Unauthorized
+from app.errors import Conflict, Forbidden, LastAdminToken, NotFound, Unauthorized
 from app.models.auth import (
     ApiToken,
     Role,
@@ -98,12 +98,30 @@ def revoke_token(session: Session, token_id: int | None = None, name: str | None
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound(f"token {token_id if token_id is not None else name!r} not found")
+    if row.revoked_at is None and row.role == Role.admin:
+        _keep_an_admin(session, row)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
         audit.record(session, "revoke", "token", row.id, {"revoked_at": {"before": None, "after": row.revoked_at}})
     session.commit()
     return _public(row)
+
+
+def _keep_an_admin(session: Session, row: ApiToken) -> None:
+    """Revoking the last active admin token would lock every admin out of the tokens (an OIDC admin may not
+    exist): 409. The active admin tokens are locked first, so two admins revoking each other's token at the same
+    moment cannot both succeed (on SQLite the write transaction already serialises them)."""
+    active = session.execute(
+        select(ApiToken.id)
+        .where(col(ApiToken.role) == Role.admin.value, col(ApiToken.revoked_at).is_(None))
+        .with_for_update()
+    ).scalars()
+    if set(active) <= {row.id}:
+        raise LastAdminToken(
+            f"token {row.id} ({row.name!r}) is the last active admin token: create another admin token first",
+            errors=[{"loc": ["path", "token_id"], "msg": "the last active admin token"}],
+        )
 
 
 # --- authentication ----------------------------------------------------------------------------------------
@@ -138,7 +156,9 @@ def authenticate(session: Session, authorization: str | None, *, data_version: i
     row = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == token_hash)).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked")
-    principal = Principal(actor=row.name, role=row.role, department=row.department_code, source="token")
+    principal = Principal(
+        actor=row.name, role=row.role, department=row.department_code, source="token", id=f"token:{row.id}"
+    )
     if data_version is not None:
         if len(_checked) >= _CHECKED_MAX:
             _checked.clear()
@@ -194,7 +214,9 @@ def principal_from_jwt(token: str, settings: Settings) -> Principal:
         raise Forbidden("the token carries no role of this registry (see OIDC_ROLE_MAP)")
     role, department = min(granted, key=lambda g: ROLE_ORDER.index(g[0]))
     actor = claims.get("preferred_username") or claims.get("upn") or claims["sub"]
-    return Principal(actor=f"oidc:{actor}", role=role.value, department=department, source="oidc")
+    return Principal(
+        actor=f"oidc:{actor}", role=role.value, department=department, source="oidc", id=f"oidc:{claims['sub']}"
+    )
 
 
 # --- permissions -------------------------------------------------------------------------------------------

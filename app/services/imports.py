@@ -6,7 +6,6 @@ written; the write is set-based (a handful of multi-row statements, not one roun
 transaction, which also stores the answer under the request's Idempotency-Key."""
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +17,9 @@ from sqlmodel import Session, col
 
 from app.core.context import current
 from app.db import begin_write
-from app.errors import Conflict, Forbidden, IdempotencyMismatch, ImportRejectedError, UnsupportedMediaType
+from app.errors import Conflict, Forbidden, ImportRejectedError, UnsupportedMediaType
 from app.models.auth import Role
 from app.models.budget_line import BudgetLine
-from app.models.idempotency import IdempotencyKey
 from app.models.interchange import (
     ImportAction,
     ImportItem,
@@ -37,8 +35,9 @@ from app.models.intervention import (
 )
 from app.models.success_criterion import SuccessCriterion
 from app.models.types import search_key, to_ore, utcnow
-from app.services import audit, lifecycle
+from app.services import audit, idempotency, lifecycle
 from app.services.budget_lines import check_budget_lines, line_flags
+from app.services.idempotency import Stored
 from app.services.interchange import (
     RawRecord,
     UnreadableFile,
@@ -58,12 +57,6 @@ MAX_PROBLEMS = 1000  # a report longer than this is cut (the count says how many
 JSON_TYPES = {"application/json"}
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 XLSX_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-@dataclass
-class Stored:
-    status: int
-    body: dict
 
 
 def _problem(row: int | None, column: str | None, msg: str, loc: list | None = None) -> dict[str, Any]:
@@ -498,6 +491,105 @@ def _check_departments(
         )
 
 
+@dataclass(frozen=True)
+class _Move:
+    """A record of the import whose parent changes: the parent it leaves (an id) and the one it joins (a key)."""
+
+    raw: RawRecord
+    rec: ImportRecord
+    old_parent_id: int | None
+    new_parent_key: str | None
+
+
+def _parent_moves(session: Session, plan: list, existing: dict[str, tuple[int, bool]]) -> list[_Move]:
+    """The created or updated records whose parent is not the one they have (a new record has none)."""
+    changed = [(raw, rec, iid) for raw, rec, action, iid in plan if action is not ImportAction.unchanged]
+    current_parent: dict[int, int | None] = {}
+    for chunk in _in_chunks([iid for _raw, _rec, iid in changed if iid is not None]):
+        current_parent.update(
+            (iid, parent_id)
+            for iid, parent_id in session.execute(
+                select(Intervention.id, Intervention.parent_id).where(col(Intervention.id).in_(chunk))
+            )
+        )
+    moves = []
+    for raw, rec, iid in changed:
+        old = current_parent.get(iid) if iid is not None else None
+        new_key = rec.parent_external_id
+        found = existing.get(new_key) if new_key else None
+        stays = (new_key is None and old is None) or (found is not None and found[0] == old)
+        if not stays:
+            moves.append(_Move(raw, rec, old, new_key))
+    return moves
+
+
+def _check_parent_rights(
+    session: Session, records: list[tuple[RawRecord, ImportRecord]], moves: list[_Move], existing: dict
+) -> None:
+    """As through the API: an editor places records only under parents of their own department, and takes them
+    only from such parents (the parent's programme changes); a parent in the file is the file's record."""
+    principal = current().principal
+    if principal.role == Role.admin or not moves:
+        return
+    in_file = {rec.external_id: rec.department for _raw, rec in records}
+    registry_ids = {m.old_parent_id for m in moves if m.old_parent_id is not None} | {
+        existing[m.new_parent_key][0] for m in moves if m.new_parent_key and m.new_parent_key not in in_file
+    }
+    department_of: dict[int, str] = {}
+    for chunk in _in_chunks(sorted(registry_ids)):
+        department_of.update(
+            (iid, code)
+            for iid, code in session.execute(
+                select(Intervention.id, Intervention.department_code).where(col(Intervention.id).in_(chunk))
+            )
+        )
+    problems = []
+    for move in moves:
+        if move.new_parent_key is not None:
+            key = move.new_parent_key
+            owner = in_file[key] if key in in_file else department_of.get(existing[key][0])
+            if owner != principal.department:
+                problems.append(
+                    _problem(
+                        move.raw.row,
+                        "parent_external_id",
+                        f"{key!r} belongs to {owner}; an editor of {principal.department} may not place "
+                        f"{move.rec.external_id!r} under it",
+                    )
+                )
+        if move.old_parent_id is not None and department_of.get(move.old_parent_id) != principal.department:
+            problems.append(
+                _problem(
+                    move.raw.row,
+                    "parent_external_id",
+                    f"{move.rec.external_id!r} is now under intervention {move.old_parent_id} of "
+                    f"{department_of.get(move.old_parent_id)}; an editor of {principal.department} may not take "
+                    "it from there",
+                )
+            )
+    if problems:
+        raise Forbidden(
+            f"{len(problems)} record(s) would change another department's programme; nothing was written",
+            errors=problems[:MAX_PROBLEMS],
+        )
+
+
+def _audit_parents(session: Session, moves: list[_Move], ids: dict[str, int]) -> None:
+    """The parents' side of each move, on their own history (as PATCH of parent_id writes it)."""
+    removed = [
+        (m.old_parent_id, {"child_id": {"before": ids[m.rec.external_id], "after": None}})
+        for m in moves
+        if m.old_parent_id is not None
+    ]
+    added = [
+        (ids[m.new_parent_key], {"child_id": {"before": None, "after": ids[m.rec.external_id]}})
+        for m in moves
+        if m.new_parent_key is not None
+    ]
+    audit.record_many(session, "child_removed", "intervention", removed)
+    audit.record_many(session, "child_added", "intervention", added)
+
+
 def _write(
     session: Session,
     plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
@@ -548,15 +640,8 @@ def _request_hash(body: bytes, media_type: str, strategy: ImportStrategy, dry_ru
 
 
 def stored_answer(session: Session, key: str, request_hash: str) -> Stored | None:
-    row = session.get(IdempotencyKey, key)
-    if row is None:
-        return None
-    if row.scope != SCOPE or row.request_hash != request_hash:
-        raise IdempotencyMismatch(
-            "this Idempotency-Key was used for a different request; use a new key for new content",
-            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "already used with another body"}],
-        )
-    return Stored(status=row.status_code, body=json.loads(row.response_body))
+    """The answer stored under the current principal's key (keys belong to whoever used them)."""
+    return idempotency.lookup(session, key, SCOPE, request_hash)
 
 
 def import_interventions(
@@ -586,10 +671,13 @@ def import_interventions(
     if status_problems:
         session.rollback()
         raise _reject(status_problems)
+    moves = _parent_moves(session, plan, existing)
+    _check_parent_rights(session, records, moves, existing)
     ids = {key: iid for key, (iid, _a) in existing.items()}
     if not dry_run:
         ids = _write(session, plan, existing)
         _audit(session, plan, ids, registry_state)
+        _audit_parents(session, moves, ids)
     report = _report(plan, ids, dry_run=dry_run, strategy=strategy)
     answer = Stored(status=200, body=report.model_dump(mode="json"))
     if dry_run:
@@ -670,16 +758,7 @@ def _commit(
         },
     )
     if idempotency_key:
-        session.add(
-            IdempotencyKey(
-                key=idempotency_key,
-                scope=SCOPE,
-                request_hash=request_hash,
-                status_code=200,
-                response_body=json.dumps(answer.body, ensure_ascii=False),
-                created_at=utcnow(),
-            )
-        )
+        idempotency.remember(session, idempotency_key, SCOPE, request_hash, answer)
     try:
         session.commit()
     except IntegrityError:

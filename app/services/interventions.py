@@ -22,7 +22,7 @@ from app.models.intervention import (
 )
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
 from app.models.types import search_key, utcnow
-from app.services import lifecycle
+from app.services import audit, lifecycle
 from app.services.auth import require_department
 from app.services.budget_lines import check_budget_lines, insert_budget_lines, set_budget_lines
 from app.services.filters import check_filters, where_filters
@@ -93,6 +93,40 @@ def _check_parent(session: Session, checker: CodeChecker, parent_id: int | None,
         node = session.get(Intervention, node.parent_id)
 
 
+def check_parent_rights(session: Session, old_parent_id: int | None, new_parent_id: int | None) -> None:
+    """Placing an intervention under a parent, or taking it away from one, changes the parent's programme (its
+    children and totals): it needs the right to change that parent, as an editor of the parent's department or
+    an admin. 403 otherwise."""
+    principal = current().principal
+    if principal.role == Role.admin or old_parent_id == new_parent_id:
+        return
+    for parent_id, verb in (
+        (new_parent_id, "place an intervention under"),
+        (old_parent_id, "take an intervention from"),
+    ):
+        parent = session.get(Intervention, parent_id) if parent_id is not None else None
+        if parent is not None and parent.department_code != principal.department:
+            raise Forbidden(
+                f"intervention {parent_id} belongs to {parent.department_code}; an editor of "
+                f"{principal.department} may not {verb} it",
+                errors=[{"loc": ["body", "parent_id"], "msg": f"the parent belongs to {parent.department_code}"}],
+            )
+
+
+def audit_parent_change(session: Session, child_id: int, old_parent_id: int | None, new_parent_id: int | None) -> None:
+    """The parent's side of a move: `child_added` / `child_removed` on the parents' own history."""
+    if old_parent_id == new_parent_id:
+        return
+    if old_parent_id is not None:
+        audit.record(
+            session, "child_removed", "intervention", old_parent_id, {"child_id": {"before": child_id, "after": None}}
+        )
+    if new_parent_id is not None:
+        audit.record(
+            session, "child_added", "intervention", new_parent_id, {"child_id": {"before": None, "after": child_id}}
+        )
+
+
 def _check_external_id(session: Session, external_id: str | None, self_id: int | None) -> None:
     if external_id is None:
         return
@@ -118,6 +152,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     check_success_criteria(checker, data.success_criteria, ["body", "success_criteria"])
     _check_parent(session, checker, data.parent_id, None)
     checker.raise_if_any()
+    check_parent_rights(session, None, data.parent_id)
     _check_external_id(session, data.external_id, None)
 
     now = utcnow()
@@ -145,6 +180,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     set_links(session, row.id, data.areas, data.themes, data.indicators)
     insert_budget_lines(session, row.id, data.budget_lines)
     insert_success_criteria(session, row.id, data.success_criteria)
+    audit_parent_change(session, row.id, None, row.parent_id)
     return finish_change(session, row, "create", None)
 
 
@@ -204,7 +240,9 @@ def update_intervention(session: Session, intervention_id: int, data: Interventi
     if changes.get("department") not in (None, row.department_code) and current().principal.role != Role.admin:
         raise Forbidden("an editor cannot move an intervention to another department; ask an admin")
     _check_update(session, row, changes, status_reason)
+    old_parent_id = row.parent_id
     _apply_update(session, row, changes)
+    audit_parent_change(session, row.id, old_parent_id, row.parent_id)
     return finish_change(session, row, "update", before, status_reason=status_reason)
 
 
@@ -242,6 +280,8 @@ def _check_update(session: Session, row: Intervention, changes: dict[str, Any], 
         if problem:
             checker.fail(["body", "status"], problem, "status_transition")
     checker.raise_if_any()
+    if "parent_id" in changes:
+        check_parent_rights(session, row.parent_id, changes["parent_id"])
     if "external_id" in changes:
         _check_external_id(session, changes["external_id"], row.id)
 
