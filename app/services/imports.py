@@ -218,6 +218,20 @@ def _check_partial_codes(checker: CodeChecker, rec: SimpleNamespace) -> None:
         checker.check("indicator", crit.indicator, ["success_criteria", i, "indicator"])
 
 
+def _check_codes(checker: CodeChecker, rec: Any, *, complete: bool) -> None:
+    """The period and every code of one record: a valid one, or what could be read of an invalid one."""
+    check_period(checker, rec.start_date, rec.end_date, "end_date")
+    checker.check("department", rec.department, ["department"])
+    checker.check_all("area", rec.areas or [], ["areas"])
+    checker.check_all("theme", rec.themes or [], ["themes"])
+    checker.check_all("indicator", rec.indicators or [], ["indicators"])
+    if complete:
+        check_budget_lines(checker, rec.budget_lines, ["budget_lines"], rec.start_date, rec.end_date)
+        check_success_criteria(checker, rec.success_criteria, ["success_criteria"])
+    else:
+        _check_partial_codes(checker, rec)
+
+
 def _check_rules(
     session: Session,
     records: list[tuple[RawRecord, ImportRecord]],
@@ -236,16 +250,7 @@ def _check_rules(
     valid = {id(raw) for raw, _rec in records}
     for raw, rec in every:
         start = len(checker.errors)
-        check_period(checker, rec.start_date, rec.end_date, "end_date")
-        checker.check("department", rec.department, ["department"])
-        checker.check_all("area", rec.areas or [], ["areas"])
-        checker.check_all("theme", rec.themes or [], ["themes"])
-        checker.check_all("indicator", rec.indicators or [], ["indicators"])
-        if id(raw) in valid:
-            check_budget_lines(checker, rec.budget_lines, ["budget_lines"], rec.start_date, rec.end_date)
-            check_success_criteria(checker, rec.success_criteria, ["success_criteria"])
-        else:
-            _check_partial_codes(checker, rec)
+        _check_codes(checker, rec, complete=id(raw) in valid)
         for err in checker.errors[start:]:
             loc = [p for p in err["loc"] if p != "body"]
             row, column = raw.where(loc)
