@@ -104,10 +104,7 @@ def read_import_file(content: bytes, fmt: str) -> ImportFile:
         )
         return ImportFile("json", digest, groups)
     if fmt == "csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ClientError("the CSV file must be UTF-8 (in Excel: save as 'CSV UTF-8')") from None
+        text = _decode_csv(content)
         first_line = text.split("\n", 1)[0]
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -268,6 +265,25 @@ class Batch:
         if row == 1:
             return 1  # the header
         return rows[row - 2] if 2 <= row <= len(rows) + 1 else row
+
+
+def _decode_csv(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Danish Excel's 'CSV (semikolonsepareret)'), as the
+    service reads it; the batches are sent on as UTF-8."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ClientError("the CSV file is UTF-16; in Excel save it as 'CSV UTF-8' or 'CSV (semikolonsepareret)'")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if content.startswith(b"\xef\xbb\xbf"):
+            raise ClientError("the CSV file starts like UTF-8 but is not UTF-8 text") from None
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ClientError(
+            "the CSV file is neither UTF-8 nor Windows-1252 (in Excel: save as 'CSV UTF-8' or "
+            "'CSV (semikolonsepareret)')"
+        ) from None
 
 
 def idempotency_key(digest: str, *, strategy: str, dry_run: bool, batch_size: int, number: int) -> str:

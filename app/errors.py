@@ -216,8 +216,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             # FastAPI's answer when json.loads fails with something other than a decode error
-            # (e.g. an integer literal of thousands of digits).
-            msg = "the body could not be parsed as JSON (check for numbers that are absurdly long)"
+            # (an integer literal of thousands of digits, arrays nested thousands deep).
+            msg = "the body could not be parsed as JSON (check for numbers absurdly long or nesting absurdly deep)"
             return problem_response(
                 request, 400, "malformed-json", "Malformed JSON", msg, [{"loc": ["body"], "msg": msg}]
             )

@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.config import get_settings
-from app.core.middleware import BodySizeLimit, RequestId
+from app.core.middleware import BodySizeLimit, CatchUnexpected, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
 from app.errors import install_error_handlers
 from app.routers import (
@@ -84,6 +84,7 @@ def create_app() -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
+    app.add_middleware(CatchUnexpected)  # a 500 answered without closing the connection (outside BodySizeLimit)
     app.add_middleware(AccessLogAndMetrics)
     app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id
     return app

@@ -1,10 +1,13 @@
 """A small ASGI middleware that refuses request bodies above the configured size with 413 problem+json."""
 
+import logging
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, error_response
+from app.errors import PayloadTooLarge, error_response, problem_json
+
+log = logging.getLogger("app.errors")
 
 
 class _TooLarge(Exception):
@@ -93,3 +96,38 @@ class RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class CatchUnexpected:
+    """Answer an unexpected exception with a 500 problem+json and end the request normally.
+
+    Starlette's ServerErrorMiddleware answers through the app's handler for Exception but then raises again, and
+    uvicorn closes the connection on an exception that leaves the application: every 500 dropped the client's
+    keep-alive connection (and whatever it had pipelined on it). Here the exception ends with the answer; only
+    when part of an answer was sent already is it raised on, as then closing is the only way to tell."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = problem_json(
+                500, "internal", "Internal error", "an unexpected error occurred", scope.get("path")
+            )
+            await response(scope, receive, send)

@@ -101,6 +101,11 @@ class ImportItem(BaseModel):
 class ImportReport(BaseModel):
     dry_run: bool
     strategy: ImportStrategy
+    encoding: str | None = Field(
+        default=None,
+        description='The character encoding the file was read in: "utf-8" (with or without byte-order mark) or '
+        '"windows-1252" (Danish Excel\'s "CSV (semikolonsepareret)"); null for XLSX',
+    )
     created: int
     updated: int
     unchanged: int
@@ -123,3 +128,5 @@ class ImportRejected(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[ImportProblem]
+    problem_count: int | None = Field(default=None, description="How many problems there were (errors is cut at 1000)")
+    encoding: str | None = Field(default=None, description="The character encoding a CSV/JSON file was read in")

@@ -5,7 +5,6 @@ the long CSV/XLSX format. Records come parents first (then by id), so a file re-
 is read in a fixed number of queries per 500 interventions, never one query per intervention."""
 
 import io
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -222,8 +221,6 @@ def long_rows(records: Iterable[ExportRecord]) -> Iterable[dict[str, Any]]:
             yield row
 
 
-# Characters XML 1.0 cannot hold (control characters other than tab, newline, carriage return).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WIDTHS = {
     "name": 40,
     "description": 40,
@@ -244,7 +241,7 @@ def _as_read(number: float) -> str:
 
 
 def _xlsx_value(sheet, column: str, value: Any) -> Any:
-    """Numbers as numbers, dates as dates, text always as text (a name starting with = is not a formula)."""
+    """Numbers as numbers, dates as dates, text always as text (see tabular.xlsx_text)."""
     if isinstance(value, Decimal):
         if column != "budget_amount" and _as_read(float(value)) != format(value, "f"):
             # A measure with more digits than a spreadsheet number holds, or with trailing zeros a number would
@@ -258,11 +255,7 @@ def _xlsx_value(sheet, column: str, value: Any) -> Any:
         cell.number_format = "yyyy-mm-dd"
         return cell
     if isinstance(value, str):
-        value = _NOT_XML.sub("", value)
-        if value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            return cell
+        return tabular.xlsx_text(sheet, value)  # text stays text: a name starting with = is not a formula
     return value
 
 
@@ -369,7 +362,9 @@ def template_xlsx(session: Session) -> bytes:
     for column, entries in code_lists(session):
         first = codes.max_row + 1
         for code, name, under in entries:
-            codes.append([column, code, name, under])
+            codes.append(
+                [tabular.xlsx_text(codes, v) if isinstance(v, str) else v for v in (column, code, name, under)]
+            )
         ranges[column] = f"{CODES_SHEET}!$B${first}:$B${codes.max_row}"
 
     for column in DROP_DOWNS:

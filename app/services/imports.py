@@ -8,18 +8,25 @@ transaction, which also stores the answer under the request's Idempotency-Key.""
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.core.context import current
 from app.db import begin_write
-from app.errors import Conflict, Forbidden, ImportRejectedError, UnsupportedMediaType
+from app.errors import (
+    Conflict,
+    Forbidden,
+    ImportRejectedError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from app.models.auth import Role
-from app.models.budget_line import BudgetLine
+from app.models.budget_line import BudgetLine, BudgetLineCreate
 from app.models.interchange import (
     ImportAction,
     ImportItem,
@@ -33,13 +40,15 @@ from app.models.intervention import (
     InterventionIndicator,
     InterventionTheme,
 )
-from app.models.success_criterion import SuccessCriterion
+from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate
 from app.models.types import search_key, to_ore, utcnow
 from app.services import audit, idempotency, lifecycle
 from app.services.budget_lines import check_budget_lines, line_flags
 from app.services.idempotency import Stored
 from app.services.interchange import (
+    FileTooLarge,
     RawRecord,
+    ReadFile,
     UnreadableFile,
     read_csv,
     read_json,
@@ -65,20 +74,29 @@ def _problem(row: int | None, column: str | None, msg: str, loc: list | None = N
     return {"row": row, "column": column, "loc": loc, "msg": msg}
 
 
-def _reject(problems: list[dict[str, Any]]) -> ImportRejectedError:
+def _where_text(p: dict[str, Any]) -> str:
+    """Where a problem is, in words: "row 3, budget_amount", "row 1", "the file"."""
+    parts = [f"row {p['row']}" if p["row"] is not None else "", p["column"] or ""]
+    return ", ".join(part for part in parts if part) or "the file"
+
+
+def _reject(problems: list[dict[str, Any]], **extra: Any) -> ImportRejectedError:
     problems.sort(key=lambda p: (p["row"] is None, p["row"] or 0))
     shown = problems[:MAX_PROBLEMS]
-    head = "; ".join(f"row {p['row']}, {p['column'] or 'record'}: {p['msg']}" for p in shown[:3])
+    head = "; ".join(f"{_where_text(p)}: {p['msg']}" for p in shown[:3])
     more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
     return ImportRejectedError(
-        f"{len(problems)} problem(s), nothing was written: {head}{more}", errors=shown, problem_count=len(problems)
+        f"{len(problems)} problem(s), nothing was written: {head}{more}",
+        errors=shown,
+        problem_count=len(problems),
+        **{k: v for k, v in extra.items() if v is not None},
     )
 
 
 # --- reading and validating --------------------------------------------------------------------------------
 
 
-def read_records(body: bytes, media_type: str) -> list[RawRecord]:
+def read_records(body: bytes, media_type: str) -> ReadFile:
     try:
         if media_type in JSON_TYPES or media_type.endswith("+json"):
             return read_json(body)
@@ -86,24 +104,124 @@ def read_records(body: bytes, media_type: str) -> list[RawRecord]:
             return read_csv(body)
         if media_type in XLSX_TYPES:
             return read_xlsx(body)
+    except FileTooLarge as exc:
+        errors = [_problem(p.row, p.column, p.msg) for p in exc.problems]
+        raise PayloadTooLarge(f"{errors[0]['msg']}; nothing was written", errors=errors, **exc.extra) from None
     except UnreadableFile as exc:
-        raise _reject([_problem(p.row, p.column, p.msg) for p in exc.problems]) from None
+        raise _reject([_problem(p.row, p.column, p.msg) for p in exc.problems], **exc.extra) from None
     raise UnsupportedMediaType(
         f"send JSON (application/json), CSV (text/csv) or XLSX ({next(iter(XLSX_TYPES))}); got {media_type!r}"
     )
 
 
-def _validate(raw: Sequence[RawRecord], problems: list[dict]) -> list[tuple[RawRecord, ImportRecord]]:
-    valid = []
-    for record in raw:
+# Messages of the shared field types that say less than a spreadsheet import accepts: said truly there.
+_TABULAR_MESSAGES = {
+    "must be a decimal number such as 1250.50 (a point as decimal separator)": (
+        "must be a number such as 1250.50 or 1250,50 (decimal point or decimal comma)"
+    ),
+    "must be an ISO 8601 date, e.g. 2024-12-31": "must be a date such as 2024-12-31 or 31-12-2024",
+}
+
+
+def _validate(
+    read: ReadFile, problems: list[dict]
+) -> tuple[list[tuple[RawRecord, ImportRecord]], list[tuple[RawRecord, SimpleNamespace]]]:
+    """The records that are valid, and what can be read of the others (for the checks of codes, rules and
+    permission, so that one answer reports those too). A cell the reader reported already is not reported
+    again, nor a required field whose whole column is missing."""
+    valid, partial = [], []
+    taken = {(p["row"], p["column"]) for p in problems}
+    for record in read.records:
         try:
             valid.append((record, ImportRecord.model_validate(record.data)))
         except ValidationError as exc:
             for err in exc.errors():
+                if (
+                    record.tabular
+                    and err["type"] == "missing"
+                    and tuple(err["loc"])[:1] in {(c,) for c in read.missing_columns}
+                ):
+                    continue
                 row, column = record.where(err["loc"])
+                if (row, column) in taken:
+                    continue
                 msg = err["msg"].removeprefix("Value error, ")
+                if record.tabular:
+                    msg = _TABULAR_MESSAGES.get(msg, msg)
                 problems.append(_problem(row, column, msg, [record.row, *err["loc"]]))
-    return valid
+            partial.append((record, _salvage(ImportRecord, record.data)))
+    return valid, partial
+
+
+_ADAPTERS: dict[type, dict[str, tuple[TypeAdapter, Any]]] = {}
+_NESTED = {"budget_lines": BudgetLineCreate, "success_criteria": SuccessCriterionCreate}
+
+
+def _field_adapters(model: type) -> dict[str, tuple[TypeAdapter, Any]]:
+    """Per field of the model: a validator of that field alone, and the value when the field is absent."""
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = {
+            name: (
+                TypeAdapter(Annotated[(info.annotation, *info.metadata)])
+                if info.metadata
+                else TypeAdapter(info.annotation),
+                None if info.is_required() else info.get_default(call_default_factory=True),
+            )
+            for name, info in model.model_fields.items()
+            if name not in _NESTED
+        }
+    return _ADAPTERS[model]
+
+
+def _salvage(model: type, data: Any) -> SimpleNamespace:
+    """The fields of an invalid record that are valid on their own (None or [] for the others)."""
+    data = data if isinstance(data, dict) else {}
+    values: dict[str, Any] = {}
+    for name, (adapter, default) in _field_adapters(model).items():
+        if name not in data:
+            values[name] = default
+            continue
+        try:
+            values[name] = adapter.validate_python(data[name])
+        except ValidationError:
+            values[name] = [] if isinstance(default, list) else None
+    if model is ImportRecord:
+        for name, sub in _NESTED.items():
+            items = data.get(name)
+            values[name] = [_salvage(sub, item) for item in items] if isinstance(items, list) else []
+    return SimpleNamespace(**values)
+
+
+def _check_partial_codes(checker: CodeChecker, rec: SimpleNamespace) -> None:
+    """The code and period checks of _check_rules, on what could be read of an invalid record."""
+    for i, line in enumerate(rec.budget_lines):
+        checker.check("funding source", line.funding_source, ["budget_lines", i, "funding_source"])
+        if line.year is not None and rec.start_date is not None and line.year < rec.start_date.year:
+            checker.fail(
+                ["budget_lines", i, "year"],
+                f"year {line.year} is before the intervention's start ({rec.start_date.isoformat()})",
+            )
+        if line.year is not None and rec.end_date is not None and line.year > rec.end_date.year:
+            checker.fail(
+                ["budget_lines", i, "year"],
+                f"year {line.year} is after the intervention's end ({rec.end_date.isoformat()})",
+            )
+    for i, crit in enumerate(rec.success_criteria):
+        checker.check("indicator", crit.indicator, ["success_criteria", i, "indicator"])
+
+
+def _check_codes(checker: CodeChecker, rec: Any, *, complete: bool) -> None:
+    """The period and every code of one record: a valid one, or what could be read of an invalid one."""
+    check_period(checker, rec.start_date, rec.end_date, "end_date")
+    checker.check("department", rec.department, ["department"])
+    checker.check_all("area", rec.areas or [], ["areas"])
+    checker.check_all("theme", rec.themes or [], ["themes"])
+    checker.check_all("indicator", rec.indicators or [], ["indicators"])
+    if complete:
+        check_budget_lines(checker, rec.budget_lines, ["budget_lines"], rec.start_date, rec.end_date)
+        check_success_criteria(checker, rec.success_criteria, ["success_criteria"])
+    else:
+        _check_partial_codes(checker, rec)
 
 
 def _check_rules(
@@ -112,23 +230,26 @@ def _check_rules(
     strategy: ImportStrategy,
     existing: dict[str, tuple[int, bool]],
     problems: list[dict],
+    partial: Sequence[tuple[RawRecord, SimpleNamespace]] = (),
 ) -> None:
+    """Codes against the reference data and the rules of the registry, for the valid records and for what can
+    be read of the invalid ones (`partial`)."""
     checker = CodeChecker(session)
     seen: dict[str, int] = {}
-    in_file = {rec.external_id for _raw, rec in records}
-    for raw, rec in records:
+    every = sorted([*records, *partial], key=lambda pair: pair[0].row)
+    in_file = {rec.external_id for _raw, rec in every if rec.external_id is not None}
+    taken = {(p["row"], p["column"]) for p in problems}
+    valid = {id(raw) for raw, _rec in records}
+    for raw, rec in every:
         start = len(checker.errors)
-        check_period(checker, rec.start_date, rec.end_date, "end_date")
-        checker.check("department", rec.department, ["department"])
-        checker.check_all("area", rec.areas, ["areas"])
-        checker.check_all("theme", rec.themes, ["themes"])
-        checker.check_all("indicator", rec.indicators, ["indicators"])
-        check_budget_lines(checker, rec.budget_lines, ["budget_lines"], rec.start_date, rec.end_date)
-        check_success_criteria(checker, rec.success_criteria, ["success_criteria"])
+        _check_codes(checker, rec, complete=id(raw) in valid)
         for err in checker.errors[start:]:
             loc = [p for p in err["loc"] if p != "body"]
             row, column = raw.where(loc)
-            problems.append(_problem(row, column, err["msg"], [raw.row, *loc]))
+            if (row, column) not in taken:
+                problems.append(_problem(row, column, err["msg"], [raw.row, *loc]))
+        if rec.external_id is None:
+            continue
         if rec.external_id in seen:
             problems.append(
                 _problem(raw.row, "external_id", f"{rec.external_id!r} is already in row {seen[rec.external_id]}")
@@ -462,20 +583,23 @@ def _status_problems(plan: list, current_state: dict[int, tuple]) -> list[dict]:
     return problems
 
 
-def _check_departments(
-    records: list[tuple[RawRecord, ImportRecord]],
+def _department_problems(
+    session: Session,
+    records: Sequence[tuple[RawRecord, Any]],
     existing: dict[str, tuple[int, bool]],
-    current_departments: dict[int, str],
-) -> None:
-    """An editor imports only their own department's interventions, and changes no other department's."""
+) -> list[dict]:
+    """An editor imports only their own department's interventions, and changes no other department's: the
+    records (valid, or what could be read of an invalid one) that break this."""
     principal = current().principal
     if principal.role == Role.admin:
-        return
+        return []
+    owners = _owners(session, [existing[rec.external_id][0] for _raw, rec in records if rec.external_id in existing])
     problems = []
     for raw, rec in records:
-        found = existing.get(rec.external_id)
-        owner = current_departments.get(found[0]) if found else None
-        if rec.department != principal.department or (owner is not None and owner != principal.department):
+        found = existing.get(rec.external_id) if rec.external_id is not None else None
+        owner = owners.get(found[0]) if found else None
+        theirs = rec.department is not None and rec.department != principal.department
+        if theirs or (owner is not None and owner != principal.department):
             problems.append(
                 _problem(
                     raw.row,
@@ -484,11 +608,19 @@ def _check_departments(
                     f"{rec.external_id!r} ({owner or rec.department})",
                 )
             )
-    if problems:
-        raise Forbidden(
-            f"{len(problems)} record(s) belong to another department; nothing was written",
-            errors=problems[:MAX_PROBLEMS],
+    return problems
+
+
+def _owners(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """id → department of the interventions in the registry."""
+    owners: dict[int, str] = {}
+    for chunk in _in_chunks(sorted(set(ids))):
+        owners.update(
+            session.execute(
+                select(Intervention.id, Intervention.department_code).where(col(Intervention.id).in_(chunk))
+            ).all()
         )
+    return owners
 
 
 @dataclass(frozen=True)
@@ -523,15 +655,19 @@ def _parent_moves(session: Session, plan: list, existing: dict[str, tuple[int, b
     return moves
 
 
-def _check_parent_rights(
+def _parent_right_problems(
     session: Session, records: list[tuple[RawRecord, ImportRecord]], moves: list[_Move], existing: dict
-) -> None:
+) -> list[dict]:
     """As through the API: an editor places records only under parents of their own department, and takes them
     only from such parents (the parent's programme changes); a parent in the file is the file's record."""
     principal = current().principal
     if principal.role == Role.admin or not moves:
-        return
+        return []
     in_file = {rec.external_id: rec.department for _raw, rec in records}
+    # A parent named by neither the file nor the registry is reported by the rules already.
+    moves = [
+        m for m in moves if m.new_parent_key is None or m.new_parent_key in existing or m.new_parent_key in in_file
+    ]
     registry_ids = {m.old_parent_id for m in moves if m.old_parent_id is not None} | {
         existing[m.new_parent_key][0] for m in moves if m.new_parent_key and m.new_parent_key not in in_file
     }
@@ -567,11 +703,7 @@ def _check_parent_rights(
                     "it from there",
                 )
             )
-    if problems:
-        raise Forbidden(
-            f"{len(problems)} record(s) would change another department's programme; nothing was written",
-            errors=problems[:MAX_PROBLEMS],
-        )
+    return problems
 
 
 def _audit_parents(session: Session, moves: list[_Move], ids: dict[str, int]) -> None:
@@ -659,26 +791,14 @@ def import_interventions(
         stored = stored_answer(session, idempotency_key, request_hash)
         if stored is not None:
             return stored, True
-    records, existing = _checked_records(session, read_records(body, media_type), strategy, dry_run)
-    registry_state = _canonical_existing(
-        session, [existing[rec.external_id][0] for _raw, rec in records if rec.external_id in existing]
-    )
-    _check_departments(
-        records, existing, {iid: state[CANONICAL_FIELDS.index("department")] for iid, state in registry_state.items()}
-    )
-    plan = _plan(records, existing, registry_state)
-    status_problems = _status_problems(plan, registry_state)
-    if status_problems:
-        session.rollback()
-        raise _reject(status_problems)
-    moves = _parent_moves(session, plan, existing)
-    _check_parent_rights(session, records, moves, existing)
+    read = read_records(body, media_type)
+    records, existing, registry_state, plan, moves = _checked_records(session, read, strategy, dry_run)
     ids = {key: iid for key, (iid, _a) in existing.items()}
     if not dry_run:
         ids = _write(session, plan, existing)
         _audit(session, plan, ids, registry_state)
         _audit_parents(session, moves, ids)
-    report = _report(plan, ids, dry_run=dry_run, strategy=strategy)
+    report = _report(plan, ids, dry_run=dry_run, strategy=strategy, encoding=read.encoding)
     answer = Stored(status=200, body=report.model_dump(mode="json"))
     if dry_run:
         session.rollback()
@@ -686,26 +806,41 @@ def import_interventions(
     return _commit(session, report, answer, idempotency_key, request_hash)
 
 
-def _checked_records(
-    session: Session, raw: list[RawRecord], strategy: ImportStrategy, dry_run: bool
-) -> tuple[list[tuple[RawRecord, ImportRecord]], dict[str, tuple[int, bool]]]:
-    """The valid records and the interventions they name that exist (by external_id), once every record passed
-    every check; else ImportRejected with all the problems. A real import holds the write transaction from here."""
-    problems: list[dict] = []
-    records = _validate(raw, problems)
+def _checked_records(session: Session, read: ReadFile, strategy: ImportStrategy, dry_run: bool) -> tuple:
+    """(records, existing, registry_state, plan) once every record passed every check; else one answer with every
+    problem of the file: its shape (read), each record's fields, the codes and rules (also on what can be read of
+    an invalid record), the lifecycle and the editor's permission (403 when that is the only problem). A real
+    import holds the write transaction from here."""
+    problems: list[dict] = [_problem(p.row, p.column, p.msg) for p in read.problems]
+    records, partial = _validate(read, problems)
     if not dry_run:
         begin_write(session)
-    keys = {rec.external_id for _raw, rec in records} | {
-        rec.parent_external_id for _raw, rec in records if rec.parent_external_id
+    every = [*records, *partial]
+    keys = {rec.external_id for _raw, rec in every if isinstance(rec.external_id, str)} | {
+        rec.parent_external_id for _raw, rec in every if isinstance(rec.parent_external_id, str)
     }
     existing = _existing(session, keys)
-    _check_rules(session, records, strategy, existing, problems)
-    if not problems:
-        _check_cycles(session, records, existing, problems)
-    if problems or len(records) != len(raw):
+    _check_rules(session, records, strategy, existing, problems, partial)
+    _check_cycles(session, records, existing, problems)
+    forbidden = _department_problems(session, sorted(every, key=lambda pair: pair[0].row), existing)
+    registry_state = _canonical_existing(
+        session, [existing[rec.external_id][0] for _raw, rec in records if rec.external_id in existing]
+    )
+    plan = _plan(records, existing, registry_state)
+    problems += _status_problems(plan, registry_state)  # the lifecycle, in the same answer as the rest
+    moves = _parent_moves(session, plan, existing)
+    forbidden += _parent_right_problems(session, records, moves, existing)
+    if problems or partial:
         session.rollback()
-        raise _reject(problems)
-    return records, existing
+        raise _reject(problems + forbidden, encoding=read.encoding)
+    if forbidden:
+        session.rollback()
+        raise Forbidden(
+            f"{len(forbidden)} record(s) belong to another department or would change its programme; "
+            "nothing was written",
+            errors=forbidden[:MAX_PROBLEMS],
+        )
+    return records, existing, registry_state, plan, moves
 
 
 def _plan(
@@ -726,7 +861,9 @@ def _plan(
     return plan
 
 
-def _report(plan: list, ids: dict[str, int], *, dry_run: bool, strategy: ImportStrategy) -> ImportReport:
+def _report(
+    plan: list, ids: dict[str, int], *, dry_run: bool, strategy: ImportStrategy, encoding: str | None
+) -> ImportReport:
     items = [
         ImportItem(row=raw_record.row, external_id=rec.external_id, action=action, id=ids.get(rec.external_id))
         for raw_record, rec, action, _iid in plan
@@ -734,6 +871,7 @@ def _report(plan: list, ids: dict[str, int], *, dry_run: bool, strategy: ImportS
     return ImportReport(
         dry_run=dry_run,
         strategy=strategy,
+        encoding=encoding,
         items=items,
         created=sum(1 for i in items if i.action is ImportAction.created),
         updated=sum(1 for i in items if i.action is ImportAction.updated),

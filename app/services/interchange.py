@@ -1,15 +1,18 @@
 """Reading import files: JSON arrays, and the long CSV/XLSX format of app/models/interchange.py, into
 records with the file's row numbers, so that every problem can be reported where the user will look for it."""
 
+import codecs
 import csv
 import io
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from app.core.tabular import unquote
 from app.models.interchange import (
     BUDGET_COLUMNS,
     COLUMNS,
@@ -55,51 +58,260 @@ class FileProblem:
     msg: str
 
 
+@dataclass
+class ReadFile:
+    """What could be read of a file: its records, the problems of its shape (the file is read on past them, so
+    that one answer reports them with every other problem), and how it was read."""
+
+    records: list[RawRecord]
+    problems: list[FileProblem] = field(default_factory=list)
+    encoding: str | None = None  # the character encoding a text file was read in
+    missing_columns: set[str] = field(default_factory=set)
+
+
 class UnreadableFile(Exception):
-    def __init__(self, problems: list[FileProblem]):
+    """The file cannot be read any further: these problems are all it can say."""
+
+    def __init__(self, problems: list[FileProblem], **extra: Any):
         super().__init__(problems[0].msg if problems else "unreadable file")
         self.problems = problems
+        self.extra = extra
+
+
+class FileTooLarge(UnreadableFile):
+    """The file would unpack to more than the import reads (413): refused before it is parsed."""
+
+
+# Limits of what an import reads (the body itself is bounded by MAX_IMPORT_BYTES in the settings).
+MAX_COLUMNS = 200  # cells per row (the template has about 30); wider rows are refused, not read
+MAX_LINE_CHARS = 1_000_000  # one physical CSV line; the longest valid row is about 60,000 characters
+MAX_CELL_CHARS = 131_072  # one CSV cell (the csv module's limit; the longest text field takes 20,000)
+MAX_XLSX_UNPACKED_BYTES = 300 * 1024 * 1024  # all parts of a workbook together, unpacked
+MAX_XLSX_RATIO = 250  # unpacked / packed size of a part larger than XLSX_RATIO_FLOOR
+XLSX_RATIO_FLOOR = 10 * 1024 * 1024
+MAX_XLSX_CELLS = 5_000_000  # rows × columns of a sheet (100,000 budget lines of 31 columns is 3.1 million)
+MAX_XLSX_PARTS = 10_000
+TOO_DEEP = "the JSON nests arrays and objects too deeply (a record is an object of lists of objects)"
 
 
 # --- JSON --------------------------------------------------------------------------------------------------
 
 
-def read_json(body: bytes) -> list[RawRecord]:
+def read_json(body: bytes) -> ReadFile:
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise UnreadableFile([FileProblem(None, None, TOO_DEEP)]) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise UnreadableFile([FileProblem(None, None, f"the body is not valid JSON: {exc}")]) from None
     if not isinstance(data, list):
         raise UnreadableFile([FileProblem(None, None, "the body must be a JSON array of interventions")])
-    return [RawRecord(row=i + 1, data=item) for i, item in enumerate(data)]
+    encoding = json.detect_encoding(body).removesuffix("-sig")
+    return ReadFile([RawRecord(row=i + 1, data=item) for i, item in enumerate(data)], encoding=encoding)
 
 
 # --- CSV and XLSX ------------------------------------------------------------------------------------------
 
+UTF8, WINDOWS_1252 = "utf-8", "windows-1252"
 
-def read_csv(body: bytes) -> list[RawRecord]:
+
+def decode_csv(body: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 with or without a byte-order mark (Excel's 'CSV UTF-8'), else Windows-1252 (what
+    Danish Excel's 'CSV (semikolonsepareret)' writes). A file that is valid UTF-8 is read as UTF-8: text in
+    Windows-1252 with æ, ø or å is practically never valid UTF-8, so the strict attempt decides reliably."""
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile(
+            [
+                FileProblem(
+                    None,
+                    None,
+                    "the CSV file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or 'CSV (semikolonsepareret)'",
+                )
+            ]
+        )
+    bom = body.startswith(codecs.BOM_UTF8)
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnreadableFile([FileProblem(None, None, "the CSV file must be UTF-8 (in Excel: 'CSV UTF-8')")]) from None
-    first_line = text.split("\n", 1)[0]
+        return body.decode("utf-8-sig"), UTF8
+    except UnicodeDecodeError as exc:
+        if bom:
+            raise UnreadableFile(
+                [FileProblem(None, None, f"the CSV file starts like UTF-8 but byte {exc.start + 1} is not UTF-8 text")]
+            ) from None
+    try:
+        return body.decode("cp1252"), WINDOWS_1252
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            [
+                FileProblem(
+                    None,
+                    None,
+                    f"the CSV file is neither UTF-8 nor Windows-1252 (byte {exc.start + 1}); "
+                    "in Excel save it as 'CSV UTF-8' or 'CSV (semikolonsepareret)'",
+                )
+            ]
+        ) from None
+
+
+def _bounded_lines(text: str):
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise UnreadableFile(
+                [FileProblem(None, None, f"line {number} is longer than {MAX_LINE_CHARS:,} characters; not read")]
+            )
+        yield line
+
+
+def read_csv(body: bytes) -> ReadFile:
+    text, encoding = decode_csv(body)
+    first_line = text[: MAX_LINE_CHARS + 1].split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _records_from_rows(rows, decimal_comma=delimiter == ";")
+    reader = csv.reader(_bounded_lines(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(_within_columns(row, len(rows) + 1))  # rows as a spreadsheet counts them
+    except csv.Error as exc:
+        msg = (
+            f"a cell is longer than {MAX_CELL_CHARS:,} characters (the longest text the registry takes is 20,000)"
+            if "field limit" in str(exc)
+            else f"the CSV cannot be read: {exc}"
+        )
+        raise UnreadableFile([FileProblem(len(rows) + 1, None, msg)], encoding=encoding) from None
+    read = _records_from_rows(rows, decimal_comma=delimiter == ";")
+    read.encoding = encoding
+    return read
 
 
-def read_xlsx(body: bytes) -> list[RawRecord]:
+def _too_wide(row: int, width: int) -> UnreadableFile:
+    return UnreadableFile(
+        [
+            FileProblem(
+                row,
+                None,
+                f"row {row} has {width:,} columns; an import reads at most {MAX_COLUMNS} "
+                f"(the template has {len(COLUMNS)})",
+            )
+        ]
+    )
+
+
+def _within_columns(row: list, number: int) -> list:
+    """The row without its trailing blank cells; refused when it is still wider than MAX_COLUMNS."""
+    end = len(row)
+    while end and (row[end - 1] is None or row[end - 1] == ""):
+        end -= 1
+    if end > MAX_COLUMNS:
+        raise _too_wide(number, end)
+    return row[:end] if end < len(row) else row
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?:?([A-Z]{1,3})?(\d+)?\"")
+
+
+def check_xlsx_archive(body: bytes) -> None:
+    """Refuse a workbook that would unpack to more than the import reads, from its zip directory and the sheets'
+    declared dimensions, before anything is decompressed (a zip bomb costs nothing then)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip at all: openpyxl says so in its own words
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_XLSX_PARTS:
+            raise FileTooLarge(
+                [FileProblem(None, None, f"the workbook has {len(parts):,} parts; at most {MAX_XLSX_PARTS:,}")]
+            )
+        unpacked = sum(p.file_size for p in parts)
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise FileTooLarge(
+                [
+                    FileProblem(
+                        None,
+                        None,
+                        f"the workbook unpacks to {unpacked:,} bytes; an import reads at most "
+                        f"{MAX_XLSX_UNPACKED_BYTES:,} (split the file)",
+                    )
+                ],
+                limit_bytes=MAX_XLSX_UNPACKED_BYTES,
+            )
+        for part in parts:
+            ratio = part.file_size // max(part.compress_size, 1)
+            if part.file_size > XLSX_RATIO_FLOOR and ratio > MAX_XLSX_RATIO:
+                raise FileTooLarge(
+                    [
+                        FileProblem(
+                            None,
+                            None,
+                            f"the workbook part {part.filename!r} unpacks to {ratio:,} times its packed size "
+                            f"(at most {MAX_XLSX_RATIO} for a part over "
+                            f"{XLSX_RATIO_FLOOR // (1024 * 1024)} MB): refused as a zip bomb",
+                        )
+                    ]
+                )
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                with archive.open(part) as stream:
+                    head = stream.read(4096)
+                match = _DIMENSION.search(head)
+                if match:
+                    cells = _dimension_cells(*match.groups())
+                    if cells > MAX_XLSX_CELLS:
+                        raise FileTooLarge(
+                            [
+                                FileProblem(
+                                    None,
+                                    None,
+                                    f"the sheet {part.filename.rsplit('/', 1)[-1]!r} declares {cells:,} cells "
+                                    f"({match.group(0).decode(errors='replace')[16:-1]}); an import reads at most "
+                                    f"{MAX_XLSX_CELLS:,}",
+                                )
+                            ]
+                        )
+
+
+def _dimension_cells(
+    first_col: bytes | None, first_row: bytes | None, last_col: bytes | None, last_row: bytes | None
+) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    if last_col is None and last_row is None:
+        return 1
+    cols = column_index_from_string((last_col or first_col or b"A").decode()) - column_index_from_string(
+        (first_col or b"A").decode()
+    )
+    rows = int(last_row or first_row or 1) - int(first_row or 1)
+    return (abs(cols) + 1) * (abs(rows) + 1)
+
+
+def read_xlsx(body: bytes) -> ReadFile:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(body)
     try:
         workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as exc:
         raise UnreadableFile(
             [FileProblem(None, None, f"the file is not a readable XLSX workbook ({exc.__class__.__name__})")]
         ) from None
-    sheet = workbook["interventions"] if "interventions" in workbook.sheetnames else workbook.worksheets[0]
-    rows = [[_xlsx_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    try:
+        sheet = workbook["interventions"] if "interventions" in workbook.sheetnames else workbook.worksheets[0]
+        rows, cells = [], 0
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            row = _within_columns(list(row), number)
+            cells += len(row) or 1
+            if cells > MAX_XLSX_CELLS:
+                raise FileTooLarge(
+                    [FileProblem(number, None, f"the sheet has more than {MAX_XLSX_CELLS:,} cells; split the file")]
+                )
+            rows.append([_xlsx_cell(value) for value in row])
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a damaged part found while reading (bad XML, a checksum error)
+        raise UnreadableFile(
+            [FileProblem(None, None, f"the XLSX workbook cannot be read ({exc.__class__.__name__})")]
+        ) from None
+    finally:
+        workbook.close()
     return _records_from_rows(rows, decimal_comma=False)
 
 
@@ -162,14 +374,15 @@ def _split_list(text: str) -> list[str]:
     return [part for part in re.split(r"[,;|\s]+", text) if part]
 
 
-def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[RawRecord]:
+def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFile:
     """One record per external_id from the rows of a sheet: the intervention's cells may be repeated on each of
-    its rows (or left blank after the first), each row may add a budget line and a success criterion."""
-    rows = [[unicodedata.normalize("NFC", (cell or "").strip()) for cell in row] for row in rows]
+    its rows (or left blank after the first), each row may add a budget line and a success criterion. The
+    problems of the file's shape are returned with the records, so that one answer reports them with the rest."""
+    # A cell an export neutralised ('=...) reads as the text it stands for (tabular.unquote).
+    rows = [[unquote(unicodedata.normalize("NFC", (cell or "").strip())) for cell in row] for row in rows]
     while rows and not any(rows[-1]):
         rows.pop()
-    index = _column_index(rows)
-    problems: list[FileProblem] = []
+    index, missing, problems = _column_index(rows)
     groups: dict[str, RawRecord] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
@@ -189,31 +402,37 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> list[Ra
             _add_budget_line(record, cells, number, problems, decimal_comma=decimal_comma)
         if any(cells.get(c) for c in CRITERION_COLUMNS):
             _add_criterion(record, cells, number, decimal_comma=decimal_comma)
-    if problems:
-        raise UnreadableFile(problems)
     for record in groups.values():
         _finish_record(record)
-    return list(groups.values())
+    return ReadFile(list(groups.values()), problems, missing_columns=missing)
 
 
-def _column_index(rows: list[list[str]]) -> dict[str, int]:
-    """Each named column's position, from the header row; UnreadableFile for an empty file, or a header with an
-    unknown, repeated or missing required column."""
+def _column_index(rows: list[list[str]]) -> tuple[dict[str, int], set[str], list[FileProblem]]:
+    """(each known column's first position, the required columns missing, the header's problems), in one pass
+    over the header. UnreadableFile for an empty file or one without external_id (rows are grouped by it)."""
     if not rows:
         raise UnreadableFile([FileProblem(1, None, "the file is empty: the first row must name the columns")])
-    header = [h.lower() for h in rows[0]]
     problems = []
-    for i, name in enumerate(header):
-        if name and name not in COLUMNS:
+    index: dict[str, int] = {}
+    repeated: set[str] = set()
+    for i, name in enumerate(h.lower() for h in rows[0]):
+        if not name:
+            continue
+        if name not in COLUMNS:
             problems.append(FileProblem(1, name, f"unknown column {name!r} (column {i + 1}); see the template"))
-        if name and header.count(name) > 1 and header.index(name) == i:
-            problems.append(FileProblem(1, name, f"column {name!r} appears more than once"))
-    for required in ("external_id", "name", "kind", "department"):
-        if required not in header:
-            problems.append(FileProblem(1, required, f"the column {required!r} is missing"))
-    if problems:
+        elif name in index:
+            if name not in repeated:
+                msg = f"column {name!r} appears more than once (columns {index[name] + 1} and {i + 1})"
+                problems.append(FileProblem(1, name, msg))
+            repeated.add(name)
+        else:
+            index[name] = i
+    missing = {required for required in ("external_id", "name", "kind", "department") if required not in index}
+    for required in sorted(missing, key=COLUMNS.index):
+        problems.append(FileProblem(1, required, f"the column {required!r} is missing"))
+    if "external_id" in missing:
         raise UnreadableFile(problems)
-    return {name: i for i, name in enumerate(header) if name}
+    return index, missing, problems
 
 
 def _merge_intervention_cells(record: RawRecord, cells: dict[str, str], number: int, problems: list) -> None:
@@ -245,7 +464,8 @@ def _add_budget_line(
             FileProblem(
                 number,
                 "budget_amount",
-                f"the amount {amount!r} is ambiguous: write 1234.50 (or 1234,50 in a semicolon file)",
+                f"the amount {amount!r} is ambiguous (thousands separator or decimal comma?): "
+                "write it without thousands separators, e.g. 1234 or 1234,50",
             )
         )
         parsed = amount
