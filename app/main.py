@@ -13,6 +13,7 @@ from app.routers import (
     auth,
     budget_lines,
     case,
+    docs,
     evaluations,
     exports,
     health,
@@ -26,6 +27,7 @@ from app.routers import (
     rollups,
     success_criteria,
 )
+from app.security_headers import SecurityHeaders
 
 DESCRIPTION = """
 The registry of Gladsaxe Kommune's *Social balance* programme (2016–2030): the interventions (*indsatser*)
@@ -52,6 +54,12 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
         # One schema per model: clients read `BudgetLineCreate`, not `BudgetLineCreate-Input`.
         separate_input_output_schemas=False,
+        # Served from the service itself, not a CDN (app/routers/docs.py).
+        docs_url=None,
+        redoc_url=None,
+        # Starlette's redirect of /path/ to /path builds an absolute URL from the request's Host header: a
+        # trailing slash answers 404 instead.
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     routers = (
@@ -74,6 +82,8 @@ def create_app() -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.include_router(metrics.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -85,6 +95,7 @@ def create_app() -> FastAPI:
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
     app.add_middleware(AccessLogAndMetrics)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id
     return app
 
