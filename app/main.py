@@ -95,8 +95,11 @@ def create_app() -> FastAPI:
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, large_bytes=settings.max_import_bytes)
     app.add_middleware(AccessLogAndMetrics)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id
+    # Security headers wrap even Starlette's ServerErrorMiddleware, which sends the answer of an unexpected error
+    # (our 500 problem) past every middleware added above.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())
     return app
 
 

@@ -95,6 +95,21 @@ def test_security_headers_on_every_answer(client, anonymous):
             assert csp.startswith("default-src 'none'"), f"{where}: {csp}"
 
 
+def test_security_headers_on_an_unexpected_error(client, monkeypatch):
+    """A 500 is a bug, but even its answer is sent with the headers (Starlette's ServerErrorMiddleware answers it
+    outside the middleware of the app)."""
+    from app.routers import reference
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(reference.reference, "list_themes", broken)
+    answer = client.get(f"{API}/themes")
+    assert_problem(answer, 500)
+    assert _assert_security_headers(answer, "500") == "default-src 'none'; frame-ancestors 'none'"
+    assert answer.headers["cache-control"] == "no-store"
+
+
 def test_answers_that_carry_a_token_are_not_stored(client, anonymous):
     created = client.post(f"{API}/tokens", json={"name": "no-store", "role": "reader"})
     assert created.status_code == 201 and created.json()["token"].startswith("sbr_")
