@@ -7,6 +7,7 @@ from fastapi.routing import APIRoute
 from app.config import get_settings
 from app.core.middleware import BodySizeLimit, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
+from app.core.security_headers import SecurityHeaders
 from app.errors import install_error_handlers
 from app.routers import (
     audit,
@@ -27,7 +28,6 @@ from app.routers import (
     rollups,
     success_criteria,
 )
-from app.security_headers import SecurityHeaders
 
 DESCRIPTION = """
 The registry of Gladsaxe Kommune's *Social balance* programme (2016–2030): the interventions (*indsatser*)
