@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     read_cache_mb: int = 64
     # Reads without a token are refused unless this is true (writes always need a token).
     public_read: bool = False
+    # Bearer token that Prometheus sends to read /metrics (which otherwise takes any valid token of the registry);
+    # it opens nothing else. Unset: only registry tokens.
+    metrics_token: str | None = None
     # Origins the front end is served from, for CORS: a JSON list, e.g. ["https://indsatser.gladsaxe.dk"]
     cors_origins: list[str] = []
     # OIDC (e.g. Microsoft Entra ID): issuer and audience to accept, and where the signing keys are. OIDC_JWKS may

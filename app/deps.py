@@ -1,5 +1,6 @@
 """Annotated dependency aliases shared by the routers, and the authorization every router declares."""
 
+import hmac
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -8,6 +9,7 @@ from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -71,6 +73,17 @@ InterventionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The interv
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
+# Declares the bearer token in the OpenAPI document (components.securitySchemes, and `security` on every operation
+# whose dependencies use it), so Swagger UI has an Authorize button and generated clients know the header. It
+# never answers by itself (auto_error=False): the token is checked, and a 401 answered, as before.
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    auto_error=False,
+    description="An API token (`sbr_…`, from `registry token create` or `POST /api/v1/tokens`) or, when OIDC is "
+    "configured, an access token of the identity provider: `Authorization: Bearer <token>`.",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
 
 def _authenticate(session: Session, authorization: str | None):
     """The principal and the data version, read in one trip to the database. The read transaction ends here, in
@@ -83,7 +96,7 @@ def _authenticate(session: Session, authorization: str | None):
         session.rollback()
 
 
-def authorize(*write_roles: Role) -> Callable[[Request], AsyncIterator[None]]:
+def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
     """A router's access rule: who may write through it (deny by default: no roles, no writes); reads need a
     token unless PUBLIC_READ is set. Services refine it (an editor's department, an SOB editor's observations).
 
@@ -92,7 +105,7 @@ def authorize(*write_roles: Role) -> Callable[[Request], AsyncIterator[None]]:
     dependency run in the thread pool could not do."""
     allowed = {r.value for r in write_roles}
 
-    async def dependency(request: Request) -> AsyncIterator[None]:
+    async def dependency(request: Request, _declared: BearerDep) -> AsyncIterator[None]:
         session = request.state.session = open_session()
         try:
             check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
@@ -190,3 +203,24 @@ async def idempotent(
 
 
 OnceDep = Annotated[Once, Depends(idempotent)]
+
+
+def _authenticate_alone(authorization: str | None):
+    session = open_session()
+    try:
+        return _authenticate(session, authorization)[0]
+    finally:
+        session.close()
+
+
+async def metrics_access(request: Request, _declared: BearerDep) -> None:
+    """`/metrics` needs a token even with PUBLIC_READ: METRICS_TOKEN when it is set (a scrape secret that opens
+    nothing else), or any valid token of the registry."""
+    authorization = request.headers.get("authorization")
+    scrape_token = get_settings().metrics_token
+    if scrape_token and authorization:
+        scheme, _, given = authorization.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), scrape_token.encode()):
+            return
+    if await run_in_threadpool(_authenticate_alone, authorization) is None:
+        raise Unauthorized("the metrics need a token: METRICS_TOKEN or any API token")

@@ -7,12 +7,14 @@ from fastapi.routing import APIRoute
 from app.config import get_settings
 from app.core.middleware import BodySizeLimit, CatchUnexpected, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
+from app.core.security_headers import SecurityHeaders
 from app.errors import install_error_handlers
 from app.routers import (
     audit,
     auth,
     budget_lines,
     case,
+    docs,
     evaluations,
     exports,
     health,
@@ -52,6 +54,12 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
         # One schema per model: clients read `BudgetLineCreate`, not `BudgetLineCreate-Input`.
         separate_input_output_schemas=False,
+        # Served from the service itself, not a CDN (app/routers/docs.py).
+        docs_url=None,
+        redoc_url=None,
+        # Starlette's redirect of /path/ to /path builds an absolute URL from the request's Host header: a
+        # trailing slash answers 404 instead.
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     routers = (
@@ -74,6 +82,8 @@ def create_app() -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.include_router(metrics.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -87,6 +97,10 @@ def create_app() -> FastAPI:
     app.add_middleware(CatchUnexpected)  # a 500 answered without closing the connection (outside BodySizeLimit)
     app.add_middleware(AccessLogAndMetrics)
     app.add_middleware(RequestId)  # outermost: every answer, even a 413, carries the request id
+    # Security headers wrap even Starlette's ServerErrorMiddleware, which sends the answer of an unexpected error
+    # (our 500 problem) past every middleware added above.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())
     return app
 
 

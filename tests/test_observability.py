@@ -7,11 +7,11 @@ from app.core.observability import JsonFormatter
 from tests.factories import API, create_intervention
 
 
-def test_metrics_count_requests_by_route_template_and_status(client, anonymous):
+def test_metrics_count_requests_by_route_template_and_status(client):
     created = create_intervention(client)
     client.get(f"{API}/interventions/{created['id']}")
     client.get(f"{API}/interventions/999999")
-    text = anonymous.get("/metrics").text
+    text = client.get("/metrics").text  # a token is needed (tests/test_hardening_contract.py)
     assert (
         'registry_http_requests_total{method="GET",route="/api/v1/interventions/{intervention_id}",status="200"}'
         in text
