@@ -15,7 +15,8 @@ from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import Year
-from app.models.types import Money, MoneySum, RowId, Text, UTCDateTime
+from app.models.codes import DepartmentCode, FundingSourceCode
+from app.models.types import Money, MoneySum, NotNull, RowId, Text, UTCDateTime
 
 
 class AllocationStatus(StrEnum):
@@ -103,18 +104,16 @@ class PoolCreate(BaseModel):
     name: Text(200, required=True)
     year: Year = PydanticField(description="The budget year the pool belongs to")
     amount: Money
-    funding_source: Text(30, required=True) = PydanticField(default="SOB-PULJE")
-    department: Text(10, required=True) = PydanticField(default="SOB", description="Owning department")
+    funding_source: FundingSourceCode = PydanticField(default="SOB-PULJE")
+    department: DepartmentCode = PydanticField(default="SOB", description="Owning department")
     notes: Text(5_000) | None = None
 
 
 class PoolUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text(200, required=True) | None = None
-    amount: Money | None = PydanticField(
-        default=None, description="Lowering it below what is already granted is refused with 409"
-    )
+    name: Text(200, required=True) | None = NotNull()
+    amount: Money | None = NotNull(description="Lowering it below what is already granted is refused with 409")
     notes: Text(5_000) | None = None
 
 
