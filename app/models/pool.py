@@ -7,8 +7,9 @@ from which the balance on any past date is computed."""
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String
 from sqlalchemy import Text as SAText
@@ -150,7 +151,12 @@ class AllocationCreate(BaseModel):
     intervention_id: RowId = PydanticField(description="Normally a trial action (prøvehandling)")
     amount: Money = PydanticField(description="The amount asked for")
     note: Text(5_000) | None = PydanticField(default=None, description="What the money is for")
-    status: AllocationStatus = PydanticField(
+    # The schema names the two states a new allocation may start in; the service refuses the others with its rule
+    # violation ("a new allocation is requested or granted"), as it did before the schema said so.
+    status: Annotated[
+        AllocationStatus,
+        WithJsonSchema({"type": "string", "enum": [AllocationStatus.requested, AllocationStatus.granted]}),
+    ] = PydanticField(
         default=AllocationStatus.requested,
         description="`requested` (default), or `granted` to request and grant in one step",
     )
