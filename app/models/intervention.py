@@ -16,6 +16,7 @@ from app.models.codes import AreaSlug, DepartmentCode, Indicator, ThemeCode
 from app.models.pool import PoolGrant
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
 from app.models.types import (
+    ECMA_SPACE,
     FORBIDDEN,
     IsoDate,
     MoneySum,
@@ -162,8 +163,10 @@ class InterventionIndicator(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------------------
 
-_NOT = char_class(FORBIDDEN)  # no NUL nor bidirectional control, like every text (types.Text)
-EMAIL_PATTERN = rf"^[^@\s{_NOT}]+@[^@\s{_NOT}]+\.[^@\s{_NOT}]+$"
+# No white space (spelled out: pydantic's regex engine and ECMAScript differ on \s), no NUL nor bidirectional
+# control, like every text (types.Text).
+_NOT = char_class(ECMA_SPACE + FORBIDDEN)
+EMAIL_PATTERN = rf"^[^@{_NOT}]+@[^@{_NOT}]+\.[^@{_NOT}]+$"
 Email = Text(254, pattern=EMAIL_PATTERN)
 _CODE_LIST_MAX = 50
 

@@ -82,10 +82,13 @@ def _http_url(value: str) -> str:
 
 
 # The pattern is the rule: http or https, a host (a name, or an IPv6 address in brackets) and an optional port, no
-# user information, no white space; and, as every text, none of the forbidden characters.
+# user information, no white space; and, as every text, none of the forbidden characters. White space is spelled
+# out rather than \s, which pydantic's regex engine reads as Unicode white space (U+0085 too), ECMAScript not.
 _NOT = char_class(FORBIDDEN)
+_SPACE = char_class(ECMA_SPACE)
 URL_PATTERN = (
-    rf"^\s*[hH][tT][tT][pP][sS]?://(\[[0-9a-fA-F:.]+\]|[^\s/?#@:\[\]{_NOT}]+)(:[0-9]*)?([/?#][^\s{_NOT}]*)?\s*$"
+    rf"^[{_SPACE}]*[hH][tT][tT][pP][sS]?://(\[[0-9a-fA-F:.]+\]|[^{_SPACE}/?#@:\[\]{_NOT}]+)(:[0-9]*)?"
+    rf"([/?#][^{_SPACE}{_NOT}]*)?[{_SPACE}]*$"
 )
 HttpUrl = Annotated[
     Text(2000, required=True, pattern=URL_PATTERN),
