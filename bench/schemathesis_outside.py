@@ -152,7 +152,8 @@ def run(engine: str, args) -> Counter:
             str(report_path),
         ]
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        # In the report folder: schemathesis keeps a cache of failures (.schemathesis/) in its working directory.
+        done = subprocess.run(command, cwd=report_path.parent, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         if args.output:
             Path(args.output).with_suffix(f".{engine}.txt").write_text(done.stdout + done.stderr)
