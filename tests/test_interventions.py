@@ -197,7 +197,7 @@ def test_money_is_answered_as_two_decimal_strings_and_accepts_numbers_and_string
         budget_line(year=2019, amount=1),
         budget_line(year=2020, amount=0.5),
         budget_line(year=2021, amount="2.5"),
-        budget_line(year=2022, amount="1e2"),
+        budget_line(year=2022, amount=1e2),  # a number may have an exponent; a string may not (the schema's pattern)
     ]
     body = create_intervention(client, budget_lines=lines)
     assert [line["amount"] for line in body["budget_lines"]] == ["1.00", "0.50", "2.50", "100.00"]

@@ -89,13 +89,14 @@ def test_values_are_kept_exactly(client):
             (-3.25, "-3.25"),
             ("  7.10 ", "7.10"),
             (0.1, "0.1"),
-            ("1E+2", "100"),
+            (1e2, "100.0"),  # a number may have an exponent; a string may not ("1E+2": the schema's pattern)
         ]
     ):
         response = client.post(obs_url(19), json=observation(year=2001 + i, value=sent))
         assert response.status_code == 201, response.text
         assert response.json()["value"] == answered
-    assert [o[3] for o in values(client, 19)] == ["0.123456", "123456789012.5", "-3.25", "7.10", "0.1", "100"]
+    assert [o[3] for o in values(client, 19)] == ["0.123456", "123456789012.5", "-3.25", "7.10", "0.1", "100.0"]
+    assert_problem(client.post(obs_url(19), json=observation(year=2010, value="1E+2")), 422, field=["body", "value"])
 
 
 def test_second_value_for_the_same_area_year_and_kind_is_a_conflict(client):

@@ -8,6 +8,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
+from app.models.codes import DepartmentText
 from app.models.types import Text, UTCDateTime
 
 
@@ -40,7 +41,7 @@ class TokenCreate(BaseModel):
 
     name: Text(100, required=True) = PydanticField(description="Unique; shown as the actor in the audit log")
     role: Role
-    department: Text(10) | None = PydanticField(default=None, description="Required for an editor")
+    department: DepartmentText | None = PydanticField(default=None, description="Required for an editor")
 
 
 class TokenPublic(BaseModel):

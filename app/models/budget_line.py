@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from app.models.codes import FundingSourceCode
 from app.models.types import Money, MoneySum, Text, _int_not_bool, from_ore, public_of
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -99,7 +100,7 @@ class BudgetLineCreate(BaseModel):
 
     year: Year
     category: Text(200, required=True) = PydanticField(description="Cost category, e.g. Løn, Aktivitetsudgifter")
-    funding_source: Text(30, required=True) = PydanticField(description="Funding source code, e.g. SOB-PULJE")
+    funding_source: FundingSourceCode = PydanticField(description="Funding source code, e.g. SOB-PULJE")
     amount: Money
     note: Text(500) | None = PydanticField(default=None, description="Free text, e.g. which part of a programme")
     type: BudgetLineType = PydanticField(default=BudgetLineType.budget, description=TYPE_DESCRIPTION)

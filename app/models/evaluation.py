@@ -11,7 +11,8 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import IsoDate, RowId, Text, UTCDateTime, sql_in
+from app.models.codes import DepartmentText
+from app.models.types import IsoDate, NotNull, RowId, Text, UTCDateTime, sql_in
 
 
 class EvaluationKind(StrEnum):
@@ -156,7 +157,7 @@ class EvaluationCreate(BaseModel):
 
     kind: EvaluationKind = PydanticField(description="midway (Midtvejsevaluering), final (Slutevaluering) or other")
     date: IsoDate = PydanticField(description="When the evaluation was made (or presented)")
-    department: Text(10) | None = PydanticField(
+    department: DepartmentText | None = PydanticField(
         default=None, description="Code of the evaluating department; default: the intervention's own department"
     )
     purpose_fulfilled: Rating | None = PydanticField(default=None, description=PURPOSE_DESCRIPTION)
@@ -176,14 +177,14 @@ class EvaluationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: EvaluationKind | None = None
-    date: IsoDate | None = None
-    department: Text(10) | None = None
+    kind: EvaluationKind | None = NotNull()
+    date: IsoDate | None = NotNull()
+    department: DepartmentText | None = NotNull()
     purpose_fulfilled: Rating | None = None
     implemented_as_planned: Rating | None = None
     findings: Text(20_000) | None = None
     decision: Decision | None = None
-    material_ids: MaterialIds | None = PydanticField(default=None, max_length=100)
+    material_ids: MaterialIds | None = NotNull(max_length=100)
 
 
 class EvaluationPublic(BaseModel):

@@ -9,8 +9,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.models.budget_line import Year
+from app.models.codes import AreaParam, DepartmentParam, FundingSourceParam, Indicator, ThemeParam
 from app.models.intervention import Kind, Status, Track
-from app.models.types import MAX_ID, IndicatorNumber
+from app.models.types import MAX_ID
 
 InterventionRef = Annotated[int, Field(ge=1, le=MAX_ID)]
 RollupYear = Annotated[int, Field(ge=2000, le=2100)]
@@ -20,10 +21,10 @@ class InterventionFilters(BaseModel):
     """Which interventions an endpoint answers for. Bound with `Annotated[InterventionFilters, Query()]`: each
     field is a query parameter of its own."""
 
-    department: list[str] = Field(default=[], max_length=50, description="Department code(s)")
-    area: list[str] = Field(default=[], max_length=50, description="Area slug(s)")
-    theme: list[str] = Field(default=[], max_length=50, description="Theme code(s), T1–T9")
-    indicator: list[IndicatorNumber] = Field(default=[], max_length=50, description="Indicator number(s)")
+    department: list[DepartmentParam] = Field(default=[], max_length=50, description="Department code(s)")
+    area: list[AreaParam] = Field(default=[], max_length=50, description="Area slug(s)")
+    theme: list[ThemeParam] = Field(default=[], max_length=50, description="Theme code(s), T1–T9")
+    indicator: list[Indicator] = Field(default=[], max_length=50, description="Indicator number(s)")
     kind: list[Kind] = Field(default=[], max_length=10)
     status: list[Status] = Field(default=[], max_length=10)
     track: list[Track] = Field(default=[], max_length=10)
@@ -49,7 +50,7 @@ class RollupFilters(InterventionFilters):
 
     year_from: RollupYear | None = Field(default=None, description="Count only the money of this year and later")
     year_to: RollupYear | None = Field(default=None, description="Count only the money of this year and earlier")
-    funding_source: list[str] = Field(
+    funding_source: list[FundingSourceParam] = Field(
         default=[], max_length=50, description="Count only the money of these funding source(s)"
     )
     include_pool_grants: bool = Field(

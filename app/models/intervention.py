@@ -12,15 +12,19 @@ from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
+from app.models.codes import AreaSlug, DepartmentCode, Indicator, ThemeCode
 from app.models.pool import PoolGrant
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
 from app.models.types import (
-    IndicatorNumber,
+    ECMA_SPACE,
+    FORBIDDEN,
     IsoDate,
     MoneySum,
+    NotNull,
     RowId,
     Text,
     UTCDateTime,
+    char_class,
     sql_in,
 )
 
@@ -156,9 +160,10 @@ class InterventionIndicator(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------------------
 
-EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"  # no NUL, like every text (types.Text)
-AreaSlug = Annotated[str, PydanticField(min_length=1, max_length=40)]
-ThemeCode = Annotated[str, PydanticField(min_length=1, max_length=5)]
+# No white space (spelled out: pydantic's regex engine and ECMAScript differ on \s), no NUL nor bidirectional
+# control, like every text (types.Text).
+_NOT = char_class(ECMA_SPACE + FORBIDDEN)
+EMAIL_PATTERN = rf"^[^@{_NOT}]+@[^@{_NOT}]+\.[^@{_NOT}]+$"
 Email = Text(254, pattern=EMAIL_PATTERN)
 _CODE_LIST_MAX = 50
 
@@ -186,7 +191,7 @@ class InterventionBase(_Strict):
     kind: Kind
     status: Status = PydanticField(default=Status.planned, description=STATUS_DESCRIPTION)
     track: Track | None = PydanticField(default=None, description="Spor")
-    department: Text(10, required=True) = PydanticField(description="Owning department (forvaltning) code")
+    department: DepartmentCode = PydanticField(description="Owning department (forvaltning) code")
     parent_id: RowId | None = PydanticField(default=None, description="The programme this belongs to")
     areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] = PydanticField(
         default_factory=list, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
@@ -194,7 +199,7 @@ class InterventionBase(_Strict):
     themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] = PydanticField(
         default_factory=list, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
-    indicators: Annotated[list[IndicatorNumber], AfterValidator(_no_duplicates)] = PydanticField(
+    indicators: Annotated[list[Indicator], AfterValidator(_no_duplicates)] = PydanticField(
         default_factory=list, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     target_group: Text(5_000) | None = PydanticField(default=None, description="Målgruppe")
@@ -210,41 +215,42 @@ class InterventionCreate(InterventionBase):
 
 
 class InterventionUpdate(_Strict):
-    """Every field optional: an omitted field is left alone, an explicit null clears it (where allowed)."""
+    """Every field optional: an omitted field is left alone, an explicit null clears it where the schema allows
+    null (name, kind, status, department and the lists may not be null: send [] to empty a list)."""
 
     external_id: Text(100) | None = None
-    name: Text(300, required=True) | None = None
+    name: Text(300, required=True) | None = NotNull()
     description: Text(20_000) | None = None
     purpose: Text(20_000) | None = None
-    kind: Kind | None = None
-    status: Status | None = PydanticField(default=None, description=STATUS_DESCRIPTION)
+    kind: Kind | None = NotNull()
+    status: Status | None = NotNull(description=STATUS_DESCRIPTION)
     status_reason: Text(1_000) | None = PydanticField(
         default=None,
         description="Why the status changes: required when stopping, going back or resuming, optional otherwise. "
         "Only with `status`; not stored on the intervention but in the change's audit record (see its history).",
     )
     track: Track | None = None
-    department: Text(10, required=True) | None = None
+    department: DepartmentCode | None = NotNull()
     parent_id: RowId | None = None
-    areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] | None = PydanticField(
-        default=None, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
+    areas: Annotated[list[AreaSlug], AfterValidator(_no_duplicates)] | None = NotNull(
+        max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
-    themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] | None = PydanticField(
-        default=None, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
+    themes: Annotated[list[ThemeCode], AfterValidator(_no_duplicates)] | None = NotNull(
+        max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
-    indicators: Annotated[list[IndicatorNumber], AfterValidator(_no_duplicates)] | None = PydanticField(
-        default=None, max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
+    indicators: Annotated[list[Indicator], AfterValidator(_no_duplicates)] | None = NotNull(
+        max_length=_CODE_LIST_MAX, json_schema_extra=UNIQUE
     )
     target_group: Text(5_000) | None = None
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
     contact_name: Text(200) | None = None
     contact_email: Email | None = None
-    budget_lines: list[BudgetLineCreate] | None = PydanticField(
-        default=None, max_length=2_000, description="When given, replaces all budget lines"
+    budget_lines: list[BudgetLineCreate] | None = NotNull(
+        max_length=2_000, description="When given, replaces all budget lines"
     )
-    success_criteria: list[SuccessCriterionCreate] | None = PydanticField(
-        default=None, max_length=200, description="When given, replaces all success criteria"
+    success_criteria: list[SuccessCriterionCreate] | None = NotNull(
+        max_length=200, description="When given, replaces all success criteria"
     )
 
 

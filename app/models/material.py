@@ -6,12 +6,12 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.types import IsoDate, Text, UTCDateTime
+from app.models.types import ECMA_SPACE, FORBIDDEN, IsoDate, NotNull, Text, UTCDateTime, char_class
 
 
 class MaterialKind(StrEnum):
@@ -59,7 +59,18 @@ class Material(SQLModel, table=True):
 
 
 # White space as JSON Schema's (ECMAScript's) \s counts it, so the documented pattern and this check agree.
-_WHITE_SPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+_WHITE_SPACE = re.compile(f"[{char_class(ECMA_SPACE)}]")
+# Where the authority (host and port) ends.
+_AUTHORITY = re.compile(r"^\s*[a-zA-Z]+://([^/?#]*)")
+
+
+def _no_user_info(value: object) -> object:
+    # http://a@evil.example/ goes to evil.example, whatever the text before the @ makes a reader believe.
+    if isinstance(value, str):
+        authority = _AUTHORITY.match(value)
+        if authority is not None and "@" in authority.group(1):
+            raise ValueError("must not contain a user name or password (the part before @ in the host)")
+    return value
 
 
 def _http_url(value: str) -> str:
@@ -70,10 +81,19 @@ def _http_url(value: str) -> str:
     return value
 
 
-# The pattern is the rule: http or https, a host, no white space; and, as every text, no NUL.
+# The pattern is the rule: http or https, a host (a name, or an IPv6 address in brackets) and an optional port, no
+# user information, no white space; and, as every text, none of the forbidden characters. White space is spelled
+# out rather than \s, which pydantic's regex engine reads as Unicode white space (U+0085 too), ECMAScript not.
+_NOT = char_class(FORBIDDEN)
+_SPACE = char_class(ECMA_SPACE)
+URL_PATTERN = (
+    rf"^[{_SPACE}]*[hH][tT][tT][pP][sS]?://(\[[0-9a-fA-F:.]+\]|[^{_SPACE}/?#@:\[\]{_NOT}]+)(:[0-9]*)?"
+    rf"([/?#][^{_SPACE}{_NOT}]*)?[{_SPACE}]*$"
+)
 HttpUrl = Annotated[
-    Text(2000, required=True, pattern=r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#@:\x00]+[^\s\x00]*\s*$"),
+    Text(2000, required=True, pattern=URL_PATTERN),
     AfterValidator(_http_url),
+    BeforeValidator(_no_user_info),
 ]
 Language = Annotated[
     str,
@@ -96,10 +116,10 @@ class MaterialUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Text(300, required=True) | None = None
-    url: HttpUrl | None = None
-    kind: MaterialKind | None = None
-    language: Language | None = None
+    title: Text(300, required=True) | None = NotNull()
+    url: HttpUrl | None = NotNull()
+    kind: MaterialKind | None = NotNull()
+    language: Language | None = NotNull()
     date: IsoDate | None = None
 
 

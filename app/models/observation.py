@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.models.types import DecimalText, Measure, Text, UTCDateTime, sql_in
+from app.models.codes import AreaCode
+from app.models.types import DecimalText, Measure, NotNull, Text, UTCDateTime, sql_in
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -68,7 +69,7 @@ class ObservationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    area: Text(40, required=True) = PydanticField(description="Area slug, e.g. hoeje-gladsaxe")
+    area: AreaCode = PydanticField(description="Area slug, e.g. hoeje-gladsaxe")
     year: Year
     kind: ObservationKind = PydanticField(description="baseline, actual (a measurement) or target")
     value: Measure = PydanticField(
@@ -116,10 +117,8 @@ class IndicatorUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    higher_is_better: bool | None = PydanticField(
-        default=None, strict=True, description="true when a higher value is better; may not be null"
-    )
-    likely_source: LikelySource | None = PydanticField(default=None, description="survey or register; may not be null")
+    higher_is_better: bool | None = NotNull(strict=True, description="true when a higher value is better")
+    likely_source: LikelySource | None = NotNull(description="survey or register")
 
 
 # --- the 2030 indicator report -----------------------------------------------------------------------------

@@ -7,15 +7,17 @@ from which the balance on any past date is computed."""
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import Year
-from app.models.types import Money, MoneySum, RowId, Text, UTCDateTime
+from app.models.codes import DepartmentCode, FundingSourceCode
+from app.models.types import Money, MoneySum, NotNull, RowId, Text, UTCDateTime
 
 
 class AllocationStatus(StrEnum):
@@ -103,18 +105,16 @@ class PoolCreate(BaseModel):
     name: Text(200, required=True)
     year: Year = PydanticField(description="The budget year the pool belongs to")
     amount: Money
-    funding_source: Text(30, required=True) = PydanticField(default="SOB-PULJE")
-    department: Text(10, required=True) = PydanticField(default="SOB", description="Owning department")
+    funding_source: FundingSourceCode = PydanticField(default="SOB-PULJE")
+    department: DepartmentCode = PydanticField(default="SOB", description="Owning department")
     notes: Text(5_000) | None = None
 
 
 class PoolUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text(200, required=True) | None = None
-    amount: Money | None = PydanticField(
-        default=None, description="Lowering it below what is already granted is refused with 409"
-    )
+    name: Text(200, required=True) | None = NotNull()
+    amount: Money | None = NotNull(description="Lowering it below what is already granted is refused with 409")
     notes: Text(5_000) | None = None
 
 
@@ -151,7 +151,12 @@ class AllocationCreate(BaseModel):
     intervention_id: RowId = PydanticField(description="Normally a trial action (prøvehandling)")
     amount: Money = PydanticField(description="The amount asked for")
     note: Text(5_000) | None = PydanticField(default=None, description="What the money is for")
-    status: AllocationStatus = PydanticField(
+    # The schema names the two states a new allocation may start in; the service refuses the others with its rule
+    # violation ("a new allocation is requested or granted"), as it did before the schema said so.
+    status: Annotated[
+        AllocationStatus,
+        WithJsonSchema({"type": "string", "enum": [AllocationStatus.requested, AllocationStatus.granted]}),
+    ] = PydanticField(
         default=AllocationStatus.requested,
         description="`requested` (default), or `granted` to request and grant in one step",
     )

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
-from app.models.types import DecimalText, IndicatorNumber, IsoDate, Measure, Text, public_of
+from app.models.codes import Indicator
+from app.models.types import DecimalText, IsoDate, Measure, NotNull, Text, public_of
 
 
 class Outcome(StrEnum):
@@ -67,7 +68,7 @@ class SuccessCriterionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Text(5_000, required=True)
-    indicator: IndicatorNumber | None = PydanticField(default=None, description="Indicator number (1–19)")
+    indicator: Indicator | None = PydanticField(default=None, description="Indicator number (1–19)")
     baseline: Measure | None = None
     target: Measure | None = None
     unit: Text(50) | None = PydanticField(default=None, description="e.g. pct., antal")
@@ -81,13 +82,13 @@ class SuccessCriterionCreate(BaseModel):
 class SuccessCriterionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: Text(5_000, required=True) | None = None
-    indicator: IndicatorNumber | None = None
+    description: Text(5_000, required=True) | None = NotNull()
+    indicator: Indicator | None = None
     baseline: Measure | None = None
     target: Measure | None = None
     unit: Text(50) | None = None
     target_date: IsoDate | None = None
-    outcome: Outcome | None = PydanticField(default=None, description="May not be null")
+    outcome: Outcome | None = NotNull(description="May not be null")
     actual_value: Measure | None = None
 
 

@@ -1,8 +1,9 @@
 """Column types and API field types shared by several models."""
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -81,18 +82,48 @@ def from_ore(ore: int) -> Decimal:
     return (Decimal(ore) / 100).quantize(ORE)
 
 
+# White space as JSON Schema's (ECMAScript's) \s counts it, so that a documented pattern and the check agree.
+ECMA_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# A decimal as the schema's patterns write it: the digits 0-9 (ECMAScript's \d; Python's \d and Decimal() also
+# take Arabic-Indic and other digits), an optional sign and decimal point, no exponent, no separators.
+_DECIMAL_TEXT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+
+
+def _decimal_text(value: str, *, signed: bool, whole_digits: int, decimals: int) -> str:
+    """`value` trimmed, if it is a decimal as the schema's pattern allows it (digits 0-9, a point, no exponent,
+    at most `whole_digits` digits before the point and `decimals` after it); a ValueError saying what is wrong
+    otherwise. Bounds are checked on the number after this."""
+    text = value.strip(ECMA_SPACE)
+    if not text:
+        raise ValueError("must not be empty")
+    match = _DECIMAL_TEXT.fullmatch(text)
+    if match is None:
+        raise ValueError(
+            "must be a decimal number written with the digits 0-9 and a point as decimal separator, e.g. 1250.50 "
+            "(no exponent, no thousands separators)"
+        )
+    sign, whole, fraction = match.groups()
+    if sign and not signed:
+        raise ValueError("must not be negative")
+    if fraction is not None and len(fraction) > decimals:
+        raise ValueError(f"must have at most {decimals} decimals")
+    if len(whole) > whole_digits:
+        raise ValueError(f"must have at most {whole_digits} digits before the point")
+    return text
+
+
 def _reject_bool(value: Any) -> Any:
     # JSON true would otherwise become 1 (pydantic's lax mode); money must be a number or a numeric string.
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string, not a boolean")
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise ValueError("must not be empty")
-        try:
-            Decimal(text)
-        except InvalidOperation:
-            raise ValueError("must be a decimal number such as 1250.50 (a point as decimal separator)") from None
+        text = _decimal_text(value, signed=False, whole_digits=11, decimals=2)
+        if len(text.split(".")[0]) == 11 and not text.startswith("10000000000"):
+            # 11 digits only for the ceiling itself, as the pattern says; no padding with zeros.
+            raise ValueError(f"must be at most {MAX_AMOUNT}")
         return text
     return value
 
@@ -170,6 +201,8 @@ Share = Annotated[
 def _measure_check(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string, not a boolean")
+    if isinstance(value, str):
+        return _decimal_text(value, signed=True, whole_digits=12, decimals=6)
     return value
 
 
@@ -219,23 +252,84 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_only)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+# Dates a person can mean here: 1900-01-01 to 2100-12-31. The programme runs 2019-2030 and budget years are
+# bounded to 2000-2100, but an anchored core operation or a document may be decades older; 0001-01-01 or
+# 9999-12-31 is a typo or a placeholder, and would sort and filter as if it were real.
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2100, 12, 31)
+# The range, as the schema can say it: JSON Schema has no minimum for a date, so the year is spelled out.
+_YEAR_IN_RANGE = "^(19[0-9]{2}|20[0-9]{2}|2100)-"
 
 
-def _clean_text(value: Any) -> Any:
-    # NFC so that "ø" typed on a Mac (o + combining stroke) and on Windows are the same string.
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("must not contain the NUL character (\\u0000)")
-        value = unicodedata.normalize("NFC", value).strip()
+def _in_date_range(value: date) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
     return value
 
 
-# What the schema promises of a text: no NUL (PostgreSQL cannot store it), and for a required one something
-# besides white space. The validators below enforce the same, so the documented and the real rule agree.
-NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_only),
+    AfterValidator(_in_date_range),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _YEAR_IN_RANGE + "[0-9]{2}-[0-9]{2}$"}),
+]
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_only),
+    AfterValidator(_in_date_range),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _YEAR_IN_RANGE}),
+]
+
+
+def char_class(chars: str) -> str:
+    """`chars` as the inside of a regular expression character class, written with ASCII escapes (\\uXXXX) and
+    ranges, the same for Python's re, pydantic's Rust regex and ECMAScript (the OpenAPI document's dialect)."""
+    points = sorted({ord(c) for c in chars})
+    parts, i = [], 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        first, last = (f"\\u{p:04x}" for p in (points[i], points[j]))
+        parts.append(first if i == j else f"{first}{'-' if j > i + 1 else ''}{last}")
+        i = j + 1
+    return "".join(parts)
+
+
+# Characters a text may not contain: NUL (PostgreSQL cannot store it) and the bidirectional embedding, override
+# and isolate controls (U+202A-U+202E, U+2066-U+2069), with which "abc\u202egnp.exe" shows as "abcexe.png".
+# Left-to-right and right-to-left marks (U+200E, U+200F, U+061C) stay: they reorder nothing, and Arabic or
+# Hebrew text may need them.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+FORBIDDEN = "\x00" + BIDI_CONTROLS
+_FORBIDDEN = re.compile(f"[{char_class(FORBIDDEN)}]")
+# Trimmed at both ends: white space as Python and ECMAScript count it, and the invisible zero-width space,
+# non-joiner, joiner, word joiner and byte order mark (U+FEFF, which Windows editors put first). Inside a text
+# they stay (a zero-width joiner belongs in some emoji and scripts).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+BLANK = ECMA_SPACE + "\x1c\x1d\x1e\x1f\x85" + ZERO_WIDTH
+
+
+def _clean_text(value: Any) -> Any:
+    if isinstance(value, str):
+        forbidden = _FORBIDDEN.search(value)
+        if forbidden is not None:
+            char = forbidden.group()
+            if char == "\x00":
+                raise ValueError("must not contain the NUL character (\\u0000)")
+            raise ValueError(
+                f"must not contain the bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), "
+                "which makes a text show in another order than it is stored"
+            )
+        # NFC so that "ø" typed on a Mac (o + combining stroke) and on Windows are the same string.
+        value = unicodedata.normalize("NFC", value).strip(BLANK)
+    return value
+
+
+# What the schema promises of a text: none of the forbidden characters, and for a required one something
+# besides the blank ones. The validators enforce the same, so the documented and the real rule agree.
+NO_NUL = f"^[^{char_class(FORBIDDEN)}]*$"
+NOT_BLANK = f"^[^{char_class(FORBIDDEN)}]*[^{char_class(FORBIDDEN + BLANK)}][^{char_class(FORBIDDEN)}]*$"
 
 
 def Text(max_length: int, *, required: bool = False, pattern: str | None = None):
@@ -259,3 +353,27 @@ def Text(max_length: int, *, required: bool = False, pattern: str | None = None)
 def search_key(*parts: str | None) -> str:
     """What `q` is matched against: NFC + casefold, so æ/Æ, ø/Ø, å/Å match on SQLite as on PostgreSQL."""
     return unicodedata.normalize("NFC", "\n".join(p for p in parts if p)).casefold()
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    # The field's schema without its null branch (and without the `default: null` that only says "omitted").
+    branches = schema.pop("anyOf", None)
+    if branches is not None:
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) == 1:
+            for key, value in rest[0].items():
+                schema.setdefault(key, value)
+        else:
+            schema["anyOf"] = rest
+    schema.pop("default", None)
+
+
+def NotNull(*, json_schema_extra: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """The Field of an update model's field that may be omitted (left alone) but not sent as null: the schema
+    says so (not nullable), and the service answers null with its rule violation ("may not be null")."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        _not_null(schema)
+        schema.update(json_schema_extra or {})
+
+    return Field(default=None, json_schema_extra=extra, **kwargs)

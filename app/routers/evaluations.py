@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from app.deps import InterventionId, OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
+from app.models.codes import DepartmentParam
 from app.models.evaluation import (
     EvaluationCreate,
     EvaluationKind,
@@ -104,7 +105,7 @@ def list_missing_evaluations(
     session: SessionDep,
     kind: Annotated[Literal["final", "midway"], Query(description="The kind of evaluation that is missing")] = "final",
     as_of: Annotated[IsoDate | None, Query(description="The day to judge by; default today")] = None,
-    department: Annotated[list[str], Query(max_length=50, description="Owning department code(s)")] = [],
+    department: Annotated[list[DepartmentParam], Query(max_length=50, description="Owning department code(s)")] = [],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> MissingEvaluationPage:

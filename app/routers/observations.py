@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, status
 from app.deps import OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
+from app.models.codes import AreaParam
 from app.models.observation import (
     ObservationCreate,
     ObservationKind,
@@ -39,7 +40,7 @@ IndicatorNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The indic
 def list_observations(
     session: SessionDep,
     number: IndicatorNumber,
-    area: Annotated[list[str], Query(max_length=20, description="Area slug(s)")] = [],
+    area: Annotated[list[AreaParam], Query(max_length=20, description="Area slug(s)")] = [],
     year: Annotated[list[Year], Query(max_length=101)] = [],
     kind: Annotated[list[ObservationKind], Query(max_length=3)] = [],
 ) -> ObservationList:

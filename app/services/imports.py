@@ -116,7 +116,8 @@ def read_records(body: bytes, media_type: str) -> ReadFile:
 
 # Messages of the shared field types that say less than a spreadsheet import accepts: said truly there.
 _TABULAR_MESSAGES = {
-    "must be a decimal number such as 1250.50 (a point as decimal separator)": (
+    "must be a decimal number written with the digits 0-9 and a point as decimal separator, e.g. 1250.50 "
+    "(no exponent, no thousands separators)": (
         "must be a number such as 1250.50 or 1250,50 (decimal point or decimal comma)"
     ),
     "must be an ISO 8601 date, e.g. 2024-12-31": "must be a date such as 2024-12-31 or 31-12-2024",
