@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app import observability
+from app import observability, web
 from app.config import get_settings
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit, RequestId
@@ -74,6 +74,7 @@ def create_app() -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.include_router(observability.router)
+    web.install(app)  # the web pages (not in the OpenAPI document) and their static files
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
