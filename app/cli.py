@@ -71,7 +71,8 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     if demo:
         load_demo()
         token = demo_admin_token()
-        print(f"\nThe registry with demo data: http://{host}:{port}/docs  (Authorize with the token below)")
+        print(f"\nThe registry with demo data: http://{host}:{port}/  (sign in with the token below)")
+        print(f"The API: http://{host}:{port}/docs  (Authorize with the same token)")
         print("  export TOKEN=" + token)
         print(f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:{port}/api/v1/interventions\n', flush=True)
     # Our middleware writes the access log as JSON lines with the request id; uvicorn's would repeat it.

@@ -218,7 +218,10 @@ class WebRoute(APIRoute):
                 response = await handler(request)
             except SignInRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+                expired = "&udloebet=1" if request.cookies.get(SESSION_COOKIE) else ""
+                response = RedirectResponse(f"/login?next={quote(target, safe='')}{expired}", status_code=303)
+                if expired:
+                    response.delete_cookie(SESSION_COOKIE, path="/")
             except AppError as exc:
                 response = error_page(request, exc.status, exc.detail)
             except RequestValidationError as exc:

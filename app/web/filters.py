@@ -23,8 +23,9 @@ class Form:
     def add_service_error(self, exc: AppError) -> None:
         """A service's error as messages beside the fields it names."""
         for error in exc.errors or [{"loc": ["query", ""], "msg": exc.detail}]:
-            name = str(error.get("loc", [""])[-1])
-            self.errors[name] = error.get("msg") or exc.detail
+            loc = [part for part in error.get("loc", []) if isinstance(part, str) and part not in ("query", "body")]
+            name = loc[0] if loc else ""
+            self.errors[name] = f"Kan ikke bruges: {error.get('msg') or exc.detail}"
 
 
 def _texts(params: QueryParams, name: str, max_items: int = 50) -> list[str]:
