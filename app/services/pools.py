@@ -511,12 +511,14 @@ def _month_end(year: int, month: int) -> date:
 
 def balance_by_month(session: Session, pool_id: int, today: date) -> list[PoolBalance]:
     """The pool's balance at the end of each month (its ledger as it stood then; this month: today): the months
-    of the pool's year up to now, or, for a pool registered after its year, the months since it was registered
-    (at most twelve)."""
+    of the pool's year from its registration up to now, or, for a pool registered after its year, the months
+    since it was registered (at most twelve)."""
     pool = _load_pool(session, pool_id)
     created = pool.created_at.date()
-    if created.year <= pool.year:
+    if created.year < pool.year:
         months = [(pool.year, m) for m in range(1, 13)]
+    elif created.year == pool.year:
+        months = [(pool.year, m) for m in range(created.month, 13)]
     else:
         months = [(created.year + (created.month - 1 + i) // 12, (created.month - 1 + i) % 12 + 1) for i in range(12)]
     ends = [min(_month_end(y, m), today) for y, m in months if date(y, m, 1) <= today]

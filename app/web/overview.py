@@ -115,7 +115,7 @@ def pools_table(figures: list[PoolFigure], selection: bool) -> Table:
             "requested": f.pool.balance.requested,
             "remaining": f.pool.balance.remaining,
             "selection": f.granted_to_selection,
-            "id": f.pool.id,
+            "href": f"/puljer/{f.pool.id}",
         }
         for f in figures
     ]
