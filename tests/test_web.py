@@ -131,3 +131,32 @@ def test_unknown_case_is_a_danish_404_page(web, admin_token):
     assert "Siden findes ikke" in answer.text
     assert web.get("/oversigt/findes-ikke.csv").status_code == 404
     assert web.get("/indsatser?cursor=garbage").status_code == 422
+
+
+def test_overview_figures_are_the_apis_and_share_its_read_cache(web, client, admin_token):
+    create_intervention(
+        client,
+        themes=["T2", "T5"],
+        budget_lines=[{"year": 2021, "category": "Løn", "funding_source": "LBF", "amount": "1000.01"}],
+    )
+    from app.services import read_cache
+
+    read_cache.reset()
+    api = client.get(f"{API}/rollups/budget", params={"by": "theme", "year_from": 2021}).json()
+    _sign_in(web, admin_token)
+    hits = read_cache.cache().hits
+    download = web.get("/oversigt/budget-pr-tema.csv", params={"year_from": 2021})
+    assert download.status_code == 200
+    assert read_cache.cache().hits > hits  # the API's computed answer, not a second computation
+    lines = download.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Tema,Gældende budget (kr.),Forbrug (kr.)")
+    shown = {line.split(",")[0].split(" ")[0]: line.split(",")[1] for line in lines[1:]}
+    assert {r["theme"]: r["revised"] for r in api["rows"]} == {k: v for k, v in shown.items() if k != "I"}
+    assert shown["I"] == api["total"]["revised"] == "1000.01"  # the "I alt" row
+    # a second view takes the five rollups from the cache; a hard reload (Cache-Control: no-cache) computes them
+    assert web.get("/").status_code == 200
+    hits = read_cache.cache().hits
+    assert web.get("/", headers={"Cache-Control": "no-cache"}).status_code == 200
+    assert read_cache.cache().hits == hits
+    assert web.get("/").status_code == 200
+    assert read_cache.cache().hits == hits + 5

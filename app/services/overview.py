@@ -1,8 +1,9 @@
 """The steering group's overview: the figures of the rollups and the pools for one set of filters.
 
 Every figure comes from the service function the API answers it with (rollups.budget_rollup, rollups.coverage,
-pools.list_pools), all with the same filters, so that the overview agrees with the API to the øre. The one figure
-of its own is a pool's money granted to the interventions the filters select."""
+pools.list_pools), all with the same filters, so that the overview agrees with the API to the øre; the rollups
+through the API's read cache. The one figure of its own is a pool's money granted to the interventions the
+filters select."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from app.models.intervention import Intervention
 from app.models.pool import Allocation, PoolPublic
 from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
 from app.models.types import from_ore
-from app.services import pools, rollups
+from app.services import pools, read_cache, rollups
 from app.services.interventions import where_matches
 from app.services.rollups import RollupFilters
 
@@ -82,12 +83,34 @@ def pools_in_years(session: Session, filters: RollupFilters) -> list[PoolFigure]
     ]
 
 
-def overview(session: Session, filters: RollupFilters) -> Overview:
+def budget(session: Session, filters: RollupFilters, by: list[Dimension], *, fresh: bool = False) -> BudgetRollup:
+    """rollups.budget_rollup through the read cache, under the key the API's rollup endpoint uses: the page and
+    the API share one computed answer while the data stands."""
+    body = read_cache.cached_json(
+        ("rollup-budget", repr(filters), tuple(by)),
+        lambda: rollups.budget_rollup(session, filters, by).model_dump_json(exclude_unset=True).encode(),
+        fresh=fresh,
+    )
+    return BudgetRollup.model_validate_json(body)
+
+
+def coverage(session: Session, filters: RollupFilters, by: CoverageDimension, *, fresh: bool = False) -> Coverage:
+    """rollups.coverage through the read cache, as budget()."""
+    body = read_cache.cached_json(
+        ("rollup-coverage", repr(filters), by),
+        lambda: rollups.coverage(session, filters, by).model_dump_json().encode(),
+        fresh=fresh,
+    )
+    return Coverage.model_validate_json(body)
+
+
+def overview(session: Session, filters: RollupFilters, *, fresh: bool = False) -> Overview:
+    """Every figure of the overview; `fresh` computes the rollups now instead of taking them from the read cache."""
     return Overview(
-        by_year=rollups.budget_rollup(session, filters, [Dimension.year]),
-        by_effect_goal=rollups.budget_rollup(session, filters, [Dimension.effect_goal]),
-        by_theme=rollups.budget_rollup(session, filters, [Dimension.theme]),
-        coverage_theme=rollups.coverage(session, filters, CoverageDimension.theme),
-        coverage_indicator=rollups.coverage(session, filters, CoverageDimension.indicator),
+        by_year=budget(session, filters, [Dimension.year], fresh=fresh),
+        by_effect_goal=budget(session, filters, [Dimension.effect_goal], fresh=fresh),
+        by_theme=budget(session, filters, [Dimension.theme], fresh=fresh),
+        coverage_theme=coverage(session, filters, CoverageDimension.theme, fresh=fresh),
+        coverage_indicator=coverage(session, filters, CoverageDimension.indicator, fresh=fresh),
         pools=pools_in_years(session, filters),
     )

@@ -23,7 +23,7 @@ from app.errors import AppError
 from app.models.auth import Role
 from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS
 from app.models.pool import AllocationStatus
-from app.services import web_sessions
+from app.services import read_cache, web_sessions
 from app.services.web_sessions import SignedIn
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -127,24 +127,32 @@ class SignInRequired(Exception):
     """No valid session: the page answers with a redirect to /login (and back here afterwards)."""
 
 
-def _load(session_id: str | None) -> SignedIn | None:
+def _load(session_id: str | None) -> tuple[SignedIn | None, int | None]:
+    """The session and the data version (for the read cache), read in one session."""
     with _session_factory(get_engine())() as session:
-        return web_sessions.load(session, session_id)
+        version = read_cache.data_version(session)
+        return web_sessions.load(session, session_id), version
 
 
 async def signed_in(request: Request) -> SignedIn:
     """The signed-in person (their session), set as the request's principal, so that the services apply the same
     roles and department scope as for the API and the audit log names the person. Async for the same reason as
     deps.authorize: the context it sets must be visible to the page route."""
-    user = await run_in_threadpool(_load, request.cookies.get(SESSION_COOKIE))
+    user, version = await run_in_threadpool(_load, request.cookies.get(SESSION_COOKIE))
     if user is None:
         raise SignInRequired()
-    set_current(RequestContext(principal=user.principal, request_id=getattr(request.state, "request_id", None)))
+    request_id = getattr(request.state, "request_id", None)
+    set_current(RequestContext(principal=user.principal, request_id=request_id, data_version=version))
     request.state.user = user
     return user
 
 
 UserDep = Annotated[SignedIn, Depends(signed_in)]
+
+
+def wants_fresh(request: Request) -> bool:
+    """Cache-Control: no-cache (a hard reload) asks for figures computed now rather than from the read cache."""
+    return read_cache.wants_fresh(request.headers.get("cache-control"))
 
 
 def is_https(request: Request) -> bool:

@@ -17,7 +17,7 @@ from app.services.rollups import RollupFilters
 from app.services.tabular import OutputFormat
 from app.web import filters as web_filters
 from app.web.charts import bar_chart
-from app.web.common import UserDep, WebRoute, render
+from app.web.common import UserDep, WebRoute, render, wants_fresh
 from app.web.tables import TOTAL_LABEL, Column, Table
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -152,11 +152,13 @@ def _selects(filters: RollupFilters) -> bool:
 # One entry per figure: how its download computes it (the same service function the page and the API use), and
 # how it becomes a table.
 FIGURES: dict[str, Callable[[Session, RollupFilters], Table]] = {
-    "plan-og-forbrug-pr-aar": lambda s, f: by_year_table(rollups.budget_rollup(s, f, [Dimension.year])),
-    "budget-pr-effektmaal": lambda s, f: by_effect_goal_table(rollups.budget_rollup(s, f, [Dimension.effect_goal])),
-    "budget-pr-tema": lambda s, f: by_theme_table(rollups.budget_rollup(s, f, [Dimension.theme])),
-    "daekning-pr-tema": lambda s, f: coverage_theme_table(rollups.coverage(s, f, CoverageDimension.theme)),
-    "daekning-pr-indikator": lambda s, f: coverage_indicator_table(rollups.coverage(s, f, CoverageDimension.indicator)),
+    "plan-og-forbrug-pr-aar": lambda s, f: by_year_table(overview.budget(s, f, [Dimension.year])),
+    "budget-pr-effektmaal": lambda s, f: by_effect_goal_table(overview.budget(s, f, [Dimension.effect_goal])),
+    "budget-pr-tema": lambda s, f: by_theme_table(overview.budget(s, f, [Dimension.theme])),
+    "daekning-pr-tema": lambda s, f: coverage_theme_table(overview.coverage(s, f, CoverageDimension.theme)),
+    "daekning-pr-indikator": lambda s, f: coverage_indicator_table(
+        overview.coverage(s, f, CoverageDimension.indicator)
+    ),
     "puljer": lambda s, f: pools_table(overview.pools_in_years(s, f), _selects(f)),
 }
 
@@ -166,7 +168,7 @@ def overview_page(request: Request, session: SessionDep, user: UserDep) -> Respo
     filters, form = web_filters.rollup_filters(request.query_params)
     tables: list[Table] = []
     try:
-        figures = overview.overview(session, filters)
+        figures = overview.overview(session, filters, fresh=wants_fresh(request))
     except AppError as exc:
         form.add_service_error(exc)
     else:
