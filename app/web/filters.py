@@ -1,13 +1,16 @@
 """The filter forms (GET, so a filtered page is a link to share): read leniently from the query string, where an
 empty field means "all" and a wrong one is a message beside the field, not an error page."""
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session
 from starlette.datastructures import QueryParams
 
 from app.errors import AppError
-from app.models.intervention import Kind, Status, Track
+from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS, Kind, Status, Track
+from app.services import read_cache, reference
 from app.services.interventions import InterventionFilters
 from app.services.rollups import RollupFilters
 
@@ -103,17 +106,22 @@ def intervention_filters(params: QueryParams) -> tuple[InterventionFilters, Form
     return filters, form
 
 
-def choices(session) -> dict[str, list[tuple[str, str]]]:
-    """The values the filter fields offer, as (value, Danish label), from the reference data."""
-    from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS
-    from app.services import reference
+def _build_choices(session: Session) -> bytes:
+    return json.dumps(
+        {
+            "department": [(d.code, f"{d.name} ({d.code})") for d in reference.list_departments(session)],
+            "area": [(a.slug, a.name) for a in reference.list_areas(session)],
+            "theme": [(t.code, f"{t.code} {t.name}") for t in reference.list_themes(session)],
+            "indicator": [(str(i.number), f"{i.number}. {i.name}") for i in reference.list_indicators(session)],
+            "kind": [(k.value, label) for k, label in KIND_LABELS.items()],
+            "status": [(s.value, label) for s, label in STATUS_LABELS.items()],
+            "track": [(t.value, label) for t, label in TRACK_LABELS.items()],
+        },
+        ensure_ascii=False,
+    ).encode()
 
-    return {
-        "department": [(d.code, f"{d.name} ({d.code})") for d in reference.list_departments(session)],
-        "area": [(a.slug, a.name) for a in reference.list_areas(session)],
-        "theme": [(t.code, f"{t.code} {t.name}") for t in reference.list_themes(session)],
-        "indicator": [(str(i.number), f"{i.number}. {i.name}") for i in reference.list_indicators(session)],
-        "kind": [(k.value, label) for k, label in KIND_LABELS.items()],
-        "status": [(s.value, label) for s, label in STATUS_LABELS.items()],
-        "track": [(t.value, label) for t, label in TRACK_LABELS.items()],
-    }
+
+def choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """The values the filter fields offer, as (value, Danish label), from the reference data (kept in the read
+    cache while the data stands: five queries a page saved)."""
+    return json.loads(read_cache.cached_json(("web-filter-choices",), lambda: _build_choices(session)))
