@@ -80,7 +80,8 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         load_demo()
         token = demo_admin_token()
         # The same two lines the README's tour starts with, so they can be pasted into another terminal as they are.
-        print(f"\nThe registry with demo data: http://{host}:{port}/docs  (Authorize with the token below)")
+        print(f"\nThe registry with demo data: http://{host}:{port}/  (sign in with the token below)")
+        print(f"The API: http://{host}:{port}/docs  (Authorize with the same token)")
         print("For the README's tour, in another terminal:")
         print(f"  export TOKEN={token}")
         print(f'  export AUTH="Authorization: Bearer {token}"\n', flush=True)

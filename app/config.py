@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     oidc_group_claim: str = "groups"
     # Claim value → "role" or "editor:DEPARTMENT", e.g. {"Registry.Admin": "admin", "Registry.Editor.BKF": "editor:BKF"}
     oidc_role_map: dict[str, str] = {}
+    # The web interface: a session ends after this many minutes without a request.
+    web_session_idle_minutes: int = 30
 
     @field_validator("database_url")
     @classmethod

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from app import web
 from app.config import get_settings
 from app.core.middleware import BodySizeLimit, CatchUnexpected, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
@@ -84,6 +85,7 @@ def create_app() -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
+    web.install(app)  # the web pages (not in the OpenAPI document) and their static files
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

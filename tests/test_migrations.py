@@ -32,6 +32,7 @@ TABLES = {
     "evaluation_material",
     "material",
     "data_version",
+    "web_session",
 }
 
 

@@ -1,6 +1,8 @@
 """Security headers on every answer, as a small pure-ASGI middleware (issue 13, item 11).
 
-- `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY` on all answers.
+- `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY` on all answers,
+  unless the route set its own (the web pages say `Referrer-Policy: same-origin`, so that the browser names
+  their origin on a form post, which their CSRF check reads).
 - A Content-Security-Policy on all answers: an API answer may load nothing and be framed by nobody; an HTML page
   (the case page) may use its own inline style and nothing else. A route that needs more (the documentation
   pages) sets its own policy, which is kept.
@@ -37,7 +39,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in ALWAYS.items():
-                    headers[name] = value
+                    if name not in headers:  # a route's own, stricter or page-specific value is kept
+                        headers[name] = value
                 if "content-security-policy" not in headers:
                     html = headers.get("content-type", "").startswith("text/html")
                     headers["Content-Security-Policy"] = HTML_POLICY if html else API_POLICY

@@ -35,6 +35,7 @@ from app.models.reference import (  # noqa: E402
     Theme,
 )
 from app.models.success_criterion import SuccessCriterion  # noqa: E402
+from app.models.web_session import WebSession  # noqa: E402
 
 __all__ = [
     "Allocation",
@@ -60,4 +61,5 @@ __all__ = [
     "PoolLedgerEntry",
     "SuccessCriterion",
     "Theme",
+    "WebSession",
 ]

@@ -427,7 +427,8 @@ def _organisation_html(case: CasePage) -> str:
     return _dl(pairs)
 
 
-def render_html(case: CasePage) -> str:
+def render_body(case: CasePage) -> str:
+    """The case itself (its heading, facts and sections) as HTML, for this page and for the web interface's."""
     arena = ", ".join(a.name for a in case.areas) or "Ikke oplyst"
     facts = [("Type indsats", _e(KIND_SENTENCES[case.kind])), ("Status", _e(case.status_label))]
     if case.track_label:
@@ -451,6 +452,10 @@ def render_html(case: CasePage) -> str:
         f'<section aria-labelledby="{sid}">\n<h2 id="{sid}">{title}</h2>\n{content}\n</section>'
         for sid, title, content in sections
     )
+    return f"<h1>{_e(case.name)}</h1>\n{_dl(facts)}\n{body}"
+
+
+def render_html(case: CasePage) -> str:
     updated = case.updated_at.strftime("%d.%m.%Y")
     return f"""<!DOCTYPE html>
 <html lang="da">
@@ -467,9 +472,7 @@ def render_html(case: CasePage) -> str:
 <p>Social balance i {_e(MUNICIPALITY)} · Case</p>
 </header>
 <main>
-<h1>{_e(case.name)}</h1>
-{_dl(facts)}
-{body}
+{render_body(case)}
 </main>
 <footer>
 <p>Fra registret for Social balance, {_e(MUNICIPALITY)}. Senest ændret {_e(updated)}.</p>

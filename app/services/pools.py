@@ -495,3 +495,31 @@ def grants_of_intervention(session: Session, intervention_id: int) -> list[PoolG
         )
         for a, p in rows
     ]
+
+
+def intervention_names(session: Session, ids: list[int]) -> dict[int, str]:
+    """The names of the interventions a pool's allocations name (archived ones too: their grants stand)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Intervention.id, Intervention.name).where(col(Intervention.id).in_(set(ids))))
+    return {row.id: row.name for row in rows}
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+
+
+def balance_by_month(session: Session, pool_id: int, today: date) -> list[PoolBalance]:
+    """The pool's balance at the end of each month (its ledger as it stood then; this month: today): the months
+    of the pool's year from its registration up to now, or, for a pool registered after its year, the months
+    since it was registered (at most twelve)."""
+    pool = _load_pool(session, pool_id)
+    created = pool.created_at.date()
+    if created.year < pool.year:
+        months = [(pool.year, m) for m in range(1, 13)]
+    elif created.year == pool.year:
+        months = [(pool.year, m) for m in range(created.month, 13)]
+    else:
+        months = [(created.year + (created.month - 1 + i) // 12, (created.month - 1 + i) % 12 + 1) for i in range(12)]
+    ends = [min(_month_end(y, m), today) for y, m in months if date(y, m, 1) <= today]
+    return [pool_balance(session, pool_id, end) for end in ends]

@@ -1,0 +1,17 @@
+"""The web interface in Danish: pages beside the API, on the same services (see STYLE.md, "Where the web pages
+go"). `install(app)` adds the page routes and the static files; none of them appears in the OpenAPI document."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.web import interventions, overview, pools, signin
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    for module in (signin, overview, interventions, pools):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

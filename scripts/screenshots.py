@@ -1,0 +1,127 @@
+"""Screenshots of the web interface's main pages for the README, taken in Debian's Chromium.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Builds a fresh SQLite database in a temporary folder (migrated, with the demo data and a trial-action pool with
+some grants, all through the API), serves the app on a free port of 127.0.0.1, signs in and saves one PNG per
+page (the top of the page, 1280 px wide)."""
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    ("login", "/login", None),
+    ("oversigt", "/", None),
+    ("oversigt-filtreret", "/?year_from=2019&year_to=2021&area=moerkhoej", None),
+    ("indsatser", "/indsatser", None),
+    ("case", "/indsatser/{case_id}", None),
+    ("puljer", "/puljer", None),
+    ("pulje", "/puljer/{pool_id}", None),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare() -> dict[str, str]:
+    """The demo data and a pool with grants, made through the API; answers the admin token and the ids."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from app.cli import migrate
+    from app.db import get_engine
+    from app.main import app
+    from app.models.auth import Role, TokenCreate
+    from app.services.auth import create_token
+    from app.services.demo import load_demo_data
+
+    migrate()
+    with Session(get_engine()) as session:
+        load_demo_data(session)
+        token = create_token(session, TokenCreate(name="Styregruppen", role=Role.admin)).token
+    api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    found = api.get("/api/v1/interventions", params={"limit": 500}).json()["items"]
+    by_name = {i["name"]: i["id"] for i in found}
+    pool = api.post(
+        "/api/v1/pools",
+        json={"name": "Puljen til prøvehandlinger", "year": 2026, "amount": "500000", "notes": "Demo"},
+    ).json()
+    for name, amount, status in (
+        ("Hestefold i Høje Gladsaxe Park", "120000", "granted"),
+        ("Genbrugssystem til cykler", "85000", "granted"),
+        ("Lommepengejobs", "60000", "requested"),
+        ("Opdag din By", "40000", "granted"),
+    ):
+        answer = api.post(
+            f"/api/v1/pools/{pool['id']}/allocations",
+            json={"intervention_id": by_name[name], "amount": amount, "status": status},
+        )
+        answer.raise_for_status()
+    case_id = next(i["id"] for i in found if i["name"].startswith("Styrket indsats for social balance i Mørkhøj"))
+    return {"token": token, "pool_id": str(pool["id"]), "case_id": str(case_id)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    folder = tempfile.mkdtemp(prefix="registry-screenshots-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'registry.db'}"
+    sys.path.insert(0, str(ROOT))
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from app.main import app
+
+    data = _prepare()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="da-DK")
+            for name, path, _ in PAGES:
+                if name == "oversigt":  # signed in from here on
+                    page.goto(base + "/login")
+                    page.get_by_label("Personligt token").fill(data["token"])
+                    page.get_by_role("button", name="Log ind").click()
+                    page.wait_for_url(base + "/")
+                page.goto(base + path.format(**data))
+                target = out / f"{name}.png"
+                page.screenshot(path=str(target))
+                print(f"{target} ({target.stat().st_size // 1024} KB)")
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
