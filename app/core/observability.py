@@ -11,7 +11,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.core.middleware import HTTPMiddleware
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 access_log = logging.getLogger("app.access")
@@ -61,16 +63,10 @@ def _route(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
-class AccessLogAndMetrics:
+class AccessLogAndMetrics(HTTPMiddleware):
     """One JSON access line and one metrics observation per HTTP request, with the request id in context."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = request_id_var.set(scope.get("state", {}).get("request_id"))
         start = time.perf_counter()
         status = 500

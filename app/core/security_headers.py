@@ -11,7 +11,9 @@
   The read cache's handling of a *request's* `Cache-Control: no-cache` is untouched: that is a request header."""
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.core.middleware import HTTPMiddleware
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HTML_POLICY = (
@@ -25,14 +27,8 @@ ALWAYS = {
 }
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeaders(HTTPMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         authenticated = any(name == b"authorization" for name, _ in scope.get("headers", []))
 
         async def send_with_headers(message: Message) -> None:
