@@ -116,6 +116,10 @@ def allocations_tables(session: Session, pool_id: int) -> tuple[Table, Table]:
     """The allocations grouped by status (count and money), and every allocation."""
     items = pools.list_allocations(session, pool_id, []).items
     names = pools.intervention_names(session, [a.intervention_id for a in items])
+    return _status_table(items), _allocation_listing(items, names)
+
+
+def _status_table(items: list) -> Table:
     by_status = []
     for status in AllocationStatus:
         chosen = [a for a in items if a.status is status]
@@ -148,6 +152,10 @@ def allocations_tables(session: Session, pool_id: int) -> tuple[Table, Table]:
         [r["label"] for r in by_status],
         [("Ansøgt", [r["requested"] for r in by_status]), ("Bevilget, netto", [r["net"] for r in by_status])],
     )
+    return summary
+
+
+def _allocation_listing(items: list, names: dict[int, str]) -> Table:
     rows = [
         {
             "label": names.get(a.intervention_id, f"Indsats {a.intervention_id}"),
@@ -172,8 +180,7 @@ def allocations_tables(session: Session, pool_id: int) -> tuple[Table, Table]:
         Column("requested_at", "Ansøgt den"),
         Column("decided_at", "Afgjort den"),
     ]
-    listing = Table(name="bevillinger", caption="Alle ansøgninger og bevillinger", columns=columns, rows=rows)
-    return summary, listing
+    return Table(name="bevillinger", caption="Alle ansøgninger og bevillinger", columns=columns, rows=rows)
 
 
 def summary_table(session: Session, pool_id: int, by: PoolSummaryDimension) -> Table:
