@@ -127,11 +127,10 @@ def median_ms(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def bench(url: str, args) -> list[tuple]:
+def migrated_engine(url: str):
+    """The service's engine on `url`, its schema migrated from nothing (whatever an earlier run left)."""
     os.environ["DATABASE_URL"] = url
     from alembic import command
-    from fastapi.testclient import TestClient
-    from sqlalchemy import text
 
     from app.cli import _alembic_config
     from app.config import get_settings
@@ -142,7 +141,43 @@ def bench(url: str, args) -> list[tuple]:
     config = _alembic_config(url)
     command.downgrade(config, "base")
     command.upgrade(config, "head")
-    engine = get_engine()
+    return get_engine()
+
+
+def on_each_database(args, run, prefix: str) -> list:
+    """`run(url)`'s results on a fresh SQLite file and/or a fresh PostgreSQL database (args.engine), each
+    thrown away afterwards; PostgreSQL is skipped with a message when its database cannot be made."""
+    results = []
+    if args.engine in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results += run(f"sqlite:///{tmp}/bench.db")
+    if args.engine in ("postgresql", "both"):
+        from sqlalchemy import create_engine
+
+        database = f"{prefix}_{os.getpid()}"
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"CREATE DATABASE {database}")
+        except Exception as exc:
+            print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        else:
+            try:
+                results += run(admin.url.set(database=database).render_as_string(hide_password=False))
+            finally:
+                from app.db import get_engine
+
+                get_engine().dispose()
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    return results
+
+
+def bench(url: str, args) -> list[tuple]:
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    engine = migrated_engine(url)
     generate(engine, args.interventions, args.lines)
 
     from app.db import open_session
@@ -205,31 +240,7 @@ def main() -> None:
     import logging
 
     logging.disable(logging.INFO)
-    results = []
-    if args.engine in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            results += bench(f"sqlite:///{tmp}/bench.db", args)
-    if args.engine in ("postgresql", "both"):
-        admin_url = args.postgres
-        database = f"sbr_bench_{os.getpid()}"
-        from sqlalchemy import create_engine
-
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE {database}")
-        except Exception as exc:
-            print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-        else:
-            try:
-                url = admin.url.set(database=database).render_as_string(hide_password=False)
-                results += bench(url, args)
-            finally:
-                from app.db import get_engine
-
-                get_engine().dispose()
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    results = on_each_database(args, lambda url: bench(url, args), "sbr_bench")
     print(f"\n{args.interventions} interventions, {args.lines} budget lines, median of {args.runs} runs (ms)\n")
     print("bare SQL: the plain SUM per group (coverage: the counts and the SUM per theme);")
     print("same columns: the plain SQL for the endpoint's columns (SUM, gross, COUNT DISTINCT) without the split\n")

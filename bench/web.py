@@ -10,12 +10,11 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rollups import generate, median_ms
+from bench.rollups import generate, median_ms, migrated_engine, on_each_database
 
 # The JSON answers the overview shows, with the same filters: the budget per year, per effect goal and per theme,
 # the coverage per theme and per indicator, and the pools.
@@ -31,20 +30,11 @@ FILTERS = {"year_from": 2020, "year_to": 2024, "department": "BKF"}
 
 
 def bench(url: str, args) -> list[tuple[str, str, float, float]]:
-    os.environ["DATABASE_URL"] = url
-    from alembic import command
     from fastapi.testclient import TestClient
 
-    from app.cli import _alembic_config
-    from app.config import get_settings
-    from app.db import get_engine, open_session
+    from app.db import open_session
 
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    config = _alembic_config(url)
-    command.downgrade(config, "base")
-    command.upgrade(config, "head")
-    engine = get_engine()
+    engine = migrated_engine(url)
     generate(engine, args.interventions, args.lines)
 
     from app.main import create_app
@@ -107,25 +97,7 @@ def main() -> None:
     import logging
 
     logging.disable(logging.INFO)
-    results = []
-    if args.engine in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            results += bench(f"sqlite:///{tmp}/bench.db", args)
-    if args.engine in ("postgresql", "both"):
-        from sqlalchemy import create_engine
-
-        database = f"sbr_bench_web_{os.getpid()}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {database}")
-        try:
-            results += bench(admin.url.set(database=database).render_as_string(hide_password=False), args)
-        finally:
-            from app.db import get_engine
-
-            get_engine().dispose()
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    results = on_each_database(args, lambda url: bench(url, args), "sbr_bench_web")
     print(f"\n{args.interventions} interventions, {args.lines} budget lines, median of {args.runs} runs (ms)")
     print("JSON: the answers the page shows, computed (Cache-Control: no-cache); for the overview all six in turn")
     print("pages: computed too (Cache-Control: no-cache), and the overview once more from the read cache\n")
