@@ -34,6 +34,19 @@ SUMMARY_HEADINGS = {
 }
 
 
+# A pool's balance as table columns: the pool list and the month-by-month balance show the same four figures.
+BALANCE_COLUMNS = [
+    Column("amount", "Puljens beløb (kr.)", "money"),
+    Column("granted", "Bevilget (kr.)", "money"),
+    Column("requested", "Ansøgt, ikke afgjort (kr.)", "money"),
+    Column("remaining", "Tilbage (kr.)", "money"),
+]
+
+
+def _balance_cells(balance) -> dict:
+    return {column.key: getattr(balance, column.key) for column in BALANCE_COLUMNS}
+
+
 def _all_pools(session: Session, year: int | None):
     found, cursor = [], None
     while True:
@@ -50,20 +63,14 @@ def pools_list_table(items) -> Table:
             "label": p.name,
             "href": f"/puljer/{p.id}",
             "year": p.year,
-            "amount": p.balance.amount,
-            "granted": p.balance.granted,
-            "requested": p.balance.requested,
-            "remaining": p.balance.remaining,
+            **_balance_cells(p.balance),
         }
         for p in items
     ]
     columns = [
         Column("label", "Pulje"),
         Column("year", "År"),
-        Column("amount", "Puljens beløb (kr.)", "money"),
-        Column("granted", "Bevilget (kr.)", "money"),
-        Column("requested", "Ansøgt, ikke afgjort (kr.)", "money"),
-        Column("remaining", "Tilbage (kr.)", "money"),
+        *BALANCE_COLUMNS,
     ]
     total = (
         {"label": TOTAL_LABEL, "year": "", **{c.key: sum(r[c.key] for r in rows) for c in columns[2:]}}
@@ -86,20 +93,14 @@ def balance_table(session: Session, pool_id: int) -> Table:
         {
             "label": f"{MONTHS[b.as_of.month - 1]} {b.as_of.year}",
             "as_of": b.as_of.strftime("%d.%m.%Y"),
-            "amount": b.amount,
-            "granted": b.granted,
-            "requested": b.requested,
-            "remaining": b.remaining,
+            **_balance_cells(b),
         }
         for b in balances
     ]
     columns = [
         Column("label", "Måned"),
         Column("as_of", "Saldo pr."),
-        Column("amount", "Puljens beløb (kr.)", "money"),
-        Column("granted", "Bevilget (kr.)", "money"),
-        Column("requested", "Ansøgt, ikke afgjort (kr.)", "money"),
-        Column("remaining", "Tilbage (kr.)", "money"),
+        *BALANCE_COLUMNS,
     ]
     table = Table(name="saldo-pr-maaned", caption="Saldo måned for måned", columns=columns, rows=rows)
     table.chart = bar_chart(
