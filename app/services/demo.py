@@ -1,8 +1,10 @@
-"""Demo data: the Mørkhøj programme (with its revised budget, actual spending, programme document and midway and
-final evaluations) and the example interventions of the source documents.
+"""Demo data: the Mørkhøj programme (the budget of its programme document, parts 1 and 2 on the programme and
+part 3's money on part 3), the interventions the source documents describe, and a trial-action pool with an
+application in each state (a constructed example, marked so in its name and notes). app/demo/NOTES.md names the
+source of every record.
 
 Loaded through the same service functions the API uses, so the demo obeys every rule; safe to run twice
-(an intervention whose external_id exists already is left alone)."""
+(an intervention whose external_id exists already, or a pool of the same name, is left alone)."""
 
 import json
 from importlib import resources
@@ -13,11 +15,14 @@ from sqlmodel import Session, select
 from app.models.evaluation import EvaluationCreate
 from app.models.intervention import Intervention, InterventionCreate
 from app.models.material import MaterialCreate
+from app.models.pool import AllocationCreate, AllocationUpdate, Pool, PoolCreate
 from app.services.evaluations import create_evaluation
 from app.services.interventions import create_intervention
 from app.services.material import add_material
+from app.services.pools import create_allocation, create_pool, update_allocation
 
 DEMO_FILES = ("morkhoj_programme.json", "example_interventions.json")
+POOL_FILE = "trial_action_pool.json"
 
 
 def _load(session: Session, item: dict[str, Any], parent_id: int | None, counts: dict[str, int]) -> None:
@@ -44,10 +49,32 @@ def _load(session: Session, item: dict[str, Any], parent_id: int | None, counts:
         _load(session, child, own_id, counts)
 
 
+def _read(name: str) -> list[dict[str, Any]]:
+    return json.loads(resources.files("app.demo").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _load_pool(session: Session, item: dict[str, Any]) -> None:
+    """A pool and its applications; each names its intervention by external_id, and an application with a
+    `decision` is decided (rejected, released) after it is made."""
+    allocations = item.pop("allocations", [])
+    if session.exec(select(Pool.id).where(Pool.name == item["name"])).first() is not None:
+        return
+    pool = create_pool(session, PoolCreate(**item))
+    for entry in allocations:
+        decision = entry.pop("decision", None)
+        intervention_id = session.exec(
+            select(Intervention.id).where(Intervention.external_id == entry.pop("intervention"))
+        ).one()
+        made = create_allocation(session, pool.id, AllocationCreate(**entry, intervention_id=intervention_id))
+        if decision is not None:
+            update_allocation(session, pool.id, made.id, AllocationUpdate(**decision))
+
+
 def load_demo_data(session: Session) -> dict[str, int]:
     counts = {"created": 0, "skipped": 0}
     for name in DEMO_FILES:
-        items = json.loads(resources.files("app.demo").joinpath(name).read_text(encoding="utf-8"))
-        for item in items:
+        for item in _read(name):
             _load(session, item, None, counts)
+    for item in _read(POOL_FILE):
+        _load_pool(session, item)
     return counts
