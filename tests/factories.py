@@ -53,22 +53,53 @@ def assert_problem(response, status: int, *, field: list | None = None) -> dict[
     return body
 
 
-def morkhoj_figures() -> dict[str, dict[int, Decimal]]:
-    """The Mørkhøj programme's money per year, computed from the demo file (not from the service): `budget` the
-    original lines, `plan` revised lines plus unrevised original lines, `actual` the spending."""
+def _morkhoj_lines() -> list[tuple[str, dict]]:
+    """(external_id, line) of every budget line of the demo's Mørkhøj programme and its parts."""
     import json
-    from decimal import Decimal
     from importlib import resources
 
     [programme] = json.loads(resources.files("app.demo").joinpath("morkhoj_programme.json").read_text(encoding="utf-8"))
-    lines = programme["budget_lines"]
-    revised = {(b["year"], b["category"], b["funding_source"]) for b in lines if b.get("type") == "revised"}
+    found = []
+    for item in [programme, *programme.get("children", [])]:
+        found += [(item["external_id"], line) for line in item.get("budget_lines", [])]
+    return found
+
+
+# Test data, not demo data (the demo has no revision and no spending: its sources give none): a revision and
+# spending that tests add to the Mørkhøj programme to see the plan and the spending beside the original budget.
+MORKHOJ_TEST_LINES = [
+    {"year": 2020, "category": "Aktivitetsudgifter", "type": "revised", "amount": "12000.00"},
+    {"year": 2021, "category": "Aktivitetsudgifter", "type": "revised", "amount": "48000.00"},
+    {"year": 2019, "category": "Løn", "type": "actual", "amount": "138912.50"},
+    {"year": 2020, "category": "Løn", "type": "actual", "amount": "569870.00"},
+    {"year": 2020, "category": "Forløb", "type": "actual", "amount": "287500.00"},
+    {"year": 2021, "category": "Løn", "type": "actual", "amount": "581240.00"},
+    {"year": 2022, "category": "Løn", "type": "actual", "amount": "428600.00"},
+]
+
+
+def add_morkhoj_test_lines(client: TestClient, programme_id: int) -> None:
+    for line in MORKHOJ_TEST_LINES:
+        response = client.post(
+            f"{API}/interventions/{programme_id}/budget-lines", json={**line, "funding_source": "SOB-PULJE"}
+        )
+        assert response.status_code == 201, response.text
+
+
+def morkhoj_figures(*, with_test_lines: bool = False) -> dict[str, dict[int, Decimal]]:
+    """The Mørkhøj programme's money per year with its parts, computed from the demo file (not from the service):
+    `budget` the original lines, `plan` revised lines plus unrevised original lines, `actual` the spending; with
+    `with_test_lines`, MORKHOJ_TEST_LINES added to the programme as add_morkhoj_test_lines does."""
+    lines = _morkhoj_lines()
+    if with_test_lines:
+        lines += [("BKF-2019-MORKHOJ", {**b, "funding_source": "SOB-PULJE"}) for b in MORKHOJ_TEST_LINES]
+    revised = {(o, b["year"], b["category"], b["funding_source"]) for o, b in lines if b.get("type") == "revised"}
     figures: dict[str, dict[int, Decimal]] = {"budget": {}, "plan": {}, "actual": {}}
-    for b in lines:
+    for owner, b in lines:
         kind = b.get("type", "budget")
         amount = Decimal(b["amount"])
         measures = {"budget": ["budget"], "revised": ["plan"], "actual": ["actual"]}[kind]
-        if kind == "budget" and (b["year"], b["category"], b["funding_source"]) not in revised:
+        if kind == "budget" and (owner, b["year"], b["category"], b["funding_source"]) not in revised:
             measures = ["budget", "plan"]
         for measure in measures:
             figures[measure][b["year"]] = figures[measure].get(b["year"], Decimal(0)) + amount

@@ -1,5 +1,5 @@
-"""The case page: the Mørkhøj programme with its evaluations and programme document, as JSON and as an
-accessible Danish HTML page in which every value is escaped."""
+"""The case page: the Mørkhøj programme with its programme document (and, as test data, a revision, spending and
+two rated evaluations), as JSON and as an accessible Danish HTML page in which every value is escaped."""
 
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -8,7 +8,15 @@ import pytest
 
 from app.cli import main as registry
 from tests.conftest import make_token
-from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
+from tests.factories import (
+    API,
+    add_morkhoj_test_lines,
+    assert_problem,
+    budget_line,
+    create_intervention,
+    kr,
+    morkhoj_figures,
+)
 
 PROGRAMME_URL = "https://dokumenter.example.dk/moerkhoej/programdokument.pdf"
 
@@ -43,16 +51,41 @@ def _parse(html: str) -> _Page:
 
 
 def _morkhoj(client) -> dict:
-    """The demo data: the Mørkhøj programme comes with its programme document and its midway and final
-    evaluation; here it also gets a success criterion with its outcome."""
+    """The demo's Mørkhøj programme with its programme document; the demo has no evaluation, revision or spending
+    (its sources give none), so this test adds a midway and a final evaluation with ratings, a revision and
+    spending (MORKHOJ_TEST_LINES), and a success criterion with its outcome."""
     assert registry(["demo"]) == 0
     found = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"]
     programme = found[0]
     base = f"{API}/interventions/{programme['id']}"
     [document] = client.get(f"{base}/material").json()["items"]
     assert document["url"] == PROGRAMME_URL and document["kind"] == "description"
-    midway, final = client.get(f"{base}/evaluations").json()["items"]
-    assert (midway["kind"], final["kind"]) == ("midway", "final")
+    assert client.get(f"{base}/evaluations").json()["items"] == []
+    add_morkhoj_test_lines(client, programme["id"])
+    midway = client.post(
+        f"{base}/evaluations",
+        json={
+            "kind": "midway",
+            "date": "2020-12-15",
+            "purpose_fulfilled": "i_nogen_grad",
+            "implemented_as_planned": "i_mindre_grad",
+            "decision": "adjust",
+            "findings": "Indsats 2 er forsinket.",
+            "material_ids": [document["id"]],
+        },
+    ).json()
+    final = client.post(
+        f"{base}/evaluations",
+        json={
+            "kind": "final",
+            "date": "2023-02-01",
+            "purpose_fulfilled": "i_hoej_grad",
+            "implemented_as_planned": "i_nogen_grad",
+            "decision": "anchor",
+            "findings": "Fællesskaberne er forankret lokalt.\n\nForældresamarbejdet fortsætter i kernedriften.",
+            "material_ids": [document["id"]],
+        },
+    ).json()
     criterion = client.post(
         f"{base}/success-criteria",
         json={
@@ -76,7 +109,7 @@ def test_the_morkhoj_case_page_shows_the_whole_case_record(client):
     case = response.json()
     assert case["name"] == "Styrket indsats for social balance i Mørkhøj"
     assert case["kind"] == "programme" and case["kind_label"] == "Program"
-    assert case["status_label"] == "Afsluttet" and case["track_label"] == "Det sociale spor"
+    assert case["status_label"] == "Afsluttet" and case["track_label"] is None  # the document names no track
     assert case["purpose"].startswith("Formålet med programmet er at inspirere")
     assert case["target_group"].startswith("Alle borgere i Mørkhøj")
     assert case["areas"] == [{"slug": "moerkhoej", "name": "Mørkhøj (almene boliger)"}]
@@ -90,7 +123,7 @@ def test_the_morkhoj_case_page_shows_the_whole_case_record(client):
         "Indsats 2: Bedre fritidsmuligheder",
         "Indsats 3: Det gode forældresamarbejde",
     ]
-    figures = morkhoj_figures()
+    figures = morkhoj_figures(with_test_lines=True)
     plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
     assert case["partners"] == [
         {"code": "SOB-PULJE", "name": "Puljen til prøvehandlinger (Social balance-puljen)", "amount": kr(plan)}
@@ -105,7 +138,7 @@ def test_the_morkhoj_case_page_shows_the_whole_case_record(client):
         (2022, "472500.00"),
     ]
     assert [(y["year"], y["amount"], y["revised"], y["actual"], y["difference"]) for y in financing["years"]] == [
-        (year, kr(p), kr(p), kr(figures["actual"][year]), kr(p - figures["actual"][year]))
+        (year, kr(p), kr(p), kr(figures["actual"].get(year, 0)), kr(p - figures["actual"].get(year, 0)))
         for year, p in figures["plan"].items()
     ]
     assert all(y["share_spent"] == f"{Decimal(y['actual']) / Decimal(y['revised']):.4f}" for y in financing["years"])
@@ -171,7 +204,7 @@ def test_the_morkhoj_case_page_in_html_is_plain_danish_and_accessible(client):
     ):
         assert expected in text, expected
     # Budget and spending side by side: the headings, the actual spending in all, the difference, the share.
-    figures = morkhoj_figures()
+    figures = morkhoj_figures(with_test_lines=True)
     plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
 
     def danish(amount: Decimal) -> str:

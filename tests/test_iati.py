@@ -10,7 +10,13 @@ from lxml import etree
 from app.cli import main as registry
 from app.services.iati import REPORTING_ORG_REF
 from tests.conftest import make_token
-from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
+from tests.factories import (
+    API,
+    add_morkhoj_test_lines,
+    assert_problem,
+    budget_line,
+    create_intervention,
+)
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "iati-2.03" / "iati-activities-schema.xsd")))
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -41,11 +47,15 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
     assert registry(["demo"]) == 0
     programme = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"][0]
     base = f"{API}/interventions/{programme['id']}"
-    # The demo carries the programme document and the midway and final evaluations; one more document here.
+    # The demo carries the programme document; one more document, an evaluation, a revision and spending here.
     assert [m["title"] for m in client.get(f"{base}/material").json()["items"]] == [
         "Programdokument: Styrket indsats for social balance i Mørkhøj"
+        " (adressen: Eksempel — ikke fra kildedokumenterne)"
     ]
-    assert [e["kind"] for e in client.get(f"{base}/evaluations").json()["items"]] == ["midway", "final"]
+    assert client.get(f"{base}/evaluations").json()["items"] == []
+    add_morkhoj_test_lines(client, programme["id"])
+    evaluation = {"kind": "final", "date": "2023-02-01", "purpose_fulfilled": "i_hoej_grad"}
+    assert client.post(f"{base}/evaluations", json=evaluation).status_code == 201
     client.post(
         f"{base}/material",
         json={
@@ -70,7 +80,7 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
 
     root = _export(client)
     total = len(client.get(f"{API}/interventions", params={"limit": 500}).json()["items"])
-    assert root.get("version") == "2.03" and len(root.findall("iati-activity")) == total == 16
+    assert root.get("version") == "2.03" and len(root.findall("iati-activity")) == total == 22
 
     activity = _activity(root, f"{REPORTING_ORG_REF}-BKF-2019-MORKHOJ")
     assert activity.get(XML_LANG) == "da" and activity.get("default-currency") == "DKK"
@@ -93,15 +103,14 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
         )
         for b in activity.findall("budget")
     ]
-    # The original budget of the programme document (type 1), and the revised plan (type 2) in the years the demo
-    # revises, computed from the demo file.
-    figures = morkhoj_figures()
+    # The programme's own lines (parts 1 and 2 of the programme document; part 3's money sits on part 3): the
+    # original budget (type 1), and the revised plan (type 2) in the years the test revises.
     assert budgets == [
-        ("1", "2019-01-01", "2019-12-31", "477500.00", "DKK", "2019-01-01"),
-        ("1", "2020-01-01", "2020-12-31", "930000.00", "DKK", "2020-01-01"),
-        ("2", "2020-01-01", "2020-12-31", kr(figures["plan"][2020]), "DKK", "2020-01-01"),
+        ("1", "2019-01-01", "2019-12-31", "177500.00", "DKK", "2019-01-01"),
+        ("1", "2020-01-01", "2020-12-31", "630000.00", "DKK", "2020-01-01"),
+        ("2", "2020-01-01", "2020-12-31", "612000.00", "DKK", "2020-01-01"),
         ("1", "2021-01-01", "2021-12-31", "630000.00", "DKK", "2021-01-01"),
-        ("2", "2021-01-01", "2021-12-31", kr(figures["plan"][2021]), "DKK", "2021-01-01"),
+        ("2", "2021-01-01", "2021-12-31", "648000.00", "DKK", "2021-01-01"),
         ("1", "2022-01-01", "2022-12-31", "472500.00", "DKK", "2022-01-01"),
     ]
     # The actual spending: one Expenditure transaction per year (one funding source), dated at the year's end.
@@ -115,9 +124,10 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
         )
         for t in activity.findall("transaction")
     ]
+    spent = {2019: "138912.50", 2020: "857370.00", 2021: "581240.00", 2022: "428600.00"}
     assert transactions == [
-        ("4", f"{year}-12-31", kr(amount), f"{year}-12-31", "Puljen til prøvehandlinger (Social balance-puljen)")
-        for year, amount in figures["actual"].items()
+        ("4", f"{year}-12-31", amount, f"{year}-12-31", "Puljen til prøvehandlinger (Social balance-puljen)")
+        for year, amount in spent.items()
     ]
     links = activity.findall("document-link")
     assert [(d.get("format"), d.find("category").get("code"), d.find("language").get("code")) for d in links] == [
@@ -142,7 +152,13 @@ def test_the_demo_data_with_the_morkhoj_evaluations_and_material_validates(clien
     assert [(r.get("type"), r.get("ref")) for r in child.findall("related-activity")] == [
         ("1", f"{REPORTING_ORG_REF}-BKF-2019-MORKHOJ")
     ]
-    assert child.findall("budget") == []  # the money sits on the programme: nothing counted twice
+    # Part 3's own money (the programme's budgets above leave it out: nothing counted twice).
+    assert [
+        (b.get("type"), b.find("period-start").get("iso-date"), b.findtext("value")) for b in child.findall("budget")
+    ] == [
+        ("1", "2019-01-01", "300000.00"),
+        ("1", "2020-01-01", "300000.00"),
+    ]
     assert len(child.findall("result")) == 4
     assert all(i.get("measure") == "5" and i.find("reference") is None for i in child.iter("indicator"))
 

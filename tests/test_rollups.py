@@ -10,7 +10,15 @@ import pytest
 from openpyxl import load_workbook
 
 from app.cli import main as registry
-from tests.factories import API, assert_problem, budget_line, create_intervention, kr, morkhoj_figures
+from tests.factories import (
+    API,
+    add_morkhoj_test_lines,
+    assert_problem,
+    budget_line,
+    create_intervention,
+    kr,
+    morkhoj_figures,
+)
 
 ALL_DIMENSIONS = [
     "theme",
@@ -41,31 +49,36 @@ def test_morkhoj_programme_by_year_and_category(client):
     registry(["demo"])
     programme = client.get(f"{API}/interventions", params={"external_id": "BKF-2019-MORKHOJ"}).json()["items"][0]
     by_year = rollup(client, by="year", parent_id=programme["id"])
-    # The programme document's original budget, beside the revised plan and the spending of the demo file.
-    assert {r["year"]: r["budget"] for r in by_year["rows"]} == {
-        2019: "477500.00",
-        2020: "930000.00",
-        2021: "630000.00",
-        2022: "472500.00",
-    }
+    # The programme document's budget: parts 1 and 2 on the programme, part 3's 600,000 kr. on part 3; the
+    # programme's subtree answers the document's figures as its plan (the demo has no revision and no spending).
+    document = {2019: "477500.00", 2020: "930000.00", 2021: "630000.00", 2022: "472500.00"}
+    assert {r["year"]: r["budget"] for r in by_year["rows"]} == document
+    assert amounts(by_year["rows"], "year") == document
     figures = morkhoj_figures()
+    assert {y: kr(a) for y, a in figures["plan"].items()} == document
+    assert {r["year"]: r["revised"] for r in by_year["rows"]} == document
+    assert {r["year"]: r["actual"] for r in by_year["rows"]} == dict.fromkeys(document, "0.00")
+    assert all(row["difference"] == row["amount"] and row["share_spent"] == "0.0000" for row in by_year["rows"])
+    assert by_year["total"] == {
+        "amount": "2510000.00",
+        "interventions": 2,  # the programme and part 3
+        "budget": "2510000.00",
+        "revised": "2510000.00",
+        "actual": "0.00",
+        "difference": "2510000.00",
+        "share_spent": "0.0000",
+    }
+    # With a revision and spending (test data), the plan and the spending stand beside the original budget.
+    add_morkhoj_test_lines(client, programme["id"])
+    by_year = rollup(client, by="year", parent_id=programme["id"])
+    figures = morkhoj_figures(with_test_lines=True)
+    assert {r["year"]: r["budget"] for r in by_year["rows"]} == document
     assert amounts(by_year["rows"], "year") == {y: kr(a) for y, a in figures["plan"].items()}
-    assert {r["year"]: r["revised"] for r in by_year["rows"]} == {y: kr(a) for y, a in figures["plan"].items()}
     assert {r["year"]: r["actual"] for r in by_year["rows"]} == {y: kr(a) for y, a in figures["actual"].items()}
     for row in by_year["rows"]:
         plan, actual = figures["plan"][row["year"]], figures["actual"][row["year"]]
         assert row["difference"] == kr(plan - actual)
         assert row["share_spent"] == f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
-    plan, actual = sum(figures["plan"].values()), sum(figures["actual"].values())
-    assert by_year["total"] == {
-        "amount": kr(plan),
-        "interventions": 1,
-        "budget": "2510000.00",
-        "revised": kr(plan),
-        "actual": kr(actual),
-        "difference": kr(plan - actual),
-        "share_spent": f"{(actual / plan).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}",
-    }
     by_category = rollup(client, by="category", parent_id=programme["id"])
     assert {r["category"]: r["budget"] for r in by_category["rows"]} == {
         "Løn": "1725000.00",
