@@ -141,7 +141,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def fresh_database(tmp_path) -> Iterator[str]:
-    """A database of its own, as on a fresh clone: ids start at 1 (the tour names intervention 17)."""
+    """A database of its own, as on a fresh clone: ids start at 1 (the tour names intervention 23)."""
     url = make_url(TEST_DATABASE_URL)
     if url.get_backend_name() != "postgresql":
         yield f"sqlite:///{tmp_path / 'registry.db'}"
