@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
-Builds a fresh SQLite database in a temporary folder (migrated, with the demo data and a trial-action pool with
-some grants, all through the API), serves the app on a free port of 127.0.0.1, signs in and saves one PNG per
+Builds a fresh SQLite database in a temporary folder (migrated, with the demo data, whose trial-action pool has an
+application in each state), serves the app on a free port of 127.0.0.1, signs in and saves one PNG per
 page (the top of the page, 1280 px wide)."""
 
 import argparse
@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 
 def _prepare() -> dict[str, str]:
-    """The demo data and a pool with grants, made through the API; answers the admin token and the ids."""
+    """The demo data; answers an admin token and the ids of the Mørkhøj programme and the demo's pool."""
     from fastapi.testclient import TestClient
     from sqlmodel import Session
 
@@ -59,22 +59,7 @@ def _prepare() -> dict[str, str]:
         token = create_token(session, TokenCreate(name="Styregruppen", role=Role.admin)).token
     api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
     found = api.get("/api/v1/interventions", params={"limit": 500}).json()["items"]
-    by_name = {i["name"]: i["id"] for i in found}
-    pool = api.post(
-        "/api/v1/pools",
-        json={"name": "Puljen til prøvehandlinger", "year": 2026, "amount": "500000", "notes": "Demo"},
-    ).json()
-    for name, amount, status in (
-        ("Hestefold i Høje Gladsaxe Park", "120000", "granted"),
-        ("Genbrugssystem til cykler", "85000", "granted"),
-        ("Lommepengejobs", "60000", "requested"),
-        ("Opdag din By", "40000", "granted"),
-    ):
-        answer = api.post(
-            f"/api/v1/pools/{pool['id']}/allocations",
-            json={"intervention_id": by_name[name], "amount": amount, "status": status},
-        )
-        answer.raise_for_status()
+    [pool] = api.get("/api/v1/pools").json()["items"]  # the demo's pool, with an application in each state
     case_id = next(i["id"] for i in found if i["name"].startswith("Styrket indsats for social balance i Mørkhøj"))
     return {"token": token, "pool_id": str(pool["id"]), "case_id": str(case_id)}
 
