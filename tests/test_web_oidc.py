@@ -270,3 +270,11 @@ def test_behind_https_the_redirect_uri_is_https(web, idp):
     params = dict(parse_qsl(urlsplit(response.headers["location"]).query))
     assert params["redirect_uri"] == "https://testserver/login/oidc/callback"
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_an_overlong_next_is_a_danish_page_not_a_500(web, idp):
+    response = web.get("/login/oidc", params={"next": "/" + "a" * 2100})
+    assert response.status_code == 422 and "text/html" in response.headers["content-type"]
+    assert web.get("/login/oidc", params={"next": "//evil.example/"}).status_code == 303
+    with get_engine().connect() as conn:
+        assert conn.execute(select(OidcSignIn.__table__.c.next_path)).scalar_one() == "/"  # only this site's pages

@@ -1,9 +1,10 @@
 """Sign in with a personal token or with Microsoft (the OIDC identity provider, when configured), sign out."""
 
+import logging
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.config import get_settings
@@ -22,6 +23,7 @@ from app.web.common import (
 )
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+log = logging.getLogger("app.web.signin")
 
 OIDC_COOKIE = "sbr_oidc"
 # What the person is told when signing in with Microsoft does not succeed, by SignInFailed.reason.
@@ -107,13 +109,14 @@ def _redirect_uri(request: Request) -> str:
 
 
 @router.get("/login/oidc", name="web_login_oidc")
-def login_oidc(request: Request, session: SessionDep, next: str = "/") -> Response:
+def login_oidc(request: Request, session: SessionDep, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
     """Sign in with Microsoft: off to the identity provider, with a cookie that lets this browser finish."""
     if not get_settings().oidc_web_sign_in:
         return error_page(request, 404, "Log ind med Microsoft er ikke sat op for dette register.")
     try:
         started = oidc_sign_in.begin(session, redirect_uri=_redirect_uri(request), next_path=_safe_next(next))
     except SignInFailed as exc:
+        log.warning("sign-in with OIDC could not start: %s", exc.detail)
         return _login_page(request, exc.status, error=OIDC_MESSAGES[exc.reason], next_=next)
     response = RedirectResponse(started.url, status_code=303)
     set_cookie(request, response, OIDC_COOKIE, started.flow_id, max_age=int(oidc_sign_in.FLOW_LIFETIME.total_seconds()))
@@ -129,6 +132,7 @@ def login_oidc_callback(request: Request, session: SessionDep) -> Response:
     try:
         finished = oidc_sign_in.finish(session, request.cookies.get(OIDC_COOKIE), answer)
     except SignInFailed as exc:
+        log.warning("sign-in with OIDC refused (%s): %s", exc.reason, exc.detail)
         response = _login_page(request, exc.status, error=OIDC_MESSAGES[exc.reason])
     else:
         session_id, _ = web_sessions.start(session, finished.principal)
