@@ -278,3 +278,15 @@ def test_an_overlong_next_is_a_danish_page_not_a_500(web, idp):
     assert web.get("/login/oidc", params={"next": "//evil.example/"}).status_code == 303
     with get_engine().connect() as conn:
         assert conn.execute(select(OidcSignIn.__table__.c.next_path)).scalar_one() == "/"  # only this site's pages
+
+
+def test_an_answer_after_ten_minutes_is_refused(web, idp):
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+
+    url = at_provider(idp, start(web, idp))
+    with get_engine().begin() as conn:
+        conn.execute(update(OidcSignIn.__table__).values(created_at=utcnow() - timedelta(minutes=11)))
+    refused(back(web, url), 400, "tog for lang tid")
+    assert idp.token_requests == []
