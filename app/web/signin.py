@@ -136,6 +136,7 @@ def login_oidc_callback(request: Request, session: SessionDep) -> Response:
         response = _login_page(request, exc.status, error=OIDC_MESSAGES[exc.reason])
     else:
         session_id, _ = web_sessions.start(session, finished.principal)
+        log.info("signed in with OIDC: %s as %s", finished.principal.actor, finished.principal.role)
         response = RedirectResponse(_safe_next(finished.next_path), status_code=303)
         set_cookie(request, response, SESSION_COOKIE, session_id)
     response.delete_cookie(OIDC_COOKIE, path="/")
