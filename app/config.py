@@ -36,8 +36,20 @@ class Settings(BaseSettings):
     oidc_group_claim: str = "groups"
     # Claim value → "role" or "editor:DEPARTMENT", e.g. {"Registry.Admin": "admin", "Registry.Editor.BKF": "editor:BKF"}
     oidc_role_map: dict[str, str] = {}
+    # Sign-in to the web interface through the same OIDC provider ("Log ind med Microsoft"): on when OIDC_ISSUER and
+    # OIDC_CLIENT_ID are set. The endpoints come from the issuer's /.well-known/openid-configuration. With a secret
+    # the registry is a confidential client (client_secret_post); without, a public one (PKCE only). The redirect
+    # URI is <this site>/login/oidc/callback, taken from the request unless OIDC_REDIRECT_URI names it.
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_uri: str | None = None
+    oidc_scopes: str = "openid profile"
     # The web interface: a session ends after this many minutes without a request.
     web_session_idle_minutes: int = 30
+
+    @property
+    def oidc_web_sign_in(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @field_validator("database_url")
     @classmethod

@@ -96,6 +96,18 @@ class Forbidden(AppError):
     status, slug, title = 403, "forbidden", "Forbidden"
 
 
+class SignInFailed(AppError):
+    """A sign-in through the OIDC identity provider did not succeed. `reason` names the step (the web page says
+    it in Danish): expired, state, denied, refused, id_token, no_role, unavailable."""
+
+    status, slug, title = 401, "sign-in-failed", "Sign-in failed"
+
+    def __init__(self, detail: str, *, reason: str, status: int = 401):
+        super().__init__(detail)
+        self.reason = reason
+        self.status = status
+
+
 class ImportRejectedError(AppError):
     """An import refused as a whole: nothing was written. Its body is the ImportRejected schema
     (app/models/interchange.py): every problem with its row and column."""

@@ -33,6 +33,7 @@ TABLES = {
     "material",
     "data_version",
     "web_session",
+    "oidc_sign_in",
 }
 
 

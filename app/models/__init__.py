@@ -35,7 +35,7 @@ from app.models.reference import (  # noqa: E402
     Theme,
 )
 from app.models.success_criterion import SuccessCriterion  # noqa: E402
-from app.models.web_session import WebSession  # noqa: E402
+from app.models.web_session import OidcSignIn, WebSession  # noqa: E402
 
 __all__ = [
     "Allocation",
@@ -57,6 +57,7 @@ __all__ = [
     "InterventionIndicator",
     "InterventionTheme",
     "Material",
+    "OidcSignIn",
     "Pool",
     "PoolLedgerEntry",
     "SuccessCriterion",

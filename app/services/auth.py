@@ -200,6 +200,13 @@ def principal_from_jwt(token: str, settings: Settings) -> Principal:
         raise
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"the token is not valid: {exc}") from None
+    return principal_from_claims(claims, settings)
+
+
+def principal_from_claims(claims: dict, settings: Settings) -> Principal:
+    """The role and department verified OIDC claims give through OIDC_ROLE_MAP (the strongest role wins), and the
+    actor the audit log names: the API's bearer tokens and the web's sign-in with Microsoft both map here. 403 when
+    no claim value maps to a role of the registry."""
     granted: list[tuple[Role, str | None]] = []
     values = []
     for claim in (settings.oidc_role_claim, settings.oidc_group_claim):

@@ -1,4 +1,5 @@
-"""Server-side sessions of the web interface: sign in with a personal API token, look a session up, sign out.
+"""Server-side sessions of the web interface: sign in with a personal API token (or, through services.oidc_sign_in,
+with the OIDC identity provider), look a session up, sign out.
 
 The principal of a session is the one the API would see for the same token (services.auth.authenticate), so
 the web has the same roles and department scope. Session rows are bookkeeping, not registry data: they are
@@ -32,7 +33,7 @@ class SignedIn:
     last_seen_at: datetime
 
 
-def _key(session_id: str) -> str:
+def key_of(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -52,15 +53,21 @@ def sign_in(session: Session, token: str) -> tuple[str, SignedIn]:
         token_id = session.execute(
             select(col(ApiToken.id)).where(col(ApiToken.token_hash) == hash_token(token))
         ).scalar_one()
+    return start(session, principal, api_token_id=token_id)
+
+
+def start(session: Session, principal: Principal, *, api_token_id: int | None = None) -> tuple[str, SignedIn]:
+    """A new session for somebody already authenticated (by token, or by the identity provider): (the session id
+    for the cookie, who is signed in)."""
     session_id, csrf, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), utcnow()
     connection = session.connection()
     # Sessions idle past the limit are of no use to anybody: cleared whenever somebody signs in.
     connection.execute(delete(WebSession.__table__).where(WebSession.__table__.c.last_seen_at < now - idle_limit()))
     connection.execute(
         insert(WebSession.__table__).values(
-            id=_key(session_id),
-            api_token_id=token_id,
-            actor=principal.actor,
+            id=key_of(session_id),
+            api_token_id=api_token_id,
+            actor=principal.actor[:200],
             role=principal.role,
             department_code=principal.department,
             csrf_token=csrf,
@@ -81,7 +88,7 @@ def load(session: Session, session_id: str | None) -> SignedIn | None:
     row = session.execute(
         select(table, tokens.c.revoked_at)
         .outerjoin(tokens, tokens.c.id == table.c.api_token_id)
-        .where(table.c.id == _key(session_id))
+        .where(table.c.id == key_of(session_id))
     ).one_or_none()
     if row is None:
         return None
@@ -103,7 +110,7 @@ def sign_out(session: Session, session_id: str | None) -> None:
     if not session_id:
         return
     table = WebSession.__table__
-    session.connection().execute(delete(table).where(table.c.id == _key(session_id)))
+    session.connection().execute(delete(table).where(table.c.id == key_of(session_id)))
     session.commit()
 
 

@@ -21,7 +21,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-LOCAL_HOSTS = {"127.0.0.1"}
+# 127.0.0.2: the test identity provider of tests/oidc_provider.py (another site than the registry, as Microsoft is)
+LOCAL_HOSTS = {"127.0.0.1", "127.0.0.2"}
 
 
 def _free_port() -> int:
