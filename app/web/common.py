@@ -14,18 +14,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse
 
 from app.core import read_cache
 from app.core.context import RequestContext, set_current
 from app.db import open_session
-from app.errors import AppError
+from app.errors import AppError, Forbidden
 from app.models.auth import Role
 from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS
 from app.models.pool import AllocationStatus
 from app.services import web_sessions
 from app.services.web_sessions import SignedIn
+from app.web.messages import BY_PROBLEM
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SESSION_COOKIE = "sbr_session"
@@ -175,6 +177,30 @@ def same_origin(request: Request) -> bool:
     return origin.split("://", 1)[-1] == host
 
 
+# --- forms -------------------------------------------------------------------------------------------------
+
+MAX_FORM_FIELDS = 6000  # an intervention form with a few hundred budget lines
+
+
+async def _posted_form(request: Request) -> FormData:
+    return await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+
+
+FormDep = Annotated[FormData, Depends(_posted_form)]
+
+
+def check_form_token(request: Request, user: SignedIn, form: FormData) -> None:
+    """Every form post of a signed-in person carries the session's form token and comes from a page of this
+    service (CSRF): 403 otherwise, before anything is read or written."""
+    if not same_origin(request) or not web_sessions.csrf_matches(user, form.get("csrf_token")):
+        raise Forbidden("Formularen kunne ikke godkendes. Gå tilbage, genindlæs siden og prøv igen.", csrf=True)
+
+
+def redirect(path: str) -> Response:
+    """After a successful post: the browser asks for the page anew (Post/Redirect/Get)."""
+    return RedirectResponse(path, status_code=303)
+
+
 # --- rendering ---------------------------------------------------------------------------------------------
 
 
@@ -232,7 +258,9 @@ class WebRoute(APIRoute):
                 if expired:
                     response.delete_cookie(SESSION_COOKIE, path="/")
             except AppError as exc:
-                response = error_page(request, exc.status, exc.detail)
+                # The service's detail is English, for developers: the page says it in Danish.
+                message = exc.detail if exc.extra.get("csrf") else BY_PROBLEM.get(exc.slug, exc.detail)
+                response = error_page(request, exc.status, message)
             except RequestValidationError as exc:
                 fields = ", ".join(str(e["loc"][-1]) for e in exc.errors()[:5])
                 response = error_page(request, 422, f"Ugyldig værdi i: {fields}")

@@ -49,6 +49,8 @@ def interventions_page(request: Request, session: SessionDep, user: UserDep) -> 
         sorts=SORTS,
         choices=web_filters.choices(session),
         years=web_filters.YEARS,
+        may_create=_may(lambda: require(Role.admin, Role.editor)),
+        archived=request.query_params.get("arkiveret") == "1",
     )
 
 
@@ -80,4 +82,5 @@ def case_page(request: Request, session: SessionDep, user: UserDep, intervention
         history_paged=cursor is not None,
         may_change=_may(lambda: require_department(department)),
         may_see_audit=_may(lambda: require(Role.admin)),
+        saved=request.query_params.get("gemt") == "1",
     )
