@@ -32,7 +32,38 @@ PAGES = [
     ("case", "/indsatser/{case_id}", None),
     ("puljer", "/puljer", None),
     ("pulje", "/puljer/{pool_id}", None),
+    ("indsats-ny", "/indsatser/ny", None),
+    ("indsats-fejl", "/indsatser/ny", "refused"),
+    ("indsats-rediger", "/indsatser/{case_id}/rediger", None),
+    ("indsats-konflikt", "/indsatser/{case_id}/rediger", "conflict"),
+    ("indsats-arkiver", "/indsatser/{case_id}/arkiver", None),
 ]
+
+
+def _refused(page, base: str, data: dict[str, str]) -> None:
+    """A new intervention with an amount the registry cannot read: the form comes back with the message."""
+    page.get_by_label("Navn").fill("Lektiecafé på biblioteket i Mørkhøj")
+    page.get_by_label("Mørkhøj").check()
+    page.get_by_label("År").first.fill("2026")
+    page.get_by_label("Udgiftsart").first.fill("Løn")
+    page.get_by_label("Finansiering").first.select_option("SOB-PULJE")
+    page.get_by_label("Beløb (kr.)").first.fill("12,5x")
+    page.get_by_role("button", name="Opret indsats").click()
+
+
+def _conflict(page, base: str, data: dict[str, str]) -> None:
+    """Someone else saves through the API while this form is open; then this one saves."""
+    answer = page.request.patch(
+        f"{base}/api/v1/interventions/{data['case_id']}",
+        data={"target_group": "Børn og unge i Mørkhøj og deres forældre", "status": "completed"},
+        headers={"Authorization": f"Bearer {data['token']}"},
+    )
+    assert answer.ok, answer.text()
+    page.get_by_label("Målgruppe").fill("Familier i Mørkhøj")
+    page.get_by_role("button", name="Gem ændringer").click()
+
+
+ACTIONS = {"refused": _refused, "conflict": _conflict}
 
 
 def _free_port() -> int:
@@ -91,13 +122,15 @@ def main() -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="da-DK")
-            for name, path, _ in PAGES:
+            for name, path, action in PAGES:
                 if name == "oversigt":  # signed in from here on
                     page.goto(base + "/login")
                     page.get_by_label("Personligt token").fill(data["token"])
                     page.get_by_role("button", name="Log ind").click()
                     page.wait_for_url(base + "/")
                 page.goto(base + path.format(**data))
+                if action:
+                    ACTIONS[action](page, base, data)
                 target = out / f"{name}.png"
                 page.screenshot(path=str(target))
                 print(f"{target} ({target.stat().st_size // 1024} KB)")

@@ -73,7 +73,7 @@ LABELS = {
     "year": "År",
     "category": "Udgiftsart",
     "funding_source": "Finansiering",
-    "type": "Type",
+    "type": "Budget eller forbrug",
     "amount": "Beløb (kr.)",
     "note": "Note",
     "indicator": "Indikator",
@@ -223,10 +223,15 @@ def _whole(text: str) -> int | str:
     return int(text) if re.fullmatch(r"-?\d{1,10}", text) else text
 
 
-def _value(name: str, text: str) -> Any:
+_DANISH_DATE = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")  # 31.12.2024, where no date picker is shown
+
+
+def value_of(name: str, text: str) -> Any:
     text = text.strip()
     if not text:
         return None
+    if name.endswith("date") and (m := _DANISH_DATE.fullmatch(text)):
+        return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
     if name in NUMBERS:
         return danish_number(text)
     if name in ("year", "indicator", "parent_id"):
@@ -246,7 +251,7 @@ def drop_empty_rows(form: InterventionForm) -> None:
 
 
 def _rows(name: str, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-    return [{c: v for c in ROWS[name] if (v := _value(c, row.get(c, ""))) is not None} for row in rows]
+    return [{c: v for c in ROWS[name] if (v := value_of(c, row.get(c, ""))) is not None} for row in rows]
 
 
 def payload(form: InterventionForm, *, update: bool = False) -> dict[str, Any]:
@@ -257,7 +262,7 @@ def payload(form: InterventionForm, *, update: bool = False) -> dict[str, Any]:
     for name in SCALARS:
         if name == "status_reason" and not update:
             continue
-        value = _value(name, values.get(name, ""))
+        value = value_of(name, values.get(name, ""))
         if value is not None or update and name != "status_reason":
             body[name] = value
     body["areas"], body["themes"] = list(values["areas"]), list(values["themes"])

@@ -30,7 +30,8 @@ def _typed(posted: FormData, names: tuple[str, ...]) -> Form:
 
 
 def _body(form: Form) -> dict:
-    return {k: v.strip() for k, v in form.values.items() if isinstance(v, str) and v.strip()}
+    """The request body: empty fields left out, Danish dates (31.12.2024) as ISO dates."""
+    return {k: forms.value_of(k, v) for k, v in form.values.items() if isinstance(v, str) and v.strip()}
 
 
 def _back(intervention_id: int, anchor: str) -> Response:
