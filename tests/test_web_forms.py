@@ -256,3 +256,29 @@ def test_material_and_evaluations_are_added_and_removed_from_the_edit_page(web, 
     web.post(f"/indsatser/{item['id']}/materiale/{material_id}/fjern", data={"csrf_token": csrf})
     assert client.get(f"{API}/interventions/{item['id']}/evaluations").json()["items"] == []
     assert client.get(f"{API}/interventions/{item['id']}/material").json()["items"] == []
+
+
+def test_odd_input_is_a_message_never_a_500(web, client):
+    item = create_intervention(client)
+    _sign_in(web, make_token("admin", name="admin-web"))
+    new, edit = _new_form(web), _fields(web.get(f"/indsatser/{item['id']}/rediger").text)
+    odd = [
+        {"name": "x" * 301, "budget_lines-0-year": "99999999999", "indicators": ["abc", "0"]},
+        {"name": "a\x00b", "parent_id": "0", "start_date": "2024-02-30", "end_date": "31.12.2024"},
+        {"budget_lines-0-amount": "1,255", "budget_lines-0-year": "1999", "budget_lines-0-funding_source": "NOPE"},
+        {"success_criteria-0-description": "Mål", "success_criteria-0-target": "1e5",
+         "success_criteria-0-indicator": "99"},
+        {"parent_id": str(item["id"]), "external_id": "\u202eevil", "kind": "nope", "status": "anchored",
+         "areas": "mars"},
+        {"action": "remove-budget_lines-99999"},
+        {"action": "add-nothing"},
+        {"budget_lines-0-amount": "10000000000,01", "department": "XYZ", "track": "sideways"},
+    ]  # fmt: skip
+    for changes in odd:
+        for path, form in (("/indsatser/ny", new), (f"/indsatser/{item['id']}/rediger", edit)):
+            answer = web.post(path, data={**form, "action": "save", **changes})
+            assert answer.status_code in (200, 303, 403, 409, 422), (path, changes, answer.status_code)
+            assert answer.headers["content-type"].startswith("text/html")
+            if answer.status_code == 422:
+                assert "Formularen kan ikke gemmes endnu" in answer.text
+    assert client.get(f"{API}/interventions/{item['id']}").json()["name"] == item["name"]

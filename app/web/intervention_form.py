@@ -138,7 +138,10 @@ def from_post(form: FormData) -> InterventionForm:
 
 
 def apply_row_action(form: InterventionForm, action: str) -> bool:
-    """ "add-budget_lines" adds an empty row, "remove-budget_lines-2" removes the third; False for any other."""
+    """ "add-budget_lines" adds an empty row, "remove-budget_lines-2" removes the third: True for every action
+    but "save" (an unknown one changes nothing and saves nothing either)."""
+    if action == "save":
+        return False
     if (m := re.fullmatch(r"add-(\w+)", action)) and m.group(1) in ROWS:
         rows = form.values[m.group(1)]
         if len(rows) < MAX_ROWS:
@@ -148,8 +151,7 @@ def apply_row_action(form: InterventionForm, action: str) -> bool:
         rows = form.values[m.group(1)]
         if int(m.group(2)) < len(rows):
             del rows[int(m.group(2))]
-        return True
-    return False
+    return True
 
 
 # --- from an intervention ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ message keeps its Danish one. Any form page can use it: `field_errors(exc)` turn
 an AppError into {field key: Danish message}, where the key is the error's loc without "body"/"query", joined
 with "-" (["body", "budget_lines", 0, "amount"] → "budget_lines-0-amount"), the names form fields carry."""
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -39,14 +40,18 @@ BY_TYPE = {
     "enum": "Vælg en af mulighederne",
     "literal_error": "Vælg en af mulighederne",
     "extra_forbidden": "Feltet kendes ikke",
-    "value_error": "Værdien kan ikke bruges",
+    # The models' own checks (texts: too long, or a NUL or bidirectional control character; fields that say it
+    # better are in BY_FIELD).
+    "value_error": "Teksten er for lang eller indeholder et tegn, der ikke kan gemmes",
     # The services' own types (services.reference.CodeChecker and the rules of each service).
     "unknown_code": "Vælg en af mulighederne på listen",
     "period": "Slutdatoen ligger før startdatoen",
     "cycle": "En indsats kan ikke ligge under sig selv eller under en af sine egne delindsatser",
     "unknown_parent": "Der findes ingen aktiv indsats med det id",
     "null": "Skal udfyldes",
-    "status_transition": "Den statusændring er ikke tilladt herfra",
+    "status_transition": (
+        "Den statusændring kræver en begrundelse, eller den er ikke tilladt fra indsatsens nuværende status"
+    ),
     "unknown_material": "Materialet hører ikke til denne indsats",
     "rule": "Passer ikke med reglerne for indsatser",
 }
@@ -96,10 +101,16 @@ FALLBACK = "Værdien kan ikke bruges"
 
 
 def _number(value: Any) -> str:
-    """A bound as Danish text: 2100 → "2100" (a year), 10000000000 → "10.000.000.000"."""
-    if isinstance(value, int | Decimal) and not isinstance(value, bool) and abs(value) >= 10_000:
-        return f"{value:,}".replace(",", ".")
-    return str(value)
+    """A bound as Danish text: 2100 → "2100" (a year), 10000000000 → "10.000.000.000", 0.5 → "0,5"."""
+    if isinstance(value, str) and (m := re.fullmatch(r"Decimal\('(-?[0-9.]+)'\)", value)):
+        value = Decimal(m.group(1))  # pydantic gives a Decimal bound as its repr
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    value = Decimal(str(value))
+    if value == value.to_integral_value():
+        whole = int(value)
+        return f"{whole:,}".replace(",", ".") if abs(whole) >= 10_000 else str(whole)
+    return format(value.normalize(), "f").replace(".", ",")
 
 
 def danish(error_type: str | None, field: str | None = None, ctx: dict | None = None, slug: str | None = None) -> str:
