@@ -250,6 +250,27 @@ def test_material_and_evaluations_are_added_and_removed_from_the_edit_page(web, 
     assert evaluation.status_code == 303
     saved = client.get(f"{API}/interventions/{item['id']}/evaluations").json()["items"]
     assert saved[0]["material_ids"] == [material_id] and saved[0]["purpose_fulfilled"] == "i_hoej_grad"
+    changed = web.post(
+        f"/indsatser/{item['id']}/evalueringer/{saved[0]['id']}",
+        data={"csrf_token": csrf, "kind": "final", "date": "01.07.2024", "decision": "anchor"},
+    )
+    assert changed.status_code == 303
+    saved = client.get(f"{API}/interventions/{item['id']}/evaluations").json()["items"]
+    assert (saved[0]["date"], saved[0]["decision"], saved[0]["purpose_fulfilled"]) == ("2024-07-01", "anchor", None)
+    assert saved[0]["material_ids"] == []  # the form shows every field: an unticked box removes the link
+    bad_url = web.post(
+        f"/indsatser/{item['id']}/materiale/{material_id}",
+        data={"csrf_token": csrf, "title": "Ny titel", "url": "https://a b", "kind": "results", "language": "da"},
+    )
+    assert bad_url.status_code == 422 and "<details open>" in bad_url.text
+    assert f'id="f-mat{material_id}-url-fejl"' in bad_url.text and 'value="Ny titel"' in bad_url.text
+    renamed = web.post(
+        f"/indsatser/{item['id']}/materiale/{material_id}",
+        data={"csrf_token": csrf, "title": "Ny titel", "url": "https://gladsaxe.dk/r.pdf", "kind": "results",
+              "language": "da"},
+    )  # fmt: skip
+    assert renamed.status_code == 303
+    assert client.get(f"{API}/interventions/{item['id']}/material").json()["items"][0]["title"] == "Ny titel"
     no_date = web.post(f"/indsatser/{item['id']}/evalueringer", data={"csrf_token": csrf, "kind": "final"})
     assert no_date.status_code == 422 and re.search(r'id="f-ev-date-fejl">.*?Skal udfyldes', no_date.text, re.S)
     web.post(f"/indsatser/{item['id']}/evalueringer/{saved[0]['id']}/fjern", data={"csrf_token": csrf})

@@ -1,4 +1,4 @@
-"""An intervention's material and evaluations, from its edit page: each added or removed by its own post, in
+"""An intervention's material and evaluations, from its edit page: each added, changed or removed by its own post, in
 its own transaction, through the services the API's /material and /evaluations call. A refused addition comes
 back on the edit page with the Danish message beside each field and what was typed kept."""
 
@@ -8,8 +8,8 @@ from starlette.datastructures import FormData
 
 from app.deps import InterventionId, SessionDep
 from app.errors import RuleViolation
-from app.models.evaluation import EvaluationCreate
-from app.models.material import MaterialCreate
+from app.models.evaluation import EvaluationCreate, EvaluationUpdate
+from app.models.material import MaterialCreate, MaterialUpdate
 from app.models.types import MAX_ID
 from app.services import evaluations, material
 from app.web import intervention_form as forms
@@ -29,9 +29,17 @@ def _typed(posted: FormData, names: tuple[str, ...]) -> Form:
     return Form(values={n: v[:20_000] if isinstance(v := posted.get(n), str) else "" for n in names})
 
 
-def _body(form: Form) -> dict:
-    """The request body: empty fields left out, Danish dates (31.12.2024) as ISO dates."""
-    return {k: forms.value_of(k, v) for k, v in form.values.items() if isinstance(v, str) and v.strip()}
+def _body(form: Form, *, update: bool = False) -> dict:
+    """The request body: Danish dates (31.12.2024) as ISO dates; an empty field left out (new) or null (a change:
+    what the form shows is what is saved, and a required field sent as null is refused by the service)."""
+    body = {k: forms.value_of(k, v) for k, v in form.values.items() if isinstance(v, str)}
+    return body if update else {k: v for k, v in body.items() if v is not None}
+
+
+def _chosen_material(posted: FormData, form: Form) -> list:
+    chosen = [v for v in posted.getlist("material_ids")[:100] if isinstance(v, str)]
+    form.values["material_ids"] = chosen
+    return [int(v) if v.isdigit() else v for v in chosen]
 
 
 def _back(intervention_id: int, anchor: str) -> Response:
@@ -59,6 +67,27 @@ def add_material(
     return _back(intervention_id, "materiale-overskrift")
 
 
+@router.post("/indsatser/{intervention_id}/materiale/{material_id}", name="web_material_update")
+def update_material(
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    posted: FormDep,
+    intervention_id: InterventionId,
+    material_id: int = Path(ge=1, le=MAX_ID),
+) -> Response:
+    check_form_token(request, user, posted)
+    _editable(session, intervention_id)
+    form = _typed(posted, MATERIAL_FIELDS)
+    try:
+        data = MaterialUpdate.model_validate(_body(form, update=True))
+        material.update_material(session, intervention_id, material_id, data)
+    except (ValidationError, RuleViolation) as exc:
+        form.errors = field_errors(exc, MATERIAL_FIELDS)
+        return _refused(request, session, intervention_id, PartsForms(refused_row=(f"mat{material_id}", form)))
+    return _back(intervention_id, f"mat{material_id}")
+
+
 @router.post("/indsatser/{intervention_id}/materiale/{material_id}/fjern", name="web_material_remove")
 def remove_material(
     request: Request,
@@ -81,15 +110,35 @@ def add_evaluation(
     check_form_token(request, user, posted)
     _editable(session, intervention_id)
     form = _typed(posted, EVALUATION_FIELDS)
-    chosen = [v for v in posted.getlist("material_ids")[:100] if isinstance(v, str)]
-    form.values["material_ids"] = chosen
-    body = _body(form) | {"material_ids": [int(v) if v.isdigit() else v for v in chosen]}
+    body = _body(form) | {"material_ids": _chosen_material(posted, form)}
     try:
         evaluations.create_evaluation(session, intervention_id, EvaluationCreate.model_validate(body))
     except (ValidationError, RuleViolation) as exc:
         form.errors = field_errors(exc, (*EVALUATION_FIELDS, "material_ids"))
         return _refused(request, session, intervention_id, PartsForms(evaluation=form))
     return _back(intervention_id, "evalueringer-overskrift")
+
+
+@router.post("/indsatser/{intervention_id}/evalueringer/{evaluation_id}", name="web_evaluation_update")
+def update_evaluation(
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    posted: FormDep,
+    intervention_id: InterventionId,
+    evaluation_id: int = Path(ge=1, le=MAX_ID),
+) -> Response:
+    check_form_token(request, user, posted)
+    _editable(session, intervention_id)
+    form = _typed(posted, EVALUATION_FIELDS)
+    body = _body(form, update=True) | {"material_ids": _chosen_material(posted, form)}
+    try:
+        data = EvaluationUpdate.model_validate(body)
+        evaluations.update_evaluation(session, intervention_id, evaluation_id, data)
+    except (ValidationError, RuleViolation) as exc:
+        form.errors = field_errors(exc, (*EVALUATION_FIELDS, "material_ids"))
+        return _refused(request, session, intervention_id, PartsForms(refused_row=(f"ev{evaluation_id}", form)))
+    return _back(intervention_id, f"ev{evaluation_id}")
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer/{evaluation_id}/fjern", name="web_evaluation_remove")

@@ -1,28 +1,57 @@
-"""The small forms for an intervention's evaluations and material on its edit page: what they show and offer."""
+"""The small forms for an intervention's evaluations and material on its edit page: what they show and offer.
+Each existing one has its own form, filled from what is saved, or as posted with its errors when it was refused."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
-from app.models.evaluation import DECISION_LABELS, RATING_LABELS
+from app.models.evaluation import DECISION_LABELS, RATING_LABELS, EvaluationPublic
 from app.models.evaluation import KIND_LABELS as EVALUATION_KIND_LABELS
 from app.models.material import MATERIAL_KIND_LABELS, MaterialPublic
 from app.services import evaluations, material
 from app.web.filters import Form
 
 
+def material_form(item: MaterialPublic) -> Form:
+    return Form(
+        values={
+            "title": item.title,
+            "url": item.url,
+            "kind": item.kind.value,
+            "language": item.language,
+            "date": item.date.isoformat() if item.date else "",
+        }
+    )
+
+
+def evaluation_form(item: EvaluationPublic) -> Form:
+    values = {
+        name: getattr(getattr(item, name), "value", getattr(item, name)) or ""
+        for name in ("kind", "purpose_fulfilled", "implemented_as_planned", "decision", "findings")
+    }
+    values.update(date=item.date.isoformat(), material_ids=[str(i) for i in item.material_ids])
+    return Form(values=values)
+
+
 @dataclass
 class PartsForms:
-    """The add forms: empty, or as posted with their errors when one was refused."""
+    """The add forms (empty, or as posted when refused) and the one existing row refused, by "mat<id>"/"ev<id>"."""
 
     material: Form = field(default_factory=lambda: Form(values={"kind": "description", "language": "da"}))
     evaluation: Form = field(default_factory=lambda: Form(values={"kind": "midway"}))
+    refused_row: tuple[str, Form] | None = None
+
+    def _row(self, key: str, saved: Form) -> Form:
+        return self.refused_row[1] if self.refused_row and self.refused_row[0] == key else saved
 
     def context(self, session: Session, intervention_id: int) -> dict[str, Any]:
+        own_material = material.list_material(session, intervention_id).items
+        own_evaluations = evaluations.list_evaluations(session, intervention_id).items
         return {
-            "material": material.list_material(session, intervention_id).items,
-            "evaluations": evaluations.list_evaluations(session, intervention_id).items,
+            "material": own_material,
+            "material_rows": [(m, self._row(f"mat{m.id}", material_form(m))) for m in own_material],
+            "evaluation_rows": [(e, self._row(f"ev{e.id}", evaluation_form(e))) for e in own_evaluations],
             "mat_form": self.material,
             "ev_form": self.evaluation,
         }

@@ -179,5 +179,12 @@ def test_no_serious_accessibility_violation_on_the_edit_and_archive_pages(page, 
     page.get_by_role("button", name="Tilføj materiale").click()
     expect(page.locator("#f-mat-url-fejl")).to_contain_text("Skriv en webadresse")
     assert _serious(page) == [], "the edit form with a refused material"
+    existing = page.locator("li", has_text="Projektbeskrivelse")
+    existing.get_by_text("Ret").click()
+    existing.get_by_label("Titel").fill("")
+    existing.get_by_role("button", name="Gem materialet").click()
+    expect(page.locator("details[open]").get_by_label("Titel")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("details[open]")).to_contain_text("Skal udfyldes")
+    assert _serious(page) == [], "the edit form with a refused change of material"
     page.goto(f"/indsatser/{item['id']}/arkiver")
     assert _serious(page) == [], "the archive confirmation"
