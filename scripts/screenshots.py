@@ -4,7 +4,8 @@
 
 Builds a fresh SQLite database in a temporary folder (migrated, with the demo data, whose trial-action pool has an
 application in each state), serves the app on a free port of 127.0.0.1, signs in and saves one PNG per
-page (the top of the page, 1280 px wide)."""
+page (the top of the page, 1280 px wide). The form pages are shown empty, refused (an amount that cannot be
+read), being edited, after a conflict with another editor's save, and at the archive confirmation."""
 
 import argparse
 import os
@@ -43,6 +44,7 @@ PAGES = [
 def _refused(page, base: str, data: dict[str, str]) -> None:
     """A new intervention with an amount the registry cannot read: the form comes back with the message."""
     page.get_by_label("Navn").fill("Lektiecafé på biblioteket i Mørkhøj")
+    page.get_by_label("Forvaltning").select_option("BKF")
     page.get_by_label("Mørkhøj").check()
     page.get_by_label("År").first.fill("2026")
     page.get_by_label("Udgiftsart").first.fill("Løn")
@@ -55,7 +57,7 @@ def _conflict(page, base: str, data: dict[str, str]) -> None:
     """Someone else saves through the API while this form is open; then this one saves."""
     answer = page.request.patch(
         f"{base}/api/v1/interventions/{data['case_id']}",
-        data={"target_group": "Børn og unge i Mørkhøj og deres forældre", "status": "completed"},
+        data={"target_group": "Børn og unge i Mørkhøj og deres forældre"},
         headers={"Authorization": f"Bearer {data['token']}"},
     )
     assert answer.ok, answer.text()
