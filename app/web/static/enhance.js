@@ -5,4 +5,8 @@ document.addEventListener("DOMContentLoaded", function () {
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+  // A refused form: the list of problems at the top takes the focus, so that it is read out and Tab leads on
+  // to its links (without the script it is announced as an alert and is the first thing after the heading).
+  var summary = document.querySelector(".conflict[tabindex='-1'], .error-summary[tabindex='-1']");
+  if (summary) { summary.focus(); }
 });
