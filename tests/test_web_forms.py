@@ -82,13 +82,13 @@ def test_an_editor_creates_an_intervention_with_two_budget_lines(web, client):
     form = _new_form(web)
     answer = web.post("/indsatser/ny", data={**form, **_base(), "action": "save"})
     assert answer.status_code == 303, answer.text
-    new_id = int(re.fullmatch(r"/indsatser/(\d+)\?gemt=1", answer.headers["location"]).group(1))
+    new_id = int(re.fullmatch(r"/indsatser/(\d+)\?gemt=ny", answer.headers["location"]).group(1))
     saved = client.get(f"{API}/interventions/{new_id}").json()
     assert saved["budget_total"] == "20000.50"
     assert sorted(line["amount"] for line in saved["budget_lines"]) == ["12500.50", "7500.00"]
     assert saved["department"] == "BKF" and saved["areas"] == ["moerkhoej"]
     case = web.get(answer.headers["location"])
-    assert "Ændringerne er gemt" in case.text and "20.000,50" in case.text
+    assert "Indsatsen er oprettet" in case.text and "20.000,50" in case.text
 
 
 def test_a_refused_amount_is_named_in_danish_beside_its_field_and_everything_typed_stays(web, client):
@@ -241,6 +241,8 @@ def test_material_and_evaluations_are_added_and_removed_from_the_edit_page(web, 
         data={"csrf_token": csrf, "title": "Rapport", "url": "https://gladsaxe.dk/r.pdf", "kind": "evaluation"},
     )
     assert added.status_code == 303
+    assert added.headers["location"].endswith("?gemt=materiale-tilfoejet#materiale-overskrift")
+    assert "Materialet er tilføjet." in web.get(added.headers["location"]).text
     material_id = client.get(f"{API}/interventions/{item['id']}/material").json()["items"][0]["id"]
     evaluation = web.post(
         f"/indsatser/{item['id']}/evalueringer",

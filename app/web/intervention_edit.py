@@ -141,7 +141,7 @@ def create_intervention(request: Request, session: SessionDep, user: UserDep, po
         session.rollback()
         _refused(form, exc)
     else:
-        return redirect(f"/indsatser/{created.id}?gemt=1")
+        return redirect(f"/indsatser/{created.id}?gemt=ny")
     return _form_page(request, session, form, status_code=422)
 
 
@@ -160,7 +160,8 @@ def edit_intervention(
     request: Request, session: SessionDep, user: UserDep, intervention_id: InterventionId
 ) -> Response:
     item = _editable(session, intervention_id)
-    return _form_page(request, session, forms.from_intervention(item), item=item)
+    parts = PartsForms(done=request.query_params.get("gemt"))
+    return _form_page(request, session, forms.from_intervention(item), item=item, parts=parts)
 
 
 def _with_version(version: str) -> None:

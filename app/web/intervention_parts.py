@@ -42,8 +42,9 @@ def _chosen_material(posted: FormData, form: Form) -> list:
     return [int(v) if v.isdigit() else v for v in chosen]
 
 
-def _back(intervention_id: int, anchor: str) -> Response:
-    return redirect(f"/indsatser/{intervention_id}/rediger#{anchor}")
+def _back(intervention_id: int, anchor: str, done: str) -> Response:
+    """Back to the edit page, at the part that was saved, which says so (`done` is a key of parts_forms.DONE)."""
+    return redirect(f"/indsatser/{intervention_id}/rediger?gemt={done}#{anchor}")
 
 
 def _refused(request: Request, session, intervention_id: int, parts: PartsForms) -> Response:
@@ -64,7 +65,7 @@ def add_material(
     except (ValidationError, RuleViolation) as exc:
         form.errors = field_errors(exc, MATERIAL_FIELDS)
         return _refused(request, session, intervention_id, PartsForms(material=form))
-    return _back(intervention_id, "materiale-overskrift")
+    return _back(intervention_id, "materiale-overskrift", "materiale-tilfoejet")
 
 
 @router.post("/indsatser/{intervention_id}/materiale/{material_id}", name="web_material_update")
@@ -85,7 +86,7 @@ def update_material(
     except (ValidationError, RuleViolation) as exc:
         form.errors = field_errors(exc, MATERIAL_FIELDS)
         return _refused(request, session, intervention_id, PartsForms(refused_row=(f"mat{material_id}", form)))
-    return _back(intervention_id, f"mat{material_id}")
+    return _back(intervention_id, "materiale-overskrift", "materiale-gemt")
 
 
 @router.post("/indsatser/{intervention_id}/materiale/{material_id}/fjern", name="web_material_remove")
@@ -100,7 +101,7 @@ def remove_material(
     check_form_token(request, user, posted)
     _editable(session, intervention_id)
     material.delete_material(session, intervention_id, material_id)
-    return _back(intervention_id, "materiale-overskrift")
+    return _back(intervention_id, "materiale-overskrift", "materiale-fjernet")
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer", name="web_evaluation_add")
@@ -116,7 +117,7 @@ def add_evaluation(
     except (ValidationError, RuleViolation) as exc:
         form.errors = field_errors(exc, (*EVALUATION_FIELDS, "material_ids"))
         return _refused(request, session, intervention_id, PartsForms(evaluation=form))
-    return _back(intervention_id, "evalueringer-overskrift")
+    return _back(intervention_id, "evalueringer-overskrift", "evaluering-tilfoejet")
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer/{evaluation_id}", name="web_evaluation_update")
@@ -138,7 +139,7 @@ def update_evaluation(
     except (ValidationError, RuleViolation) as exc:
         form.errors = field_errors(exc, (*EVALUATION_FIELDS, "material_ids"))
         return _refused(request, session, intervention_id, PartsForms(refused_row=(f"ev{evaluation_id}", form)))
-    return _back(intervention_id, f"ev{evaluation_id}")
+    return _back(intervention_id, "evalueringer-overskrift", "evaluering-gemt")
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer/{evaluation_id}/fjern", name="web_evaluation_remove")
@@ -153,4 +154,4 @@ def remove_evaluation(
     check_form_token(request, user, posted)
     _editable(session, intervention_id)
     evaluations.delete_evaluation(session, intervention_id, evaluation_id)
-    return _back(intervention_id, "evalueringer-overskrift")
+    return _back(intervention_id, "evalueringer-overskrift", "evaluering-fjernet")

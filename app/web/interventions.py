@@ -82,5 +82,5 @@ def case_page(request: Request, session: SessionDep, user: UserDep, intervention
         history_paged=cursor is not None,
         may_change=_may(lambda: require_department(department)),
         may_see_audit=_may(lambda: require(Role.admin)),
-        saved=request.query_params.get("gemt") == "1",
+        saved=request.query_params.get("gemt"),
     )

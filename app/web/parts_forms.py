@@ -34,6 +34,17 @@ def evaluation_form(item: EvaluationPublic) -> Form:
     return Form(values=values)
 
 
+# What the edit page says after a part was saved (?gemt=…), in the section of that part.
+DONE = {
+    "materiale-tilfoejet": ("materiale", "Materialet er tilføjet."),
+    "materiale-gemt": ("materiale", "Materialet er gemt."),
+    "materiale-fjernet": ("materiale", "Materialet er fjernet."),
+    "evaluering-tilfoejet": ("evalueringer", "Evalueringen er tilføjet."),
+    "evaluering-gemt": ("evalueringer", "Evalueringen er gemt."),
+    "evaluering-fjernet": ("evalueringer", "Evalueringen er fjernet."),
+}
+
+
 @dataclass
 class PartsForms:
     """The add forms (empty, or as posted when refused) and the one existing row refused, by "mat<id>"/"ev<id>"."""
@@ -41,6 +52,7 @@ class PartsForms:
     material: Form = field(default_factory=lambda: Form(values={"kind": "description", "language": "da"}))
     evaluation: Form = field(default_factory=lambda: Form(values={"kind": "midway"}))
     refused_row: tuple[str, Form] | None = None
+    done: str | None = None  # a key of DONE
 
     def _row(self, key: str, saved: Form) -> Form:
         return self.refused_row[1] if self.refused_row and self.refused_row[0] == key else saved
@@ -54,6 +66,7 @@ class PartsForms:
             "evaluation_rows": [(e, self._row(f"ev{e.id}", evaluation_form(e))) for e in own_evaluations],
             "mat_form": self.material,
             "ev_form": self.evaluation,
+            "parts_done": DONE.get(self.done or ""),
         }
 
 

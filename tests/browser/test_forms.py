@@ -64,7 +64,7 @@ def test_an_editor_registers_an_intervention_and_finds_the_money_in_the_list(pag
     page.locator("#f-budget_lines-1-amount").fill("7.500,25")
     page.get_by_role("button", name="Opret indsats").click()
 
-    expect(page.get_by_text("Ændringerne er gemt")).to_be_visible()
+    expect(page.get_by_text("Indsatsen er oprettet")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lektiecafé på biblioteket i Mørkhøj")
     page.goto("/indsatser?q=lektiecaf")
     row = page.locator("#indsatser tbody tr")
