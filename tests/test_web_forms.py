@@ -145,10 +145,12 @@ def test_edit_keeps_unchanged_fields_and_changes_the_rest(web, client):
     assert page.status_code == 200 and 'value="1.000,00"' in page.text
     form = _fields(page.text)
     form.update({"budget_lines-0-amount": "2.000,25", "status": "completed", "action": "save"})
+    form["purpose"] = "Første linje\r\nAnden linje"  # as a browser sends a textarea
     answer = web.post(f"/indsatser/{item['id']}/rediger", data=form)
     assert answer.status_code == 303, answer.text
     saved = client.get(f"{API}/interventions/{item['id']}").json()
     assert saved["budget_total"] == "2000.25" and saved["status"] == "completed"
+    assert saved["purpose"] == "Første linje\nAnden linje"
     assert saved["name"] == item["name"] and saved["indicators"] == item["indicators"]
     assert saved["success_criteria"][0]["description"] == item["success_criteria"][0]["description"]
 

@@ -121,19 +121,21 @@ def _new_row(name: str) -> dict[str, str]:
     return dict.fromkeys(ROWS[name], "") | ROW_DEFAULTS[name]
 
 
-def _text(value: Any) -> str:
-    return str(value)[:MAX_TEXT] if isinstance(value, str) else ""
+def posted_text(value: Any) -> str:
+    """A posted field as text: browsers send a textarea's line breaks as CRLF, the registry keeps LF (so that a
+    save of an unchanged text changes nothing)."""
+    return value.replace("\r\n", "\n")[:MAX_TEXT] if isinstance(value, str) else ""
 
 
 def from_post(form: FormData) -> InterventionForm:
     """The values as typed (texts, never parsed here, so that they are shown again as they were)."""
-    values: dict[str, Any] = {name: _text(form.get(name)) for name in SCALARS}
-    values.update({name: [_text(v) for v in form.getlist(name)[:100]] for name in LISTS})
+    values: dict[str, Any] = {name: posted_text(form.get(name)) for name in SCALARS}
+    values.update({name: [posted_text(v) for v in form.getlist(name)[:100]] for name in LISTS})
     for name, columns in ROWS.items():
         indices = sorted(
             {int(m.group(1)) for key in form.keys() if (m := re.fullmatch(rf"{name}-(\d{{1,4}})-\w+", key))}
         )[:MAX_ROWS]
-        values[name] = [{c: _text(form.get(f"{name}-{i}-{c}")) for c in columns} for i in indices]
+        values[name] = [{c: posted_text(form.get(f"{name}-{i}-{c}")) for c in columns} for i in indices]
     return InterventionForm(values=values)
 
 

@@ -26,7 +26,7 @@ EVALUATION_FIELDS = ("kind", "date", "purpose_fulfilled", "implemented_as_planne
 
 
 def _typed(posted: FormData, names: tuple[str, ...]) -> Form:
-    return Form(values={n: v[:20_000] if isinstance(v := posted.get(n), str) else "" for n in names})
+    return Form(values={n: forms.posted_text(posted.get(n)) for n in names})
 
 
 def _body(form: Form, *, update: bool = False) -> dict:
