@@ -49,3 +49,18 @@ def test_service_errors_land_on_the_nearest_field_the_form_has():
     taken = Conflict("…", errors=[{"loc": ["body", "external_id"], "msg": "already used by intervention 3"}])
     assert field_errors(taken) == {"external_id": "Værdien bruges allerede af en anden indsats"}
     assert field_errors(Conflict("no field")) == {"": "Værdien bruges allerede af en anden indsats"}
+
+
+def test_the_list_filters_say_it_in_danish_too():
+    from app.errors import BadRequest
+    from app.web.filters import Form
+
+    form = Form(values={"department": ["XYZ"], "area": []})
+    form.add_service_error(
+        RuleViolation("…", errors=[{"loc": ["query", "department", 0], "msg": "unknown", "type": "unknown_code"}])
+    )
+    form.add_service_error(BadRequest("…", errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}]))
+    assert form.errors == {
+        "department": "Vælg en af mulighederne på listen",
+        "": "Linket til denne side gælder ikke længere: begynd fra første side",
+    }

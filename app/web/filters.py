@@ -13,6 +13,7 @@ from app.errors import AppError
 from app.models.filters import InterventionFilters, RollupFilters
 from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS, Kind, Status, Track
 from app.services import reference
+from app.web.messages import field_errors
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 YEARS = list(range(2016, 2031))  # the programme's years, offered in the year fields
@@ -24,11 +25,8 @@ class Form:
     errors: dict[str, str] = field(default_factory=dict)  # field → message
 
     def add_service_error(self, exc: AppError) -> None:
-        """A service's error as messages beside the fields it names."""
-        for error in exc.errors or [{"loc": ["query", ""], "msg": exc.detail}]:
-            loc = [part for part in error.get("loc", []) if isinstance(part, str) and part not in ("query", "body")]
-            name = loc[0] if loc else ""
-            self.errors[name] = f"Kan ikke bruges: {error.get('msg') or exc.detail}"
+        """A service's error as Danish messages beside the fields it names (app/web/messages.py)."""
+        self.errors.update(field_errors(exc, self.values.keys()))
 
 
 def _texts(params: QueryParams, name: str, max_items: int = 50) -> list[str]:

@@ -83,6 +83,7 @@ BY_FIELD = {
         "Der er allerede en linje med samme år, kategori, finansiering og type: læg beløbene sammen"
     ),
     ("areas", "value_error"): "Et område er valgt mere end én gang",
+    ("cursor", ""): "Linket til denne side gælder ikke længere: begynd fra første side",
     ("themes", "value_error"): "Et tema er valgt mere end én gang",
     ("indicators", "value_error"): "En indikator er valgt mere end én gang",
 }
