@@ -28,6 +28,7 @@ from app.routers import (
     reference,
     rollups,
     success_criteria,
+    survey_rounds,
 )
 
 DESCRIPTION = """
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
         observations,
         pools,
         imports,
+        survey_rounds,
         exports,
         auth,
         audit,
