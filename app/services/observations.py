@@ -244,7 +244,9 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
     observed = _Observed.load(session, year, baseline_year)
     rows = [
         _indicator_row(ind, observed, focus, comparison, municipality)
-        for ind in session.exec(select(Indicator).order_by(col(Indicator.number)))
+        for ind in session.exec(
+            select(Indicator).where(col(Indicator.retired_at).is_(None)).order_by(col(Indicator.number))
+        )
     ]
     themes = [_theme_row(theme, rows) for theme in session.exec(select(Theme).order_by(col(Theme.position)))]
     return IndicatorReport(

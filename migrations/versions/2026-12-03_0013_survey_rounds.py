@@ -81,9 +81,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_indicator_observation_round_id"))
         batch_op.drop_constraint(batch_op.f("fk_indicator_observation_round_id_measurement_round"), type_="foreignkey")
         batch_op.drop_column("round_id")
-    with op.batch_alter_table("indicator", schema=None) as batch_op:
-        batch_op.drop_column("retired_at")
-        batch_op.drop_column("unit")
+    if op.get_bind().dialect.name == "sqlite":
+        # A batch (copy and rename) would drop the table `indicator` that others refer to; SQLite drops columns.
+        op.execute("ALTER TABLE indicator DROP COLUMN retired_at")
+        op.execute("ALTER TABLE indicator DROP COLUMN unit")
+    else:
+        op.drop_column("indicator", "retired_at")
+        op.drop_column("indicator", "unit")
     op.drop_table("framework_revision")
     op.drop_table("measurement_round_area")
     op.drop_table("measurement_round")
