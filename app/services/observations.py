@@ -167,43 +167,49 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
         seen.setdefault(key, i)
     checker.raise_if_any()
 
+    counts = write_observations(session, number, list(zip(items, round_ids, strict=True)))
+    audit.record(session, "upsert", "indicator", number, {"observations": counts})
+    session.commit()
+    return UpsertResult(**counts)
+
+
+def write_observations(
+    session: Session, number: int, items: Sequence[tuple[ObservationCreate, int | None]], actions: list | None = None
+) -> dict[str, int]:
+    """Create or update one indicator's observations, matched on (area, year, kind); checked before. With
+    `actions`, each item's action (created, updated, unchanged) is appended to it. Does not commit."""
     existing = _existing(session, number)
     now = utcnow()
-    created = updated = unchanged = 0
-    for item, round_id in zip(items, round_ids, strict=True):
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for item, round_id in items:
         fields = _fields(item, round_id)
         row = existing.get((item.area, item.year, item.kind.value))
         if row is None:
-            session.add(
-                IndicatorObservation(
-                    indicator_number=number,
-                    area_slug=item.area,
-                    year=item.year,
-                    kind=item.kind.value,
-                    created_at=now,
-                    updated_at=now,
-                    **fields,
-                )
+            row = IndicatorObservation(
+                indicator_number=number,
+                area_slug=item.area,
+                year=item.year,
+                kind=item.kind.value,
+                created_at=now,
+                updated_at=now,
+                **fields,
             )
-            created += 1
+            session.add(row)
+            existing[(item.area, item.year, item.kind.value)] = row
+            action = "created"
         elif all(_same(getattr(row, name), value) for name, value in fields.items()):
-            unchanged += 1
+            action = "unchanged"
         else:
             for name, value in fields.items():
                 setattr(row, name, value)
             flag_modified(row, "value")  # the ORM sees 70.0 == 70.00 as no change; the text did change
             row.updated_at = now
             session.add(row)
-            updated += 1
-    audit.record(
-        session,
-        "upsert",
-        "indicator",
-        number,
-        {"observations": {"created": created, "updated": updated, "unchanged": unchanged}},
-    )
-    session.commit()
-    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+            action = "updated"
+        counts[action] += 1
+        if actions is not None:
+            actions.append(action)
+    return counts
 
 
 def _same(stored: Any, sent: Any) -> bool:
