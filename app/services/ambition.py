@@ -173,12 +173,14 @@ def _indicator(
         verdict_label=VERDICT_LABELS[verdict],
         missing=missing,
         targets=_targets(ind, figures, last, muni),
-        series=[_point(n, figures, r) for r in series_rounds],
+        series=[p for p in (_point(n, figures, r) for r in series_rounds) if _has_data(p)],
     )
 
 
 def _unit(figures: Figures, number: int) -> str | None:
-    return next((t.unit for t in figures.targets if t.indicator_number == number and t.unit), None)
+    return figures.units.get(number) or next(
+        (t.unit for t in figures.targets if t.indicator_number == number and t.unit), None
+    )
 
 
 def _point(number: int, figures: Figures, rnd: MeasurementRound) -> SeriesPoint:
@@ -190,6 +192,10 @@ def _point(number: int, figures: Figures, rnd: MeasurementRound) -> SeriesPoint:
         municipality_source=muni.source,
         areas={a: figures.value(number, a, rnd.year) for a in figures.focus},
     )
+
+
+def _has_data(point: SeriesPoint) -> bool:
+    return point.municipality is not None or any(v is not None for v in point.areas.values())
 
 
 def _targets(ind: Indicator, figures: Figures, last: MeasurementRound, muni: Municipality) -> list[Target]:
@@ -212,16 +218,19 @@ def _targets(ind: Indicator, figures: Figures, last: MeasurementRound, muni: Mun
     return found
 
 
+def _series_rounds(session: Session, last: MeasurementRound) -> list[MeasurementRound]:
+    """One round per year up to the latest (a survey round where there is one, else the register year): the
+    points of the charts."""
+    by_year: dict[int, MeasurementRound] = {}
+    for r in sorted(session.exec(select(MeasurementRound)).all(), key=lambda r: r.kind != last.kind):
+        if r.year <= last.year:
+            by_year.setdefault(r.year, r)
+    return [by_year[y] for y in sorted(by_year)]
+
+
 def ambition_report(session: Session, baseline: str | None = None, latest: str | None = None) -> AmbitionReport:
     first, last = _rounds(session, baseline, latest)
-    series_rounds = sorted(
-        (
-            r
-            for r in session.exec(select(MeasurementRound).where(MeasurementRound.kind == last.kind))
-            if r.year <= last.year
-        ),
-        key=lambda r: r.year,
-    )
+    series_rounds = _series_rounds(session, last)
     figures = Figures.load(session, sorted({first.year, last.year, *(r.year for r in series_rounds)}))
     active = session.exec(
         select(Indicator).where(col(Indicator.retired_at).is_(None)).order_by(col(Indicator.number))

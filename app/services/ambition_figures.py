@@ -37,6 +37,7 @@ class Figures:
     rounds: dict[int, MeasurementRound] = field(default_factory=dict)
     weights: dict[int, Weights | None] = field(default_factory=dict)
     targets: list[IndicatorObservation] = field(default_factory=list)
+    units: dict[int, str] = field(default_factory=dict)  # an observation's unit, where the indicator has none
 
     @classmethod
     def load(cls, session: Session, years: list[int]) -> "Figures":
@@ -53,6 +54,8 @@ class Figures:
         for obs in session.exec(stmt.order_by(col(IndicatorObservation.kind))):  # actual before baseline
             if obs.kind in MEASURED_KINDS:
                 figures.values.setdefault((obs.indicator_number, obs.area_slug, obs.year), (obs.value, obs.round_id))
+            if obs.unit:
+                figures.units.setdefault(obs.indicator_number, obs.unit)
         figures.targets = list(session.exec(select(IndicatorObservation).where(IndicatorObservation.kind == "target")))
         return figures
 
