@@ -32,6 +32,7 @@ PAGES = [
     ("case", "/indsatser/{case_id}", None),
     ("puljer", "/puljer", None),
     ("pulje", "/puljer/{pool_id}", None),
+    ("rapport", "/rapport", None),
 ]
 
 

@@ -78,6 +78,8 @@ class AreaFigures(BaseModel):
 class Gap(BaseModel):
     area: str = PydanticField(description="A focus area's slug, or `tre-omraader` for the three together")
     name: str
+    baseline_value: Measure | None = PydanticField(description="The area's (or the three together's) figure")
+    latest_value: Measure | None
     baseline_gap: Measure | None = PydanticField(description="How far the area is behind the municipality (> 0)")
     latest_gap: Measure | None
     status: GapStatus

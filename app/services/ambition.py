@@ -95,6 +95,8 @@ def _gap(area: str, name: str, base: Decimal | None, now: Decimal | None, muni: 
     return Gap(
         area=area,
         name=name,
+        baseline_value=base,
+        latest_value=now,
         baseline_gap=baseline_gap,
         latest_gap=latest_gap,
         status=status,

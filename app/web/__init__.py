@@ -6,12 +6,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import interventions, overview, pools, signin
+from app.web import interventions, overview, pools, report, signin
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (signin, overview, interventions, pools):
+    for module in (signin, overview, interventions, pools, report):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
