@@ -237,3 +237,29 @@ def test_retire_and_edit_an_indicator(client, restore_directions):
         "unit": {"before": None, "after": "dage"},
     }
     assert_problem(client.patch(f"{API}/indicators/11", json={"active": None}), 422, field=["body", "active"])
+
+
+def test_money_per_theme_between_the_rounds_beside_the_results(client):
+    from tests.factories import budget_line, create_intervention
+
+    two_rounds(client)
+    create_intervention(
+        client,
+        themes=["T2"],
+        indicators=[3],
+        start_date="2019-01-01",
+        end_date="2025-12-31",
+        budget_lines=[
+            budget_line(year=2020, amount="1000.00"),  # before the baseline year: not counted
+            budget_line(year=2021, amount="2000.00"),
+            budget_line(year=2024, amount="3000.00"),
+            budget_line(year=2024, amount="2500.50", type="actual"),
+            budget_line(year=2025, amount="9000.00"),  # after the latest round: not counted
+        ],
+        success_criteria=[],
+    )
+    rep = report(client)
+    money = theme(rep, "T2")["money"]
+    assert money == {"year_from": 2021, "year_to": 2024, "plan": "5000.00", "actual": "2500.50", "interventions": 1}
+    assert theme(rep, "T1")["money"]["plan"] == "0.00"
+    assert "ikke som deres årsag" in rep["money_note"]
