@@ -37,12 +37,14 @@ def test_the_demo_report_answers_every_theme(client):
     assert client.get(f"{API}/reports/ambition").json() == report
 
 
-def test_demo_summary(client, capsys):
-    """Prints the summary the README shows (run with -s to see it)."""
+def test_the_readme_shows_the_demo_reports_summary(client):
+    from pathlib import Path
+
     registry(["demo"])
     report = client.get(f"{API}/reports/ambition").json()
-    print()
-    print(report["overall"]["label"], "-", " ".join(report["overall"]["reasons"]))
-    for t in report["themes"]:
-        print(f"{t['code']} {t['name']}: {t['verdict_label']} ({t['money']['plan']} / {t['money']['actual']})")
-    assert report["overall"]["targets_met"] + report["overall"]["targets_missed"] == 5
+    overall = report["overall"]
+    lines = [f"{overall['label']}. {' '.join(overall['reasons'])}"]
+    lines += [f"{t['code']} {t['name']}: {t['verdict_label']}" for t in report["themes"]]
+    lines.append(f"Ambitionsniveauer: {overall['targets_met']} nået, {overall['targets_missed']} ikke nået.")
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "```text\n" + "\n".join(lines) + "\n```" in readme
