@@ -4,17 +4,20 @@ municipality as a whole is derived from the areas and the rest where it is not m
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.codes import AreaCode
 from app.models.observation import MAX_YEAR, MIN_YEAR, Year
-from app.models.types import Text, UTCDateTime, sql_in
+from app.models.types import Text, UTCDateTime, _int_not_bool, sql_in
 
 ROUND_CODE = r"^[a-z0-9][a-z0-9-]{0,39}$"
+# A number of people: a whole number, never a boolean (pydantic's lax mode would take true as 1).
+Count = Annotated[int, PydanticField(ge=0, le=10_000_000), BeforeValidator(_int_not_bool)]
 
 
 class RoundKind(StrEnum):
@@ -68,9 +71,9 @@ class RoundAreaWeights(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     area: AreaCode
-    respondents: int | None = PydanticField(default=None, ge=0, le=10_000_000, description="Answers in the area")
-    population: int | None = PydanticField(
-        default=None, ge=0, le=10_000_000, description="Residents in the area (the survey's population)"
+    respondents: Count | None = PydanticField(default=None, description="Answers in the area")
+    population: Count | None = PydanticField(
+        default=None, description="Residents in the area (the survey's population)"
     )
 
 

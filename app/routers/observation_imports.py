@@ -67,6 +67,16 @@ REQUEST_BODY = {
         **problem_responses(400, 403, 413, 415),
         422: {
             "description": "Nothing was written; `errors` lists every problem with row and column",
+            "content": {
+                "application/problem+json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/ImportRejected"},
+                            {"$ref": "#/components/schemas/Problem"},
+                        ]
+                    }
+                }
+            },
             "model": ImportRejected,
         },
     },
