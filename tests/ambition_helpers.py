@@ -11,11 +11,11 @@ RESPONDENTS = {HG: 2600, VP: 2700, MK: 2000, REST: 5500}
 
 
 def make_round(client, code: str, year: int, *, kind: str = "survey", population=POPULATION, respondents=RESPONDENTS):
-    areas = [
+    weights = [
         {"area": a, **({"population": population[a]} if population else {}), "respondents": respondents[a]}
         for a in PARTS
     ]
-    body = {"code": code, "name": f"Borgerundersøgelse {year}", "kind": kind, "year": year, "areas": areas}
+    body = {"code": code, "name": f"Borgerundersøgelse {year}", "kind": kind, "year": year, "weights": weights}
     response = client.post(f"{API}/rounds", json=body)
     assert response.status_code == 201, response.text
     return response.json()

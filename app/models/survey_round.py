@@ -89,7 +89,7 @@ class RoundCreate(BaseModel):
     collected: Text(100) | None = PydanticField(default=None, description="When, in words, e.g. efterår 2021")
     source: Text(200) | None = None
     note: Text(1000) | None = None
-    areas: list[RoundAreaWeights] = PydanticField(
+    weights: list[RoundAreaWeights] = PydanticField(
         default=[],
         max_length=20,
         description="Respondents and/or population per area: the weights of the derived municipality figure",
@@ -97,7 +97,7 @@ class RoundCreate(BaseModel):
 
 
 class RoundUpdate(BaseModel):
-    """Omitted fields stay; `areas`, when sent, replaces the weights."""
+    """Omitted fields stay; `weights`, when sent, replaces the weights."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -105,7 +105,7 @@ class RoundUpdate(BaseModel):
     collected: Text(100) | None = None
     source: Text(200) | None = None
     note: Text(1000) | None = None
-    areas: list[RoundAreaWeights] | None = PydanticField(default=None, max_length=20)
+    weights: list[RoundAreaWeights] | None = PydanticField(default=None, max_length=20)
 
 
 class RoundPublic(BaseModel):
@@ -118,7 +118,7 @@ class RoundPublic(BaseModel):
     collected: str | None
     source: str | None
     note: str | None
-    areas: list[RoundAreaWeights]
+    weights: list[RoundAreaWeights]
     observations: int = PydanticField(description="How many observations belong to the round")
     created_at: datetime
     updated_at: datetime

@@ -31,7 +31,7 @@ def list_rounds(session: SessionDep) -> RoundList:
     summary="Add a survey round or a register year (admin, or an editor of SOB)",
     description=(
         "A survey round (`kind=survey`, e.g. Borgerundersøgelse 2021, collected autumn 2021) or a register year "
-        "(`kind=register`). `areas` gives per area the respondents and/or the population: the weights of the "
+        "(`kind=register`). `weights` gives per area the respondents and/or the population: the weights of the "
         "municipality figure derived from the three areas and the rest of the municipality (population when it "
         "is given for all four, else respondents). 409 when the code, or the kind and year, are taken."
     ),
@@ -49,7 +49,7 @@ def get_round(session: SessionDep, code: RoundCode) -> RoundPublic:
 @router.patch(
     "/{code}",
     summary="Change a round's name, description or weights (admin, or an editor of SOB)",
-    description="Omitted fields stay; `areas`, when sent, replaces every weight.",
+    description="Omitted fields stay; `weights`, when sent, replaces every weight.",
     responses=problem_responses(404, 413, 422),
 )
 def update_round(session: SessionDep, code: RoundCode, body: RoundUpdate) -> RoundPublic:

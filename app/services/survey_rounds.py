@@ -61,7 +61,7 @@ def _publics(session: Session, rows: Sequence[MeasurementRound]) -> list[RoundPu
             RoundPublic,
             r,
             kind_label=ROUND_KIND_LABELS[r.kind],
-            areas=weights.get(r.id, []),
+            weights=weights.get(r.id, []),
             observations=counts.get(r.id, 0),
         )
         for r in rows
@@ -87,9 +87,9 @@ def get_round(session: Session, code: str) -> RoundPublic:
 def _check_areas(checker: CodeChecker, areas: Sequence[RoundAreaWeights]) -> None:
     seen: set[str] = set()
     for i, item in enumerate(areas):
-        checker.check("area", item.area, ["body", "areas", i, "area"])
+        checker.check("area", item.area, ["body", "weights", i, "area"])
         if item.area in seen:
-            checker.fail(["body", "areas", i, "area"], f"area {item.area} is named twice", "duplicate")
+            checker.fail(["body", "weights", i, "area"], f"area {item.area} is named twice", "duplicate")
         seen.add(item.area)
 
 
@@ -105,7 +105,7 @@ def create_round(session: Session, data: RoundCreate) -> RoundPublic:
     begin_write(session)
     require_department("SOB", what="survey rounds")
     checker = CodeChecker(session)
-    _check_areas(checker, data.areas)
+    _check_areas(checker, data.weights)
     checker.raise_if_any()
     for clash in session.exec(
         select(MeasurementRound).where(
@@ -121,11 +121,11 @@ def create_round(session: Session, data: RoundCreate) -> RoundPublic:
         )
     now = utcnow()
     row = MeasurementRound(
-        **data.model_dump(exclude={"areas", "kind"}), kind=data.kind.value, created_at=now, updated_at=now
+        **data.model_dump(exclude={"weights", "kind"}), kind=data.kind.value, created_at=now, updated_at=now
     )
     session.add(row)
     session.flush()
-    _replace_areas(session, row.id, data.areas)
+    _replace_areas(session, row.id, data.weights)
     session.flush()
     public = _publics(session, [row])[0]
     audit.record(session, "create", "round", row.code, audit.diff(None, public.model_dump(exclude={"observations"})))
@@ -141,14 +141,14 @@ def update_round(session: Session, code: str, data: RoundUpdate) -> RoundPublic:
     checker = CodeChecker(session)
     if "name" in data.model_fields_set and data.name is None:
         checker.fail(["body", "name"], "may not be null", "null")
-    if data.areas is not None:
-        _check_areas(checker, data.areas)
+    if data.weights is not None:
+        _check_areas(checker, data.weights)
     checker.raise_if_any()
     for name in ("name", "collected", "source", "note"):
         if name in data.model_fields_set:
             setattr(row, name, getattr(data, name))
-    if data.areas is not None:
-        _replace_areas(session, row.id, data.areas)
+    if data.weights is not None:
+        _replace_areas(session, row.id, data.weights)
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
