@@ -23,11 +23,14 @@ from app.routers import (
     interventions,
     material,
     metrics,
+    observation_imports,
     observations,
     pools,
     reference,
+    reports,
     rollups,
     success_criteria,
+    survey_rounds,
 )
 
 DESCRIPTION = """
@@ -70,9 +73,12 @@ def create_app() -> FastAPI:
         budget_lines,
         success_criteria,
         rollups,
+        reports,
         observations,
         pools,
+        observation_imports,
         imports,
+        survey_rounds,
         exports,
         auth,
         audit,

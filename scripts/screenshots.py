@@ -38,6 +38,7 @@ PAGES = [
     ("indsats-rediger", "/indsatser/{case_id}/rediger", None),
     ("indsats-konflikt", "/indsatser/{case_id}/rediger", "conflict"),
     ("indsats-arkiver", "/indsatser/{case_id}/arkiver", None),
+    ("rapport", "/rapport", None),
 ]
 
 

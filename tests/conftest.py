@@ -56,7 +56,17 @@ def wipe() -> None:
         for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
             if table.name not in REFERENCE_TABLES | {"data_version"}:
                 conn.execute(table.delete())
+        reset_framework(conn)
         new_data_version(conn)  # as any write does: the workers' read caches must not outlive the wipe
+
+
+def reset_framework(conn) -> None:
+    """The framework as the migrations seed it: indicators added through the API (and the demo) removed, the
+    retired brought back, units cleared (the observations referring to them were wiped before)."""
+    from sqlalchemy import text
+
+    conn.execute(text("DELETE FROM indicator WHERE number > 19"))
+    conn.execute(text("UPDATE indicator SET retired_at = NULL, unit = NULL"))
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,9 @@ TABLES = {
     "data_version",
     "web_session",
     "oidc_sign_in",
+    "measurement_round",
+    "measurement_round_area",
+    "framework_revision",
 }
 
 

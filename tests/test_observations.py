@@ -244,6 +244,9 @@ def test_patch_indicator_defaults(client, restore_indicators):
         "effect_goal": "E1",
         "higher_is_better": False,
         "likely_source": "survey",
+        "unit": None,
+        "active": True,
+        "retired_at": None,
     }
     response = client.patch(f"{API}/indicators/7", json={"higher_is_better": True})
     assert response.json()["higher_is_better"] is True and response.json()["likely_source"] == "survey"

@@ -16,6 +16,7 @@ from app.models.auth import ApiToken  # noqa: E402
 from app.models.budget_line import BudgetLine  # noqa: E402
 from app.models.data_version import DataVersion  # noqa: E402
 from app.models.evaluation import Evaluation, EvaluationMaterial  # noqa: E402
+from app.models.framework import FrameworkRevision  # noqa: E402
 from app.models.idempotency import IdempotencyKey  # noqa: E402
 from app.models.intervention import (  # noqa: E402
     Intervention,
@@ -35,6 +36,7 @@ from app.models.reference import (  # noqa: E402
     Theme,
 )
 from app.models.success_criterion import SuccessCriterion  # noqa: E402
+from app.models.survey_round import MeasurementRound, RoundArea  # noqa: E402
 from app.models.web_session import OidcSignIn, WebSession  # noqa: E402
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "EffectGoal",
     "Evaluation",
     "EvaluationMaterial",
+    "FrameworkRevision",
     "FundingSource",
     "IdempotencyKey",
     "Indicator",
@@ -57,9 +60,11 @@ __all__ = [
     "InterventionIndicator",
     "InterventionTheme",
     "Material",
+    "MeasurementRound",
     "OidcSignIn",
     "Pool",
     "PoolLedgerEntry",
+    "RoundArea",
     "SuccessCriterion",
     "Theme",
     "WebSession",

@@ -54,6 +54,11 @@ class IndicatorObservation(SQLModel, table=True):
     unit: str | None = Field(default=None, sa_column=Column(String(50)))
     source: str | None = Field(default=None, sa_column=Column(String(200)))
     note: str | None = Field(default=None, sa_column=Column(String(1000)))
+    # The survey round or register year the figure belongs to (app/models/survey_round.py); null for figures
+    # entered before rounds existed, and for targets.
+    round_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("measurement_round.id"), index=True)
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
@@ -81,6 +86,11 @@ class ObservationCreate(BaseModel):
         default=None, description="Where the figure comes from, e.g. Tryghedsundersøgelse 2021, registerdata"
     )
     note: Text(1000) | None = None
+    round: Text(40) | None = PydanticField(
+        default=None,
+        description="Code of the survey round or register year the figure belongs to (GET /api/v1/rounds); "
+        "its year must be `year`",
+    )
 
 
 class ObservationPublic(BaseModel):
@@ -93,6 +103,7 @@ class ObservationPublic(BaseModel):
     unit: str | None
     source: str | None
     note: str | None
+    round: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -119,6 +130,12 @@ class IndicatorUpdate(BaseModel):
 
     higher_is_better: bool | None = NotNull(strict=True, description="true when a higher value is better")
     likely_source: LikelySource | None = NotNull(description="survey or register")
+    unit: Text(50) | None = PydanticField(default=None, description="e.g. pct.; null clears it")
+    active: bool | None = NotNull(
+        strict=True,
+        description="false retires the indicator (kept with its data for history, left out of new reports); "
+        "true brings it back",
+    )
 
 
 # --- the 2030 indicator report -----------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """Reference data: departments, areas, funding sources and the results framework (effect goal → theme →
 indicator). Seeded by the migrations, read-only through the API."""
 
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime
 
 
 class Department(SQLModel, table=True):
@@ -52,6 +55,10 @@ class Indicator(SQLModel, table=True):
     # Our reading, not the sources': editable defaults (reference/indicator_semantics.json).
     higher_is_better: bool = True
     likely_source: str = Field(sa_column=Column(String(20), nullable=False))
+    # The framework changes without a migration (app/services/framework.py): an indicator may be added, given a
+    # unit, or retired (kept for history, left out of new reports); numbers are never reused.
+    unit: str | None = Field(default=None, sa_column=Column(String(50)))
+    retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 T = TypeVar("T")
@@ -82,6 +89,9 @@ class IndicatorPublic(SQLModel):
     effect_goal: str
     higher_is_better: bool
     likely_source: str
+    unit: str | None = None
+    active: bool = True
+    retired_at: datetime | None = None
 
 
 class ThemePublic(SQLModel):
@@ -94,6 +104,7 @@ class ThemePublic(SQLModel):
 class FrameworkIndicator(SQLModel):
     number: int
     name: str
+    active: bool = True
 
 
 class FrameworkTheme(SQLModel):

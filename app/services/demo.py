@@ -16,6 +16,7 @@ from app.models.evaluation import EvaluationCreate
 from app.models.intervention import Intervention, InterventionCreate
 from app.models.material import MaterialCreate
 from app.models.pool import AllocationCreate, AllocationUpdate, Pool, PoolCreate
+from app.services.demo_report import load_demo_observations
 from app.services.evaluations import create_evaluation
 from app.services.interventions import create_intervention
 from app.services.material import add_material
@@ -77,4 +78,5 @@ def load_demo_data(session: Session) -> dict[str, int]:
             _load(session, item, None, counts)
     for item in _read(POOL_FILE):
         _load_pool(session, item)
+    counts["observations"] = sum(load_demo_observations(session).values())  # the report's figures
     return counts

@@ -161,7 +161,8 @@ def _bounded_lines(text: str):
         yield line
 
 
-def read_csv(body: bytes) -> ReadFile:
+def csv_rows(body: bytes) -> tuple[list[list[str]], str, bool]:
+    """(rows, encoding, decimal_comma) of a CSV file: a semicolon file (Danish Excel) may use decimal commas."""
     text, encoding = decode_csv(body)
     first_line = text[: MAX_LINE_CHARS + 1].split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -177,7 +178,12 @@ def read_csv(body: bytes) -> ReadFile:
             else f"the CSV cannot be read: {exc}"
         )
         raise UnreadableFile([FileProblem(len(rows) + 1, None, msg)], encoding=encoding) from None
-    read = _records_from_rows(rows, decimal_comma=delimiter == ";")
+    return rows, encoding, delimiter == ";"
+
+
+def read_csv(body: bytes) -> ReadFile:
+    rows, encoding, decimal_comma = csv_rows(body)
+    read = _records_from_rows(rows, decimal_comma=decimal_comma)
     read.encoding = encoding
     return read
 
@@ -283,7 +289,8 @@ def _dimension_cells(
     return (abs(cols) + 1) * (abs(rows) + 1)
 
 
-def read_xlsx(body: bytes) -> ReadFile:
+def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
+    """The cells of the sheet `sheet_name` (else the first sheet) as text, checked for size before parsing."""
     from openpyxl import load_workbook
 
     check_xlsx_archive(body)
@@ -294,7 +301,7 @@ def read_xlsx(body: bytes) -> ReadFile:
             [FileProblem(None, None, f"the file is not a readable XLSX workbook ({exc.__class__.__name__})")]
         ) from None
     try:
-        sheet = workbook["interventions"] if "interventions" in workbook.sheetnames else workbook.worksheets[0]
+        sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
         rows, cells = [], 0
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             row = _within_columns(list(row), number)
@@ -312,7 +319,11 @@ def read_xlsx(body: bytes) -> ReadFile:
         ) from None
     finally:
         workbook.close()
-    return _records_from_rows(rows, decimal_comma=False)
+    return rows
+
+
+def read_xlsx(body: bytes) -> ReadFile:
+    return _records_from_rows(xlsx_rows(body, "interventions"), decimal_comma=False)
 
 
 def _xlsx_cell(value: Any) -> str:

@@ -11,14 +11,12 @@ from sqlmodel import Session, col, select
 
 from app.db import begin_write
 from app.errors import Conflict, NotFound, RuleViolation
-from app.models.auth import Role
 from app.models.observation import (
     AreaValues,
     FocusAreaGap,
     IndicatorObservation,
     IndicatorReport,
     IndicatorReportRow,
-    IndicatorUpdate,
     MunicipalityValues,
     ObservationCreate,
     ObservationKind,
@@ -28,11 +26,12 @@ from app.models.observation import (
     ThemeReportRow,
     UpsertResult,
 )
-from app.models.reference import Area, Indicator, IndicatorPublic, Theme
+from app.models.reference import Area, Indicator, Theme
+from app.models.survey_round import MeasurementRound
 from app.models.types import public_of, utcnow
 from app.services import audit
-from app.services.auth import require, require_department
-from app.services.reference import CodeChecker, indicator_public
+from app.services.auth import require_department
+from app.services.reference import CodeChecker
 
 KIND_ORDER = {k.value: i for i, k in enumerate(ObservationKind)}
 
@@ -47,8 +46,27 @@ def load_indicator(session: Session, number: int) -> Indicator:
     return row
 
 
-def observation_public(row: IndicatorObservation) -> ObservationPublic:
-    return public_of(ObservationPublic, row, indicator=row.indicator_number, area=row.area_slug)
+def observation_public(row: IndicatorObservation, round_code: str | None = None) -> ObservationPublic:
+    return public_of(ObservationPublic, row, indicator=row.indicator_number, area=row.area_slug, round=round_code)
+
+
+def round_codes(session: Session) -> dict[str, MeasurementRound]:
+    return {r.code: r for r in session.exec(select(MeasurementRound))}
+
+
+def check_round(
+    checker: CodeChecker, rounds: dict[str, MeasurementRound], code: str | None, year: int, loc: list
+) -> int | None:
+    """The id of the round `code` names, when it exists and is of `year` (problems go to the checker)."""
+    if code is None:
+        return None
+    found = rounds.get(code)
+    if found is None:
+        checker.fail([*loc, "round"], f"unknown round code {code!r}; GET /api/v1/rounds lists them", "unknown_code")
+        return None
+    if found.year != year:
+        checker.fail([*loc, "year"], f"round {code} is of {found.year}, not {year}", "rule")
+    return found.id
 
 
 def list_observations(
@@ -64,8 +82,9 @@ def list_observations(
     checker.check_all("area", area, ["query", "area"])
     checker.raise_if_any()
     stmt = (
-        select(IndicatorObservation, Area.position)
+        select(IndicatorObservation, Area.position, MeasurementRound.code)
         .join(Area, col(Area.slug) == col(IndicatorObservation.area_slug))
+        .outerjoin(MeasurementRound, col(MeasurementRound.id) == col(IndicatorObservation.round_id))
         .where(IndicatorObservation.indicator_number == number)
     )
     if area:
@@ -75,7 +94,7 @@ def list_observations(
     if kind:
         stmt = stmt.where(col(IndicatorObservation.kind).in_([k.value for k in kind]))
     rows = sorted(session.exec(stmt).all(), key=lambda r: (r[0].year, r[1], KIND_ORDER[r[0].kind]))
-    return ObservationList(items=[observation_public(row) for row, _ in rows])
+    return ObservationList(items=[observation_public(row, code) for row, _, code in rows])
 
 
 def _existing(session: Session, number: int) -> dict[tuple[str, int, str], IndicatorObservation]:
@@ -83,9 +102,9 @@ def _existing(session: Session, number: int) -> dict[tuple[str, int, str], Indic
     return {(r.area_slug, r.year, r.kind): r for r in rows}
 
 
-def _fields(data: ObservationCreate) -> dict[str, Any]:
+def _fields(data: ObservationCreate, round_id: int | None = None) -> dict[str, Any]:
     # The value is kept as the exact decimal it was sent as (66.0 stays "66.0", 66.00 stays "66.00").
-    return {"value": data.value, "unit": data.unit, "source": data.source, "note": data.note}
+    return {"value": data.value, "unit": data.unit, "source": data.source, "note": data.note, "round_id": round_id}
 
 
 def _require_observer() -> None:
@@ -99,6 +118,7 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
     load_indicator(session, number)
     checker = CodeChecker(session)
     checker.check("area", data.area, ["body", "area"])
+    round_id = check_round(checker, round_codes(session), data.round, data.year, ["body"])
     checker.raise_if_any()
     clash = _existing(session, number).get((data.area, data.year, data.kind.value))
     if clash is not None:
@@ -115,13 +135,14 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
         kind=data.kind.value,
         created_at=now,
         updated_at=now,
-        **_fields(data),
+        **_fields(data, round_id),
     )
     session.add(row)
     session.flush()
-    audit.record(session, "create", "observation", row.id, audit.diff(None, observation_public(row).model_dump()))
+    public = observation_public(row, data.round)
+    audit.record(session, "create", "observation", row.id, audit.diff(None, public.model_dump()))
     session.commit()
-    return observation_public(row)
+    return public
 
 
 def upsert_observations(session: Session, number: int, items: Sequence[ObservationCreate]) -> UpsertResult:
@@ -130,6 +151,8 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
     _require_observer()
     load_indicator(session, number)
     checker = CodeChecker(session)
+    rounds = round_codes(session)
+    round_ids = [check_round(checker, rounds, item.round, item.year, ["body", i]) for i, item in enumerate(items)]
     seen: dict[tuple[str, int, str], int] = {}
     for i, item in enumerate(items):
         checker.check("area", item.area, ["body", i, "area"])
@@ -144,79 +167,55 @@ def upsert_observations(session: Session, number: int, items: Sequence[Observati
         seen.setdefault(key, i)
     checker.raise_if_any()
 
+    counts = write_observations(session, number, list(zip(items, round_ids, strict=True)))
+    audit.record(session, "upsert", "indicator", number, {"observations": counts})
+    session.commit()
+    return UpsertResult(**counts)
+
+
+def write_observations(
+    session: Session, number: int, items: Sequence[tuple[ObservationCreate, int | None]], actions: list | None = None
+) -> dict[str, int]:
+    """Create or update one indicator's observations, matched on (area, year, kind); checked before. With
+    `actions`, each item's action (created, updated, unchanged) is appended to it. Does not commit."""
     existing = _existing(session, number)
     now = utcnow()
-    created = updated = unchanged = 0
-    for item in items:
-        fields = _fields(item)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for item, round_id in items:
+        fields = _fields(item, round_id)
         row = existing.get((item.area, item.year, item.kind.value))
         if row is None:
-            session.add(
-                IndicatorObservation(
-                    indicator_number=number,
-                    area_slug=item.area,
-                    year=item.year,
-                    kind=item.kind.value,
-                    created_at=now,
-                    updated_at=now,
-                    **fields,
-                )
+            row = IndicatorObservation(
+                indicator_number=number,
+                area_slug=item.area,
+                year=item.year,
+                kind=item.kind.value,
+                created_at=now,
+                updated_at=now,
+                **fields,
             )
-            created += 1
+            session.add(row)
+            existing[(item.area, item.year, item.kind.value)] = row
+            action = "created"
         elif all(_same(getattr(row, name), value) for name, value in fields.items()):
-            unchanged += 1
+            action = "unchanged"
         else:
             for name, value in fields.items():
                 setattr(row, name, value)
             flag_modified(row, "value")  # the ORM sees 70.0 == 70.00 as no change; the text did change
             row.updated_at = now
             session.add(row)
-            updated += 1
-    audit.record(
-        session,
-        "upsert",
-        "indicator",
-        number,
-        {"observations": {"created": created, "updated": updated, "unchanged": unchanged}},
-    )
-    session.commit()
-    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+            action = "updated"
+        counts[action] += 1
+        if actions is not None:
+            actions.append(action)
+    return counts
 
 
 def _same(stored: Any, sent: Any) -> bool:
     if isinstance(stored, Decimal) and isinstance(sent, Decimal):
         return format(stored, "f") == format(sent, "f")  # 66.0 → 66.00 is a change of the stored text
     return stored == sent
-
-
-# --- indicators' editable defaults -------------------------------------------------------------------------
-
-
-def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> IndicatorPublic:
-    begin_write(session)
-    require(Role.admin)
-    row = load_indicator(session, number)
-    before = {"higher_is_better": row.higher_is_better, "likely_source": row.likely_source}
-    checker = CodeChecker(session)
-    for name in sorted(data.model_fields_set):
-        if getattr(data, name) is None:
-            checker.fail(["body", name], "may not be null", "null")
-    checker.raise_if_any()
-    if "higher_is_better" in data.model_fields_set:
-        row.higher_is_better = data.higher_is_better
-    if "likely_source" in data.model_fields_set:
-        row.likely_source = data.likely_source.value
-    session.add(row)
-    audit.record(
-        session,
-        "update",
-        "indicator",
-        number,
-        audit.diff(before, {"higher_is_better": row.higher_is_better, "likely_source": row.likely_source}),
-    )
-    session.commit()
-    goal = session.exec(select(Theme.effect_goal_code).where(Theme.code == row.theme_code)).one()
-    return indicator_public(row, goal)
 
 
 # --- the 2030 indicator report -----------------------------------------------------------------------------
@@ -251,7 +250,9 @@ def indicator_report(session: Session, year: int, baseline_year: int) -> Indicat
     observed = _Observed.load(session, year, baseline_year)
     rows = [
         _indicator_row(ind, observed, focus, comparison, municipality)
-        for ind in session.exec(select(Indicator).order_by(col(Indicator.number)))
+        for ind in session.exec(
+            select(Indicator).where(col(Indicator.retired_at).is_(None)).order_by(col(Indicator.number))
+        )
     ]
     themes = [_theme_row(theme, rows) for theme in session.exec(select(Theme).order_by(col(Theme.position)))]
     return IndicatorReport(

@@ -59,7 +59,7 @@ def list_indicators(session: Session) -> list[IndicatorPublic]:
 
 
 def indicator_public(ind: Indicator, effect_goal: str) -> IndicatorPublic:
-    return public_of(IndicatorPublic, ind, theme=ind.theme_code, effect_goal=effect_goal)
+    return public_of(IndicatorPublic, ind, theme=ind.theme_code, effect_goal=effect_goal, active=ind.retired_at is None)
 
 
 def get_framework(session: Session) -> Framework:
@@ -70,7 +70,11 @@ def get_framework(session: Session) -> Framework:
     for goal in goals:
         goal_themes = []
         for theme in (t for t in themes if t.effect_goal_code == goal.code):
-            inds = [FrameworkIndicator(number=i.number, name=i.name) for i in indicators if i.theme_code == theme.code]
+            inds = [
+                FrameworkIndicator(number=i.number, name=i.name, active=i.retired_at is None)
+                for i in indicators
+                if i.theme_code == theme.code
+            ]
             goal_themes.append(FrameworkTheme(code=theme.code, name=theme.name, indicators=inds))
         tree.append(FrameworkEffectGoal(code=goal.code, name=goal.name, themes=goal_themes))
     return Framework(effect_goals=tree)
