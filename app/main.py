@@ -24,6 +24,7 @@ from app.routers import (
     material,
     metrics,
     observations,
+    organisations,
     pools,
     reference,
     rollups,
@@ -79,6 +80,7 @@ def create_app() -> FastAPI:
         evaluations,
         material,
         case,
+        organisations,
     )
     for module in routers:
         app.include_router(module.router)

@@ -34,6 +34,11 @@ TABLES = {
     "data_version",
     "web_session",
     "oidc_sign_in",
+    "organisation",
+    "intervention_organisation",
+    "intervention_person",
+    "intervention_reach",
+    "in_kind_contribution",
 }
 
 

@@ -25,6 +25,13 @@ from app.models.intervention import (  # noqa: E402
 )
 from app.models.material import Material  # noqa: E402
 from app.models.observation import IndicatorObservation  # noqa: E402
+from app.models.organisation import Organisation  # noqa: E402
+from app.models.party import (  # noqa: E402
+    InKindContribution,
+    InterventionOrganisation,
+    InterventionPerson,
+    InterventionReach,
+)
 from app.models.pool import Allocation, Pool, PoolLedgerEntry  # noqa: E402
 from app.models.reference import (  # noqa: E402
     Area,
@@ -50,14 +57,19 @@ __all__ = [
     "EvaluationMaterial",
     "FundingSource",
     "IdempotencyKey",
+    "InKindContribution",
     "Indicator",
     "IndicatorObservation",
     "Intervention",
     "InterventionArea",
     "InterventionIndicator",
+    "InterventionOrganisation",
+    "InterventionPerson",
+    "InterventionReach",
     "InterventionTheme",
     "Material",
     "OidcSignIn",
+    "Organisation",
     "Pool",
     "PoolLedgerEntry",
     "SuccessCriterion",

@@ -1,0 +1,138 @@
+"""Organisations and the parties of an intervention: CRUD, CVR, links with roles, people, reach, in-kind
+contributions, funding organisations of budget lines; how they flow through the case page, the exports and
+imports, the IATI export, the rollups and the audit."""
+
+import json
+
+from tests.factories import API, assert_problem, budget_line, create_intervention
+
+BOLIG = {"name": "Boligorganisationen Værebro", "kind": "housing_organisation", "cvr": "12345678"}
+FORENING = {"name": "Fællesskabet Værebro", "kind": "association"}
+SSF = {"name": "Social- og Sundhedsforvaltningen", "kind": "administration"}
+
+
+def _org(client, **payload):
+    response = client.post(f"{API}/organisations", json=payload)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _parties():
+    return {
+        "organisations": [
+            {"organisation": BOLIG["name"], "role": "partner", "note": "Koordinationsgruppe"},
+            {"organisation": FORENING["name"], "role": "implementing"},
+            {"organisation": SSF["name"], "role": "funding"},
+        ],
+        "people": [
+            {"role": "programme_owner", "name": "Anne Ærø", "title": "Direktør, BKF", "email": "anne@gladsaxe.dk"},
+            {"role": "programme_leader", "name": "Bo Ø", "title": "Programleder"},
+        ],
+        "reach": [
+            {"year": 2020, "unit": "young_people", "planned": 32, "actual": 30},
+            {"year": 2020, "unit": "families", "planned": 70},
+        ],
+        "in_kind": [{"year": 2020, "organisation": BOLIG["name"], "hours": 400, "staff": 20, "description": "Løn"}],
+    }
+
+
+def _setup(client, **overrides):
+    for org in (BOLIG, FORENING, SSF):
+        _org(client, **org)
+    return create_intervention(client, **_parties(), **overrides)
+
+
+def test_organisation_crud_and_cvr(client):
+    created = _org(client, **BOLIG)
+    assert created["kind_label"] == "Boligorganisation" and created["cvr"] == "12345678"
+    for bad in ("1234567", "123456789", "1234567a", "12 45678"):
+        assert_problem(client.post(f"{API}/organisations", json={**FORENING, "cvr": bad}), 422, field=["cvr"])
+    assert_problem(client.post(f"{API}/organisations", json={**FORENING, "cvr": "12345678"}), 409, field=["cvr"])
+    assert_problem(client.post(f"{API}/organisations", json={**BOLIG, "cvr": None}), 409, field=["name"])
+    assert_problem(client.post(f"{API}/organisations", json={**FORENING, "kind": "nonsense"}), 422, field=["kind"])
+    changed = client.patch(f"{API}/organisations/{created['id']}", json={"cvr": None, "name": "Bolig Ø"})
+    assert changed.status_code == 200 and changed.json()["cvr"] is None and changed.json()["name"] == "Bolig Ø"
+    listed = client.get(f"{API}/organisations", params={"q": "bolig ø"}).json()["items"]
+    assert [o["id"] for o in listed] == [created["id"]]
+    history = client.get(f"{API}/audit", params={"resource": "organisation"}).json()["items"]
+    assert [h["action"] for h in history][:2] == ["update", "create"]
+    assert client.delete(f"{API}/organisations/{created['id']}").status_code == 204
+    assert_problem(client.get(f"{API}/organisations/{created['id']}"), 404)
+
+
+def test_parties_on_an_intervention(client):
+    found = _setup(client)
+    assert [o["role_label"] for o in found["organisations"]] == ["Samarbejdspartner", "Udførende", "Medfinansierer"]
+    assert found["people"][0]["role_label"] == "Programejer"
+    assert {r["unit"]: r["unit_label"] for r in found["reach"]} == {"young_people": "unge", "families": "familier"}
+    assert found["in_kind"][0]["hours"] == 400
+    # PATCH replaces a set; the audit names it
+    patched = client.patch(f"{API}/interventions/{found['id']}", json={"people": []})
+    assert patched.status_code == 200 and patched.json()["people"] == []
+    history = client.get(f"{API}/interventions/{found['id']}/history").json()["items"]
+    assert "people" in history[0]["changes"]
+    # an unknown organisation is a rule violation naming the field; an organisation in use is not deleted
+    bad = client.patch(
+        f"{API}/interventions/{found['id']}", json={"organisations": [{"organisation": "Ukendt", "role": "partner"}]}
+    )
+    assert_problem(bad, 422, field=["organisations", 0, "organisation"])
+    bolig = found["organisations"][0]["organisation_id"]
+    assert_problem(client.delete(f"{API}/organisations/{bolig}"), 409)
+    reach = [{"year": 2020, "unit": "families"}]
+    assert_problem(client.patch(f"{API}/interventions/{found['id']}", json={"reach": reach}), 422)
+
+
+def test_in_kind_is_never_money(client):
+    found = _setup(client, budget_lines=[budget_line(amount="1000.00", funding_organisation=SSF["name"])])
+    assert found["budget_total"] == "1000.00"
+    assert found["budget_lines"][0]["funding_organisation"] == SSF["name"]
+    case = client.get(f"{API}/interventions/{found['id']}/case").json()
+    assert case["financing"]["total"] == "1000.00"
+    assert case["in_kind_total"] == {"hours": 400, "staff": 20}
+    html = client.get(f"{API}/interventions/{found['id']}/case", params={"format": "html"}).text
+    assert "400 timer" in html and "Fællesskabet Værebro" in html and "Programejer" in html
+    rows = client.get(f"{API}/rollups/organisations").json()["items"]
+    bolig = next(r for r in rows if r["organisation"] == BOLIG["name"])
+    assert bolig["in_kind_hours"] == 400 and bolig["amount"] == "0.00"
+    ssf = next(r for r in rows if r["organisation"] == SSF["name"])
+    assert ssf["amount"] == "1000.00" and ssf["in_kind_hours"] == 0
+    total = client.get(f"{API}/rollups/budget").json()
+    assert "400" not in json.dumps(total)
+
+
+def test_funder_without_amount_on_the_case_page(client):
+    found = _setup(client, budget_lines=[])
+    case = client.get(f"{API}/interventions/{found['id']}/case").json()
+    assert [p["name"] for p in case["funders"]] == [SSF["name"]]
+    html = client.get(f"{API}/interventions/{found['id']}/case", params={"format": "html"}).text
+    section = html.split('id="organisering"')[1].split("</section>")[0]
+    assert "Ikke oplyst" not in section and SSF["name"] in section
+
+
+def test_parties_round_trip_through_export_and_import(client):
+    found = _setup(client, external_id="BKF-ORG-1", budget_lines=[budget_line(funding_organisation=SSF["name"])])
+    keys = ("organisations", "people", "reach", "in_kind", "budget_lines")
+    for fmt in ("json", "csv", "xlsx"):
+        exported = client.get(f"{API}/exports/interventions", params={"format": fmt})
+        assert exported.status_code == 200
+        media = {"json": "application/json", "csv": "text/csv", "xlsx": exported.headers["content-type"]}[fmt]
+        # the same file again: nothing changes
+        again = client.post(f"{API}/imports/interventions", content=exported.content, headers={"content-type": media})
+        assert again.status_code == 200, again.text
+        assert again.json()["unchanged"] == 1, (fmt, again.json())
+        # emptied, then imported back: exactly as before
+        client.patch(f"{API}/interventions/{found['id']}", json={k: [] for k in keys})
+        back = client.post(f"{API}/imports/interventions", content=exported.content, headers={"content-type": media})
+        assert back.status_code == 200, back.text
+        now = client.get(f"{API}/interventions/{found['id']}").json()
+        for key in keys:
+            strip = [{k: v for k, v in x.items() if k != "id"} for x in now[key]]
+            assert strip == [{k: v for k, v in x.items() if k != "id"} for x in found[key]], (fmt, key)
+
+
+def test_iati_participating_orgs(client):
+    found = _setup(client, budget_lines=[budget_line(funding_organisation=SSF["name"])])
+    xml = client.get(f"{API}/exports/iati").text
+    assert 'role="4"' in xml and 'role="1"' in xml and 'role="2"' in xml
+    assert "DK-CVR-12345678" in xml and "Fællesskabet Værebro" in xml
+    assert found["id"]
