@@ -79,10 +79,12 @@ PARTY_REQUIRED = {
     "reach": ("year", "unit"),
     "in_kind": ("year", "organisation"),
 }
+# The columns added later come after the older ones, so that a sheet filled by position keeps its places.
 COLUMNS = (
     INTERVENTION_COLUMNS
-    + BUDGET_COLUMNS
+    + BUDGET_COLUMNS[:-1]
     + CRITERION_COLUMNS
+    + BUDGET_COLUMNS[-1:]
     + [column for columns in PARTY_COLUMNS.values() for column in columns]
 )
 LIST_COLUMNS = {"areas", "themes", "indicators"}
