@@ -2,8 +2,6 @@
 contributions, funding organisations of budget lines; how they flow through the case page, the exports and
 imports, the IATI export, the rollups and the audit."""
 
-import json
-
 from tests.factories import API, assert_problem, budget_line, create_intervention
 
 BOLIG = {"name": "Boligorganisationen Værebro", "kind": "housing_organisation", "cvr": "12345678"}
@@ -91,13 +89,21 @@ def test_in_kind_is_never_money(client):
     assert case["in_kind_total"] == {"hours": 400, "staff": 20}
     html = client.get(f"{API}/interventions/{found['id']}/case", params={"format": "html"}).text
     assert "400 timer" in html and "Fællesskabet Værebro" in html and "Programejer" in html
-    rows = client.get(f"{API}/rollups/organisations").json()["items"]
+    rollup = client.get(f"{API}/rollups/organisations").json()
+    rows = rollup["rows"]
+    assert rollup["total"] == {"amount": "1000.00", "actual": "0.00", "in_kind_hours": 400, "in_kind_staff": 20}
     bolig = next(r for r in rows if r["organisation"] == BOLIG["name"])
     assert bolig["in_kind_hours"] == 400 and bolig["amount"] == "0.00"
     ssf = next(r for r in rows if r["organisation"] == SSF["name"])
     assert ssf["amount"] == "1000.00" and ssf["in_kind_hours"] == 0
-    total = client.get(f"{API}/rollups/budget").json()
-    assert "400" not in json.dumps(total)
+    total = client.get(f"{API}/rollups/budget", params={"by": "year"}).json()["total"]
+    assert total["amount"] == "1000.00" and total["revised"] == "1000.00"
+    csv = client.get(f"{API}/rollups/organisations", params={"format": "csv"}).text
+    assert "in_kind_hours" in csv.splitlines()[0]
+    exported = client.get(f"{API}/exports/interventions", params={"format": "csv"}).text
+    header = exported.splitlines()[0].lstrip("\ufeff").split(",")
+    money = [c for c in header if "amount" in c]
+    assert money == ["budget_amount"] and "in_kind_hours" in header
 
 
 def test_funder_without_amount_on_the_case_page(client):
