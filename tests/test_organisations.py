@@ -3,6 +3,7 @@ contributions, funding organisations of budget lines; how they flow through the 
 imports, the IATI export, the rollups and the audit."""
 
 from tests.factories import API, assert_problem, budget_line, create_intervention
+from tests.test_iati import _export as _iati_export
 
 BOLIG = {"name": "Boligorganisationen Værebro", "kind": "housing_organisation", "cvr": "12345678"}
 FORENING = {"name": "Fællesskabet Værebro", "kind": "association"}
@@ -137,8 +138,17 @@ def test_parties_round_trip_through_export_and_import(client):
 
 
 def test_iati_participating_orgs(client):
-    found = _setup(client, budget_lines=[budget_line(funding_organisation=SSF["name"])])
-    xml = client.get(f"{API}/exports/iati").text
-    assert 'role="4"' in xml and 'role="1"' in xml and 'role="2"' in xml
-    assert "DK-CVR-12345678" in xml and "Fællesskabet Værebro" in xml
-    assert found["id"]
+    _setup(client, budget_lines=[budget_line(funding_organisation=SSF["name"])])
+    root = _iati_export(client)  # valid against the IATI 2.03 schema
+    orgs = {
+        (o.get("role"), o.findtext("narrative"), o.get("ref"), o.get("type")) for o in root.iter("participating-org")
+    }
+    assert any(role == "2" for role, *_ in orgs)  # the owning department is accountable
+    assert ("1", SSF["name"], None, "11") in orgs  # the funding organisation of a line, and linked as funding
+    assert ("4", FORENING["name"], None, "22") in orgs  # implementing
+    assert ("4", BOLIG["name"], "DK-CVR-12345678", "22") in orgs  # a partner takes part in the work
+    assert ("1", BOLIG["name"], "DK-CVR-12345678", "22") in orgs  # it pays staff time in kind
+    other = [d for d in root.iter("description") if d.get("type") == "4"]
+    assert "400 timer" in other[0].findtext("narrative")
+    # the staff time is no money: the only budget is the line's 1000 kr.
+    assert [b.findtext("value") for b in root.iter("budget")] == ["1000.00"]
