@@ -25,6 +25,7 @@ from app.routers import (
     metrics,
     observations,
     organisations,
+    parties,
     pools,
     reference,
     rollups,
@@ -81,6 +82,7 @@ def create_app() -> FastAPI:
         material,
         case,
         organisations,
+        parties,
     )
     for module in routers:
         app.include_router(module.router)

@@ -152,3 +152,18 @@ def test_iati_participating_orgs(client):
     assert "400 timer" in other[0].findtext("narrative")
     # the staff time is no money: the only budget is the line's 1000 kr.
     assert [b.findtext("value") for b in root.iter("budget")] == ["1000.00"]
+
+
+def test_party_sub_resources(client):
+    found = _setup(client)
+    url = f"{API}/interventions/{found['id']}"
+    assert client.get(f"{url}/in-kind").json()["total"] == {"hours": 400, "staff": 20}
+    people = [{"role": "evaluator", "name": "Åse Ørsted", "email": "aase@gladsaxe.dk"}]
+    put = client.put(f"{url}/people", json=people)
+    assert put.status_code == 200 and put.json()["items"][0]["role_label"] == "Evaluator"
+    assert client.get(url).json()["people"][0]["name"] == "Åse Ørsted"
+    bad = client.put(f"{url}/in-kind", json=[{"year": 2020, "organisation": "Ukendt", "hours": 1}])
+    assert_problem(bad, 422, field=[0, "organisation"])
+    assert_problem(client.put(f"{url}/in-kind", json=[{"year": 2020, "organisation": BOLIG["name"]}]), 422)
+    history = client.get(f"{url}/history").json()["items"]
+    assert history[0]["action"] == "people.replace"

@@ -214,3 +214,20 @@ class InKindTotal(BaseModel):
 
     hours: int
     staff: int
+
+
+class OrganisationLinkSet(BaseModel):
+    items: list[OrganisationLinkPublic]
+
+
+class PersonSet(BaseModel):
+    items: list[PersonPublic]
+
+
+class ReachSet(BaseModel):
+    items: list[ReachPublic]
+
+
+class InKindSet(BaseModel):
+    items: list[InKindPublic]
+    total: InKindTotal = PydanticField(description="Hours and staff in all: not money, and in no money total")
