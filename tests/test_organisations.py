@@ -167,3 +167,20 @@ def test_party_sub_resources(client):
     assert_problem(client.put(f"{url}/in-kind", json=[{"year": 2020, "organisation": BOLIG["name"]}]), 422)
     history = client.get(f"{url}/history").json()["items"]
     assert history[0]["action"] == "people.replace"
+
+
+def test_demo_parties_as_the_sources_state_them(client, capsys):
+    from app.cli import main as registry
+
+    assert registry(["demo"]) == 0
+    assert registry(["demo"]) == 0  # safe to run twice
+    found = client.get(f"{API}/interventions", params={"q": "forældresamarbejde"}).json()["items"]
+    indsats3 = client.get(f"{API}/interventions/{found[0]['id']}").json()
+    assert [k["staff"] for k in indsats3["in_kind"]] == [100, 160, 20]
+    case = client.get(f"{API}/interventions/{indsats3['id']}/case").json()
+    assert case["in_kind_total"]["staff"] == 280 and case["financing"]["total"] == "0.00"
+    bikes = client.get(f"{API}/interventions", params={"q": "genbrugssystem"}).json()["items"][0]
+    html = client.get(f"{API}/interventions/{bikes['id']}/case", params={"format": "html"}).text
+    assert "Fællesskabet Værebro" in html
+    names = [o["name"] for o in client.get(f"{API}/organisations", params={"limit": 500}).json()["items"]]
+    assert len(names) == len(set(names)) == 6
