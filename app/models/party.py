@@ -145,6 +145,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _one_of_numbers(*names: str) -> ConfigDict:
+    """The schema says what the model's validator enforces: at least one of the numbers is given (not null)."""
+    return ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": [name], "properties": {name: {"type": "integer"}}} for name in names]
+        },
+    )
+
+
 class OrganisationLinkCreate(_Strict):
     organisation: OrganisationName = PydanticField(description="The organisation's name (see /organisations)")
     role: OrganisationRole = PydanticField(
@@ -172,6 +182,8 @@ class PersonPublic(PersonCreate):
 
 
 class ReachCreate(_Strict):
+    model_config = _one_of_numbers("planned", "actual")
+
     year: Year
     unit: ReachUnit = PydanticField(
         description="young_people (unge), children (børn), families (familier), residents (beboere), companies "
@@ -192,6 +204,8 @@ class ReachPublic(ReachCreate):
 
 
 class InKindCreate(_Strict):
+    model_config = _one_of_numbers("hours", "staff")
+
     year: Year
     organisation: OrganisationName = PydanticField(description="Who pays the staff time (the organisation's name)")
     hours: Count | None = PydanticField(default=None, description="Staff hours in the year")
