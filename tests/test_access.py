@@ -112,6 +112,7 @@ WRITES = [
     ("POST", "/organisations", {"name": "Ny forening", "kind": "association"}, EDITORS),
     ("PATCH", "/organisations/{org}", {"cvr": "12345678"}, EDITORS),
     ("DELETE", "/organisations/{org}", None, ADMIN),
+    ("POST", "/imports/organisations", [{"name": "Importeret forening", "kind": "association"}], EDITORS),
     ("PUT", "/interventions/{i}/organisations", [{"organisation": "Matrix-forening", "role": "partner"}], INTERVENTION),
     ("PUT", "/interventions/{i}/people", [{"role": "contact", "name": "Åse"}], INTERVENTION),
     ("PUT", "/interventions/{i}/reach", [{"year": 2020, "unit": "families", "planned": 70}], INTERVENTION),

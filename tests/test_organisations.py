@@ -184,3 +184,33 @@ def test_demo_parties_as_the_sources_state_them(client, capsys):
     assert "Fællesskabet Værebro" in html
     names = [o["name"] for o in client.get(f"{API}/organisations", params={"limit": 500}).json()["items"]]
     assert len(names) == len(set(names)) == 6
+
+
+def test_organisations_round_trip_through_export_and_import(client):
+    found = _setup(client, external_id="BKF-ORG-2", budget_lines=[budget_line(funding_organisation=SSF["name"])])
+    orgs = client.get(f"{API}/exports/organisations").json()
+    assert orgs == sorted([{"cvr": None, **FORENING}, {"cvr": None, **SSF}, BOLIG], key=lambda o: o["name"])
+    for fmt in ("csv", "xlsx"):
+        assert client.get(f"{API}/exports/organisations", params={"format": fmt}).status_code == 200
+    records = client.get(f"{API}/exports/interventions").json()
+    # into an empty registry: the organisations first, then the interventions that name them
+    from tests.conftest import make_token, wipe
+
+    wipe()
+    client.headers["Authorization"] = f"Bearer {make_token('admin', name='after-wipe')}"
+    refused = client.post(f"{API}/imports/interventions", json=records)
+    assert refused.status_code == 422 and "organisation" in refused.text
+    dry = client.post(f"{API}/imports/organisations", params={"dry_run": True}, json=orgs).json()
+    assert dry == {"dry_run": True, "created": 3, "updated": 0, "unchanged": 0}
+    assert client.post(f"{API}/imports/organisations", json=orgs).json()["created"] == 3
+    assert client.get(f"{API}/exports/organisations").json() == orgs  # exact
+    assert client.post(f"{API}/imports/organisations", json=orgs).json()["unchanged"] == 3
+    assert client.post(f"{API}/imports/interventions", json=records).status_code == 200
+    assert client.get(f"{API}/exports/interventions").json() == records  # exact, parties and funders included
+    again = client.get(f"{API}/interventions", params={"external_id": "BKF-ORG-2"}).json()["items"][0]
+    assert again["name"] == found["name"]
+    # a CVR may not belong to two organisations after an import; nothing is written then
+    clash = [{**FORENING, "cvr": BOLIG["cvr"]}]
+    assert_problem(client.post(f"{API}/imports/organisations", json=clash), 422, field=["cvr"])
+    swap = [{**BOLIG, "cvr": "87654321"}, {**FORENING, "cvr": "12345678"}]
+    assert client.post(f"{API}/imports/organisations", json=swap).json()["updated"] == 2

@@ -104,3 +104,12 @@ def organisation_public(row: Organisation) -> OrganisationPublic:
 class OrganisationPage(BaseModel):
     items: list[OrganisationPublic]
     next_cursor: str | None = PydanticField(description="Pass as `cursor` for the next page; null on the last")
+
+
+class OrganisationImportReport(BaseModel):
+    """What an import of organisations did (or, in a dry run, would do), matched by name."""
+
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
