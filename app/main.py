@@ -25,6 +25,8 @@ from app.routers import (
     metrics,
     observation_imports,
     observations,
+    organisations,
+    parties,
     pools,
     reference,
     reports,
@@ -85,6 +87,8 @@ def create_app() -> FastAPI:
         evaluations,
         material,
         case,
+        organisations,
+        parties,
     )
     for module in routers:
         app.include_router(module.router)

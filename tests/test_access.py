@@ -25,6 +25,7 @@ INTERVENTION = {"admin", "editor_bkf"}  # the fixture intervention belongs to BK
 POOL = {"admin", "pool_manager"}
 OBSERVATIONS = {"admin", "editor_sob"}
 ADMIN = {"admin"}
+EDITORS = {"admin", "editor_bkf", "editor_ssf", "editor_sob"}  # organisations are shared by the departments
 
 
 def _world(client: TestClient) -> dict:
@@ -42,7 +43,9 @@ def _world(client: TestClient) -> dict:
     evaluation = client.post(
         f"{API}/interventions/{intervention['id']}/evaluations", json={"kind": "midway", "date": "2020-12-15"}
     )
+    organisation = client.post(f"{API}/organisations", json={"name": "Matrix-forening", "kind": "association"})
     return {
+        "org": organisation.json()["id"],
         "i": intervention["id"],
         "line": intervention["budget_lines"][0]["id"],
         "crit": intervention["success_criteria"][0]["id"],
@@ -106,6 +109,19 @@ WRITES = [
     ),
     ("PATCH", "/interventions/{i}/material/{mat}", {"title": "Nyt navn"}, INTERVENTION),
     ("DELETE", "/interventions/{i}/material/{mat}", None, INTERVENTION),
+    ("POST", "/organisations", {"name": "Ny forening", "kind": "association"}, EDITORS),
+    ("PATCH", "/organisations/{org}", {"cvr": "12345678"}, EDITORS),
+    ("DELETE", "/organisations/{org}", None, ADMIN),
+    ("POST", "/imports/organisations", [{"name": "Importeret forening", "kind": "association"}], EDITORS),
+    ("PUT", "/interventions/{i}/organisations", [{"organisation": "Matrix-forening", "role": "partner"}], INTERVENTION),
+    ("PUT", "/interventions/{i}/people", [{"role": "contact", "name": "Åse"}], INTERVENTION),
+    ("PUT", "/interventions/{i}/reach", [{"year": 2020, "unit": "families", "planned": 70}], INTERVENTION),
+    (
+        "PUT",
+        "/interventions/{i}/in-kind",
+        [{"year": 2020, "organisation": "Matrix-forening", "hours": 3}],
+        INTERVENTION,
+    ),
     ("POST", "/tokens", {"name": "ny-token", "role": "reader"}, ADMIN),
     ("DELETE", "/tokens/{token}", None, ADMIN),
 ]
@@ -129,6 +145,7 @@ def test_the_matrix_covers_every_write_endpoint(client):
         "/4": "/{number}",
         "{eval}": "{evaluation_id}",
         "{mat}": "{material_id}",
+        "{org}": "{organisation_id}",
     }
     covered = set()
     for method, path, _body, _who in WRITES:

@@ -163,6 +163,7 @@ def test_json_export_is_import_records_parents_first(client):
             "amount": "0.10",
             "note": "øre: ti",
             "type": "budget",
+            "funding_organisation": None,
         },
         {
             "year": 2021,
@@ -171,6 +172,7 @@ def test_json_export_is_import_records_parents_first(client):
             "amount": "0.01",
             "note": None,
             "type": "budget",
+            "funding_organisation": None,
         },
     ]
     programme = by_key["BKF-2019-MØRKHØJ"]

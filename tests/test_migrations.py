@@ -37,6 +37,11 @@ TABLES = {
     "measurement_round",
     "measurement_round_area",
     "framework_revision",
+    "organisation",
+    "intervention_organisation",
+    "intervention_person",
+    "intervention_reach",
+    "in_kind_contribution",
 }
 
 

@@ -26,6 +26,13 @@ from app.models.intervention import (  # noqa: E402
 )
 from app.models.material import Material  # noqa: E402
 from app.models.observation import IndicatorObservation  # noqa: E402
+from app.models.organisation import Organisation  # noqa: E402
+from app.models.party import (  # noqa: E402
+    InKindContribution,
+    InterventionOrganisation,
+    InterventionPerson,
+    InterventionReach,
+)
 from app.models.pool import Allocation, Pool, PoolLedgerEntry  # noqa: E402
 from app.models.reference import (  # noqa: E402
     Area,
@@ -53,15 +60,20 @@ __all__ = [
     "FrameworkRevision",
     "FundingSource",
     "IdempotencyKey",
+    "InKindContribution",
     "Indicator",
     "IndicatorObservation",
     "Intervention",
     "InterventionArea",
     "InterventionIndicator",
+    "InterventionOrganisation",
+    "InterventionPerson",
+    "InterventionReach",
     "InterventionTheme",
     "Material",
     "MeasurementRound",
     "OidcSignIn",
+    "Organisation",
     "Pool",
     "PoolLedgerEntry",
     "RoundArea",

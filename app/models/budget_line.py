@@ -82,6 +82,10 @@ class BudgetLine(SQLModel, table=True):
     first_in_plan: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     amount_ore: int = Field(sa_column=Column(BigInteger, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(String(500)))
+    # Who pays the line, where the funding source alone does not say it (SSF's share from FAGFORVALTNING).
+    funding_organisation_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("organisation.id"), index=True)
+    )
 
 
 # --- API schemas -------------------------------------------------------------------------------------------
@@ -90,6 +94,11 @@ TYPE_DESCRIPTION = (
     "budget (Oprindeligt budget, the default), revised (Revideret budget: replaces the original line with the same "
     "year, category and funding source in the current plan; may also add a new key) or actual (Forbrug: money "
     "actually spent, reported beside the budget and never added to it)"
+)
+
+FUNDING_ORGANISATION_DESCRIPTION = (
+    "The organisation that pays the line, by name (/organisations), where the funding source alone does not say "
+    "it: e.g. SSF's share of a BKF intervention from FAGFORVALTNING"
 )
 
 Year = Annotated[int, PydanticField(ge=MIN_YEAR, le=MAX_YEAR), BeforeValidator(_int_not_bool)]
@@ -104,6 +113,7 @@ class BudgetLineCreate(BaseModel):
     amount: Money
     note: Text(500) | None = PydanticField(default=None, description="Free text, e.g. which part of a programme")
     type: BudgetLineType = PydanticField(default=BudgetLineType.budget, description=TYPE_DESCRIPTION)
+    funding_organisation: Text(200) | None = PydanticField(default=None, description=FUNDING_ORGANISATION_DESCRIPTION)
 
 
 class BudgetLinePublic(BaseModel):
@@ -115,16 +125,20 @@ class BudgetLinePublic(BaseModel):
     note: str | None
     type: BudgetLineType = PydanticField(description=TYPE_DESCRIPTION)
     type_label: str = PydanticField(description="The type in Danish: Oprindeligt budget, Revideret budget, Forbrug")
+    funding_organisation: str | None = PydanticField(description=FUNDING_ORGANISATION_DESCRIPTION)
     in_plan: bool = PydanticField(
         description="Part of the current plan: a revised line, or an original line with no revised line of the same "
         "(year, category, funding_source). Totals and rollups sum these; never set by the client"
     )
 
 
-def budget_line_public(line: BudgetLine) -> BudgetLinePublic:
+def budget_line_public(line: BudgetLine, organisation_names: dict[int, str] | None = None) -> BudgetLinePublic:
+    """The public line; `organisation_names` (id → name) names its funding organisation, when it has one."""
+    org_id = line.funding_organisation_id
     return public_of(
         BudgetLinePublic,
         line,
+        funding_organisation=(organisation_names or {}).get(org_id) if org_id is not None else None,
         funding_source=line.funding_source_code,
         amount=from_ore(line.amount_ore),
         type_label=BUDGET_LINE_TYPE_LABELS[BudgetLineType(line.type)],

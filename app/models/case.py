@@ -16,6 +16,8 @@ from app.models.intervention import (  # noqa: F401 - labels re-exported
     Track,
 )
 from app.models.material import MaterialPublic
+from app.models.organisation import OrganisationKind
+from app.models.party import InKindPublic, InKindTotal, OrganisationLinkPublic, PersonPublic, ReachPublic
 from app.models.success_criterion import SuccessCriterionPublic
 from app.models.types import MoneySum, Share, SignedMoneySum
 
@@ -99,6 +101,17 @@ class Financing(BaseModel):
     share_spent: Share | None = PydanticField(description="actual / revised, 4 decimals; null when revised is 0")
 
 
+class Funder(BaseModel):
+    """An organisation that pays part of the intervention: named with the role funding, or as the funding
+    organisation of a budget line. The amount is the current plan of its own lines; null when it is named
+    without an amount."""
+
+    name: str
+    kind: OrganisationKind
+    kind_label: str
+    amount: MoneySum | None
+
+
 class EvaluationStatus(BaseModel):
     evaluated: bool = PydanticField(description="At least one evaluation is recorded")
     label: str = PydanticField(description="«Ja, evalueret» or «Nej, ikke evalueret»")
@@ -147,6 +160,19 @@ class CasePage(BaseModel):
         description="Samarbejdspartnere / medfinansiering: each funding source of the current plan, with its total"
     )
     financing: Financing
+    funders: list[Funder] = PydanticField(
+        description="Medfinansiering: the organisations that pay part (its own links and budget lines), with the "
+        "current plan of their lines or null when named without an amount"
+    )
+    organisations: list[OrganisationLinkPublic] = PydanticField(
+        description="Organisations taking part, with their roles (the intervention's own)"
+    )
+    people: list[PersonPublic] = PydanticField(description="People with roles: programme owner, leader, …")
+    reach: list[ReachPublic] = PydanticField(description="Planned and actual participants per year and unit")
+    in_kind: list[InKindPublic] = PydanticField(
+        description="In-kind contributions (staff time): never part of a money total"
+    )
+    in_kind_total: InKindTotal = PydanticField(description="Staff hours and staff in all: apart from the money")
     evaluation: EvaluationStatus
     success_criteria: list[CaseCriterion]
     material: list[MaterialPublic]

@@ -7,14 +7,15 @@ CSV/XLSX: the *long format*, one row per budget line, keyed by `external_id`. Th
 repeated on each of its rows (a blank cell on a later row means "as above"). The same rows carry the success
 criteria: the n-th row of an intervention holds its n-th budget line and its n-th criterion, so an intervention
 has as many rows as it has lines or criteria, and at least one. List cells (areas, themes, indicators) hold the
-codes separated by commas (or semicolons, pipes or spaces)."""
+codes separated by commas (or semicolons, pipes or spaces). The parties (organisations, people, reach, in-kind
+contributions) take further columns the same way: the n-th row holds the n-th of each."""
 
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models.budget_line import BudgetLineCreate
-from app.models.intervention import InterventionBase
+from app.models.intervention import InterventionBase, InterventionParties
 from app.models.success_criterion import SuccessCriterionCreate
 from app.models.types import Text
 
@@ -45,6 +46,7 @@ BUDGET_COLUMNS = [
     "budget_amount",
     "budget_note",
     "budget_type",
+    "budget_funding_organisation",
 ]
 CRITERION_COLUMNS = [
     "criterion_description",
@@ -56,7 +58,35 @@ CRITERION_COLUMNS = [
     "criterion_outcome",
     "criterion_actual_value",
 ]
-COLUMNS = INTERVENTION_COLUMNS + BUDGET_COLUMNS + CRITERION_COLUMNS
+# The parties' columns (app/models/party.py): per set, column → field. The n-th row of an intervention holds
+# the n-th item of each set, as it does for budget lines and criteria.
+PARTY_COLUMNS = {
+    "organisations": {"organisation_name": "organisation", "organisation_role": "role", "organisation_note": "note"},
+    "people": {"person_role": "role", "person_name": "name", "person_title": "title", "person_email": "email"},
+    "reach": {"reach_year": "year", "reach_unit": "unit", "reach_planned": "planned", "reach_actual": "actual"},
+    "in_kind": {
+        "in_kind_year": "year",
+        "in_kind_organisation": "organisation",
+        "in_kind_hours": "hours",
+        "in_kind_staff": "staff",
+        "in_kind_description": "description",
+    },
+}
+# The cells of an item that stay (empty) when blank, so that the error names them.
+PARTY_REQUIRED = {
+    "organisations": ("organisation", "role"),
+    "people": ("role", "name"),
+    "reach": ("year", "unit"),
+    "in_kind": ("year", "organisation"),
+}
+# The columns added later come after the older ones, so that a sheet filled by position keeps its places.
+COLUMNS = (
+    INTERVENTION_COLUMNS
+    + BUDGET_COLUMNS[:-1]
+    + CRITERION_COLUMNS
+    + BUDGET_COLUMNS[-1:]
+    + [column for columns in PARTY_COLUMNS.values() for column in columns]
+)
 LIST_COLUMNS = {"areas", "themes", "indicators"}
 
 
@@ -66,7 +96,7 @@ class ImportStrategy(StrEnum):
     update = "update"  # an external_id that does not exist is a problem
 
 
-class ImportRecord(InterventionBase):
+class ImportRecord(InterventionBase, InterventionParties):
     """One intervention in an import: the create payload, keyed by its external_id, with its parent by key."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,18 +13,26 @@ from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic
 from app.models.codes import AreaSlug, DepartmentCode, Indicator, ThemeCode
+from app.models.party import (
+    InKindCreate,
+    InKindPublic,
+    OrganisationLinkCreate,
+    OrganisationLinkPublic,
+    PersonCreate,
+    PersonPublic,
+    ReachCreate,
+    ReachPublic,
+)
 from app.models.pool import PoolGrant
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
 from app.models.types import (
-    ECMA_SPACE,
-    FORBIDDEN,
+    Email,
     IsoDate,
     MoneySum,
     NotNull,
     RowId,
     Text,
     UTCDateTime,
-    char_class,
     sql_in,
 )
 
@@ -160,11 +168,6 @@ class InterventionIndicator(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------------------
 
-# No white space (spelled out: pydantic's regex engine and ECMAScript differ on \s), no NUL nor bidirectional
-# control, like every text (types.Text).
-_NOT = char_class(ECMA_SPACE + FORBIDDEN)
-EMAIL_PATTERN = rf"^[^@{_NOT}]+@[^@{_NOT}]+\.[^@{_NOT}]+$"
-Email = Text(254, pattern=EMAIL_PATTERN)
 _CODE_LIST_MAX = 50
 
 
@@ -179,6 +182,21 @@ def _no_duplicates(values: list | None) -> list | None:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+ORGANISATIONS_DESCRIPTION = (
+    "Organisations taking part, each with a role (funding, implementing, partner), named by their name "
+    "(/organisations); one organisation may have several roles. A funder may be named here without an amount"
+)
+PEOPLE_DESCRIPTION = (
+    "People with a role (programme_owner, programme_leader, contact, evaluator): employees only, name, title and "
+    "work e-mail. contact_name/contact_email stay as they were, beside this list"
+)
+REACH_DESCRIPTION = "Planned and actual participants per year, in a unit; one entry per (year, unit)"
+IN_KIND_DESCRIPTION = (
+    "In-kind contributions: staff hours and staff per year and who pays them (an organisation). Never money: no "
+    "money total counts them"
+)
 
 
 class InterventionBase(_Strict):
@@ -209,7 +227,19 @@ class InterventionBase(_Strict):
     contact_email: Email | None = PydanticField(default=None, description="Work e-mail of the contact person")
 
 
-class InterventionCreate(InterventionBase):
+class InterventionParties(_Strict):
+    """The parties of an intervention (app/models/party.py): in a create or import record, each list is the
+    whole set."""
+
+    organisations: list[OrganisationLinkCreate] = PydanticField(
+        default_factory=list, max_length=200, description=ORGANISATIONS_DESCRIPTION
+    )
+    people: list[PersonCreate] = PydanticField(default_factory=list, max_length=100, description=PEOPLE_DESCRIPTION)
+    reach: list[ReachCreate] = PydanticField(default_factory=list, max_length=500, description=REACH_DESCRIPTION)
+    in_kind: list[InKindCreate] = PydanticField(default_factory=list, max_length=500, description=IN_KIND_DESCRIPTION)
+
+
+class InterventionCreate(InterventionBase, InterventionParties):
     budget_lines: list[BudgetLineCreate] = PydanticField(default_factory=list, max_length=2_000)
     success_criteria: list[SuccessCriterionCreate] = PydanticField(default_factory=list, max_length=200)
 
@@ -251,6 +281,18 @@ class InterventionUpdate(_Strict):
     )
     success_criteria: list[SuccessCriterionCreate] | None = NotNull(
         max_length=200, description="When given, replaces all success criteria"
+    )
+    organisations: list[OrganisationLinkCreate] | None = NotNull(
+        max_length=200, description="When given, replaces all organisation links. " + ORGANISATIONS_DESCRIPTION
+    )
+    people: list[PersonCreate] | None = NotNull(
+        max_length=100, description="When given, replaces all people. " + PEOPLE_DESCRIPTION
+    )
+    reach: list[ReachCreate] | None = NotNull(
+        max_length=500, description="When given, replaces the whole reach. " + REACH_DESCRIPTION
+    )
+    in_kind: list[InKindCreate] | None = NotNull(
+        max_length=500, description="When given, replaces all in-kind contributions. " + IN_KIND_DESCRIPTION
     )
 
 
@@ -317,6 +359,10 @@ class InterventionPublic(InterventionSummary):
     pool_grants: list[PoolGrant] = PydanticField(
         description="Money requested from or granted by trial-action pools (see /pools)"
     )
+    organisations: list[OrganisationLinkPublic] = PydanticField(description=ORGANISATIONS_DESCRIPTION)
+    people: list[PersonPublic] = PydanticField(description=PEOPLE_DESCRIPTION)
+    reach: list[ReachPublic] = PydanticField(description=REACH_DESCRIPTION)
+    in_kind: list[InKindPublic] = PydanticField(description=IN_KIND_DESCRIPTION)
 
 
 class InterventionPage(BaseModel):

@@ -350,6 +350,13 @@ def Text(max_length: int, *, required: bool = False, pattern: str | None = None)
     ]
 
 
+# No white space (spelled out: pydantic's regex engine and ECMAScript differ on \s), no NUL nor bidirectional
+# control, like every text (Text).
+_NOT_IN_EMAIL = char_class(ECMA_SPACE + FORBIDDEN)
+EMAIL_PATTERN = rf"^[^@{_NOT_IN_EMAIL}]+@[^@{_NOT_IN_EMAIL}]+\.[^@{_NOT_IN_EMAIL}]+$"
+Email = Text(254, pattern=EMAIL_PATTERN)
+
+
 def search_key(*parts: str | None) -> str:
     """What `q` is matched against: NFC + casefold, so æ/Æ, ø/Ø, å/Å match on SQLite as on PostgreSQL."""
     return unicodedata.normalize("NFC", "\n".join(p for p in parts if p)).casefold()

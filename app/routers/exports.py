@@ -7,7 +7,8 @@ from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
 from app.deps import InterventionFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.services import exports, iati
+from app.models.organisation import OrganisationCreate
+from app.services import exports, iati, organisation_interchange
 from app.services.exports import ExportRecord
 
 router = APIRouter(
@@ -87,3 +88,31 @@ def export_interventions(
 def export_iati(session: SessionDep, filters: InterventionFiltersDep) -> Response:
     body = iati.export_iati(session, filters)
     return attachment(body, f"{IATI_MEDIA_TYPE}; charset=utf-8", "iati-activities.xml")
+
+
+@router.get(
+    "/exports/organisations",
+    tags=["exports"],
+    summary="Export the organisations (JSON, CSV or XLSX), ready for POST /imports/organisations",
+    description=(
+        "Every organisation as `{name, kind, cvr}`, by name. Import them into another registry before the "
+        "interventions that name them (an import of interventions refuses an organisation it does not know)."
+    ),
+    response_model=list[OrganisationCreate],
+    responses={
+        200: {
+            "description": "The records (JSON), or the same columns as a CSV or XLSX attachment",
+            "content": {
+                CSV_TYPE: {"schema": {"type": "string"}},
+                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(401, 422),
+    },
+)
+def export_organisations(session: SessionDep, format: OutputFormat = OutputFormat.json):
+    records = organisation_interchange.export_organisations(session)
+    if format is OutputFormat.json:
+        return records
+    rows = [{"name": r.name, "kind": str(r.kind), "cvr": r.cvr} for r in records]
+    return attachment(*tabular.render(format, organisation_interchange.COLUMNS, rows, name="organisations"))

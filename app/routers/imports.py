@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -19,7 +19,8 @@ from app.models.interchange import (
     ImportReport,
     ImportStrategy,
 )
-from app.services import exports, imports
+from app.models.organisation import OrganisationCreate, OrganisationImportReport
+from app.services import exports, imports, organisation_interchange
 
 router = APIRouter(
     prefix="/api/v1/imports",
@@ -173,3 +174,21 @@ def get_import_template(session: SessionDep, format: TemplateFormat = TemplateFo
     if format is TemplateFormat.csv:
         return attachment(exports.template_csv(), tabular.CSV_MEDIA_TYPE, "interventions-template.csv")
     return attachment(exports.template_xlsx(session), tabular.XLSX_MEDIA_TYPE, "interventions-template.xlsx")
+
+
+@router.post(
+    "/organisations",
+    summary="Import organisations (a JSON array, as GET /exports/organisations answers it)",
+    description=(
+        "Matched by name: a new name is created, a known one takes the record's kind and CVR. All or nothing: "
+        "a name twice in the body, or a CVR that would belong to two organisations, is 422 and nothing is "
+        "written. `dry_run=true` reports what would happen."
+    ),
+    responses=problem_responses(400, 403, 413, 422),
+)
+def import_organisations(
+    session: SessionDep,
+    body: Annotated[list[OrganisationCreate], Body(max_length=5_000)],
+    dry_run: bool = False,
+) -> OrganisationImportReport:
+    return organisation_interchange.import_organisations(session, body, dry_run=dry_run)

@@ -11,8 +11,9 @@ from app.core.tabular import OutputFormat
 from app.deps import FreshDep, RollupFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.observation import IndicatorReport
+from app.models.organisation_rollup import ORGANISATION_ROLLUP_COLUMNS, OrganisationRollup
 from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
-from app.services import observations, rollups
+from app.services import observations, organisation_rollup, rollups
 
 router = APIRouter(
     prefix="/api/v1/rollups",
@@ -106,6 +107,37 @@ def get_coverage_rollup(
         )
     result = rollups.coverage(session, filters, by)
     return _spreadsheet(format, rollups.coverage_columns(by), result.rows, f"coverage-{by.value}")
+
+
+@router.get(
+    "/organisations",
+    summary="Per organisation: the money it pays and the staff time it gives in kind, apart",
+    description=(
+        "Over the interventions the filters select (the filters of the budget rollup; `year_from`/`year_to` "
+        "limit the years, `funding_source` the money's lines): every organisation they name, by role, as the "
+        "funding organisation of a budget line or as the payer of in-kind staff time. `amount` and `actual` "
+        "are money (the current plan and the actual spending of the lines it pays); `in_kind_hours` and "
+        "`in_kind_staff` are the staff time it pays in kind, which is never money and never part of `amount`."
+    ),
+    response_model=OrganisationRollup,
+    responses={**SPREADSHEET_RESPONSES, **problem_responses(422)},
+)
+def get_organisation_rollup(
+    session: SessionDep, filters: RollupFiltersDep, fresh: FreshDep, format: OutputFormat = OutputFormat.json
+):
+    if format is OutputFormat.json:
+        return _json(
+            read_cache.cached_json(
+                ("rollup-organisations", repr(filters)),
+                lambda: organisation_rollup.organisation_rollup(session, filters).model_dump_json().encode(),
+                fresh=fresh,
+            )
+        )
+    result = organisation_rollup.organisation_rollup(session, filters)
+    table = tabular.render(
+        format, ORGANISATION_ROLLUP_COLUMNS, organisation_rollup.table_rows(result.rows), name="organisations"
+    )
+    return attachment(*table)
 
 
 REPORT_DESCRIPTION = """

@@ -20,6 +20,7 @@ from app.models.budget_line import (
 from app.models.types import from_ore, to_ore
 from app.services.intervention_changes import begin_change, finish_change
 from app.services.intervention_public import load_intervention
+from app.services.organisations import ids_by_name, names_by_id
 from app.services.reference import CodeChecker, Loc
 
 
@@ -32,11 +33,12 @@ def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
             col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id)
         )
     ).all()
+    names = names_by_id(session, (line.funding_organisation_id for line in lines))
     plan = sum(line.amount_ore for line in lines if line.in_plan)
     original = sum(line.amount_ore for line in lines if line.type == BudgetLineType.budget)
     actual = sum(line.amount_ore for line in lines if line.type == BudgetLineType.actual)
     return BudgetLineSet(
-        items=[budget_line_public(line) for line in lines],
+        items=[budget_line_public(line, names) for line in lines],
         total=from_ore(plan),
         original_total=from_ore(original),
         actual_total=from_ore(actual),
@@ -67,12 +69,13 @@ def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCrea
             "second one",
             errors=[{"loc": ["body"], "msg": f"duplicates budget line {clash}"}],
         )
-    line = new_budget_line(intervention_id, data, in_plan=False)
+    org_ids = ids_by_name(session, [data.funding_organisation])
+    line = new_budget_line(intervention_id, data, in_plan=False, organisation_id=org_ids.get(data.funding_organisation))
     session.add(line)
     refresh_plan_flags(session, [intervention_id])  # a revision takes its original out of the plan
     finish_change(session, row, "budget_lines.add", before)
     session.refresh(line)
-    return budget_line_public(line)
+    return budget_line_public(line, {v: k for k, v in org_ids.items()})
 
 
 def replace_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> BudgetLineSet:
@@ -104,6 +107,7 @@ def check_budget_lines(
     seen: dict[tuple, int] = {}
     for i, line in enumerate(lines):
         checker.check("funding source", line.funding_source, [*loc, i, "funding_source"])
+        checker.check("organisation", line.funding_organisation, [*loc, i, "funding_organisation"])
         if start is not None and line.year < start.year:
             checker.fail(
                 [*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})"
@@ -130,8 +134,10 @@ def set_budget_lines(session: Session, intervention_id: int, lines: Sequence[Bud
 
 def insert_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
     """The whole set of an intervention's lines, with their plan flags computed from the set itself."""
+    org_ids = ids_by_name(session, (line.funding_organisation for line in lines))
     session.add_all(
-        new_budget_line(intervention_id, line, **flags) for line, flags in zip(lines, line_flags(lines), strict=True)
+        new_budget_line(intervention_id, line, organisation_id=org_ids.get(line.funding_organisation), **flags)
+        for line, flags in zip(lines, line_flags(lines), strict=True)
     )
 
 
@@ -214,6 +220,7 @@ def new_budget_line(
     in_plan: bool,
     first_in_year: bool = False,
     first_in_plan: bool = False,
+    organisation_id: int | None = None,
 ) -> BudgetLine:
     return BudgetLine(
         intervention_id=intervention_id,
@@ -226,4 +233,5 @@ def new_budget_line(
         first_in_plan=first_in_plan,
         amount_ore=to_ore(line.amount),
         note=line.note,
+        funding_organisation_id=organisation_id,
     )

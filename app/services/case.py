@@ -39,6 +39,13 @@ from app.models.evaluation import (
 from app.models.intervention import Intervention
 from app.models.reference import Area, Department, FundingSource, Indicator, Theme
 from app.models.types import from_ore, share_of
+from app.services.case_parties import (
+    case_parties,
+    financing_and_partners_html,
+    in_kind_html,
+    people_html,
+    reach_html,
+)
 from app.services.evaluations import evaluations_of
 from app.services.interventions import get_intervention
 from app.services.material import material_of
@@ -185,6 +192,7 @@ def get_case(session: Session, intervention_id: int) -> CasePage:
         ),
         partners=partners,
         financing=financing,
+        **case_parties(session, found),
         evaluation=_evaluation_status(evaluations_of(session, [found.id])[found.id]),
         success_criteria=[
             CaseCriterion(**c.model_dump(), indicator_name=indicators.get(c.indicator) if c.indicator else None)
@@ -420,10 +428,9 @@ def _organisation_html(case: CasePage) -> str:
         pairs.append(("Del af", _e(org.parent.name)))
     if org.children:
         pairs.append(("Delindsatser", "<ul>" + "".join(f"<li>{_e(c.name)}</li>" for c in org.children) + "</ul>"))
-    partners = (
-        "<ul>" + "".join(f"<li>{_e(p.name)}</li>" for p in case.partners) + "</ul>" if case.partners else "Ikke oplyst"
-    )
-    pairs.append(("Finansiering og samarbejdspartnere", partners))
+    if case.people:
+        pairs.append(("Roller", people_html(case)))
+    pairs.append(("Finansiering og samarbejdspartnere", financing_and_partners_html(case, _kr)))
     return _dl(pairs)
 
 
@@ -444,6 +451,8 @@ def render_body(case: CasePage) -> str:
         ("beskrivelse", "Beskrivelse af indsats", _text(case.description)),
         ("organisering", "Organisering og samarbejdspartnere", _organisation_html(case)),
         ("oekonomi", "Økonomi pr. år", _financing_html(case)),
+        ("arbejdstid", "Bidrag i form af arbejdstid", in_kind_html(case)),
+        ("deltagere", "Deltagere", reach_html(case)),
         ("succeskriterier", "Succeskriterier", _criteria_html(case)),
         ("evaluering", "Evaluering", _evaluation_html(case)),
         ("materiale", "Materiale", _material_html(case)),

@@ -17,6 +17,7 @@ from app.models.intervention import Intervention, InterventionCreate
 from app.models.material import MaterialCreate
 from app.models.pool import AllocationCreate, AllocationUpdate, Pool, PoolCreate
 from app.services.demo_report import load_demo_observations
+from app.services.demo_parties import load_demo_parties
 from app.services.evaluations import create_evaluation
 from app.services.interventions import create_intervention
 from app.services.material import add_material
@@ -79,4 +80,5 @@ def load_demo_data(session: Session) -> dict[str, int]:
     for item in _read(POOL_FILE):
         _load_pool(session, item)
     counts["observations"] = sum(load_demo_observations(session).values())  # the report's figures
+    load_demo_parties(session)  # the parties the sources name (a file of its own, app/demo/parties.json)
     return counts

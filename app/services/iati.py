@@ -10,7 +10,13 @@ How the registry maps to IATI:
 - `title`, `description` (type 1 general = description, else the name; type 2 objectives = purpose; type 3
   target groups = target_group): narratives with xml:lang="da" (the activity's default language).
 - `participating-org`: role 2 (accountable) = the owning department; role 1 (funding) = each funding source of
-  the intervention's own budget lines (type 11 for the municipality's own budgets and pool).
+  the intervention's own budget lines (type 11 for the municipality's own budgets and pool), each organisation
+  linked with the role funding, named as the funding organisation of a line, or paying in-kind staff time; role
+  4 (implementing) = each organisation linked as implementing or partner (IATI has no role of its own for a
+  partner that takes part in the work). An organisation has `ref` DK-CVR-<cvr> where its CVR is known, and the
+  type of its kind (ORGANISATION_TYPES).
+- In-kind staff time is not money: no budget or transaction counts it; it is told in a description of type 4
+  (other), «Bidrag i form af arbejdstid», per year and payer in hours and staff.
 - `activity-status`: ACTIVITY_STATUS below.
 - `activity-date`: start and end; actual (2, 4) once the status says it happened and the date is not in the
   future, planned (1, 3) otherwise. An intervention registered without a start date gets a planned start (or,
@@ -52,10 +58,14 @@ from app.models.case import MUNICIPALITY
 from app.models.filters import InterventionFilters
 from app.models.intervention import Intervention, InterventionIndicator, Status
 from app.models.material import Material
+from app.models.organisation import Organisation, OrganisationKind
+from app.models.party import OrganisationRole
 from app.models.reference import Department, FundingSource, Indicator
 from app.models.success_criterion import OUTCOME_LABELS, Outcome, SuccessCriterion
 from app.models.types import from_ore, utcnow
 from app.services.interventions import list_interventions
+from app.services.organisations import all_organisations
+from app.services.parties import parties_of
 
 IATI_VERSION = "2.03"
 # The reporting organisation's IATI organisation identifier. "DK-COK-GLADSAXE" is a placeholder of the form
@@ -205,6 +215,7 @@ class _Names:
     departments: dict[str, str]
     sources: dict[str, str]
     indicators: dict[int, Indicator]
+    organisations: dict[int, Organisation]
     tree: dict[int, tuple[int | None, str | None, dt.datetime | None]]  # id: (parent_id, external_id, archived_at)
 
     @classmethod
@@ -213,6 +224,7 @@ class _Names:
             departments=dict(session.exec(select(Department.code, Department.name)).all()),
             sources=dict(session.exec(select(FundingSource.code, FundingSource.name)).all()),
             indicators={i.number: i for i in session.exec(select(Indicator)).all()},
+            organisations=all_organisations(session),
             tree={
                 i: (p, e, a)
                 for i, p, e, a in session.exec(
@@ -232,6 +244,8 @@ class _Selection:
     revised_years: dict[int, set[int]]
     spending: dict[int, dict[tuple[int, str], int]]  # actual per (year, funding source)
     funders: dict[int, set[str]]
+    funding_organisations: dict[int, set[int]]  # organisation ids named on lines
+    parties: dict[int, dict[str, list]]
     criteria: dict[int, list[SuccessCriterion]]
     material: dict[int, list[Material]]
     linked: dict[int, list[int]]  # indicator numbers
@@ -245,6 +259,8 @@ class _Selection:
             revised_years={i: set() for i in ids},
             spending={i: {} for i in ids},
             funders={i: set() for i in ids},
+            funding_organisations={i: set() for i in ids},
+            parties={},
             criteria={i: [] for i in ids},
             material={i: [] for i in ids},
             linked={i: [] for i in ids},
@@ -254,10 +270,11 @@ class _Selection:
                 selection.rows[row.id] = row
             selection._add_lines(session, chunk)
             selection._add_parts(session, chunk)
+            selection.parties.update(parties_of(session, chunk))
         return selection
 
     def _add_lines(self, session: Session, chunk: Sequence[int]) -> None:
-        for iid, year, code, kind, in_plan, ore in session.exec(
+        for iid, year, code, kind, in_plan, ore, org_id in session.exec(
             select(
                 BudgetLine.intervention_id,
                 BudgetLine.year,
@@ -265,8 +282,11 @@ class _Selection:
                 BudgetLine.type,
                 BudgetLine.in_plan,
                 BudgetLine.amount_ore,
+                BudgetLine.funding_organisation_id,
             ).where(col(BudgetLine.intervention_id).in_(chunk))
         ):
+            if org_id is not None:
+                self.funding_organisations[iid].add(org_id)
             if kind == BudgetLineType.budget:
                 self.budgets[iid][year] = self.budgets[iid].get(year, 0) + ore
             elif kind == BudgetLineType.revised:
@@ -321,6 +341,7 @@ def _activity(root: ET.Element, iid: int, selection: _Selection, names: _Names, 
         _text_element(activity, "description", row.purpose, type="2")
     if row.target_group:
         _text_element(activity, "description", row.target_group, type="3")
+    _in_kind_description(activity, selection.parties[iid]["in_kind"])
     _text_element(
         activity, "participating-org", names.departments[row.department_code], role="2", type=LOCAL_GOVERNMENT
     )
@@ -332,6 +353,13 @@ def _activity(root: ET.Element, iid: int, selection: _Selection, names: _Names, 
             role="1",
             type=LOCAL_GOVERNMENT if code in MUNICIPAL_FUNDING else None,
         )
+    for org_id, role in _organisation_roles(selection, iid):
+        org = names.organisations[org_id]
+        element = _text_element(
+            activity, "participating-org", org.name, role=role, type=ORGANISATION_TYPES[OrganisationKind(org.kind)]
+        )
+        if org.cvr:
+            element.set("ref", f"DK-CVR-{org.cvr}")
     code = activity_status(Status(row.status), row.start_date, today)
     _sub(activity, "activity-status", code=code)
     _activity_dates(activity, row, code, today)
@@ -342,6 +370,40 @@ def _activity(root: ET.Element, iid: int, selection: _Selection, names: _Names, 
         _document_link(activity, item)
     _related_activities(activity, iid, names.tree)
     _results(activity, row, selection.criteria[iid], selection.linked[iid], names.indicators)
+
+
+# IATI OrganisationType per kind: 11 local government, 15 other public sector, 22 national NGO (the non-profit
+# housing organisations and associations), 70 private sector, 80 academic, training and research, 90 other.
+ORGANISATION_TYPES = {
+    OrganisationKind.housing_organisation: "22",
+    OrganisationKind.association: "22",
+    OrganisationKind.school: "80",
+    OrganisationKind.institution: "15",
+    OrganisationKind.administration: "11",
+    OrganisationKind.company: "70",
+    OrganisationKind.other: "90",
+}
+_IATI_ROLES = {OrganisationRole.funding: "1", OrganisationRole.implementing: "4", OrganisationRole.partner: "4"}
+
+
+def _organisation_roles(selection: _Selection, iid: int) -> list[tuple[int, str]]:
+    """(organisation id, IATI role) of each organisation the intervention names, once per role, funders first."""
+    parties = selection.parties[iid]
+    found = {(org_id, "1") for org_id in selection.funding_organisations[iid]}
+    found |= {(k.organisation_id, "1") for k in parties["in_kind"]}
+    found |= {(link.organisation_id, _IATI_ROLES[link.role]) for link in parties["organisations"]}
+    return sorted(found, key=lambda pair: (pair[1], pair[0]))
+
+
+def _in_kind_description(activity: ET.Element, in_kind: list) -> None:
+    if not in_kind:
+        return
+    parts = []
+    for k in in_kind:
+        figures = [f"{k.hours} timer" if k.hours is not None else "", f"{k.staff} medarbejdere" if k.staff else ""]
+        parts.append(f"{k.year}: {k.organisation}, " + ", ".join(f for f in figures if f))
+    text = "Bidrag i form af arbejdstid (ikke penge): " + "; ".join(parts)
+    _text_element(activity, "description", text, type="4")
 
 
 def _money(activity: ET.Element, iid: int, selection: _Selection, names: _Names, today: dt.date) -> None:

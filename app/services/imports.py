@@ -56,6 +56,16 @@ from app.services.interchange import (
 )
 from app.services.intervention_links import LINK_TABLES, link_rows
 from app.services.interventions import check_period
+from app.services.organisations import ids_by_name, names_by_id
+from app.services.parties import (
+    PARTY_FIELDS,
+    PARTY_SETS,
+    check_parties,
+    delete_parties,
+    insert_party_rows,
+    parties_of,
+    party_key,
+)
 from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria
 
@@ -155,7 +165,11 @@ def _validate(
 
 
 _ADAPTERS: dict[type, dict[str, tuple[TypeAdapter, Any]]] = {}
-_NESTED = {"budget_lines": BudgetLineCreate, "success_criteria": SuccessCriterionCreate}
+_NESTED = {
+    "budget_lines": BudgetLineCreate,
+    "success_criteria": SuccessCriterionCreate,
+    **{field: create for field, (_table, create) in PARTY_SETS.items()},
+}
 
 
 def _field_adapters(model: type) -> dict[str, tuple[TypeAdapter, Any]]:
@@ -197,6 +211,7 @@ def _check_partial_codes(checker: CodeChecker, rec: SimpleNamespace) -> None:
     """The code and period checks of _check_rules, on what could be read of an invalid record."""
     for i, line in enumerate(rec.budget_lines):
         checker.check("funding source", line.funding_source, ["budget_lines", i, "funding_source"])
+        checker.check("organisation", line.funding_organisation, ["budget_lines", i, "funding_organisation"])
         if line.year is not None and rec.start_date is not None and line.year < rec.start_date.year:
             checker.fail(
                 ["budget_lines", i, "year"],
@@ -218,6 +233,7 @@ def _check_codes(checker: CodeChecker, rec: Any, *, complete: bool) -> None:
     checker.check_all("area", rec.areas or [], ["areas"])
     checker.check_all("theme", rec.themes or [], ["themes"])
     checker.check_all("indicator", rec.indicators or [], ["indicators"])
+    check_parties(checker, {field: getattr(rec, field) for field in PARTY_FIELDS}, [])
     if complete:
         check_budget_lines(checker, rec.budget_lines, ["budget_lines"], rec.start_date, rec.end_date)
         check_success_criteria(checker, rec.success_criteria, ["success_criteria"])
@@ -352,6 +368,7 @@ CANONICAL_FIELDS = [
     "contact_email",
     "budget_lines",
     "success_criteria",
+    *PARTY_FIELDS,
 ]
 
 
@@ -375,7 +392,8 @@ def _canonical_record(rec: ImportRecord) -> tuple:
         rec.contact_email,
         tuple(
             sorted(
-                (b.year, b.category, b.funding_source, b.type.value, to_ore(b.amount), b.note) for b in rec.budget_lines
+                (b.year, b.category, b.funding_source, b.type.value, to_ore(b.amount), b.note, b.funding_organisation)
+                for b in rec.budget_lines
             )
         ),
         tuple(
@@ -391,6 +409,7 @@ def _canonical_record(rec: ImportRecord) -> tuple:
             )
             for c in rec.success_criteria
         ),
+        *(party_key(field, getattr(rec, field)) for field in PARTY_FIELDS),
     )
 
 
@@ -407,6 +426,7 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
         links = _links_of(session, chunk)
         lines = _lines_of(session, chunk)
         criteria = _criteria_of(session, chunk)
+        parties = parties_of(session, chunk)
         for iid, r in rows.items():
             out[iid] = (
                 r.name,
@@ -427,6 +447,7 @@ def _canonical_existing(session: Session, ids: Sequence[int]) -> dict[int, tuple
                 r.contact_email,
                 tuple(sorted(lines.get(iid, []))),
                 tuple(criteria.get(iid, [])),
+                *(party_key(field, parties[iid][field]) for field in PARTY_FIELDS),
             )
     return out
 
@@ -452,9 +473,19 @@ def _links_of(session: Session, chunk: list[int]) -> dict[str, dict[int, list]]:
 
 def _lines_of(session: Session, chunk: list[int]) -> dict[int, list[tuple]]:
     lines: dict[int, list] = {}
-    for line in session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars():
+    found = session.execute(select(BudgetLine).where(col(BudgetLine.intervention_id).in_(chunk))).scalars().all()
+    names = names_by_id(session, (line.funding_organisation_id for line in found))
+    for line in found:
         lines.setdefault(line.intervention_id, []).append(
-            (line.year, line.category, line.funding_source_code, line.type, line.amount_ore, line.note)
+            (
+                line.year,
+                line.category,
+                line.funding_source_code,
+                line.type,
+                line.amount_ore,
+                line.note,
+                names.get(line.funding_organisation_id),
+            )
         )
     return lines
 
@@ -507,6 +538,7 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
     """Links, budget lines and criteria of freshly written interventions, as multi-row INSERTs."""
     links: dict[Any, list[dict]] = {InterventionArea: [], InterventionTheme: [], InterventionIndicator: []}
     lines, criteria = [], []
+    org_ids = ids_by_name(session, (b.funding_organisation for _iid, rec in pairs for b in rec.budget_lines))
     for iid, rec in pairs:
         for model, column, field in LINK_TABLES:
             links[model] += link_rows(iid, column, getattr(rec, field))
@@ -521,6 +553,7 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
                 **flags,
                 "amount_ore": to_ore(b.amount),
                 "note": b.note,
+                "funding_organisation_id": org_ids.get(b.funding_organisation),
             }
             for b, flags in zip(rec.budget_lines, line_flags(rec.budget_lines), strict=True)
         ]
@@ -547,6 +580,7 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
         session.execute(insert(BudgetLine.__table__), lines)
     if criteria:
         session.execute(insert(SuccessCriterion.__table__), criteria)
+    insert_party_rows(session, [(iid, {field: getattr(rec, field) for field in PARTY_FIELDS}) for iid, rec in pairs])
 
 
 def _audit(session: Session, plan: list, ids: dict[str, int], current_state: dict[int, tuple]) -> None:
@@ -750,6 +784,7 @@ def _write(
         for chunk in _in_chunks(updated_ids):
             for model in (InterventionArea, InterventionTheme, InterventionIndicator, BudgetLine, SuccessCriterion):
                 session.execute(delete(model).where(col(model.intervention_id).in_(chunk)))
+            delete_parties(session, chunk)
     written = [(ids[rec.external_id], rec) for _raw, rec in creates] + [(iid, rec) for _raw, rec, iid in updates]
     _insert_children(session, written)
     # New rows were inserted without a parent (it may be in the same import); updated rows may lose theirs.

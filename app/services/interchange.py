@@ -19,6 +19,8 @@ from app.models.interchange import (
     CRITERION_COLUMNS,
     INTERVENTION_COLUMNS,
     LIST_COLUMNS,
+    PARTY_COLUMNS,
+    PARTY_REQUIRED,
 )
 
 
@@ -30,6 +32,7 @@ class RawRecord:
     data: Any
     line_rows: list[int] = field(default_factory=list)  # the row of each budget line
     criterion_rows: list[int] = field(default_factory=list)
+    party_rows: dict[str, list[int]] = field(default_factory=dict)  # the row of each party item, per set
     tabular: bool = False  # CSV/XLSX: problems name columns, not JSON paths
 
     def where(self, loc: tuple | list) -> tuple[int, str]:
@@ -46,6 +49,11 @@ class RawRecord:
             prefix = "budget_" if loc[0] == "budget_lines" else "criterion_"
             rest = loc[2] if len(loc) > 2 else ""
             return row, f"{prefix}{rest}" if rest else loc[0]
+        if self.tabular and len(loc) >= 2 and loc[0] in PARTY_COLUMNS and isinstance(loc[1], int):
+            rows = self.party_rows.get(loc[0], [])
+            row = rows[loc[1]] if loc[1] < len(rows) else self.row
+            columns = {name: column for column, name in PARTY_COLUMNS[loc[0]].items()}
+            return row, columns.get(loc[2], loc[0]) if len(loc) > 2 else loc[0]
         if self.tabular and loc:
             return self.row, str(loc[0])
         return self.row, ".".join(str(p) for p in loc) or "(record)"
@@ -406,13 +414,20 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFil
         record = groups.get(key)
         if record is None:
             record = groups[key] = RawRecord(
-                row=number, data={"__cells": {}, "budget_lines": [], "success_criteria": []}, tabular=True
+                row=number,
+                data={"__cells": {}, "budget_lines": [], "success_criteria": [], **{f: [] for f in PARTY_COLUMNS}},
+                tabular=True,
             )
         _merge_intervention_cells(record, cells, number, problems)
         if any(cells.get(c) for c in BUDGET_COLUMNS):
             _add_budget_line(record, cells, number, problems, decimal_comma=decimal_comma)
         if any(cells.get(c) for c in CRITERION_COLUMNS):
             _add_criterion(record, cells, number, decimal_comma=decimal_comma)
+        for party, columns in PARTY_COLUMNS.items():
+            if any(cells.get(c) for c in columns):
+                item = {name: cells.get(column, "") for column, name in columns.items()}
+                record.data[party].append(_drop_empty(item, keep=PARTY_REQUIRED[party]))
+                record.party_rows.setdefault(party, []).append(number)
     for record in groups.values():
         _finish_record(record)
     return ReadFile(list(groups.values()), problems, missing_columns=missing)
@@ -489,6 +504,7 @@ def _add_budget_line(
                 "amount": parsed,
                 "note": cells.get("budget_note", ""),
                 "type": cells.get("budget_type", ""),
+                "funding_organisation": cells.get("budget_funding_organisation", ""),
             },
             keep=("year", "category", "funding_source", "amount"),
         )

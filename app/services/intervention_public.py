@@ -24,6 +24,8 @@ from app.models.intervention import (
 from app.models.reference import Area
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionPublic, success_criterion_public
 from app.models.types import from_ore
+from app.services.organisations import names_by_id
+from app.services.parties import parties_of
 from app.services.pools import grants_of_intervention
 
 
@@ -74,12 +76,14 @@ def to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> 
     if not full:
         return [InterventionSummary(**_fields(r, related)) for r in rows]
     lines, criteria = _lines_and_criteria(session, ids)
+    parties = parties_of(session, ids)
     return [
         InterventionPublic(
             **_fields(r, related),
             budget_lines=lines[r.id],
             success_criteria=criteria[r.id],
             pool_grants=grants_of_intervention(session, r.id),
+            **parties[r.id],
         )
         for r in rows
     ]
@@ -208,14 +212,16 @@ def _lines_and_criteria(
     criteria: dict[int, list[SuccessCriterionPublic]] = {i: [] for i in ids}
     if not ids:
         return lines, criteria
-    for line in session.exec(
+    found = session.exec(
         select(BudgetLine)
         .where(col(BudgetLine.intervention_id).in_(ids))
         .order_by(
             col(BudgetLine.year), col(BudgetLine.category), col(BudgetLine.funding_source_code), col(BudgetLine.id)
         )
-    ):
-        lines[line.intervention_id].append(budget_line_public(line))
+    ).all()
+    names = names_by_id(session, (line.funding_organisation_id for line in found))
+    for line in found:
+        lines[line.intervention_id].append(budget_line_public(line, names))
     for crit in session.exec(
         select(SuccessCriterion)
         .where(col(SuccessCriterion.intervention_id).in_(ids))

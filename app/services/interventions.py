@@ -29,6 +29,7 @@ from app.services.filters import check_filters, where_filters
 from app.services.intervention_changes import begin_change, finish_change
 from app.services.intervention_links import set_links
 from app.services.intervention_public import intervention_public, load_intervention, to_public
+from app.services.parties import PARTY_FIELDS, check_parties, insert_party_rows, party_key, set_parties
 from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria, insert_success_criteria, set_success_criteria
 
@@ -150,6 +151,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     checker.check_all("indicator", data.indicators, ["body", "indicators"])
     check_budget_lines(checker, data.budget_lines, ["body", "budget_lines"], data.start_date, data.end_date)
     check_success_criteria(checker, data.success_criteria, ["body", "success_criteria"])
+    check_parties(checker, {f: getattr(data, f) for f in PARTY_FIELDS}, ["body"])
     _check_parent(session, checker, data.parent_id, None)
     checker.raise_if_any()
     check_parent_rights(session, None, data.parent_id)
@@ -180,6 +182,7 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     set_links(session, row.id, data.areas, data.themes, data.indicators)
     insert_budget_lines(session, row.id, data.budget_lines)
     insert_success_criteria(session, row.id, data.success_criteria)
+    insert_party_rows(session, [(row.id, {f: getattr(data, f) for f in PARTY_FIELDS})])
     audit_parent_change(session, row.id, None, row.parent_id)
     return finish_change(session, row, "create", None)
 
@@ -195,7 +198,9 @@ _REQUIRED = {
     "indicators",
     "budget_lines",
     "success_criteria",
+    *PARTY_FIELDS,
 }
+_LISTS = {"areas", "themes", "indicators", "budget_lines", "success_criteria", *PARTY_FIELDS}
 
 
 def _same(name: str, value: Any, row: Intervention, before: InterventionPublic) -> bool:
@@ -209,12 +214,22 @@ def _same(name: str, value: Any, row: Intervention, before: InterventionPublic) 
         return value is not None and list(map(_criterion_key, value)) == list(
             map(_criterion_key, before.success_criteria)
         )
+    if name in PARTY_FIELDS:
+        return value is not None and party_key(name, value) == party_key(name, getattr(before, name))
     current_value = row.department_code if name == "department" else getattr(row, name)
     return getattr(value, "value", value) == current_value
 
 
 def _line_key(line: BudgetLineCreate | BudgetLinePublic) -> tuple:
-    return (line.year, line.category, line.funding_source, line.type.value, line.amount, line.note or "")
+    return (
+        line.year,
+        line.category,
+        line.funding_source,
+        line.type.value,
+        line.amount,
+        line.note or "",
+        line.funding_organisation or "",
+    )
 
 
 def _criterion_key(crit: SuccessCriterionCreate | SuccessCriterionPublic) -> tuple:
@@ -251,11 +266,7 @@ def _check_update(session: Session, row: Intervention, changes: dict[str, Any], 
     checker = CodeChecker(session)
     for name in sorted(_REQUIRED & changes.keys()):
         if changes[name] is None:
-            hint = (
-                "; send [] to clear the list"
-                if name in {"areas", "themes", "indicators", "budget_lines", "success_criteria"}
-                else ""
-            )
+            hint = "; send [] to clear the list" if name in _LISTS else ""
             checker.fail(["body", name], f"may not be null{hint}", "null")
     checker.raise_if_any()
 
@@ -273,6 +284,7 @@ def _check_update(session: Session, row: Intervention, changes: dict[str, Any], 
         _check_line_years(session, checker, row.id, start, end)
     if "success_criteria" in changes:
         check_success_criteria(checker, changes["success_criteria"], ["body", "success_criteria"])
+    check_parties(checker, changes, ["body"])
     if "parent_id" in changes:
         _check_parent(session, checker, changes["parent_id"], row.id)
     if changes.get("status") is not None:
@@ -333,6 +345,7 @@ def _apply_update(session: Session, row: Intervention, changes: dict[str, Any]) 
         set_budget_lines(session, row.id, changes["budget_lines"])
     if "success_criteria" in changes:
         set_success_criteria(session, row.id, changes["success_criteria"])
+    set_parties(session, row.id, {f: changes[f] for f in PARTY_FIELDS if f in changes})
 
 
 def archive_intervention(session: Session, intervention_id: int) -> None:

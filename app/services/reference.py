@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from app.errors import RuleViolation
+from app.models.organisation import Organisation
 from app.models.reference import (
     Area,
     AreaPublic,
@@ -96,13 +97,19 @@ class CodeChecker:
                 "theme": Theme.code,
                 "indicator": Indicator.number,
                 "funding source": FundingSource.code,
+                "organisation": Organisation.name,
             }[kind]
             self._known[kind] = set(self.session.exec(select(column)).all())
         return self._known[kind]
 
     def check(self, kind: str, value: str | int | None, loc: Loc) -> None:
         if value is not None and value not in self._codes(kind):
-            self.errors.append({"loc": loc, "msg": f"unknown {kind} code {value!r}", "type": "unknown_code"})
+            msg = (
+                f"unknown organisation {value!r}: register it under /organisations first"
+                if kind == "organisation"
+                else f"unknown {kind} code {value!r}"
+            )
+            self.errors.append({"loc": loc, "msg": msg, "type": "unknown_code"})
 
     def check_all(self, kind: str, values: Iterable[str | int], loc: Loc) -> None:
         for i, value in enumerate(values):

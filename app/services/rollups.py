@@ -60,7 +60,7 @@ from app.services.filters import check_filters, subtrees, where_filters
 NONE_LABEL = "(ingen)"
 
 
-def _check_filters(session: Session, filters: RollupFilters) -> None:
+def check_rollup_filters(session: Session, filters: RollupFilters) -> None:
     checker = check_filters(session, filters, parent_is_subtree=True)
     checker.check_all("funding source", filters.funding_source, ["query", "funding_source"])
     if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
@@ -411,7 +411,7 @@ def distinct_interventions(session: Session, filters: RollupFilters) -> int:
 
 def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
     _check_by(by)
-    _check_filters(session, filters)
+    check_rollup_filters(session, filters)
     # Without year bounds, funding-source filter or pool grants the same pass counts the total's interventions.
     count_total = _count_flag(filters, []) == "first_in_plan"
     groups = _budget_groups(
@@ -499,7 +499,7 @@ def _reference_rows(session: Session, by: CoverageDimension) -> list[dict[str, A
 
 def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) -> Coverage:
     """Every theme, indicator or area, with how many interventions and how much money address it."""
-    _check_filters(session, filters)
+    check_rollup_filters(session, filters)
     link, link_column, dimension = _COVERAGE_LINKS[by]
     code = getattr(link, link_column)
     interventions = where_filters(select(Intervention), filters, parent_is_subtree=True)

@@ -25,6 +25,10 @@ ACTIONS = {
     "material.add": "Materiale tilføjet",
     "material.update": "Materiale ændret",
     "material.delete": "Materiale slettet",
+    "organisations.replace": "Organisationer erstattet",
+    "people.replace": "Personer med roller erstattet",
+    "reach.replace": "Deltagere erstattet",
+    "in_kind.replace": "Bidrag i arbejdstid erstattet",
 }
 FIELDS = {
     "name": "Navn",
@@ -49,6 +53,10 @@ FIELDS = {
     "evaluations": "Evalueringer",
     "material": "Materiale",
     "archived_at": "Arkiveret",
+    "organisations": "Organisationer",
+    "people": "Personer med roller",
+    "reach": "Deltagere",
+    "in_kind": "Bidrag i arbejdstid",
 }
 VALUE_LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS, "track": TRACK_LABELS}
 MAX_TEXT = 160
