@@ -16,8 +16,8 @@ from app.models.evaluation import EvaluationCreate
 from app.models.intervention import Intervention, InterventionCreate
 from app.models.material import MaterialCreate
 from app.models.pool import AllocationCreate, AllocationUpdate, Pool, PoolCreate
-from app.services.demo_report import load_demo_observations
 from app.services.demo_parties import load_demo_parties
+from app.services.demo_report import load_demo_observations
 from app.services.evaluations import create_evaluation
 from app.services.interventions import create_intervention
 from app.services.material import add_material
