@@ -236,7 +236,7 @@ def test_backups_taken_while_the_server_writes_are_consistent(admin_token, tmp_p
                 while not stop.is_set():
                     answer = http.post(
                         f"{API}/pools/{pool_id}/allocations",
-                        json={"intervention_id": iid, "amount": "100.00", "status": "granted"},
+                        json={"intervention_id": iid, "amount": "100.00", "status": "granted", "reason": "Ok"},
                     )
                     assert answer.status_code == 201, answer.text[:300]
                     written["grants"] += 1

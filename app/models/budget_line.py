@@ -82,6 +82,11 @@ class BudgetLine(SQLModel, table=True):
     first_in_plan: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     amount_ore: int = Field(sa_column=Column(BigInteger, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(String(500)))
+    # The pool grant this line carries (written only by the pool service: a grant creates or updates its line).
+    pool_allocation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("allocation.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
 
 
 # --- API schemas -------------------------------------------------------------------------------------------
@@ -118,6 +123,11 @@ class BudgetLinePublic(BaseModel):
     in_plan: bool = PydanticField(
         description="Part of the current plan: a revised line, or an original line with no revised line of the same "
         "(year, category, funding_source). Totals and rollups sum these; never set by the client"
+    )
+    pool_allocation_id: int | None = PydanticField(
+        default=None,
+        description="The pool grant (allocation) this line carries: set by the pool when it grants, never by the "
+        "client; kept when the set of lines is replaced with a line of the same key",
     )
 
 

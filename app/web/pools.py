@@ -15,7 +15,7 @@ from app.models.auth import Role
 from app.models.pool import AllocationStatus
 from app.models.rollup import PoolSummaryDimension
 from app.models.types import from_ore
-from app.services import pools, rollups
+from app.services import allocations, pools, rollups
 from app.services.auth import require
 from app.web import filters as web_filters
 from app.web.charts import bar_chart
@@ -115,7 +115,7 @@ def balance_table(session: Session, pool_id: int) -> Table:
 
 def allocations_tables(session: Session, pool_id: int) -> tuple[Table, Table]:
     """The allocations grouped by status (count and money), and every allocation."""
-    items = pools.list_allocations(session, pool_id, []).items
+    items = allocations.list_allocations(session, pool_id, []).items
     names = pools.intervention_names(session, [a.intervention_id for a in items])
     return _status_table(items), _allocation_listing(items, names)
 

@@ -96,7 +96,7 @@ def test_filters_change_every_figure_and_downloads_hold_what_is_shown(page, clie
     for item, amount in ((ours, "10000"), (theirs, "30000")):
         answer = client.post(
             f"{API}/pools/{pool['id']}/allocations",
-            json={"intervention_id": item["id"], "amount": amount, "status": "granted"},
+            json={"intervention_id": item["id"], "amount": amount, "status": "granted", "reason": "Ok"},
         )
         assert answer.status_code == 201, answer.text
 
