@@ -401,3 +401,16 @@ def anchor_allocation(session: Session, pool_id: int, allocation_id: int, data: 
 
 def pool_reconciliation(session: Session, pool_id: int) -> Reconciliation:
     return pool_decisions.reconciliation(session, load_pool(session, pool_id))
+
+
+def applicable_interventions(session: Session) -> list[tuple[int, str]]:
+    """The interventions the caller may apply for (an editor: its own department's), current ones, by name."""
+    stmt = select(Intervention.id, Intervention.name, Intervention.department_code).where(
+        col(Intervention.archived_at).is_(None)
+    )
+    principal = current().principal
+    if principal.role not in pool_decisions.MANAGERS:
+        if principal.role != "editor":
+            return []
+        stmt = stmt.where(col(Intervention.department_code) == principal.department)
+    return [(iid, f"{name} ({dept})") for iid, name, dept in session.exec(stmt.order_by(col(Intervention.name)))]

@@ -266,6 +266,12 @@ def pool_page(request: Request, session: SessionDep, user: UserDep, pool_id: Poo
     pool = pools.get_pool(session, pool_id)
     tables = pool_tables(session, pool_id)
     pending = next(r for r in tables[1].rows if r["label"] == ALLOCATION_STATUS_LABELS[AllocationStatus.requested])
+    open_items = allocations.list_allocations(
+        session,
+        pool_id,
+        [AllocationStatus.requested, AllocationStatus.changes_requested, AllocationStatus.granted],
+    ).items
+    names = pools.intervention_names(session, [a.intervention_id for a in open_items])
     return render(
         request,
         "pool.html",
@@ -274,6 +280,9 @@ def pool_page(request: Request, session: SessionDep, user: UserDep, pool_id: Poo
         tables=tables,
         pending=pending,
         may_decide=_may_decide(),
+        may_apply=bool(allocations.applicable_interventions(session)),
+        open_items=open_items,
+        names=names,
         download_base=f"/puljer/{pool_id}",
     )
 
