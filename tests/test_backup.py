@@ -68,7 +68,8 @@ def make_data(client) -> int:
     allocations = f"{API}/pools/{pool.json()['id']}/allocations"
     ids = []
     for status in ("granted", "granted", "requested"):
-        created = client.post(allocations, json={"intervention_id": iid, "amount": "40000.00", "status": status})
+        body = {"intervention_id": iid, "amount": "40000.00", "status": status, "reason": "Ok"}
+        created = client.post(allocations, json=body)
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
     assert client.patch(f"{allocations}/{ids[1]}", json={"status": "released", "amount": "15000.00"}).status_code == 200

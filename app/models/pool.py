@@ -16,8 +16,8 @@ from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.budget_line import Year
-from app.models.codes import DepartmentCode, FundingSourceCode
-from app.models.types import IndicatorNumber, IsoDate, Money, MoneySum, NotNull, RowId, Text, UTCDateTime
+from app.models.codes import DepartmentCode, FundingSourceCode, Indicator
+from app.models.types import IsoDate, Money, MoneySum, NotNull, RowId, Text, UTCDateTime
 
 
 class AllocationStatus(StrEnum):
@@ -196,7 +196,7 @@ class ApplicationFields(BaseModel):
     period_start: IsoDate | None = PydanticField(default=None, description="First day the money is for")
     period_end: IsoDate | None = PydanticField(default=None, description="Last day the money is for")
     expected_effect: Text(5_000) | None = PydanticField(default=None, description="The effect expected")
-    indicators: list[IndicatorNumber] | None = PydanticField(
+    indicators: list[Indicator] | None = PydanticField(
         default=None, max_length=19, description="The indicators (numbers 1–19) the effect is expected on"
     )
 

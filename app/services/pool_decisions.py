@@ -169,14 +169,18 @@ def reconciliation(session: Session, pool: Pool) -> Reconciliation:
     """Every difference between the pool's grants and the plan lines of its funding source in its year."""
     allocations = session.exec(select(Allocation).where(Allocation.pool_id == pool.id)).all()
     ids = [a.id for a in allocations]
+    # Lines no grant carries count only for current interventions, as in the rollups; a grant's line always.
     lines = session.exec(
-        select(BudgetLine).where(
+        select(BudgetLine)
+        .join(Intervention, col(Intervention.id) == col(BudgetLine.intervention_id))
+        .where(
             BudgetLine.in_plan,
             (col(BudgetLine.pool_allocation_id).in_(ids))
             | (
                 (BudgetLine.funding_source_code == pool.funding_source_code)
                 & (BudgetLine.year == pool.year)
                 & col(BudgetLine.pool_allocation_id).is_(None)
+                & col(Intervention.archived_at).is_(None)
             ),
         )
     ).all()
