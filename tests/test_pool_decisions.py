@@ -269,3 +269,11 @@ def test_anchoring_moves_later_lines_to_another_funding_source_and_is_audited(cl
     actions = {(r["resource"], r["action"]) for r in client.get(f"{API}/audit").json()["items"]}
     assert {("allocation", "anchored"), ("intervention", "anchored")} <= actions
     assert_problem(client.post(url, json=body, headers=world["manager"]), 409)  # once
+
+
+def test_my_applications_refuse_an_unknown_department(client, world):
+    assert_problem(client.get(f"{API}/allocations", params={"department": "AAA"}), 422, field=["department"])
+    _apply(client, world)
+    listed = client.get(f"{API}/allocations", params={"department": "BKF", "status": "requested"}).json()["items"]
+    assert [a["intervention_name"] for a in listed] == ["Lektiecafé i Værebro"]
+    assert client.get(f"{API}/allocations", params={"department": "SSF"}).json()["items"] == []

@@ -35,6 +35,7 @@ from app.models.pool import (
 from app.models.types import from_ore, public_of, to_ore, utcnow
 from app.services import audit, lifecycle, pool_decisions
 from app.services.pools import ledger, load_pool, with_retries
+from app.services.reference import CodeChecker
 
 
 def allocation_public(row: Allocation) -> AllocationPublic:
@@ -175,6 +176,9 @@ def list_applications(
         .join(Intervention, col(Intervention.id) == col(Allocation.intervention_id))
         .order_by(col(Allocation.id).desc())
     )
+    checker = CodeChecker(session)
+    checker.check("department", department, ["query", "department"])
+    checker.raise_if_any()
     principal = current().principal
     if mine and principal.department:
         stmt = stmt.where(col(Intervention.department_code) == principal.department)
