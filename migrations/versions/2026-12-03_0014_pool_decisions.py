@@ -2,7 +2,7 @@
 date, reason), the state changes_requested, anchoring in the core operation, and the budget line a grant carries.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
