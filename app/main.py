@@ -11,6 +11,7 @@ from app.core.observability import AccessLogAndMetrics, configure_logging
 from app.core.security_headers import SecurityHeaders
 from app.errors import install_error_handlers
 from app.routers import (
+    allocations,
     audit,
     auth,
     budget_lines,
@@ -79,6 +80,7 @@ def create_app() -> FastAPI:
         observations,
         pools,
         observation_imports,
+        allocations,
         imports,
         survey_rounds,
         exports,

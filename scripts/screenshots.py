@@ -39,6 +39,8 @@ PAGES = [
     ("indsats-konflikt", "/indsatser/{case_id}/rediger", "conflict"),
     ("indsats-arkiver", "/indsatser/{case_id}/arkiver", None),
     ("rapport", "/rapport", None),
+    ("pulje-ansoegning", "/puljer/{pool_id}/ansoeg", None),
+    ("pulje-afgoerelse", "/puljer/{pool_id}/bevillinger/{request_id}", None),
 ]
 
 
@@ -94,8 +96,10 @@ def _prepare() -> dict[str, str]:
     api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
     found = api.get("/api/v1/interventions", params={"limit": 500}).json()["items"]
     [pool] = api.get("/api/v1/pools").json()["items"]  # the demo's pool, with an application in each state
+    pending = api.get(f"/api/v1/pools/{pool['id']}/allocations", params={"status": "requested"}).json()["items"]
+    requested = [a["id"] for a in pending]
     case_id = next(i["id"] for i in found if i["name"].startswith("Styrket indsats for social balance i Mørkhøj"))
-    return {"token": token, "pool_id": str(pool["id"]), "case_id": str(case_id)}
+    return {"token": token, "pool_id": str(pool["id"]), "case_id": str(case_id), "request_id": str(requested[0])}
 
 
 def main() -> int:

@@ -35,6 +35,10 @@ def _world(client: TestClient) -> dict:
     allocation = client.post(
         f"{API}/pools/{pool['id']}/allocations", json={"intervention_id": intervention["id"], "amount": "100"}
     ).json()
+    granted = client.post(
+        f"{API}/pools/{pool['id']}/allocations",
+        json={"intervention_id": intervention["id"], "amount": "200", "status": "granted", "reason": "Bevilget"},
+    ).json()
     token = client.post(f"{API}/tokens", json={"name": "til-tilbagekaldelse", "role": "reader"}).json()
     material = client.post(
         f"{API}/interventions/{intervention['id']}/material",
@@ -51,6 +55,7 @@ def _world(client: TestClient) -> dict:
         "crit": intervention["success_criteria"][0]["id"],
         "pool": pool["id"],
         "alloc": allocation["id"],
+        "granted": granted["id"],
         "token": token["id"],
         "mat": material.json()["id"],
         "eval": evaluation.json()["id"],
@@ -95,8 +100,16 @@ WRITES = [
     ("PATCH", "/indicators/4", {"likely_source": "survey"}, ADMIN),
     ("POST", "/pools", {"name": "Ny pulje", "year": 2027, "amount": "500"}, POOL),
     ("PATCH", "/pools/{pool}", {"notes": "Noter"}, POOL),
-    ("POST", "/pools/{pool}/allocations", {"intervention_id": "{i}", "amount": "50"}, POOL),
-    ("PATCH", "/pools/{pool}/allocations/{alloc}", {"status": "granted"}, POOL),
+    # An editor applies for its own department's interventions (the fixture's is BKF's); the decisions are the
+    # pool manager's.
+    ("POST", "/pools/{pool}/allocations", {"intervention_id": "{i}", "amount": "50"}, POOL | {"editor_bkf"}),
+    ("PATCH", "/pools/{pool}/allocations/{alloc}", {"status": "granted", "reason": "Ok"}, POOL),
+    (
+        "POST",
+        "/pools/{pool}/allocations/{granted}/anchoring",
+        {"funding_source": "FAGFORVALTNING", "from_year": 2027, "reason": "Virker"},
+        POOL,
+    ),
     ("POST", "/imports/interventions", _import_record("BKF"), INTERVENTION),
     ("POST", "/interventions/{i}/evaluations", {"kind": "final", "date": "2022-12-10"}, INTERVENTION),
     ("PATCH", "/interventions/{i}/evaluations/{eval}", {"decision": "anchor"}, INTERVENTION),
@@ -141,6 +154,7 @@ def test_the_matrix_covers_every_write_endpoint(client):
         "{crit}": "{criterion_id}",
         "{pool}": "{pool_id}",
         "{alloc}": "{allocation_id}",
+        "{granted}": "{allocation_id}",
         "{token}": "{token_id}",
         "/4": "/{number}",
         "{eval}": "{evaluation_id}",

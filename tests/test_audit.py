@@ -51,7 +51,7 @@ def test_pools_imports_and_tokens_are_audited(client):
     allocation = client.post(
         f"{API}/pools/{pool['id']}/allocations", json={"intervention_id": intervention["id"], "amount": "40"}
     ).json()
-    client.patch(f"{API}/pools/{pool['id']}/allocations/{allocation['id']}", json={"status": "granted"})
+    client.patch(f"{API}/pools/{pool['id']}/allocations/{allocation['id']}", json={"status": "granted", "reason": "Ok"})
     client.post(
         f"{API}/imports/interventions",
         headers={"Idempotency-Key": "imp-1"},

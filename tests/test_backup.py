@@ -68,7 +68,8 @@ def make_data(client) -> int:
     allocations = f"{API}/pools/{pool.json()['id']}/allocations"
     ids = []
     for status in ("granted", "granted", "requested"):
-        created = client.post(allocations, json={"intervention_id": iid, "amount": "40000.00", "status": status})
+        body = {"intervention_id": iid, "amount": "40000.00", "status": status, "reason": "Ok"}
+        created = client.post(allocations, json=body)
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
     assert client.patch(f"{allocations}/{ids[1]}", json={"status": "released", "amount": "15000.00"}).status_code == 200
@@ -236,7 +237,7 @@ def test_backups_taken_while_the_server_writes_are_consistent(admin_token, tmp_p
                 while not stop.is_set():
                     answer = http.post(
                         f"{API}/pools/{pool_id}/allocations",
-                        json={"intervention_id": iid, "amount": "100.00", "status": "granted"},
+                        json={"intervention_id": iid, "amount": "100.00", "status": "granted", "reason": "Ok"},
                     )
                     assert answer.status_code == 201, answer.text[:300]
                     written["grants"] += 1

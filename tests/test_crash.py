@@ -370,9 +370,16 @@ def test_pool_grants_killed_mid_burst_keep_the_invariant(admin_token, tmp_path):
         allocations = f"{server.base}{API}/pools/{pool_id}/allocations"
         # 100 grants' worth in the pool, 20 of them taken; the burst asks for more than fits (160 > 120).
         tasks = (
-            [("POST", allocations, {"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted"})] * 120
+            [
+                (
+                    "POST",
+                    allocations,
+                    {"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted", "reason": "Ok"},
+                )
+            ]
+            * 120
             + [("PATCH", f"{allocations}/{a}", {"status": "released"}) for a in granted]
-            + [("PATCH", f"{allocations}/{a}", {"status": "granted"}) for a in requested]
+            + [("PATCH", f"{allocations}/{a}", {"status": "granted", "reason": "Ok"}) for a in requested]
             + [("POST", allocations, {"intervention_id": iid, "amount": f"{GRANT}.00"})] * 20
         )
         tasks = [tasks[(i * 37) % len(tasks)] for i in range(len(tasks))]  # interleaved (37 is prime to 180)
@@ -438,7 +445,7 @@ def test_pool_grants_killed_mid_burst_keep_the_invariant(admin_token, tmp_path):
             assert released.status_code == 200, released.text
             regrant = api.post(
                 f"{API}/pools/{pool_id}/allocations",
-                json={"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted"},
+                json={"intervention_id": iid, "amount": f"{GRANT}.00", "status": "granted", "reason": "Ok"},
             )
             assert regrant.status_code == 201, regrant.text
         check_pool_invariant(pool_id)

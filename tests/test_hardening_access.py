@@ -244,7 +244,7 @@ CREATES = [
     ("/pools", {"name": "Ny pulje", "year": 2027, "amount": "500"}, "/pools"),
     (
         "/pools/{pool}/allocations",
-        {"intervention_id": "{i}", "amount": "100", "status": "granted"},
+        {"intervention_id": "{i}", "amount": "100", "status": "granted", "reason": "Ok"},
         "/pools/{pool}/allocations",
     ),
     ("/interventions/{i}/evaluations", {"kind": "midway", "date": "2020-12-15"}, "/interventions/{i}/evaluations"),
@@ -297,7 +297,7 @@ def test_a_retried_create_is_applied_once(client, path, body, listing):
 def test_retried_grants_are_applied_once(client):
     world = _world(client)
     key = str(uuid.uuid4())
-    grant = {"intervention_id": world["i"], "amount": "400", "status": "granted"}
+    grant = {"intervention_id": world["i"], "amount": "400", "status": "granted", "reason": "Ok"}
     answers = [
         client.post(f"{API}/pools/{world['pool']}/allocations", json=grant, headers={"Idempotency-Key": key})
         for _ in range(2)
@@ -370,7 +370,7 @@ def test_parallel_requests_with_one_key_write_once(server, admin_token):  # noqa
         for path, body in (
             (
                 f"/pools/{pool['id']}/allocations",
-                {"intervention_id": intervention.json()["id"], "amount": "300", "status": "granted"},
+                {"intervention_id": intervention.json()["id"], "amount": "300", "status": "granted", "reason": "Ok"},
             ),
             ("/interventions", {"name": "Parallel", "kind": "project", "department": "SOB"}),
         ):

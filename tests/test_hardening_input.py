@@ -565,9 +565,10 @@ def test_a_new_allocation_may_start_only_in_the_states_the_schema_names(client, 
     assert sorted(status["enum"]) == ["granted", "requested"]
     before = state(client)
     url = f"{world['pool']}/allocations"
-    for refused_status in ("released", "rejected"):
+    for refused_status in ("released", "rejected", "changes_requested"):
         body = {"intervention_id": world["trial_id"], "amount": "10", "status": refused_status}
         refused(client, before, client.post(url, json=body), ["body", "status"], types=("/problems/rule-violation",))
     for accepted in status["enum"]:
-        response = client.post(url, json={"intervention_id": world["trial_id"], "amount": "10", "status": accepted})
+        body = {"intervention_id": world["trial_id"], "amount": "10", "status": accepted, "reason": "Ok"}
+        response = client.post(url, json=body)
         assert response.status_code == 201, response.text

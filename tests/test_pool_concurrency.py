@@ -121,7 +121,7 @@ def _check_invariant(api: httpx.Client, pool_id: int, expected_granted: int, gra
 def test_simultaneous_grants_never_overdraw_the_pool(server, api, admin_token, round_):
     intervention_id, pool_id = _setup(api, "1000000.00")
     url = f"{server}/api/v1/pools/{pool_id}/allocations"
-    body = {"intervention_id": intervention_id, "amount": "100000.00", "status": "granted"}
+    body = {"intervention_id": intervention_id, "amount": "100000.00", "status": "granted", "reason": "Ok"}
     responses = _fire([("POST", url, body)] * ATTEMPTS, admin_token)
     outcome = Counter(r.status_code for r in responses)
     assert outcome == {201: 10, 409: ATTEMPTS - 10}, outcome
@@ -143,7 +143,7 @@ def test_simultaneous_decisions_on_requests_never_overdraw(server, api, admin_to
         created = api.post(url, json={"intervention_id": intervention_id, "amount": "30000.00"})
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
-    responses = _fire([("PATCH", f"{url}/{i}", {"status": "granted"}) for i in ids], admin_token)
+    responses = _fire([("PATCH", f"{url}/{i}", {"status": "granted", "reason": "Ok"}) for i in ids], admin_token)
     outcome = Counter(r.status_code for r in responses)
     # 250,000 / 30,000: 8 fit, 10,000 kr. stay in the pool
     assert outcome == {200: 8, 409: ATTEMPTS - 8}, outcome
@@ -155,7 +155,9 @@ def test_simultaneous_decisions_on_requests_never_overdraw(server, api, admin_to
 def test_simultaneous_decisions_on_one_allocation_apply_once(server, api, admin_token):
     intervention_id, pool_id = _setup(api, "500000.00")
     url = f"{server}/api/v1/pools/{pool_id}/allocations"
-    created = api.post(url, json={"intervention_id": intervention_id, "amount": "100000.00", "status": "granted"})
+    created = api.post(
+        url, json={"intervention_id": intervention_id, "amount": "100000.00", "status": "granted", "reason": "Ok"}
+    )
     allocation = created.json()["id"]
     # Ten clients release the same 100,000 at once: only one release can happen.
     responses = _fire([("PATCH", f"{url}/{allocation}", {"status": "released"})] * 10, admin_token)

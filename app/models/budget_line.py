@@ -86,6 +86,11 @@ class BudgetLine(SQLModel, table=True):
     funding_organisation_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("organisation.id"), index=True)
     )
+    # The pool grant this line carries (written only by the pool service: a grant creates or updates its line).
+    pool_allocation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("allocation.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
 
 
 # --- API schemas -------------------------------------------------------------------------------------------
@@ -129,6 +134,11 @@ class BudgetLinePublic(BaseModel):
     in_plan: bool = PydanticField(
         description="Part of the current plan: a revised line, or an original line with no revised line of the same "
         "(year, category, funding_source). Totals and rollups sum these; never set by the client"
+    )
+    pool_allocation_id: int | None = PydanticField(
+        default=None,
+        description="The pool grant (allocation) this line carries: set by the pool when it grants, never by the "
+        "client; kept when the set of lines is replaced with a line of the same key",
     )
 
 

@@ -58,6 +58,8 @@ class RollupFilters(InterventionFilters):
         description=(
             "Also count money granted from trial-action pools (net of releases), in the pool's year and funding "
             'source, category "Bevilling fra pulje". A grant is left out when its intervention already has a '
-            "budget line of that funding source in that year: then the money is taken to be entered there."
+            "budget line of that funding source in that year: then the money is taken to be entered there. A grant "
+            "carries such a line (see GET /api/v1/pools/{id}/reconciliation), so this adds only grants whose line is "
+            "missing; either way nothing is counted twice."
         ),
     )

@@ -8,21 +8,16 @@ from app.deps import OnceDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.pool import (
-    AllocationCreate,
-    AllocationList,
-    AllocationPublic,
-    AllocationStatus,
-    AllocationUpdate,
-    GrantRefusedProblem,
     PoolBalance,
     PoolCreate,
     PoolPage,
     PoolPublic,
     PoolUpdate,
+    Reconciliation,
 )
 from app.models.rollup import PoolSummary, PoolSummaryDimension
 from app.models.types import IsoDate
-from app.services import pools, rollups
+from app.services import allocations, pools, rollups
 
 router = APIRouter(
     prefix="/api/v1/pools",
@@ -31,19 +26,6 @@ router = APIRouter(
     responses=problem_responses(400, 401, 403),
 )
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-AllocationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-GRANT_REFUSED = {
-    409: {
-        "description": "The grant does not fit in the pool (the body has the figures), or the transition is not "
-        "possible from the allocation's state",
-        "content": {
-            "application/problem+json": {
-                "schema": {"anyOf": [{"$ref": "#/components/schemas/Problem"}, GrantRefusedProblem.model_json_schema()]}
-            }
-        },
-    }
-}
 
 
 @router.get("", summary="List pools", responses=problem_responses(400, 422))
@@ -103,36 +85,15 @@ def get_pool_summary(
     return rollups.pool_summary(session, pool_id, by)
 
 
-@router.get("/{pool_id}/allocations", summary="List a pool's allocations", responses=problem_responses(404, 422))
-def list_allocations(
-    session: SessionDep, pool_id: PoolId, status: Annotated[list[AllocationStatus], Query(max_length=4)] = []
-) -> AllocationList:
-    return pools.list_allocations(session, pool_id, status)
-
-
-@router.post(
-    "/{pool_id}/allocations",
-    status_code=status.HTTP_201_CREATED,
-    summary="Request money from the pool for an intervention, or request and grant in one step",
-    responses={**problem_responses(400, 404, 413, 422), **GRANT_REFUSED},
-)
-def create_allocation(session: SessionDep, pool_id: PoolId, body: AllocationCreate, once: OnceDep) -> AllocationPublic:
-    return once(session, lambda: pools.create_allocation(session, pool_id, body))
-
-
 @router.get(
-    "/{pool_id}/allocations/{allocation_id}", summary="Get one allocation", responses=problem_responses(404, 422)
+    "/{pool_id}/reconciliation",
+    summary="Every difference between the pool's grants and the budget lines of its funding source",
+    description="The rule: a grant creates or updates, in the same transaction, a budget line of its intervention "
+    "in the pool's year and funding source (type `revised`, linked by `pool_allocation_id`); a partial release "
+    "lowers it, a whole release removes it. Lines of the pool's funding source in its year that no grant backs, "
+    "grants without a line, and amounts that differ (e.g. a line edited or imported to another amount) are listed "
+    "here; `items` is empty and `consistent` true when the pool and the budgets tell the same story.",
+    responses=problem_responses(404, 422),
 )
-def get_allocation(session: SessionDep, pool_id: PoolId, allocation_id: AllocationId) -> AllocationPublic:
-    return pools.get_allocation(session, pool_id, allocation_id)
-
-
-@router.patch(
-    "/{pool_id}/allocations/{allocation_id}",
-    summary="Decide or release an allocation: requested → granted | rejected; granted → released (wholly or partly)",
-    responses={**problem_responses(400, 404, 413, 422), **GRANT_REFUSED},
-)
-def update_allocation(
-    session: SessionDep, pool_id: PoolId, allocation_id: AllocationId, body: AllocationUpdate
-) -> AllocationPublic:
-    return pools.update_allocation(session, pool_id, allocation_id, body)
+def get_pool_reconciliation(session: SessionDep, pool_id: PoolId) -> Reconciliation:
+    return allocations.pool_reconciliation(session, pool_id)

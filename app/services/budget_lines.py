@@ -125,20 +125,52 @@ def check_budget_lines(
 
 
 def set_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
-    """Replace an intervention's whole set of lines (no checks, no commit)."""
+    """Replace an intervention's whole set of lines (no checks, no commit). A new line with the key of a line
+    that carried a pool grant carries it on; a grant whose line is gone shows in the pool's reconciliation."""
+    links = grant_links(session, [intervention_id])
     for old in session.exec(select(BudgetLine).where(BudgetLine.intervention_id == intervention_id)).all():
         session.delete(old)
     session.flush()
-    insert_budget_lines(session, intervention_id, lines)
+    insert_budget_lines(session, intervention_id, lines, links)
 
 
-def insert_budget_lines(session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate]) -> None:
+def insert_budget_lines(
+    session: Session, intervention_id: int, lines: Sequence[BudgetLineCreate], links: dict[tuple, int] | None = None
+) -> None:
     """The whole set of an intervention's lines, with their plan flags computed from the set itself."""
     org_ids = ids_by_name(session, (line.funding_organisation for line in lines))
+    links = links or {}
     session.add_all(
-        new_budget_line(intervention_id, line, organisation_id=org_ids.get(line.funding_organisation), **flags)
+        new_budget_line(
+            intervention_id,
+            line,
+            **flags,
+            organisation_id=org_ids.get(line.funding_organisation),
+            pool_allocation_id=links.get(line_key(intervention_id, line)),
+        )
         for line, flags in zip(lines, line_flags(lines), strict=True)
     )
+
+
+def line_key(intervention_id: int, line: BudgetLineCreate) -> tuple:
+    return (intervention_id, line.year, line.category, line.funding_source, line.type.value)
+
+
+def grant_links(session: Session, intervention_ids: Sequence[int]) -> dict[tuple, int]:
+    """The pool grants the interventions' lines carry, by line key (see line_key): kept when the set is replaced."""
+    if not intervention_ids:
+        return {}
+    rows = session.exec(
+        select(
+            BudgetLine.intervention_id,
+            BudgetLine.year,
+            BudgetLine.category,
+            BudgetLine.funding_source_code,
+            BudgetLine.type,
+            BudgetLine.pool_allocation_id,
+        ).where(col(BudgetLine.intervention_id).in_(list(intervention_ids)), col(BudgetLine.pool_allocation_id) != None)  # noqa: E711
+    ).all()
+    return {tuple(row[:5]): row[5] for row in rows}
 
 
 def line_flags(lines: Sequence[Any]) -> list[dict[str, bool]]:
@@ -221,6 +253,7 @@ def new_budget_line(
     first_in_year: bool = False,
     first_in_plan: bool = False,
     organisation_id: int | None = None,
+    pool_allocation_id: int | None = None,
 ) -> BudgetLine:
     return BudgetLine(
         intervention_id=intervention_id,
@@ -234,4 +267,5 @@ def new_budget_line(
         amount_ore=to_ore(line.amount),
         note=line.note,
         funding_organisation_id=organisation_id,
+        pool_allocation_id=pool_allocation_id,
     )

@@ -16,12 +16,13 @@ from app.models.evaluation import EvaluationCreate
 from app.models.intervention import Intervention, InterventionCreate
 from app.models.material import MaterialCreate
 from app.models.pool import AllocationCreate, AllocationUpdate, Pool, PoolCreate
+from app.services.allocations import create_allocation, update_allocation
 from app.services.demo_parties import load_demo_parties
 from app.services.demo_report import load_demo_observations
 from app.services.evaluations import create_evaluation
 from app.services.interventions import create_intervention
 from app.services.material import add_material
-from app.services.pools import create_allocation, create_pool, update_allocation
+from app.services.pools import create_pool
 
 DEMO_FILES = ("morkhoj_programme.json", "example_interventions.json")
 POOL_FILE = "trial_action_pool.json"
@@ -67,9 +68,18 @@ def _load_pool(session: Session, item: dict[str, Any]) -> None:
         intervention_id = session.exec(
             select(Intervention.id).where(Intervention.external_id == entry.pop("intervention"))
         ).one()
-        made = create_allocation(session, pool.id, AllocationCreate(**entry, intervention_id=intervention_id))
+        made = create_allocation(
+            session, pool.id, AllocationCreate(**_with_reason(entry), intervention_id=intervention_id)
+        )
         if decision is not None:
-            update_allocation(session, pool.id, made.id, AllocationUpdate(**decision))
+            update_allocation(session, pool.id, made.id, AllocationUpdate(**_with_reason(decision)))
+
+
+def _with_reason(entry: dict[str, Any]) -> dict[str, Any]:
+    """A decision needs a reason: the demo's decisions give theirs as the decision note."""
+    if entry.get("status") in ("granted", "rejected", "changes_requested") and "reason" not in entry:
+        return {**entry, "reason": entry.get("decision_note")}
+    return entry
 
 
 def load_demo_data(session: Session) -> dict[str, int]:

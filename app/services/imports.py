@@ -43,7 +43,7 @@ from app.models.intervention import (
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate
 from app.models.types import search_key, to_ore, utcnow
 from app.services import audit, idempotency, lifecycle
-from app.services.budget_lines import check_budget_lines, line_flags
+from app.services.budget_lines import check_budget_lines, grant_links, line_flags, line_key
 from app.services.idempotency import Stored
 from app.services.interchange import (
     FileTooLarge,
@@ -534,7 +534,7 @@ def _row_values(rec: ImportRecord) -> dict[str, Any]:
     }
 
 
-def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) -> None:
+def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]], grants: dict[tuple, int]) -> None:
     """Links, budget lines and criteria of freshly written interventions, as multi-row INSERTs."""
     links: dict[Any, list[dict]] = {InterventionArea: [], InterventionTheme: [], InterventionIndicator: []}
     lines, criteria = [], []
@@ -554,6 +554,7 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]]) ->
                 "amount_ore": to_ore(b.amount),
                 "note": b.note,
                 "funding_organisation_id": org_ids.get(b.funding_organisation),
+                "pool_allocation_id": grants.get(line_key(iid, b)),
             }
             for b, flags in zip(rec.budget_lines, line_flags(rec.budget_lines), strict=True)
         ]
@@ -766,6 +767,7 @@ def _write(
     ids = {key: iid for key, (iid, _archived) in existing.items()}
     creates = [(raw, rec) for raw, rec, action, _ in plan if action is ImportAction.created]
     updates = [(raw, rec, iid) for raw, rec, action, iid in plan if action is ImportAction.updated]
+    links: dict[tuple, int] = {}
     if creates:
         # A plain executemany, then the new ids by external_id (unique, and required in an import): RETURNING
         # in parameter order makes SQLite insert one row per statement.
@@ -782,11 +784,12 @@ def _write(
         )
         updated_ids = [iid for _raw, _rec, iid in updates]
         for chunk in _in_chunks(updated_ids):
+            links.update(grant_links(session, chunk))  # the pool grants their lines carry stay with the same key
             for model in (InterventionArea, InterventionTheme, InterventionIndicator, BudgetLine, SuccessCriterion):
                 session.execute(delete(model).where(col(model.intervention_id).in_(chunk)))
             delete_parties(session, chunk)
     written = [(ids[rec.external_id], rec) for _raw, rec in creates] + [(iid, rec) for _raw, rec, iid in updates]
-    _insert_children(session, written)
+    _insert_children(session, written, links)
     # New rows were inserted without a parent (it may be in the same import); updated rows may lose theirs.
     updated = {iid for _raw, _rec, iid in updates}
     parents = [

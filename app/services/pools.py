@@ -19,15 +19,10 @@ from sqlmodel import Session, col
 from app.core.etags import check_if_match, make_etag
 from app.core.paging import decode_id_cursor, encode_id_cursor
 from app.db import begin_write
-from app.errors import Conflict, GrantRefused, NotFound, RuleViolation
+from app.errors import Conflict, NotFound, RuleViolation
 from app.models.intervention import Intervention
 from app.models.pool import (
     Allocation,
-    AllocationCreate,
-    AllocationList,
-    AllocationPublic,
-    AllocationStatus,
-    AllocationUpdate,
     LedgerAction,
     Pool,
     PoolBalance,
@@ -62,7 +57,7 @@ def with_retries(session: Session, work: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _ledger(
+def ledger(
     session: Session,
     pool_id: int,
     action: LedgerAction,
@@ -113,7 +108,7 @@ def _public(pool: Pool) -> PoolPublic:
     )
 
 
-def _load_pool(session: Session, pool_id: int, *, lock: bool = False) -> Pool:
+def load_pool(session: Session, pool_id: int, *, lock: bool = False) -> Pool:
     stmt = select(Pool).where(col(Pool.id) == pool_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -147,7 +142,7 @@ def create_pool(session: Session, data: PoolCreate) -> PoolPublic:
     )
     session.add(pool)
     session.flush()
-    _ledger(session, pool.id, LedgerAction.pool_created, amount=pool.amount_ore, at=now)
+    ledger(session, pool.id, LedgerAction.pool_created, amount=pool.amount_ore, at=now)
     audit.record(session, "create", "pool", pool.id, audit.diff(None, _public(pool).model_dump(), ignore=_DERIVED))
     session.commit()
     return _public(pool)
@@ -165,13 +160,13 @@ def list_pools(session: Session, *, year: int | None, limit: int, cursor: str | 
 
 
 def get_pool(session: Session, pool_id: int) -> PoolPublic:
-    return _public(_load_pool(session, pool_id))
+    return _public(load_pool(session, pool_id))
 
 
 def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
     def work() -> PoolPublic:
         begin_write(session)
-        pool = _load_pool(session, pool_id, lock=True)
+        pool = load_pool(session, pool_id, lock=True)
         check_if_match(make_etag(pool.id, pool.updated_at))
         before = _public(pool).model_dump()
         changes = {name: getattr(data, name) for name in data.model_fields_set}
@@ -191,7 +186,7 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
             )
             if result.rowcount != 1:
                 session.rollback()
-                pool = _load_pool(session, pool_id)
+                pool = load_pool(session, pool_id)
                 raise Conflict(
                     f"the pool has {from_ore(pool.granted_ore)} kr. granted; its amount cannot be lowered to "
                     f"{from_ore(new_ore)} kr. (release grants first)",
@@ -201,7 +196,7 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
                     remaining=str(from_ore(pool.amount_ore - pool.granted_ore)),
                 )
             if new_ore != old_ore:
-                _ledger(session, pool_id, LedgerAction.pool_amount_changed, amount=new_ore - old_ore, at=now)
+                ledger(session, pool_id, LedgerAction.pool_amount_changed, amount=new_ore - old_ore, at=now)
         values: dict[str, Any] = {"updated_at": now}
         if "name" in changes:
             values["name"] = changes["name"]
@@ -218,7 +213,7 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate) -> PoolPublic:
 
 
 def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> PoolBalance:
-    pool = _load_pool(session, pool_id)
+    pool = load_pool(session, pool_id)
     if as_of is None:
         return _balance(pool)
     # End of that day (UTC): every ledger entry before midnight after it.
@@ -238,241 +233,6 @@ def pool_balance(session: Session, pool_id: int, as_of: date | None = None) -> P
         granted=from_ore(int(granted)),
         remaining=from_ore(int(amount) - int(granted)),
     )
-
-
-# --- allocations -------------------------------------------------------------------------------------------
-
-
-def allocation_public(row: Allocation) -> AllocationPublic:
-    return public_of(
-        AllocationPublic,
-        row,
-        requested=from_ore(row.requested_ore),
-        granted=from_ore(row.granted_ore),
-        released=from_ore(row.released_ore),
-        net=from_ore(row.granted_ore - row.released_ore),
-    )
-
-
-def _take_from_pool(session: Session, pool_id: int, ore: int, now: datetime) -> None:
-    """The grant itself: one conditional UPDATE. Refused (409, nothing changed) when it does not fit."""
-    result = session.execute(
-        update(Pool)
-        .where(col(Pool.id) == pool_id, col(Pool.granted_ore) + ore <= col(Pool.amount_ore))
-        .values(granted_ore=col(Pool.granted_ore) + ore, updated_at=now)
-    )
-    if result.rowcount == 1:
-        return
-    session.rollback()
-    pool = _load_pool(session, pool_id)
-    remaining = pool.amount_ore - pool.granted_ore
-    raise GrantRefused(
-        f"{from_ore(ore)} kr. does not fit: the pool has {from_ore(remaining)} kr. left",
-        errors=[{"loc": ["body", "amount"], "msg": f"exceeds the remaining {from_ore(remaining)} kr."}],
-        pool_id=pool_id,
-        amount=str(from_ore(pool.amount_ore)),
-        granted=str(from_ore(pool.granted_ore)),
-        remaining=str(from_ore(remaining)),
-        asked=str(from_ore(ore)),
-    )
-
-
-def _adjust_pool(session: Session, pool_id: int, *, requested: int = 0, granted: int = 0, now: datetime) -> None:
-    session.execute(
-        update(Pool)
-        .where(col(Pool.id) == pool_id)
-        .values(
-            requested_ore=col(Pool.requested_ore) + requested,
-            granted_ore=col(Pool.granted_ore) + granted,
-            updated_at=now,
-        )
-    )
-
-
-def create_allocation(session: Session, pool_id: int, data: AllocationCreate) -> AllocationPublic:
-    if data.status not in (AllocationStatus.requested, AllocationStatus.granted):
-        raise RuleViolation.at(["body", "status"], "a new allocation is requested or granted")
-    if data.amount <= 0:
-        raise RuleViolation.at(["body", "amount"], "must be more than 0")
-
-    def work() -> AllocationPublic:
-        begin_write(session)
-        _load_pool(session, pool_id)
-        intervention = session.get(Intervention, data.intervention_id)
-        if intervention is None:
-            raise RuleViolation.at(["body", "intervention_id"], f"intervention {data.intervention_id} does not exist")
-        if intervention.archived_at is not None:
-            raise RuleViolation.at(
-                ["body", "intervention_id"],
-                f"intervention {data.intervention_id} is archived: money is granted only to a current intervention",
-            )
-        ore, now = to_ore(data.amount), utcnow()
-        granted = data.status is AllocationStatus.granted
-        if granted:
-            _take_from_pool(session, pool_id, ore, now)
-        else:
-            _adjust_pool(session, pool_id, requested=ore, now=now)
-        row = Allocation(
-            pool_id=pool_id,
-            intervention_id=data.intervention_id,
-            status=data.status.value,
-            requested_ore=ore,
-            granted_ore=ore if granted else 0,
-            released_ore=0,
-            note=data.note,
-            decision_note=data.decision_note,
-            requested_at=now,
-            decided_at=now if granted else None,
-            updated_at=now,
-        )
-        session.add(row)
-        session.flush()
-        _ledger(
-            session,
-            pool_id,
-            LedgerAction.granted if granted else LedgerAction.requested,
-            allocation_id=row.id,
-            requested=0 if granted else ore,
-            granted=ore if granted else 0,
-            note=data.decision_note,
-            at=now,
-        )
-        audit.record(
-            session,
-            "create",
-            "allocation",
-            row.id,
-            audit.diff(None, allocation_public(row).model_dump(), ignore={"updated_at"}),
-        )
-        session.commit()
-        return allocation_public(row)
-
-    return with_retries(session, work)
-
-
-def list_allocations(session: Session, pool_id: int, status: list[AllocationStatus]) -> AllocationList:
-    _load_pool(session, pool_id)
-    stmt = select(Allocation).where(col(Allocation.pool_id) == pool_id).order_by(col(Allocation.id))
-    if status:
-        stmt = stmt.where(col(Allocation.status).in_([s.value for s in status]))
-    return AllocationList(items=[allocation_public(r) for r in session.execute(stmt).scalars()])
-
-
-def get_allocation(session: Session, pool_id: int, allocation_id: int) -> AllocationPublic:
-    return allocation_public(_load_allocation(session, pool_id, allocation_id))
-
-
-def _load_allocation(session: Session, pool_id: int, allocation_id: int, *, lock: bool = False) -> Allocation:
-    stmt = select(Allocation).where(col(Allocation.id) == allocation_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None or row.pool_id != pool_id:
-        raise NotFound(f"allocation {allocation_id} not found in pool {pool_id}")
-    return row
-
-
-_TRANSITIONS = {
-    AllocationStatus.requested: {AllocationStatus.granted, AllocationStatus.rejected},
-    AllocationStatus.granted: {AllocationStatus.released},
-}
-
-
-def update_allocation(session: Session, pool_id: int, allocation_id: int, data: AllocationUpdate) -> AllocationPublic:
-    def work() -> AllocationPublic:
-        begin_write(session)
-        _load_pool(session, pool_id)
-        row = _load_allocation(session, pool_id, allocation_id, lock=True)
-        check_if_match(make_etag(row.id, row.updated_at))
-        before = allocation_public(row).model_dump()
-        current, target = AllocationStatus(row.status), data.status
-        _check_transition(allocation_id, current, target)
-        now = utcnow()
-        values: dict[str, Any] = {"updated_at": now}
-        if "decision_note" in data.model_fields_set:
-            values["decision_note"] = data.decision_note
-        ledger = _decide(session, pool_id, row, data, now, values)
-        # The state the decision was made on must still hold: a concurrent decision makes this match nothing.
-        result = session.execute(
-            update(Allocation)
-            .where(
-                col(Allocation.id) == allocation_id,
-                col(Allocation.status) == current.value,
-                col(Allocation.released_ore) == row.released_ore,
-            )
-            .values(**values)
-        )
-        if result.rowcount != 1:
-            session.rollback()
-            raise Conflict(f"allocation {allocation_id} was changed at the same time; read it again and retry")
-        _ledger(
-            session,
-            pool_id,
-            LedgerAction(target.value),
-            allocation_id=allocation_id,
-            note=data.decision_note,
-            at=now,
-            **ledger,
-        )
-        session.expire_all()
-        after = get_allocation(session, pool_id, allocation_id)
-        audit.record(
-            session,
-            target.value,
-            "allocation",
-            allocation_id,
-            audit.diff(before, after.model_dump(), ignore={"updated_at"}),
-        )
-        session.commit()
-        return after
-
-    return with_retries(session, work)
-
-
-def _check_transition(allocation_id: int, current: AllocationStatus, target: AllocationStatus) -> None:
-    if target not in _TRANSITIONS.get(current, set()):
-        allowed = ", ".join(sorted(_TRANSITIONS.get(current, set()))) or "none"
-        raise Conflict(
-            f"allocation {allocation_id} is {current.value}; it cannot become {target.value} "
-            f"(possible: {allowed}). A decided allocation is never edited: release it and make a new one.",
-            errors=[{"loc": ["body", "status"], "msg": f"no transition {current.value} → {target.value}"}],
-            current_status=current.value,
-        )
-
-
-def _decide(
-    session: Session, pool_id: int, row: Allocation, data: AllocationUpdate, now: datetime, values: dict[str, Any]
-) -> dict[str, int]:
-    """The decision's effect on the pool (written) and on the allocation (added to `values`); returns the
-    ledger's deltas."""
-    target = data.status
-    if target is AllocationStatus.rejected:
-        if data.amount is not None:
-            raise RuleViolation.at(["body", "amount"], "a rejection takes no amount")
-        _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
-        values.update(status=target.value, decided_at=now)
-        return {"requested": -row.requested_ore}
-    if target is AllocationStatus.granted:
-        ore = row.requested_ore if data.amount is None else to_ore(data.amount)
-        if not 0 < ore <= row.requested_ore:
-            raise RuleViolation.at(
-                ["body", "amount"],
-                f"a grant is more than 0 and at most the {from_ore(row.requested_ore)} kr. asked",
-            )
-        _take_from_pool(session, pool_id, ore, now)
-        _adjust_pool(session, pool_id, requested=-row.requested_ore, now=now)
-        values.update(status=target.value, granted_ore=ore, decided_at=now)
-        return {"requested": -row.requested_ore, "granted": ore}
-    # released, wholly or partly
-    net = row.granted_ore - row.released_ore
-    ore = net if data.amount is None else to_ore(data.amount)
-    if not 0 < ore <= net:
-        raise RuleViolation.at(["body", "amount"], f"a release is more than 0 and at most the {from_ore(net)} kr. held")
-    _adjust_pool(session, pool_id, granted=-ore, now=now)
-    values.update(released_ore=row.released_ore + ore, released_at=now)
-    if ore == net:
-        values["status"] = AllocationStatus.released.value
-    return {"granted": -ore}
 
 
 def grants_of_intervention(session: Session, intervention_id: int) -> list[PoolGrant]:
@@ -513,7 +273,7 @@ def balance_by_month(session: Session, pool_id: int, today: date) -> list[PoolBa
     """The pool's balance at the end of each month (its ledger as it stood then; this month: today): the months
     of the pool's year from its registration up to now, or, for a pool registered after its year, the months
     since it was registered (at most twelve)."""
-    pool = _load_pool(session, pool_id)
+    pool = load_pool(session, pool_id)
     created = pool.created_at.date()
     if created.year < pool.year:
         months = [(pool.year, m) for m in range(1, 13)]

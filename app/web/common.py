@@ -42,6 +42,7 @@ ROLE_LABELS = {
 }
 ALLOCATION_STATUS_LABELS = {
     AllocationStatus.requested: "Ansøgt",
+    AllocationStatus.changes_requested: "Ændringer ønsket",
     AllocationStatus.granted: "Bevilget",
     AllocationStatus.rejected: "Afvist",
     AllocationStatus.released: "Frigivet",

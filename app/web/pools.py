@@ -15,7 +15,7 @@ from app.models.auth import Role
 from app.models.pool import AllocationStatus
 from app.models.rollup import PoolSummaryDimension
 from app.models.types import from_ore
-from app.services import pools, rollups
+from app.services import allocations, pools, rollups
 from app.services.auth import require
 from app.web import filters as web_filters
 from app.web.charts import bar_chart
@@ -115,7 +115,7 @@ def balance_table(session: Session, pool_id: int) -> Table:
 
 def allocations_tables(session: Session, pool_id: int) -> tuple[Table, Table]:
     """The allocations grouped by status (count and money), and every allocation."""
-    items = pools.list_allocations(session, pool_id, []).items
+    items = allocations.list_allocations(session, pool_id, []).items
     names = pools.intervention_names(session, [a.intervention_id for a in items])
     return _status_table(items), _allocation_listing(items, names)
 
@@ -266,6 +266,12 @@ def pool_page(request: Request, session: SessionDep, user: UserDep, pool_id: Poo
     pool = pools.get_pool(session, pool_id)
     tables = pool_tables(session, pool_id)
     pending = next(r for r in tables[1].rows if r["label"] == ALLOCATION_STATUS_LABELS[AllocationStatus.requested])
+    open_items = allocations.list_allocations(
+        session,
+        pool_id,
+        [AllocationStatus.requested, AllocationStatus.changes_requested, AllocationStatus.granted],
+    ).items
+    names = pools.intervention_names(session, [a.intervention_id for a in open_items])
     return render(
         request,
         "pool.html",
@@ -274,6 +280,9 @@ def pool_page(request: Request, session: SessionDep, user: UserDep, pool_id: Poo
         tables=tables,
         pending=pending,
         may_decide=_may_decide(),
+        may_apply=bool(allocations.applicable_interventions(session)),
+        open_items=open_items,
+        names=names,
         download_base=f"/puljer/{pool_id}",
     )
 

@@ -96,7 +96,7 @@ def test_filters_change_every_figure_and_downloads_hold_what_is_shown(page, clie
     for item, amount in ((ours, "10000"), (theirs, "30000")):
         answer = client.post(
             f"{API}/pools/{pool['id']}/allocations",
-            json={"intervention_id": item["id"], "amount": amount, "status": "granted"},
+            json={"intervention_id": item["id"], "amount": amount, "status": "granted", "reason": "Ok"},
         )
         assert answer.status_code == 201, answer.text
 
@@ -110,8 +110,9 @@ def test_filters_change_every_figure_and_downloads_hold_what_is_shown(page, clie
     after = _figures(page)
     for figure in FIGURES:
         assert after[figure] != before[figure], f"{figure} did not change with the department filter"
-    assert [r[:3] for r in after["plan-og-forbrug-pr-aar"][1:]] == [["2020", "50000.00", "20000.00"]] * 1 + [
-        ["I alt", "50000.00", "20000.00"]
+    # the plan: the 50,000 kr. line and the 10,000 kr. pool grant's own line (a grant carries its budget line)
+    assert [r[:3] for r in after["plan-og-forbrug-pr-aar"][1:]] == [["2020", "60000.00", "20000.00"]] * 1 + [
+        ["I alt", "60000.00", "20000.00"]
     ]
     covered = {r[0]: r[3] for r in after["daekning-pr-tema"][1:]}
     assert covered["T1 Selvforsørgelse"] == "1" and covered["T7 Image"] == "0"

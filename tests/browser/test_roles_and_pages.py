@@ -18,7 +18,7 @@ def _data(client) -> dict:
     pool = client.post(f"{API}/pools", json={"name": "Prøvehandlinger 2021", "year": 2021, "amount": "250000"}).json()
     client.post(
         f"{API}/pools/{pool['id']}/allocations",
-        json={"intervention_id": own["id"], "amount": "40000", "status": "granted"},
+        json={"intervention_id": own["id"], "amount": "40000", "status": "granted", "reason": "Ok"},
     )
     client.post(f"{API}/pools/{pool['id']}/allocations", json={"intervention_id": other["id"], "amount": "15000"})
     return {"own": own, "other": other, "pool": pool}
