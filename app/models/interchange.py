@@ -57,6 +57,43 @@ CRITERION_COLUMNS = [
     "criterion_actual_value",
 ]
 COLUMNS = INTERVENTION_COLUMNS + BUDGET_COLUMNS + CRITERION_COLUMNS
+# The Danish heading of each column, as the exports and the template write it; the import reads a column by its
+# heading or by its code (the files and scripts written before the headings were Danish).
+COLUMN_HEADINGS = {
+    "external_id": "Nøgle",
+    "name": "Navn",
+    "kind": "Type",
+    "status": "Status",
+    "status_reason": "Begrundelse for status",
+    "track": "Spor",
+    "department": "Forvaltning",
+    "parent_external_id": "Overordnet indsats (nøgle)",
+    "areas": "Bydele",
+    "themes": "Temaer",
+    "indicators": "Indikatorer",
+    "target_group": "Målgruppe",
+    "purpose": "Formål",
+    "description": "Beskrivelse",
+    "start_date": "Startdato",
+    "end_date": "Slutdato",
+    "contact_name": "Kontaktperson",
+    "contact_email": "Kontaktpersonens e-mail",
+    "budget_year": "Budgetår",
+    "budget_category": "Budgetkategori",
+    "budget_funding_source": "Finansieringskilde",
+    "budget_amount": "Beløb (kr.)",
+    "budget_note": "Budgetnote",
+    "budget_type": "Budgettype",
+    "criterion_description": "Succeskriterium",
+    "criterion_indicator": "Succeskriteriets indikator",
+    "criterion_baseline": "Udgangspunkt",
+    "criterion_target": "Mål",
+    "criterion_unit": "Enhed",
+    "criterion_target_date": "Måldato",
+    "criterion_outcome": "Resultat",
+    "criterion_actual_value": "Opnået værdi",
+}
+HEADINGS = [COLUMN_HEADINGS[c] for c in COLUMNS]
 LIST_COLUMNS = {"areas", "themes", "indicators"}
 
 
@@ -117,6 +154,15 @@ class ImportProblem(BaseModel):
     column: str | None = Field(description="The column (CSV/XLSX) or field path (JSON)")
     loc: list[str | int]
     msg: str
+    type: str | None = Field(
+        default=None,
+        description='What kind of problem, for clients that word it themselves: a validation type ("missing", '
+        '"decimal_format", "text_too_long", …) or one of the import\'s own ("unknown_code", "unknown_column", '
+        '"duplicate_external_id", "unknown_parent", "status_refused", …)',
+    )
+    ctx: dict[str, str | int | float] | None = Field(
+        default=None, description="The values the message names (a code, a limit, another row)"
+    )
 
 
 class ImportRejected(BaseModel):
