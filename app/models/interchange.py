@@ -94,6 +94,23 @@ COLUMN_HEADINGS = {
     "criterion_actual_value": "Opnået værdi",
 }
 HEADINGS = [COLUMN_HEADINGS[c] for c in COLUMNS]
+# A heading as the import reads it (lower case): the code or the Danish heading → the column
+COLUMN_OF = {**{h.lower(): c for c, h in COLUMN_HEADINGS.items()}, **{c: c for c in COLUMNS}}
+# The sheet the import reads (else the first): the exports' and the template's name, and the earlier one
+SHEET_NAMES = ("Indsatser", "interventions")
+TOTAL_LABEL = "I alt"
+
+
+def is_total_row(cells: dict[str, str]) -> bool:
+    """A total row an export wrote under the rows (I alt): the label in the key column and nothing but the
+    amount beside it. A row of an intervention whose key is "I alt" has its name, or a whole budget line (year,
+    category, funding source), so it is never taken for one."""
+    key = cells.get("external_id", "")
+    return (key == TOTAL_LABEL or key.startswith(f"{TOTAL_LABEL}, ")) and not any(
+        value for column, value in cells.items() if column not in ("external_id", "budget_amount")
+    )
+
+
 LIST_COLUMNS = {"areas", "themes", "indicators"}
 
 

@@ -15,10 +15,13 @@ from typing import Any
 from app.core.tabular import unquote
 from app.models.interchange import (
     BUDGET_COLUMNS,
+    COLUMN_OF,
     COLUMNS,
     CRITERION_COLUMNS,
     INTERVENTION_COLUMNS,
     LIST_COLUMNS,
+    SHEET_NAMES,
+    is_total_row,
 )
 
 
@@ -334,7 +337,7 @@ def _dimension_cells(
     return (abs(cols) + 1) * (abs(rows) + 1)
 
 
-def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
+def xlsx_rows(body: bytes, sheet_name: str | tuple[str, ...]) -> list[list[str]]:
     """The cells of the sheet `sheet_name` (else the first sheet) as text, checked for size before parsing."""
     from openpyxl import load_workbook
 
@@ -353,7 +356,9 @@ def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
             ]
         ) from None
     try:
-        sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
+        wanted = (sheet_name,) if isinstance(sheet_name, str) else sheet_name
+        named = [name for name in wanted if name in workbook.sheetnames]
+        sheet = workbook[named[0]] if named else workbook.worksheets[0]
         rows, cells = [], 0
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             row = _within_columns(list(row), number)
@@ -382,7 +387,7 @@ def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
 
 
 def read_xlsx(body: bytes) -> ReadFile:
-    return _records_from_rows(xlsx_rows(body, "interventions"), decimal_comma=False)
+    return _records_from_rows(xlsx_rows(body, SHEET_NAMES), decimal_comma=False)
 
 
 def _xlsx_cell(value: Any) -> str:
@@ -453,6 +458,7 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFil
     while rows and not any(rows[-1]):
         rows.pop()
     index, missing, problems = _column_index(rows)
+    _drop_total_rows(rows, index)
     groups: dict[str, RawRecord] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
@@ -479,6 +485,15 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFil
     return ReadFile(list(groups.values()), problems, missing_columns=missing)
 
 
+def _drop_total_rows(rows: list[list[str]], index: dict[str, int]) -> None:
+    """The total rows (I alt) an export writes under the rows, and blank rows after them: not read."""
+    while len(rows) > 1:
+        cells = {name: (rows[-1][i] if i < len(rows[-1]) else "") for name, i in index.items()}
+        if any(rows[-1]) and not is_total_row(cells):
+            return
+        rows.pop()
+
+
 def _column_index(rows: list[list[str]]) -> tuple[dict[str, int], set[str], list[FileProblem]]:
     """(each known column's first position, the required columns missing, the header's problems), in one pass
     over the header. UnreadableFile for an empty file or one without external_id (rows are grouped by it)."""
@@ -489,9 +504,10 @@ def _column_index(rows: list[list[str]]) -> tuple[dict[str, int], set[str], list
     problems = []
     index: dict[str, int] = {}
     repeated: set[str] = set()
-    for i, name in enumerate(h.lower() for h in rows[0]):
-        if not name:
+    for i, heading in enumerate(h.lower() for h in rows[0]):
+        if not heading:
             continue
+        name = COLUMN_OF.get(heading, heading)  # the code, or the Danish heading of the exports and template
         if name not in COLUMNS:
             problems.append(
                 FileProblem(
