@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -123,7 +124,7 @@ def xlsx_cell(worksheet: Any, value: Any, number_format: str | None = None, *, b
         value = xlsx_text(worksheet, value)
         if not bold:
             return value
-    if isinstance(value, WriteOnlyCell):
+    if isinstance(value, Cell):
         cell = value
     else:
         cell = WriteOnlyCell(worksheet, value=value)

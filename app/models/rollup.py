@@ -165,9 +165,9 @@ _DIMENSION_HEADINGS = {
     "indicator": ("Indikator", "Indikatorens navn"),
     "department": ("Forvaltning", "Forvaltningens navn"),
     "area": ("Bydel", "Bydelens navn"),
-    "year": ("År", "År"),
+    "year": ("År", ""),
     "funding_source": ("Finansieringskilde", "Finansieringskildens navn"),
-    "category": ("Kategori", "Kategori"),
+    "category": ("Kategori", ""),
     "track": ("Spor", "Sporets navn"),
     "kind": ("Type", "Typens navn"),
     "status": ("Status", "Statussens navn"),
@@ -200,7 +200,7 @@ _KIND_HEADINGS = {
 }
 ROLLUP_HEADINGS = {
     **{code: names[0] for code, names in _DIMENSION_HEADINGS.items()},
-    **{f"{code}_name": names[1] for code, names in _DIMENSION_HEADINGS.items()},
+    **{f"{code}_name": names[1] for code, names in _DIMENSION_HEADINGS.items() if names[1]},
     **_FIGURE_HEADINGS,
     **{f"status_{code}": f"Status: {name}" for code, name in _STATUS_HEADINGS.items()},
     **{f"kind_{code}": f"Type: {name}" for code, name in _KIND_HEADINGS.items()},
