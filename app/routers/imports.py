@@ -144,7 +144,8 @@ async def import_interventions(
     "/interventions/template",
     summary="An empty import template (CSV or XLSX) with the header row of the long format",
     description=(
-        "CSV: the header row only (UTF-8 with BOM). XLSX: the sheet `interventions` with the header row and "
+        "CSV: the header row only (UTF-8 with BOM). XLSX: the sheet `Indsatser` with the header row (Danish "
+        "headings; the import reads them or the column codes) and "
         "drop-down lists of the valid codes for kind, status, track, department, budget_funding_source and "
         "criterion_indicator, and the sheet `koder` listing every code with its Danish name: kinds, statuses, "
         "tracks, departments, areas, themes, indicators and funding sources."
