@@ -37,6 +37,7 @@ TABLES = {
     "measurement_round",
     "measurement_round_area",
     "framework_revision",
+    "import_upload",
 }
 
 

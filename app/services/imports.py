@@ -303,58 +303,66 @@ def _check_rules(
                 problems.append(
                     _problem(row, column, err["msg"], [raw.row, *loc], type_=err["type"], ctx=err.get("ctx"))
                 )
-        if rec.external_id is None:
-            continue
-        if rec.external_id in seen:
+        if rec.external_id is not None:
+            problems += _key_problems(raw, rec, strategy, existing, in_file, seen)
+
+
+def _key_problems(
+    raw: RawRecord,
+    rec: Any,
+    strategy: ImportStrategy,
+    existing: dict[str, tuple[int, bool]],
+    in_file: set[str],
+    seen: dict[str, int],
+) -> list[dict]:
+    """The rules of a record's key and its parent's key: once in the file, not archived, as the strategy wants,
+    a parent that exists (in the file or the registry) and is not the record itself."""
+    problems = []
+    if rec.external_id in seen:
+        problems.append(
+            _problem(
+                raw.row,
+                "external_id",
+                f"{rec.external_id!r} is already in row {seen[rec.external_id]}",
+                type_="duplicate_external_id",
+                ctx={"value": rec.external_id, "other_row": seen[rec.external_id]},
+            )
+        )
+    seen.setdefault(rec.external_id, raw.row)
+    found = existing.get(rec.external_id)
+    if found is not None and found[1]:
+        problems.append(_key_problem(raw.row, rec.external_id, "archived", "is an archived intervention"))
+    elif strategy is ImportStrategy.create and found is not None:
+        problems.append(_key_problem(raw.row, rec.external_id, "exists_already", "exists already (strategy=create)"))
+    elif strategy is ImportStrategy.update and found is None:
+        problems.append(_key_problem(raw.row, rec.external_id, "does_not_exist", "does not exist (strategy=update)"))
+    if rec.parent_id is not None:
+        problems.append(
+            _problem(
+                raw.row,
+                "parent_id",
+                "refer to the parent by parent_external_id in an import",
+                type_="parent_id_in_import",
+            )
+        )
+    if rec.parent_external_id is not None:
+        if rec.parent_external_id == rec.external_id:
+            problems.append(
+                _problem(raw.row, "parent_external_id", "an intervention cannot be its own parent", type_="own_parent")
+            )
+        elif rec.parent_external_id not in in_file and (
+            rec.parent_external_id not in existing or existing[rec.parent_external_id][1]
+        ):
             problems.append(
                 _problem(
                     raw.row,
-                    "external_id",
-                    f"{rec.external_id!r} is already in row {seen[rec.external_id]}",
-                    type_="duplicate_external_id",
-                    ctx={"value": rec.external_id, "other_row": seen[rec.external_id]},
+                    "parent_external_id",
+                    f"no intervention {rec.parent_external_id!r} in the file or the registry",
+                    type_="unknown_parent",
+                    ctx={"value": rec.parent_external_id},
                 )
             )
-        seen.setdefault(rec.external_id, raw.row)
-        found = existing.get(rec.external_id)
-        if found is not None and found[1]:
-            problems.append(_key_problem(raw.row, rec.external_id, "archived", "is an archived intervention"))
-        elif strategy is ImportStrategy.create and found is not None:
-            problems.append(
-                _key_problem(raw.row, rec.external_id, "exists_already", "exists already (strategy=create)")
-            )
-        elif strategy is ImportStrategy.update and found is None:
-            problems.append(
-                _key_problem(raw.row, rec.external_id, "does_not_exist", "does not exist (strategy=update)")
-            )
-        if rec.parent_id is not None:
-            problems.append(
-                _problem(
-                    raw.row,
-                    "parent_id",
-                    "refer to the parent by parent_external_id in an import",
-                    type_="parent_id_in_import",
-                )
-            )
-        if rec.parent_external_id is not None:
-            if rec.parent_external_id == rec.external_id:
-                problems.append(
-                    _problem(
-                        raw.row, "parent_external_id", "an intervention cannot be its own parent", type_="own_parent"
-                    )
-                )
-            elif rec.parent_external_id not in in_file and (
-                rec.parent_external_id not in existing or existing[rec.parent_external_id][1]
-            ):
-                problems.append(
-                    _problem(
-                        raw.row,
-                        "parent_external_id",
-                        f"no intervention {rec.parent_external_id!r} in the file or the registry",
-                        type_="unknown_parent",
-                        ctx={"value": rec.parent_external_id},
-                    )
-                )
+    return problems
 
 
 def _key_problem(row: int, key: str, type_: str, what: str) -> dict[str, Any]:
