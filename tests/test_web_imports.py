@@ -158,3 +158,11 @@ def test_the_template_downloads_from_the_page(web, admin_token):
     assert "attachment" in xlsx.headers["content-disposition"]
     csv = web.get("/importer/skabelon?format=csv")
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
+
+
+def test_an_editor_is_told_which_rows_belong_to_another_department(web, client):
+    csrf = _sign_in(web, make_token("editor", "SSF"))
+    answer = _upload(web, csrf, GOOD)
+    assert answer.status_code == 422
+    assert "som redaktør for SSF kan du ikke importere indsatser, der hører til BKF" in answer.text
+    assert client.get(f"{API}/interventions").json()["items"] == []
