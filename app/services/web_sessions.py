@@ -37,11 +37,6 @@ def key_of(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def session_key(session_id: str) -> str:
-    """The stored key of a session id (what rows that belong to a session refer to)."""
-    return _key(session_id)
-
-
 def idle_limit() -> timedelta:
     return timedelta(minutes=get_settings().web_session_idle_minutes)
 

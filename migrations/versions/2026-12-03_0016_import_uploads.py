@@ -2,7 +2,7 @@
 by the web session that uploaded it and expiring an hour later.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-03
 """
 
@@ -11,9 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0016"
-down_revision: str | None = "0012"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
