@@ -52,7 +52,8 @@ def test_only_roles_that_may_import_see_the_page_and_its_menu_link(web, admin_to
         csrf = _token(_sign_in_page.text)
         web.post("/login", data={"token": make_token(role, department), "csrf_token": csrf})
         assert 'href="/importer"' not in web.get("/").text
-        assert web.get("/importer").status_code == 403
+        refused = web.get("/importer")
+        assert refused.status_code == 403 and "Kun administratorer og redaktører kan importere" in refused.text
         assert web.get("/importer/skabelon").status_code == 403
         form = _token(web.get("/").text)
         assert _upload(web, form, GOOD).status_code == 403
@@ -131,7 +132,8 @@ def test_an_upload_belongs_to_its_session_and_expires(web, admin_token, monkeypa
     from app.services import import_uploads
 
     monkeypatch.setattr(import_uploads, "utcnow", _later)
-    assert web.get(report_url).status_code == 404
+    gone = web.get(report_url)
+    assert gone.status_code == 404 and "Filen gemmes ikke længere" in gone.text
 
 
 def _later():

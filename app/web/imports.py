@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse
 from app.core import tabular
 from app.core.attachment import attachment
 from app.deps import SessionDep
-from app.errors import AppError, Conflict, PayloadTooLarge
+from app.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from app.models.interchange import ImportStrategy
 from app.services import exports, import_uploads, imports
 from app.web.common import UserDep, WebRoute, check_form_token, error_page, render, session_key
@@ -30,6 +30,17 @@ STRATEGIES = {
 ACTION_LABELS = {"created": "Oprettes", "updated": "Opdateres", "unchanged": "Uændret"}
 APPLIED_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "Uændret"}
 SHOWN_ITEMS = 500  # rows of a report listed on the page (the counts cover them all)
+NOT_ALLOWED = "Kun administratorer og redaktører kan importere indsatser."
+GONE = "Filen gemmes ikke længere (den gemmes i en time efter prøvekørslen). Vælg den igen på importsiden."
+
+
+def _refused(request: Request) -> Response | None:
+    """The import service's permission rule: a Danish 403 page for those it refuses, else None."""
+    try:
+        imports.require_import_right()
+    except (Forbidden, Unauthorized):
+        return error_page(request, 403, NOT_ALLOWED)
+    return None
 
 
 def _problems(exc: AppError) -> list[dict[str, Any]]:
@@ -63,13 +74,15 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
 
 @router.get("/importer", name="web_import")
 def import_page(request: Request, user: UserDep) -> Response:
-    imports.require_import_right()
-    return _page(request)
+    return _refused(request) or _page(request)
 
 
 @router.get("/importer/skabelon", name="web_import_template")
-def import_template(session: SessionDep, user: UserDep, format: tabular.OutputFormat = tabular.OutputFormat.xlsx):
-    imports.require_import_right()
+def import_template(
+    request: Request, session: SessionDep, user: UserDep, format: tabular.OutputFormat = tabular.OutputFormat.xlsx
+) -> Response:
+    if refused := _refused(request):
+        return refused
     if format is tabular.OutputFormat.csv:
         return attachment(exports.template_csv(), tabular.CSV_MEDIA_TYPE, "indsatser-skabelon.csv")
     return attachment(exports.template_xlsx(session), tabular.XLSX_MEDIA_TYPE, "indsatser-skabelon.xlsx")
@@ -88,7 +101,8 @@ async def _form(request: Request, user: Any) -> tuple[str, bytes, str | None, st
 
 @router.post("/importer", name="web_import_dry_run")
 async def import_dry_run(request: Request, session: SessionDep, user: UserDep) -> Response:
-    imports.require_import_right()
+    if refused := _refused(request):
+        return refused
     name, body, content_type, strategy_text = await _form(request, user)
     strategy = ImportStrategy(strategy_text) if strategy_text in STRATEGIES else ImportStrategy.upsert
     try:
@@ -112,8 +126,12 @@ async def import_dry_run(request: Request, session: SessionDep, user: UserDep) -
 
 @router.get("/importer/{upload_id}", name="web_import_report")
 def import_report(request: Request, session: SessionDep, user: UserDep, upload_id: UploadId) -> Response:
-    imports.require_import_right()
-    upload = import_uploads.get(session, session_key(request), upload_id)
+    if refused := _refused(request):
+        return refused
+    try:
+        upload = import_uploads.get(session, session_key(request), upload_id)
+    except NotFound:
+        return error_page(request, 404, GONE)
     return _report_page(request, upload)
 
 
@@ -135,13 +153,16 @@ def _report_page(request: Request, upload: import_uploads.Upload, status_code: i
 
 @router.post("/importer/{upload_id}/anvend", name="web_import_apply")
 async def import_apply(request: Request, session: SessionDep, user: UserDep, upload_id: UploadId) -> Response:
-    imports.require_import_right()
+    if refused := _refused(request):
+        return refused
     check_form_token(request, user, await request.form(max_files=0, max_fields=5))
     key = session_key(request)
     try:
         await run_in_threadpool(import_uploads.apply, session, key, upload_id)
+    except NotFound:
+        return error_page(request, 404, GONE)
     except AppError as exc:
-        if exc.status in (401, 403, 404) and not exc.errors:
+        if exc.status in (401, 403) and not exc.errors:
             raise
         session.rollback()
         upload = await run_in_threadpool(import_uploads.get, session, key, upload_id)
