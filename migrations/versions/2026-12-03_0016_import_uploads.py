@@ -2,7 +2,7 @@
 by the web session that uploaded it and expiring an hour later.
 
 Revision ID: 0016
-Revises: 0018
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0018"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
