@@ -21,6 +21,8 @@ from typing import IO, Any
 
 import httpx
 
+from app.models.interchange import COLUMN_OF, SHEET_NAMES, is_total_row
+
 IMPORT_PATH = "/api/v1/imports/interventions"
 EXPORT_PATH = "/api/v1/exports/interventions"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,7 +119,8 @@ def read_import_file(content: bytes, fmt: str) -> ImportFile:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
             raise ClientError(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
-        sheet = workbook["interventions"] if "interventions" in workbook.sheetnames else workbook.worksheets[0]
+        named = [n for n in SHEET_NAMES if n in workbook.sheetnames]
+        sheet = workbook[named[0]] if named else workbook.worksheets[0]
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         header, groups = _tabular_groups(rows)
@@ -129,12 +132,21 @@ def _tabular_groups(rows: list[list[Any]]) -> tuple[list[Any], list[Group]]:
     if not rows:
         raise ClientError("the file is empty: the first row must name the columns (see the template)")
     header = rows[0]
-    names = [_text(h).lower() for h in header]
+    # A column by its code or its Danish heading (the exports' and the template's)
+    names = [COLUMN_OF.get(_text(h).strip().lower(), "") for h in header]
     key_at = names.index("external_id") if "external_id" in names else None
     parent_at = names.index("parent_external_id") if "parent_external_id" in names else None
 
     def cell(row: list[Any], at: int | None) -> str | None:
         return (_text(row[at]) or None) if at is not None and at < len(row) else None
+
+    # The total rows (I alt) an export writes under the rows are no interventions: left out, as the server does.
+    rows = list(rows)
+    while len(rows) > 1 and (
+        not any(_text(v) for v in rows[-1])
+        or is_total_row({n: _text(v).strip() for n, v in zip(names, rows[-1], strict=False) if n})
+    ):
+        rows.pop()
 
     numbered = (
         (number, row, cell(row, key_at), cell(row, parent_at))
@@ -306,7 +318,7 @@ def _body(file: ImportFile, groups: Sequence[Group]) -> bytes:
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("interventions")
+    sheet = workbook.create_sheet(SHEET_NAMES[0])
 
     def cell(value: Any) -> Any:
         if isinstance(value, str):  # text stays text (a cell reading "=..." is not a formula)

@@ -102,6 +102,54 @@ def _prepare() -> dict[str, str]:
     return {"token": token, "pool_id": str(pool["id"]), "case_id": str(case_id), "request_id": str(requested[0])}
 
 
+# The import page: a file with mistakes (its report by row and column), then a good one (the dry run's counts)
+IMPORT_HEADER = (
+    "Nøgle;Navn;Type;Status;Forvaltning;Bydele;Temaer;Startdato;Slutdato;Budgetår;Budgetkategori;"
+    "Finansieringskilde;Beløb (kr.)"
+)
+IMPORT_FILES = [
+    (
+        "import-fejl",
+        "indsatser-med-fejl.csv",
+        [
+            "SOB-2026-CYKEL;Cykelværksted i Værebro Park;trial_action;planned;SOB;vaerebro-park;T9;01-03-2026;"
+            "31-12-2026;2026;Aktiviteter;SOB-PULJE;45.000,50",
+            "SOB-2026-CYKEL;;;;;;;;;2027;Løn;SOB-PULJE;12.000",
+            "BKF-2026-LEKTIER;Lektiehjælp i Mørkhøj;projekt;planned;BKF;moerkhoej;T2, T12;01-08-2026;30-06-2027;"
+            "2026;Løn;SOB-PULJE;1.234,5x",
+            "SSF-2026-BOLD;;project;active;SSF;hoeje-gladsaxe;T5;01-01-2026;31-12-2026;2026;Løn;SOB-PULJE;80.000",
+        ],
+    ),
+    (
+        "import-proevekoersel",
+        "indsatser.csv",
+        [
+            "SOB-2026-CYKEL;Cykelværksted i Værebro Park;trial_action;planned;SOB;vaerebro-park;T9;01-03-2026;"
+            "31-12-2026;2026;Aktiviteter;SOB-PULJE;45.000,50",
+            "SOB-2026-CYKEL;;;;;;;;;2026;Løn;SOB-PULJE;12.000",
+            "BKF-2026-LEKTIER;Lektiehjælp i Mørkhøj;project;planned;BKF;moerkhoej;T2;01-08-2026;30-06-2027;"
+            "2026;Løn;SOB-PULJE;1.234,50",
+            "SSF-2026-BOLD;Boldbane i Høje Gladsaxe;project;active;SSF;hoeje-gladsaxe;T5;01-01-2026;31-12-2026;"
+            "2026;Løn;SOB-PULJE;80.000",
+        ],
+    ),
+]
+
+
+def _import_pages(page, base: str, out: Path) -> None:
+    for name, filename, lines in IMPORT_FILES:
+        page.goto(base + "/importer")
+        body = "\r\n".join([IMPORT_HEADER, *lines]).encode("utf-8")
+        page.get_by_label("Fil (XLSX eller CSV)").set_input_files(
+            files=[{"name": filename, "mimeType": "text/csv", "buffer": body}]
+        )
+        page.get_by_role("button", name="Kontrollér filen").click()
+        page.wait_for_load_state()
+        target = out / f"{name}.png"
+        page.screenshot(path=str(target))
+        print(f"{target} ({target.stat().st_size // 1024} KB)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -141,6 +189,7 @@ def main() -> int:
                 target = out / f"{name}.png"
                 page.screenshot(path=str(target))
                 print(f"{target} ({target.stat().st_size // 1024} KB)")
+            _import_pages(page, base, out)
             browser.close()
     finally:
         server.should_exit = True

@@ -392,8 +392,8 @@ def test_cli_import_and_export(cli_client, client, tmp_path, capsys):
     assert (
         cli.main(["export", "--url", "http://registry", "--format", "xlsx", "-o", str(target), "--q", "mørkhøj"]) == 0
     )
-    rows = list(load_workbook(target, read_only=True)["interventions"].iter_rows(values_only=True))
-    assert [r[0] for r in rows[1:]] == ["P", "C"]
+    rows = list(load_workbook(target, read_only=True)["Indsatser"].iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["P", "C", "I alt"]  # and the total row
     assert not (tmp_path / "export.xlsx.partial").exists()
 
     # the export imports again: nothing changes

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import event
 
 from app.db import get_engine
-from app.models.interchange import COLUMNS, ImportRecord
+from app.models.interchange import COLUMN_HEADINGS, COLUMN_OF, COLUMNS, HEADINGS, ImportRecord
 from tests.conftest import make_token, wipe
 from tests.factories import API, assert_problem, budget_line, create_intervention
 
@@ -119,7 +119,7 @@ def export(client, fmt: str = "json", **params):
     return response
 
 
-def xlsx_rows(content: bytes, sheet: str = "interventions") -> list[tuple]:
+def xlsx_rows(content: bytes, sheet: str = "Indsatser") -> list[tuple]:
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     rows = [tuple(row) for row in workbook[sheet].iter_rows(values_only=True)]
     workbook.close()
@@ -244,7 +244,7 @@ def test_an_intervention_without_external_id_is_exported_with_null(client):
 def test_empty_registry_exports_empty(client):
     assert export(client).json() == []
     assert csv_rows(export(client, "csv").content) == [COLUMNS]
-    assert xlsx_rows(export(client, "xlsx").content) == [tuple(COLUMNS)]
+    assert xlsx_rows(export(client, "xlsx").content) == [tuple(HEADINGS)]
 
 
 def test_export_reads_in_a_fixed_number_of_queries(client):
@@ -318,17 +318,18 @@ def test_xlsx_is_the_long_format_with_numbers_and_dates(client):
     assert response.headers["content-type"] == XLSX
     assert response.headers["content-disposition"] == 'attachment; filename="interventions.xlsx"'
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["interventions"]
-    sheet = workbook["interventions"]
+    assert workbook.sheetnames == ["Indsatser"]
+    sheet = workbook["Indsatser"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0] == COLUMNS
-    data = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+    assert rows[0] == HEADINGS
+    assert [row[0] for row in rows[11:]] == ["I alt"]  # the amounts' total row, under the rows
+    data = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:11]]
     assert len(data) == 10
     assert data[0]["budget_amount"] == pytest.approx(333750.99) and isinstance(data[0]["budget_amount"], float)
     assert data[4]["budget_amount"] == 0.1 and data[5]["budget_amount"] == 0.01
     assert data[0]["budget_year"] == 2019 and data[0]["criterion_indicator"] == 8
     assert data[0]["start_date"] == datetime(2019, 1, 1)
-    assert sheet.cell(row=2, column=COLUMNS.index("start_date") + 1).number_format == "yyyy-mm-dd"
+    assert sheet.cell(row=2, column=COLUMNS.index("start_date") + 1).number_format == "dd-mm-yyyy"
     assert sheet.cell(row=2, column=COLUMNS.index("budget_amount") + 1).number_format == "#,##0.00"
     assert data[0]["criterion_baseline"] == 61.5 and data[0]["criterion_target"] == 70
     assert data[1]["criterion_baseline"] == "12.50"  # a number would lose the trailing zero: kept as text
@@ -356,16 +357,16 @@ def test_xlsx_template_has_drop_downs_and_the_codes(client):
     assert response.headers["content-type"] == XLSX
     assert response.headers["content-disposition"] == 'attachment; filename="interventions-template.xlsx"'
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["interventions", "koder"]
-    sheet = workbook["interventions"]
-    assert [c.value for c in sheet[1]] == COLUMNS
+    assert workbook.sheetnames == ["Indsatser", "koder"]
+    sheet = workbook["Indsatser"]
+    assert [c.value for c in sheet[1]] == HEADINGS
     assert sheet.max_row == 1
 
     codes = workbook["koder"]
     assert [c.value for c in codes[1]] == ["kolonne", "kode", "navn", "hører under"]
     by_column: dict[str, list] = {}
     for column, code, name, _under in codes.iter_rows(min_row=2, values_only=True):
-        by_column.setdefault(column, []).append((code, name))
+        by_column.setdefault(COLUMN_OF[column.lower()], []).append((code, name))
     reference = {
         "department": [(d["code"], d["name"]) for d in client.get(f"{API}/departments").json()["items"]],
         "areas": [(a["slug"], a["name"]) for a in client.get(f"{API}/areas").json()["items"]],
@@ -402,7 +403,7 @@ def test_template_default_is_xlsx_and_other_formats_are_refused(client):
 
 def test_filled_template_imports(client):
     workbook = load_workbook(io.BytesIO(client.get(TEMPLATE).content))
-    sheet = workbook["interventions"]
+    sheet = workbook["Indsatser"]
     sheet.append(
         [
             "SOB-2026-1",
@@ -584,10 +585,14 @@ def test_round_trip_keeps_the_budget_line_types(client, fmt):
 
 def test_the_template_offers_the_budget_line_types(client):
     workbook = load_workbook(io.BytesIO(client.get(TEMPLATE).content))
-    sheet = workbook["interventions"]
+    sheet = workbook["Indsatser"]
     letter = get_column_letter(COLUMNS.index("budget_type") + 1)
     [validation] = [v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith(f"{letter}2")]
     assert validation.type == "list"
     codes = workbook["koder"]
-    listed = [(row[1], row[2]) for row in codes.iter_rows(min_row=2, values_only=True) if row[0] == "budget_type"]
+    listed = [
+        (row[1], row[2])
+        for row in codes.iter_rows(min_row=2, values_only=True)
+        if row[0] == COLUMN_HEADINGS["budget_type"]
+    ]
     assert listed == [("budget", "Oprindeligt budget"), ("revised", "Revideret budget"), ("actual", "Forbrug")]

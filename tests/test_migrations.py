@@ -42,6 +42,7 @@ TABLES = {
     "intervention_person",
     "intervention_reach",
     "in_kind_contribution",
+    "import_upload",
 }
 
 

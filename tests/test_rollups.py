@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.cli import main as registry
+from app.models.rollup import ROLLUP_HEADINGS
 from tests.factories import (
     API,
     add_morkhoj_test_lines,
@@ -312,8 +313,11 @@ def _csv_rows(response):
 def _xlsx_rows(response):
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
-    header, *rows = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(header, row, strict=True)) for row in rows]
+    headings, *rows = list(sheet.iter_rows(values_only=True))
+    codes = {heading: code for code, heading in ROLLUP_HEADINGS.items()}
+    header = [codes[h] for h in headings]  # the Danish headings name the JSON's fields
+    assert rows[-1][0] == "I alt"  # the total row
+    return [dict(zip(header, row, strict=True)) for row in rows[:-1]]
 
 
 def _same(json_value, sheet_value) -> bool:

@@ -46,10 +46,15 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit(HTTPMiddleware):
-    """`max_bytes` for every request, `large_bytes` for paths under `large_prefix` (the bulk imports)."""
+    """`max_bytes` for every request, `large_bytes` for paths under `large_prefix` (the bulk imports, through the
+    API and the web page)."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, large_bytes: int | None = None, large_prefix: str = "/api/v1/imports"
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        large_bytes: int | None = None,
+        large_prefix: tuple[str, ...] = ("/api/v1/imports", "/importer"),
     ):
         super().__init__(app)
         self.max_bytes = max_bytes

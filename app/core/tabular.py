@@ -9,12 +9,15 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -86,35 +89,109 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, sheet: str = "data") -> bytes:
-    """One sheet, a header row, amounts as numbers formatted with two decimals."""
+# Number formats as Excel codes: Danish Excel shows them with its own separators (1.234.567,50; 31-12-2024).
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "dd-mm-yyyy"
+PERCENT_FORMAT = "0.0%"
+TOTAL_LABEL = "I alt"
+HEADER_FONT = Font(bold=True)
+
+
+def shown_width(value: Any) -> int:
+    """How many characters a value takes as a spreadsheet shows it (money with separators, dates dd-mm-yyyy)."""
+    if value is None:
+        return 0
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        return len(f"{value:,.2f}") + 1
+    if isinstance(value, date):
+        return 10
+    return max((len(line) for line in str(value).split("\n")), default=0)
+
+
+def column_widths(headings: Sequence[str], rows: Iterable[Sequence[Any]], *, most: int = 60) -> list[float]:
+    """Widths (Excel's units, about one character each) that show every heading and figure; long texts capped."""
+    widths = [len(h) + 2 for h in headings]
+    for row in rows:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], shown_width(value) + 2)
+    return [min(max(w, 8), most) for w in widths]
+
+
+def xlsx_cell(worksheet: Any, value: Any, number_format: str | None = None, *, bold: bool = False) -> Any:
+    """One cell of a written sheet: text as text (never a formula), money as a number with two decimals and
+    thousands separators, dates as dates, other figures as numbers."""
+    if isinstance(value, str):
+        value = xlsx_text(worksheet, value)
+        if not bold:
+            return value
+    if isinstance(value, Cell):
+        cell = value
+    else:
+        cell = WriteOnlyCell(worksheet, value=value)
+    if number_format is not None and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        cell.number_format = number_format
+    elif isinstance(value, Decimal):
+        # money (whole øre) shows two decimals; other figures show as entered
+        cell.number_format = MONEY_FORMAT if value.as_tuple().exponent == -2 else "General"
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    if bold:
+        cell.font = HEADER_FONT
+    return cell
+
+
+def to_xlsx(
+    columns: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    *,
+    sheet: str = "data",
+    headings: dict[str, str] | None = None,
+    formats: dict[str, str] | None = None,
+    total: dict[str, Any] | None = None,
+) -> bytes:
+    """One sheet for a person who opens it in Excel: the headings (Danish where `headings` names them) in a bold,
+    frozen first row, columns wide enough for their figures, amounts as numbers shown with two decimals and
+    thousands separators, dates as dates, and the `total` row (*I alt*) in bold at the end."""
+    headings = headings or {}
+    formats = formats or {}
+    titles = [headings.get(c, c) for c in columns]
+    values = [[row.get(c) for c in columns] for row in rows]
+    total_values = None
+    if total is not None:
+        total_values = [total.get(c) for c in columns]
+        if total_values and total_values[0] is None:
+            total_values[0] = TOTAL_LABEL
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append([xlsx_text(worksheet, c) for c in columns])
-    for row in rows:
-        values = []
-        for column in columns:
-            value = row.get(column)
-            if isinstance(value, str):
-                value = xlsx_text(worksheet, value)
-            elif isinstance(value, Decimal):
-                cell = WriteOnlyCell(worksheet, value=value)
-                # money (whole øre) shows two decimals; other figures show as entered
-                cell.number_format = "#,##0.00" if value.as_tuple().exponent == -2 else "General"
-                value = cell
-            values.append(value)
-        worksheet.append(values)
-    for i in range(len(columns)):
-        worksheet.column_dimensions[get_column_letter(i + 1)].width = 18
+    widths = column_widths(titles, [*values, *([total_values] if total_values else [])])
+    for i, width in enumerate(widths, start=1):
+        worksheet.column_dimensions[get_column_letter(i)].width = width
+    worksheet.freeze_panes = "A2"
+    worksheet.append([xlsx_cell(worksheet, t, bold=True) for t in titles])
+    for row in values:
+        worksheet.append([xlsx_cell(worksheet, v, formats.get(c)) for c, v in zip(columns, row, strict=True)])
+    if total_values is not None:
+        worksheet.append(
+            [xlsx_cell(worksheet, v, formats.get(c), bold=True) for c, v in zip(columns, total_values, strict=True)]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
 def render(
-    fmt: OutputFormat, columns: Sequence[str], rows: list[dict[str, Any]], *, name: str
+    fmt: OutputFormat,
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    name: str,
+    headings: dict[str, str] | None = None,
+    formats: dict[str, str] | None = None,
+    total: dict[str, Any] | None = None,
 ) -> tuple[bytes, str, str]:
-    """(body, media type, file name) for a CSV or XLSX answer."""
+    """(body, media type, file name) for a CSV or XLSX answer. CSV keeps the column codes (scripts read it) and
+    holds the total row as a last row; XLSX has the Danish headings and the layout of `to_xlsx`."""
     if fmt is OutputFormat.csv:
-        return to_csv(columns, rows), CSV_MEDIA_TYPE, f"{name}.csv"
-    return to_xlsx(columns, rows, sheet=name), XLSX_MEDIA_TYPE, f"{name}.xlsx"
+        return to_csv(columns, [*rows, *([total] if total is not None else [])]), CSV_MEDIA_TYPE, f"{name}.csv"
+    xlsx = to_xlsx(columns, rows, sheet=name, headings=headings, formats=formats, total=total)
+    return xlsx, XLSX_MEDIA_TYPE, f"{name}.xlsx"

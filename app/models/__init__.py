@@ -18,6 +18,7 @@ from app.models.data_version import DataVersion  # noqa: E402
 from app.models.evaluation import Evaluation, EvaluationMaterial  # noqa: E402
 from app.models.framework import FrameworkRevision  # noqa: E402
 from app.models.idempotency import IdempotencyKey  # noqa: E402
+from app.models.import_upload import ImportUpload  # noqa: E402
 from app.models.intervention import (  # noqa: E402
     Intervention,
     InterventionArea,
@@ -61,6 +62,7 @@ __all__ = [
     "FundingSource",
     "IdempotencyKey",
     "InKindContribution",
+    "ImportUpload",
     "Indicator",
     "IndicatorObservation",
     "Intervention",

@@ -87,6 +87,77 @@ COLUMNS = (
     + BUDGET_COLUMNS[-1:]
     + [column for columns in PARTY_COLUMNS.values() for column in columns]
 )
+# The Danish heading of each column, as the exports and the template write it; the import reads a column by its
+# heading or by its code (the files and scripts written before the headings were Danish).
+COLUMN_HEADINGS = {
+    "external_id": "Nøgle",
+    "name": "Navn",
+    "kind": "Type",
+    "status": "Status",
+    "status_reason": "Begrundelse for status",
+    "track": "Spor",
+    "department": "Forvaltning",
+    "parent_external_id": "Overordnet indsats (nøgle)",
+    "areas": "Bydele",
+    "themes": "Temaer",
+    "indicators": "Indikatorer",
+    "target_group": "Målgruppe",
+    "purpose": "Formål",
+    "description": "Beskrivelse",
+    "start_date": "Startdato",
+    "end_date": "Slutdato",
+    "contact_name": "Kontaktperson",
+    "contact_email": "Kontaktpersonens e-mail",
+    "budget_year": "Budgetår",
+    "budget_category": "Budgetkategori",
+    "budget_funding_source": "Finansieringskilde",
+    "budget_amount": "Beløb (kr.)",
+    "budget_note": "Budgetnote",
+    "budget_type": "Budgettype",
+    "criterion_description": "Succeskriterium",
+    "criterion_indicator": "Succeskriteriets indikator",
+    "criterion_baseline": "Udgangspunkt",
+    "criterion_target": "Mål",
+    "criterion_unit": "Enhed",
+    "criterion_target_date": "Måldato",
+    "criterion_outcome": "Resultat",
+    "criterion_actual_value": "Opnået værdi",
+    "budget_funding_organisation": "Finansierende organisation",
+    "organisation_name": "Organisation",
+    "organisation_role": "Organisationens rolle",
+    "organisation_note": "Note om organisationen",
+    "person_role": "Personens rolle",
+    "person_name": "Personens navn",
+    "person_title": "Personens titel",
+    "person_email": "Personens e-mail",
+    "reach_year": "Deltagere, år",
+    "reach_unit": "Deltagere, enhed",
+    "reach_planned": "Deltagere, planlagt",
+    "reach_actual": "Deltagere, faktisk",
+    "in_kind_year": "Arbejdstid, år",
+    "in_kind_organisation": "Arbejdstid betalt af",
+    "in_kind_hours": "Arbejdstid, timer",
+    "in_kind_staff": "Arbejdstid, medarbejdere",
+    "in_kind_description": "Arbejdstid, beskrivelse",
+}
+HEADINGS = [COLUMN_HEADINGS[c] for c in COLUMNS]
+# A heading as the import reads it (lower case): the code or the Danish heading → the column
+COLUMN_OF = {**{h.lower(): c for c, h in COLUMN_HEADINGS.items()}, **{c: c for c in COLUMNS}}
+# The sheet the import reads (else the first): the exports' and the template's name, and the earlier one
+SHEET_NAMES = ("Indsatser", "interventions")
+TOTAL_LABEL = "I alt"
+
+
+def is_total_row(cells: dict[str, str]) -> bool:
+    """A total row an export wrote under the rows (I alt): the label in the key column and nothing but the
+    amount beside it. A row of an intervention whose key is "I alt" has its name, or a whole budget line (year,
+    category, funding source), so it is never taken for one."""
+    key = cells.get("external_id", "")
+    return (key == TOTAL_LABEL or key.startswith(f"{TOTAL_LABEL}, ")) and not any(
+        value for column, value in cells.items() if column not in ("external_id", "budget_amount")
+    )
+
+
 LIST_COLUMNS = {"areas", "themes", "indicators"}
 
 
@@ -147,6 +218,15 @@ class ImportProblem(BaseModel):
     column: str | None = Field(description="The column (CSV/XLSX) or field path (JSON)")
     loc: list[str | int]
     msg: str
+    type: str | None = Field(
+        default=None,
+        description='What kind of problem, for clients that word it themselves: a validation type ("missing", '
+        '"decimal_format", "text_too_long", …) or one of the import\'s own ("unknown_code", "unknown_column", '
+        '"duplicate_external_id", "unknown_parent", "status_refused", …)',
+    )
+    ctx: dict[str, str | int | float] | None = Field(
+        default=None, description="The values the message names (a code, a limit, another row)"
+    )
 
 
 class ImportRejected(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
@@ -176,7 +177,7 @@ UNIQUE = {"uniqueItems": True}  # documents what _no_duplicates enforces
 
 def _no_duplicates(values: list | None) -> list | None:
     if values is not None and len(set(values)) != len(values):
-        raise ValueError("lists a code more than once")
+        raise PydanticCustomError("duplicate_code", "lists a code more than once")
     return values
 
 

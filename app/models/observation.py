@@ -212,3 +212,25 @@ class IndicatorReport(BaseModel):
     indicators: list[IndicatorReportRow]
     themes: list[ThemeReportRow]
     summary: ReportSummary
+
+
+# The Danish headings of the indicator report's table in XLSX (CSV keeps the codes).
+REPORT_HEADINGS = {
+    "indicator": "Indikator",
+    "indicator_name": "Indikatorens navn",
+    "theme": "Tema",
+    "higher_is_better": "Højere er bedre",
+    "area": "Bydel",
+    "year": "År",
+    "baseline_year": "Udgangsår",
+    "value": "Værdi",
+    "baseline_value": "Værdi i udgangsåret",
+    "comparison_value": "Resten af Gladsaxe",
+    "comparison_baseline_value": "Resten af Gladsaxe i udgangsåret",
+    "gap": "Forskel",
+    "baseline_gap": "Forskel i udgangsåret",
+    "gap_narrowed": "Forskellen er mindsket",
+    "municipality_value": "Hele Gladsaxe",
+    "municipality_baseline_value": "Hele Gladsaxe i udgangsåret",
+    "municipality_improved": "Hele Gladsaxe er forbedret",
+}

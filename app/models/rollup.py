@@ -156,3 +156,54 @@ class PoolSummary(BaseModel):
     by: PoolSummaryDimension
     rows: list[PoolSummaryRow]
     granted: MoneySum = Field(description="The pool's net granted money; the rows' amounts add up to it")
+
+
+# The Danish headings of the rollups' columns in XLSX (CSV keeps the codes, which scripts read).
+_DIMENSION_HEADINGS = {
+    "theme": ("Tema", "Temaets navn"),
+    "effect_goal": ("Effektmål", "Effektmålets navn"),
+    "indicator": ("Indikator", "Indikatorens navn"),
+    "department": ("Forvaltning", "Forvaltningens navn"),
+    "area": ("Bydel", "Bydelens navn"),
+    "year": ("År", ""),
+    "funding_source": ("Finansieringskilde", "Finansieringskildens navn"),
+    "category": ("Kategori", ""),
+    "track": ("Spor", "Sporets navn"),
+    "kind": ("Type", "Typens navn"),
+    "status": ("Status", "Statussens navn"),
+}
+_FIGURE_HEADINGS = {
+    "amount": "Beløb (kr.)",
+    "gross": "Brutto, dobbelttalt (kr.)",
+    "interventions": "Indsatser",
+    "budget": "Oprindeligt budget (kr.)",
+    "revised": "Gældende budget (kr.)",
+    "actual": "Forbrug (kr.)",
+    "difference": "Difference (kr.)",
+    "share_spent": "Andel brugt",
+    "active_or_planned": "Aktive eller planlagte",
+    "covered": "Dækket",
+}
+_STATUS_HEADINGS = {
+    "idea": "Idé",
+    "planned": "Planlagt",
+    "active": "I gang",
+    "completed": "Afsluttet",
+    "anchored": "Forankret",
+    "stopped": "Stoppet",
+}
+_KIND_HEADINGS = {
+    "project": "Projekt",
+    "programme": "Program",
+    "core_operation": "Kernedrift",
+    "trial_action": "Prøvehandling",
+}
+ROLLUP_HEADINGS = {
+    **{code: names[0] for code, names in _DIMENSION_HEADINGS.items()},
+    **{f"{code}_name": names[1] for code, names in _DIMENSION_HEADINGS.items() if names[1]},
+    **_FIGURE_HEADINGS,
+    **{f"status_{code}": f"Status: {name}" for code, name in _STATUS_HEADINGS.items()},
+    **{f"kind_{code}": f"Type: {name}" for code, name in _KIND_HEADINGS.items()},
+}
+# Columns whose rows add up (money split without double counting): the XLSX's total row sums them.
+ADDITIVE_COLUMNS = ("amount", "budget", "revised", "actual", "difference")

@@ -15,6 +15,7 @@ from pydantic import (
     PlainSerializer,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
@@ -94,43 +95,46 @@ _DECIMAL_TEXT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
 
 def _decimal_text(value: str, *, signed: bool, whole_digits: int, decimals: int) -> str:
     """`value` trimmed, if it is a decimal as the schema's pattern allows it (digits 0-9, a point, no exponent,
-    at most `whole_digits` digits before the point and `decimals` after it); a ValueError saying what is wrong
+    at most `whole_digits` digits before the point and `decimals` after it); a PydanticCustomError saying what is wrong
     otherwise. Bounds are checked on the number after this."""
     text = value.strip(ECMA_SPACE)
     if not text:
-        raise ValueError("must not be empty")
+        raise PydanticCustomError("empty", "must not be empty")
     match = _DECIMAL_TEXT.fullmatch(text)
     if match is None:
-        raise ValueError(
+        raise PydanticCustomError(
+            "decimal_format",
             "must be a decimal number written with the digits 0-9 and a point as decimal separator, e.g. 1250.50 "
-            "(no exponent, no thousands separators)"
+            "(no exponent, no thousands separators)",
         )
     sign, whole, fraction = match.groups()
     if sign and not signed:
-        raise ValueError("must not be negative")
+        raise PydanticCustomError("negative", "must not be negative")
     if fraction is not None and len(fraction) > decimals:
-        raise ValueError(f"must have at most {decimals} decimals")
+        raise PydanticCustomError("too_many_decimals", "must have at most {decimals} decimals", {"decimals": decimals})
     if len(whole) > whole_digits:
-        raise ValueError(f"must have at most {whole_digits} digits before the point")
+        raise PydanticCustomError(
+            "too_many_digits", "must have at most {digits} digits before the point", {"digits": whole_digits}
+        )
     return text
 
 
 def _reject_bool(value: Any) -> Any:
     # JSON true would otherwise become 1 (pydantic's lax mode); money must be a number or a numeric string.
     if isinstance(value, bool):
-        raise ValueError("must be a number or a decimal string, not a boolean")
+        raise PydanticCustomError("boolean_not_number", "must be a number or a decimal string, not a boolean")
     if isinstance(value, str):
         text = _decimal_text(value, signed=False, whole_digits=11, decimals=2)
         if len(text.split(".")[0]) == 11 and not text.startswith("10000000000"):
             # 11 digits only for the ceiling itself, as the pattern says; no padding with zeros.
-            raise ValueError(f"must be at most {MAX_AMOUNT}")
+            raise PydanticCustomError("amount_too_large", "must be at most {max}", {"max": str(MAX_AMOUNT)})
         return text
     return value
 
 
 def _two_decimals(value: Decimal) -> Decimal:
     if value != value.quantize(ORE):
-        raise ValueError("must have at most two decimals (whole øre)")
+        raise PydanticCustomError("too_many_decimals", "must have at most two decimals (whole øre)", {"decimals": 2})
     return value.quantize(ORE)
 
 
@@ -200,7 +204,7 @@ Share = Annotated[
 
 def _measure_check(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("must be a number or a decimal string, not a boolean")
+        raise PydanticCustomError("boolean_not_number", "must be a number or a decimal string, not a boolean")
     if isinstance(value, str):
         return _decimal_text(value, signed=True, whole_digits=12, decimals=6)
     return value
@@ -229,7 +233,7 @@ Measure = Annotated[
 def _int_not_bool(value: Any) -> Any:
     # pydantic's lax mode would take JSON true as 1: a boolean is never a year, an id or an indicator number.
     if isinstance(value, bool):
-        raise ValueError("must be a whole number, not a boolean")
+        raise PydanticCustomError("boolean_not_number", "must be a whole number, not a boolean")
     return value
 
 
@@ -246,9 +250,9 @@ IndicatorNumber = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID), BeforeValidator(_
 def _iso_only(value: Any) -> Any:
     # pydantic would read 0 or 0.5 as a Unix timestamp; a date here is written as the schema says (ISO 8601).
     if not isinstance(value, (str, date, datetime)) or (isinstance(value, str) and not value[:4].isdigit()):
-        raise ValueError("must be an ISO 8601 date, e.g. 2024-12-31")
+        raise PydanticCustomError("date_format", "must be an ISO 8601 date, e.g. 2024-12-31")
     if isinstance(value, str) and len(value) < 10:
-        raise ValueError("must be an ISO 8601 date, e.g. 2024-12-31")
+        raise PydanticCustomError("date_format", "must be an ISO 8601 date, e.g. 2024-12-31")
     return value
 
 
@@ -263,7 +267,9 @@ _YEAR_IN_RANGE = "^(19[0-9]{2}|20[0-9]{2}|2100)-"
 def _in_date_range(value: date) -> date:
     day = value.date() if isinstance(value, datetime) else value
     if not MIN_DATE <= day <= MAX_DATE:
-        raise ValueError(f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
+        raise PydanticCustomError(
+            "date_range", "must be between {min} and {max}", {"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
+        )
     return value
 
 
@@ -316,10 +322,14 @@ def _clean_text(value: Any) -> Any:
         if forbidden is not None:
             char = forbidden.group()
             if char == "\x00":
-                raise ValueError("must not contain the NUL character (\\u0000)")
-            raise ValueError(
-                f"must not contain the bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), "
-                "which makes a text show in another order than it is stored"
+                raise PydanticCustomError(
+                    "forbidden_character", "must not contain the NUL character (\\u0000)", {"char": "U+0000"}
+                )
+            raise PydanticCustomError(
+                "forbidden_character",
+                "must not contain the bidirectional control character {char} ({name}), "
+                "which makes a text show in another order than it is stored",
+                {"char": f"U+{ord(char):04X}", "name": unicodedata.name(char)},
             )
         # NFC so that "ø" typed on a Mac (o + combining stroke) and on Windows are the same string.
         value = unicodedata.normalize("NFC", value).strip(BLANK)
@@ -337,10 +347,12 @@ def Text(max_length: int, *, required: bool = False, pattern: str | None = None)
 
     def clean(value: Any) -> Any:
         if isinstance(value, str) and len(value) > max_length:
-            raise ValueError(f"must be at most {max_length} characters")
+            raise PydanticCustomError(
+                "text_too_long", "must be at most {max_length} characters", {"max_length": max_length}
+            )
         value = _clean_text(value)
         if required and value == "":
-            raise ValueError("must not be empty")
+            raise PydanticCustomError("empty", "must not be empty")
         return value
 
     return Annotated[

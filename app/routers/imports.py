@@ -11,7 +11,6 @@ from app.core import tabular
 from app.core.attachment import attachment
 from app.deps import SessionDep, authorize
 from app.errors import ImportRejectedError, problem_responses
-from app.models.auth import Role
 from app.models.interchange import (
     COLUMNS,
     ImportRecord,
@@ -25,7 +24,7 @@ from app.services import exports, imports, organisation_interchange
 router = APIRouter(
     prefix="/api/v1/imports",
     tags=["imports"],
-    dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    dependencies=[Depends(authorize(*imports.IMPORT_ROLES))],
     responses=problem_responses(401),
 )
 
@@ -70,15 +69,8 @@ async def _body(request: Request) -> tuple[bytes, str]:
                 errors=[{"row": None, "column": None, "loc": ["body", "file"], "msg": "missing file"}],
             )
         data = await upload.read()
-        name = (upload.filename or "").lower()
-        part_type = (upload.content_type or "").split(";")[0].lower()
-        if name.endswith(".xlsx"):
-            part_type = next(iter(imports.XLSX_TYPES))
-        elif name.endswith(".csv"):
-            part_type = "text/csv"
-        elif name.endswith(".json"):
-            part_type = "application/json"
-        if part_type not in imports.JSON_TYPES | imports.CSV_TYPES | imports.XLSX_TYPES:
+        part_type = imports.upload_media_type(upload.filename, upload.content_type)
+        if part_type is None:
             # An uploaded file of another kind is a bad file, reported like any unreadable one.
             raise ImportRejectedError(
                 "the uploaded file is neither JSON, CSV nor XLSX (name it .json, .csv or .xlsx)",
@@ -153,7 +145,8 @@ async def import_interventions(
     "/interventions/template",
     summary="An empty import template (CSV or XLSX) with the header row of the long format",
     description=(
-        "CSV: the header row only (UTF-8 with BOM). XLSX: the sheet `interventions` with the header row and "
+        "CSV: the header row only (UTF-8 with BOM). XLSX: the sheet `Indsatser` with the header row (Danish "
+        "headings; the import reads them or the column codes) and "
         "drop-down lists of the valid codes for kind, status, track, department, budget_funding_source and "
         "criterion_indicator, and the sheet `koder` listing every code with its Danish name: kinds, statuses, "
         "tracks, departments, areas, themes, indicators and funding sources."

@@ -1,6 +1,7 @@
 """Rollups: budget grouped by any dimensions, coverage of themes, indicators and areas, and the 2030 indicator
 report."""
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,9 +11,9 @@ from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
 from app.deps import FreshDep, RollupFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.models.observation import IndicatorReport
+from app.models.observation import REPORT_HEADINGS, IndicatorReport
 from app.models.organisation_rollup import ORGANISATION_ROLLUP_COLUMNS, OrganisationRollup
-from app.models.rollup import BudgetRollup, Coverage, CoverageDimension, Dimension
+from app.models.rollup import ADDITIVE_COLUMNS, ROLLUP_HEADINGS, BudgetRollup, Coverage, CoverageDimension, Dimension
 from app.services import observations, organisation_rollup, rollups
 
 router = APIRouter(
@@ -38,8 +39,27 @@ def _json(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str) -> Response:
-    return attachment(*tabular.render(fmt, columns, rollups.rows_for_table(rows), name=name))
+def _spreadsheet(fmt: OutputFormat, columns: list[str], rows: list, name: str, total: dict | None = None) -> Response:
+    """CSV as the JSON rows; XLSX with Danish headings and, where the rows add up, their total row (I alt)."""
+    if fmt is not OutputFormat.xlsx:
+        return attachment(*tabular.render(fmt, columns, rollups.rows_for_table(rows), name=name))
+    return attachment(
+        *tabular.render(
+            fmt,
+            columns,
+            rollups.rows_for_table(rows),
+            name=name,
+            headings=ROLLUP_HEADINGS,
+            formats={"share_spent": tabular.PERCENT_FORMAT},
+            total=total,
+        )
+    )
+
+
+def _sum_total(columns: list[str], rows: list) -> dict:
+    """The total row of the columns that add up: the sum of the rows, exactly."""
+    table = rollups.rows_for_table(rows)
+    return {c: sum((r.get(c) or 0 for r in table), Decimal("0.00")) for c in ADDITIVE_COLUMNS if c in columns}
 
 
 @router.get(
@@ -75,7 +95,9 @@ def get_budget_rollup(
             )
         )
     result = rollups.budget_rollup(session, filters, by)
-    return _spreadsheet(format, rollups.budget_columns(by), result.rows, "budget")
+    columns = rollups.budget_columns(by)
+    total = {**_sum_total(columns, result.rows), "share_spent": result.total.share_spent}
+    return _spreadsheet(format, columns, result.rows, "budget", total)
 
 
 @router.get(
@@ -106,7 +128,8 @@ def get_coverage_rollup(
             )
         )
     result = rollups.coverage(session, filters, by)
-    return _spreadsheet(format, rollups.coverage_columns(by), result.rows, f"coverage-{by.value}")
+    columns = rollups.coverage_columns(by)
+    return _spreadsheet(format, columns, result.rows, f"coverage-{by.value}", _sum_total(columns, result.rows))
 
 
 @router.get(
@@ -194,4 +217,8 @@ def get_indicator_rollup(
     if fmt is OutputFormat.json:
         return report
     rows = observations.report_table(report)
-    return attachment(*tabular.render(fmt, observations.REPORT_COLUMNS, rows, name=f"indicator-report-{year}"))
+    return attachment(
+        *tabular.render(
+            fmt, observations.REPORT_COLUMNS, rows, name=f"indicator-report-{year}", headings=REPORT_HEADINGS
+        )
+    )

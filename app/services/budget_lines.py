@@ -110,16 +110,26 @@ def check_budget_lines(
         checker.check("organisation", line.funding_organisation, [*loc, i, "funding_organisation"])
         if start is not None and line.year < start.year:
             checker.fail(
-                [*loc, i, "year"], f"year {line.year} is before the intervention's start ({start.isoformat()})"
+                [*loc, i, "year"],
+                f"year {line.year} is before the intervention's start ({start.isoformat()})",
+                "year_before_start",
+                {"year": line.year, "date": start.isoformat()},
             )
         if end is not None and line.year > end.year:
-            checker.fail([*loc, i, "year"], f"year {line.year} is after the intervention's end ({end.isoformat()})")
+            checker.fail(
+                [*loc, i, "year"],
+                f"year {line.year} is after the intervention's end ({end.isoformat()})",
+                "year_after_end",
+                {"year": line.year, "date": end.isoformat()},
+            )
         key = (line.year, line.category, line.funding_source, line.type)
         if key in seen:
             checker.fail(
                 [*loc, i],
                 f"duplicates line {seen[key]}: only one line per (year, category, funding_source, type); "
                 "add the amounts",
+                "duplicate_line",
+                {"other": seen[key]},
             )
         seen.setdefault(key, i)
 

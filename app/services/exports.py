@@ -12,7 +12,6 @@ from enum import Enum
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -25,11 +24,15 @@ from app.models.budget_line import BUDGET_LINE_TYPE_LABELS, BudgetLine, BudgetLi
 from app.models.filters import InterventionFilters
 from app.models.interchange import (
     BUDGET_COLUMNS,
+    COLUMN_HEADINGS,
     COLUMNS,
     CRITERION_COLUMNS,
+    HEADINGS,
     INTERVENTION_COLUMNS,
     LIST_COLUMNS,
     PARTY_COLUMNS,
+    SHEET_NAMES,
+    TOTAL_LABEL,
     ImportRecord,
 )
 from app.models.intervention import (
@@ -61,7 +64,7 @@ _LINE_COLUMN = {"funding_source": "funding_source_code", "amount": "amount_ore"}
 _LINE_FIELDS = list(BudgetLineCreate.model_fields)
 _LINE_VALUE = {"amount": lambda row: from_ore(row["amount_ore"]), "type": lambda row: BudgetLineType(row["type"])}
 _CRITERION_COLUMN = {"indicator": "indicator_number"}
-DATA_SHEET = "interventions"  # the sheet the import reads
+DATA_SHEET = SHEET_NAMES[0]  # the sheet the import reads
 CODES_SHEET = "koder"
 
 
@@ -255,10 +258,19 @@ _WIDTHS = {
     "criterion_description": 40,
     "budget_category": 24,
     "budget_funding_source": 22,
+    "budget_amount": 18,  # up to 10.000.000.000,00
     "contact_email": 28,
     "external_id": 22,
     "parent_external_id": 22,
+    "start_date": 12,
+    "end_date": 12,
+    "criterion_target_date": 12,
 }
+
+
+def _width(column: str) -> int:
+    """Wide enough for the heading and for what the column holds (texts are cut at 40 on screen)."""
+    return max(_WIDTHS.get(column, 14), len(COLUMN_HEADINGS[column]) + 3)
 
 
 def _as_read(number: float) -> str:
@@ -267,42 +279,60 @@ def _as_read(number: float) -> str:
 
 
 def _xlsx_value(sheet, column: str, value: Any) -> Any:
-    """Numbers as numbers, dates as dates, text always as text (see tabular.xlsx_text)."""
+    """Numbers as numbers, dates as dates, text always as text (see tabular.xlsx_cell)."""
     if isinstance(value, Decimal):
         if column != "budget_amount" and _as_read(float(value)) != format(value, "f"):
             # A measure with more digits than a spreadsheet number holds, or with trailing zeros a number would
             # lose ("12.50"): kept exact, as text. Amounts (≤ 10 billion, two decimals) are always exact numbers.
             return format(value, "f")
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "#,##0.00" if column == "budget_amount" else "General"
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    if isinstance(value, str):
-        return tabular.xlsx_text(sheet, value)  # text stays text: a name starting with = is not a formula
+        return tabular.xlsx_cell(sheet, value, tabular.MONEY_FORMAT if column == "budget_amount" else "General")
+    if isinstance(value, date | str):
+        return tabular.xlsx_cell(sheet, value)
     return value
 
 
 def _header(sheet, columns: Sequence[str]) -> list:
-    cells = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
+    return [tabular.xlsx_cell(sheet, COLUMN_HEADINGS[name], bold=True) for name in columns]
+
+
+def _total_rows(sheet, totals: dict[BudgetLineType, Decimal]) -> list[list]:
+    """The total rows (I alt) of the amounts, one per type of line present (an original budget, a revised
+    budget and the spending do not add up to anything together); the import skips them."""
+    rows = []
+    amount_at = COLUMNS.index("budget_amount")
+    for line_type in BudgetLineType:
+        if line_type not in totals:
+            continue
+        label = (
+            TOTAL_LABEL
+            if set(totals) == {BudgetLineType.budget}
+            else f"{TOTAL_LABEL}, {BUDGET_LINE_TYPE_LABELS[line_type].lower()}"
+        )
+        row: list = [None] * len(COLUMNS)
+        row[0] = tabular.xlsx_cell(sheet, label, bold=True)
+        row[amount_at] = tabular.xlsx_cell(sheet, totals[line_type], tabular.MONEY_FORMAT, bold=True)
+        rows.append(row)
+    return rows
 
 
 def to_long_xlsx(records: Iterable[ExportRecord]) -> bytes:
+    """The long format for a person who opens it in Excel: Danish headings in a bold, frozen first row (and the
+    key column frozen), widths that show the figures, amounts as numbers shown as 1.234.567,50, dates as dates,
+    and the amounts' total row (I alt) under the rows. It imports again as it is."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(DATA_SHEET)
     for i, name in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 14)
+        sheet.column_dimensions[get_column_letter(i)].width = _width(name)
     sheet.freeze_panes = "B2"
     sheet.append(_header(sheet, COLUMNS))
+    totals: dict[BudgetLineType, Decimal] = {}
     for row in long_rows(records):
         sheet.append([_xlsx_value(sheet, c, row.get(c)) for c in COLUMNS])
+        if row.get("budget_amount") is not None:
+            line_type = BudgetLineType(row.get("budget_type") or BudgetLineType.budget)
+            totals[line_type] = totals.get(line_type, Decimal("0.00")) + row["budget_amount"]
+    for total_row in _total_rows(sheet, totals):
+        sheet.append(total_row)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -386,10 +416,10 @@ def template_xlsx(session: Session) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = DATA_SHEET
-    sheet.append(COLUMNS)
+    sheet.append(HEADINGS)
     for i, name in enumerate(COLUMNS, start=1):
         sheet.cell(row=1, column=i).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 14)
+        sheet.column_dimensions[get_column_letter(i)].width = _width(name)
     sheet.freeze_panes = "B2"
 
     codes = workbook.create_sheet(CODES_SHEET)
@@ -402,9 +432,8 @@ def template_xlsx(session: Session) -> bytes:
     for column, entries in code_lists(session):
         first = codes.max_row + 1
         for code, name, under in entries:
-            codes.append(
-                [tabular.xlsx_text(codes, v) if isinstance(v, str) else v for v in (column, code, name, under)]
-            )
+            values = (COLUMN_HEADINGS.get(column, column), code, name, under)
+            codes.append([tabular.xlsx_text(codes, v) if isinstance(v, str) else v for v in values])
         ranges[column] = f"{CODES_SHEET}!$B${first}:$B${codes.max_row}"
 
     for column in DROP_DOWNS:
@@ -423,7 +452,7 @@ def template_xlsx(session: Session) -> bytes:
         letter = get_column_letter(COLUMNS.index(column) + 1)
         hint = DataValidation(
             showInputMessage=True,
-            promptTitle=column,
+            promptTitle=COLUMN_HEADINGS[column],
             prompt=f"Flere koder adskilt af komma, fx {_example(column)}. Se arket '{CODES_SHEET}'.",
         )
         hint.add(f"{letter}2:{letter}1048576")

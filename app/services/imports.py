@@ -43,9 +43,11 @@ from app.models.intervention import (
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionCreate
 from app.models.types import search_key, to_ore, utcnow
 from app.services import audit, idempotency, lifecycle
+from app.services.auth import require
 from app.services.budget_lines import check_budget_lines, grant_links, line_flags, line_key
 from app.services.idempotency import Stored
 from app.services.interchange import (
+    FileProblem,
     FileTooLarge,
     RawRecord,
     ReadFile,
@@ -76,12 +78,59 @@ MAX_PROBLEMS = 1000  # a report longer than this is cut (the count says how many
 JSON_TYPES = {"application/json"}
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 XLSX_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Who may import, through the API and the web page alike (an editor only their own department's records, which
+# the checks below apply record by record).
+IMPORT_ROLES = (Role.admin, Role.editor)
 
 
-def _problem(row: int | None, column: str | None, msg: str, loc: list | None = None) -> dict[str, Any]:
+def require_import_right() -> None:
+    """403 (401 for nobody) unless the current principal may import."""
+    require(*IMPORT_ROLES)
+
+
+def upload_media_type(filename: str | None, content_type: str | None) -> str | None:
+    """The media type of an uploaded file, by its name's ending first (browsers send .csv as anything from
+    text/csv to application/vnd.ms-excel), else as sent; None when it is no kind an import reads."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return next(iter(XLSX_TYPES))
+    if name.endswith(".csv"):
+        return "text/csv"
+    if name.endswith(".json"):
+        return "application/json"
+    part_type = (content_type or "").split(";")[0].strip().lower()
+    return part_type if part_type in JSON_TYPES | CSV_TYPES | XLSX_TYPES else None
+
+
+def _problem(
+    row: int | None,
+    column: str | None,
+    msg: str,
+    loc: list | None = None,
+    *,
+    type_: str = "rule",
+    ctx: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One problem of a file: where it is, what it says, its kind (`type`, the key of its translations, see
+    app/web/import_messages.py) and the values the message names (`ctx`)."""
     if loc is None:
         loc = [part for part in (row, column) if part is not None] or ["body"]
-    return {"row": row, "column": column, "loc": loc, "msg": msg}
+    problem = {"row": row, "column": column, "loc": loc, "msg": msg, "type": type_}
+    if ctx:
+        problem["ctx"] = ctx
+    return problem
+
+
+def _file_problem(p: FileProblem) -> dict[str, Any]:
+    return _problem(p.row, p.column, p.msg, type_=p.type, ctx=p.ctx)
+
+
+def _plain_ctx(ctx: dict[str, Any] | None, value: Any = None) -> dict[str, Any]:
+    """The JSON-safe values of a validation error's context, and the value it refused (cut to 100 characters)."""
+    out = {k: v for k, v in (ctx or {}).items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        out["input"] = value[:100] if isinstance(value, str) else value
+    return out
 
 
 def _where_text(p: dict[str, Any]) -> str:
@@ -115,22 +164,20 @@ def read_records(body: bytes, media_type: str) -> ReadFile:
         if media_type in XLSX_TYPES:
             return read_xlsx(body)
     except FileTooLarge as exc:
-        errors = [_problem(p.row, p.column, p.msg) for p in exc.problems]
+        errors = [_file_problem(p) for p in exc.problems]
         raise PayloadTooLarge(f"{errors[0]['msg']}; nothing was written", errors=errors, **exc.extra) from None
     except UnreadableFile as exc:
-        raise _reject([_problem(p.row, p.column, p.msg) for p in exc.problems], **exc.extra) from None
+        raise _reject([_file_problem(p) for p in exc.problems], **exc.extra) from None
     raise UnsupportedMediaType(
         f"send JSON (application/json), CSV (text/csv) or XLSX ({next(iter(XLSX_TYPES))}); got {media_type!r}"
     )
 
 
-# Messages of the shared field types that say less than a spreadsheet import accepts: said truly there.
+# Errors of the shared field types, by type, whose message says less than a spreadsheet import accepts: said
+# truly there.
 _TABULAR_MESSAGES = {
-    "must be a decimal number written with the digits 0-9 and a point as decimal separator, e.g. 1250.50 "
-    "(no exponent, no thousands separators)": (
-        "must be a number such as 1250.50 or 1250,50 (decimal point or decimal comma)"
-    ),
-    "must be an ISO 8601 date, e.g. 2024-12-31": "must be a date such as 2024-12-31 or 31-12-2024",
+    "decimal_format": "must be a number such as 1250.50 or 1250,50 (decimal point or decimal comma)",
+    "date_format": "must be a date such as 2024-12-31 or 31-12-2024",
 }
 
 
@@ -158,8 +205,9 @@ def _validate(
                     continue
                 msg = err["msg"].removeprefix("Value error, ")
                 if record.tabular:
-                    msg = _TABULAR_MESSAGES.get(msg, msg)
-                problems.append(_problem(row, column, msg, [record.row, *err["loc"]]))
+                    msg = _TABULAR_MESSAGES.get(err["type"], msg)
+                ctx = _plain_ctx(err.get("ctx"), err.get("input"))
+                problems.append(_problem(row, column, msg, [record.row, *err["loc"]], type_=err["type"], ctx=ctx))
             partial.append((record, _salvage(ImportRecord, record.data)))
     return valid, partial
 
@@ -216,11 +264,15 @@ def _check_partial_codes(checker: CodeChecker, rec: SimpleNamespace) -> None:
             checker.fail(
                 ["budget_lines", i, "year"],
                 f"year {line.year} is before the intervention's start ({rec.start_date.isoformat()})",
+                "year_before_start",
+                {"year": line.year, "date": rec.start_date.isoformat()},
             )
         if line.year is not None and rec.end_date is not None and line.year > rec.end_date.year:
             checker.fail(
                 ["budget_lines", i, "year"],
                 f"year {line.year} is after the intervention's end ({rec.end_date.isoformat()})",
+                "year_after_end",
+                {"year": line.year, "date": rec.end_date.isoformat()},
             )
     for i, crit in enumerate(rec.success_criteria):
         checker.check("indicator", crit.indicator, ["success_criteria", i, "indicator"])
@@ -264,36 +316,73 @@ def _check_rules(
             loc = [p for p in err["loc"] if p != "body"]
             row, column = raw.where(loc)
             if (row, column) not in taken:
-                problems.append(_problem(row, column, err["msg"], [raw.row, *loc]))
-        if rec.external_id is None:
-            continue
-        if rec.external_id in seen:
-            problems.append(
-                _problem(raw.row, "external_id", f"{rec.external_id!r} is already in row {seen[rec.external_id]}")
-            )
-        seen.setdefault(rec.external_id, raw.row)
-        found = existing.get(rec.external_id)
-        if found is not None and found[1]:
-            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} is an archived intervention"))
-        elif strategy is ImportStrategy.create and found is not None:
-            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} exists already (strategy=create)"))
-        elif strategy is ImportStrategy.update and found is None:
-            problems.append(_problem(raw.row, "external_id", f"{rec.external_id!r} does not exist (strategy=update)"))
-        if rec.parent_id is not None:
-            problems.append(_problem(raw.row, "parent_id", "refer to the parent by parent_external_id in an import"))
-        if rec.parent_external_id is not None:
-            if rec.parent_external_id == rec.external_id:
-                problems.append(_problem(raw.row, "parent_external_id", "an intervention cannot be its own parent"))
-            elif rec.parent_external_id not in in_file and (
-                rec.parent_external_id not in existing or existing[rec.parent_external_id][1]
-            ):
                 problems.append(
-                    _problem(
-                        raw.row,
-                        "parent_external_id",
-                        f"no intervention {rec.parent_external_id!r} in the file or the registry",
-                    )
+                    _problem(row, column, err["msg"], [raw.row, *loc], type_=err["type"], ctx=err.get("ctx"))
                 )
+        if rec.external_id is not None:
+            problems += _key_problems(raw, rec, strategy, existing, in_file, seen)
+
+
+def _key_problems(
+    raw: RawRecord,
+    rec: Any,
+    strategy: ImportStrategy,
+    existing: dict[str, tuple[int, bool]],
+    in_file: set[str],
+    seen: dict[str, int],
+) -> list[dict]:
+    """The rules of a record's key and its parent's key: once in the file, not archived, as the strategy wants,
+    a parent that exists (in the file or the registry) and is not the record itself."""
+    problems = []
+    if rec.external_id in seen:
+        problems.append(
+            _problem(
+                raw.row,
+                "external_id",
+                f"{rec.external_id!r} is already in row {seen[rec.external_id]}",
+                type_="duplicate_external_id",
+                ctx={"value": rec.external_id, "other_row": seen[rec.external_id]},
+            )
+        )
+    seen.setdefault(rec.external_id, raw.row)
+    found = existing.get(rec.external_id)
+    if found is not None and found[1]:
+        problems.append(_key_problem(raw.row, rec.external_id, "archived", "is an archived intervention"))
+    elif strategy is ImportStrategy.create and found is not None:
+        problems.append(_key_problem(raw.row, rec.external_id, "exists_already", "exists already (strategy=create)"))
+    elif strategy is ImportStrategy.update and found is None:
+        problems.append(_key_problem(raw.row, rec.external_id, "does_not_exist", "does not exist (strategy=update)"))
+    if rec.parent_id is not None:
+        problems.append(
+            _problem(
+                raw.row,
+                "parent_id",
+                "refer to the parent by parent_external_id in an import",
+                type_="parent_id_in_import",
+            )
+        )
+    if rec.parent_external_id is not None:
+        if rec.parent_external_id == rec.external_id:
+            problems.append(
+                _problem(raw.row, "parent_external_id", "an intervention cannot be its own parent", type_="own_parent")
+            )
+        elif rec.parent_external_id not in in_file and (
+            rec.parent_external_id not in existing or existing[rec.parent_external_id][1]
+        ):
+            problems.append(
+                _problem(
+                    raw.row,
+                    "parent_external_id",
+                    f"no intervention {rec.parent_external_id!r} in the file or the registry",
+                    type_="unknown_parent",
+                    ctx={"value": rec.parent_external_id},
+                )
+            )
+    return problems
+
+
+def _key_problem(row: int, key: str, type_: str, what: str) -> dict[str, Any]:
+    return _problem(row, "external_id", f"{key!r} {what}", type_=type_, ctx={"value": key})
 
 
 def _in_chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -340,6 +429,8 @@ def _check_cycles(
                         raw.row,
                         "parent_external_id",
                         f"the parent links would make a cycle through {rec.parent_external_id!r}",
+                        type_="cycle",
+                        ctx={"value": rec.parent_external_id},
                     )
                 )
                 break
@@ -613,9 +704,20 @@ def _status_problems(plan: list, current_state: dict[int, tuple]) -> list[dict]:
     for raw, rec, action, iid in plan:
         if action is not ImportAction.updated:
             continue
-        problem = lifecycle.transition_problem(current_state[iid][status_at], rec.status, rec.status_reason)
+        before = current_state[iid][status_at]
+        problem = lifecycle.transition_problem(before, rec.status, rec.status_reason)
         if problem:
-            problems.append(_problem(raw.row, "status", problem, [raw.row, "status"]))
+            refused = lifecycle.change(before, rec.status) is lifecycle.Change.refused
+            problems.append(
+                _problem(
+                    raw.row,
+                    "status",
+                    problem,
+                    [raw.row, "status"],
+                    type_="status_refused" if refused else "status_needs_reason",
+                    ctx={"before": str(before), "after": rec.status.value},
+                )
+            )
     return problems
 
 
@@ -642,6 +744,8 @@ def _department_problems(
                     "department",
                     f"an editor of {principal.department} may not import "
                     f"{rec.external_id!r} ({owner or rec.department})",
+                    type_="other_department",
+                    ctx={"own": principal.department, "department": owner or rec.department},
                 )
             )
     return problems
@@ -727,6 +831,8 @@ def _parent_right_problems(
                         "parent_external_id",
                         f"{key!r} belongs to {owner}; an editor of {principal.department} may not place "
                         f"{move.rec.external_id!r} under it",
+                        type_="parent_other_department",
+                        ctx={"value": key, "department": owner, "own": principal.department},
                     )
                 )
         if move.old_parent_id is not None and department_of.get(move.old_parent_id) != principal.department:
@@ -737,6 +843,8 @@ def _parent_right_problems(
                     f"{move.rec.external_id!r} is now under intervention {move.old_parent_id} of "
                     f"{department_of.get(move.old_parent_id)}; an editor of {principal.department} may not take "
                     "it from there",
+                    type_="parent_other_department",
+                    ctx={"department": department_of.get(move.old_parent_id), "own": principal.department},
                 )
             )
     return problems
@@ -825,6 +933,7 @@ def import_interventions(
     idempotency_key: str | None,
 ) -> tuple[Stored, bool]:
     """(answer, replayed). Raises ImportRejectedError (422) with every problem when anything is wrong."""
+    require_import_right()
     request_hash = _request_hash(body, media_type, strategy, dry_run)
     if idempotency_key:
         stored = stored_answer(session, idempotency_key, request_hash)
@@ -850,7 +959,7 @@ def _checked_records(session: Session, read: ReadFile, strategy: ImportStrategy,
     problem of the file: its shape (read), each record's fields, the codes and rules (also on what can be read of
     an invalid record), the lifecycle and the editor's permission (403 when that is the only problem). A real
     import holds the write transaction from here."""
-    problems: list[dict] = [_problem(p.row, p.column, p.msg) for p in read.problems]
+    problems: list[dict] = [_file_problem(p) for p in read.problems]
     records, partial = _validate(read, problems)
     if not dry_run:
         begin_write(session)

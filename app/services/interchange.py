@@ -15,12 +15,15 @@ from typing import Any
 from app.core.tabular import unquote
 from app.models.interchange import (
     BUDGET_COLUMNS,
+    COLUMN_OF,
     COLUMNS,
     CRITERION_COLUMNS,
     INTERVENTION_COLUMNS,
     LIST_COLUMNS,
     PARTY_COLUMNS,
     PARTY_REQUIRED,
+    SHEET_NAMES,
+    is_total_row,
 )
 
 
@@ -64,6 +67,8 @@ class FileProblem:
     row: int | None
     column: str | None
     msg: str
+    type: str = "file"  # what kind of problem (the key of its translations), e.g. "unknown_column"
+    ctx: dict[str, Any] | None = None  # the values the message names
 
 
 @dataclass
@@ -109,11 +114,15 @@ def read_json(body: bytes) -> ReadFile:
     try:
         data = json.loads(body)
     except RecursionError:
-        raise UnreadableFile([FileProblem(None, None, TOO_DEEP)]) from None
+        raise UnreadableFile([FileProblem(None, None, TOO_DEEP, "json_too_deep")]) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise UnreadableFile([FileProblem(None, None, f"the body is not valid JSON: {exc}")]) from None
+        raise UnreadableFile(
+            [FileProblem(None, None, f"the body is not valid JSON: {exc}", "json_invalid", {"error": str(exc)})]
+        ) from None
     if not isinstance(data, list):
-        raise UnreadableFile([FileProblem(None, None, "the body must be a JSON array of interventions")])
+        raise UnreadableFile(
+            [FileProblem(None, None, "the body must be a JSON array of interventions", "json_not_array")]
+        )
     encoding = json.detect_encoding(body).removesuffix("-sig")
     return ReadFile([RawRecord(row=i + 1, data=item) for i, item in enumerate(data)], encoding=encoding)
 
@@ -134,6 +143,7 @@ def decode_csv(body: bytes) -> tuple[str, str]:
                     None,
                     None,
                     "the CSV file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or 'CSV (semikolonsepareret)'",
+                    "csv_utf16",
                 )
             ]
         )
@@ -143,7 +153,15 @@ def decode_csv(body: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if bom:
             raise UnreadableFile(
-                [FileProblem(None, None, f"the CSV file starts like UTF-8 but byte {exc.start + 1} is not UTF-8 text")]
+                [
+                    FileProblem(
+                        None,
+                        None,
+                        f"the CSV file starts like UTF-8 but byte {exc.start + 1} is not UTF-8 text",
+                        "csv_bad_utf8",
+                        {"byte": exc.start + 1},
+                    )
+                ]
             ) from None
     try:
         return body.decode("cp1252"), WINDOWS_1252
@@ -155,6 +173,8 @@ def decode_csv(body: bytes) -> tuple[str, str]:
                     None,
                     f"the CSV file is neither UTF-8 nor Windows-1252 (byte {exc.start + 1}); "
                     "in Excel save it as 'CSV UTF-8' or 'CSV (semikolonsepareret)'",
+                    "csv_encoding",
+                    {"byte": exc.start + 1},
                 )
             ]
         ) from None
@@ -164,7 +184,15 @@ def _bounded_lines(text: str):
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if len(line) > MAX_LINE_CHARS:
             raise UnreadableFile(
-                [FileProblem(None, None, f"line {number} is longer than {MAX_LINE_CHARS:,} characters; not read")]
+                [
+                    FileProblem(
+                        None,
+                        None,
+                        f"line {number} is longer than {MAX_LINE_CHARS:,} characters; not read",
+                        "line_too_long",
+                        {"line": number, "max": MAX_LINE_CHARS},
+                    )
+                ]
             )
         yield line
 
@@ -180,12 +208,20 @@ def csv_rows(body: bytes) -> tuple[list[list[str]], str, bool]:
         for row in reader:
             rows.append(_within_columns(row, len(rows) + 1))  # rows as a spreadsheet counts them
     except csv.Error as exc:
-        msg = (
-            f"a cell is longer than {MAX_CELL_CHARS:,} characters (the longest text the registry takes is 20,000)"
+        problem = (
+            FileProblem(
+                len(rows) + 1,
+                None,
+                f"a cell is longer than {MAX_CELL_CHARS:,} characters (the longest text the registry takes is 20,000)",
+                "cell_too_long",
+                {"max": MAX_CELL_CHARS},
+            )
             if "field limit" in str(exc)
-            else f"the CSV cannot be read: {exc}"
+            else FileProblem(
+                len(rows) + 1, None, f"the CSV cannot be read: {exc}", "csv_unreadable", {"error": str(exc)}
+            )
         )
-        raise UnreadableFile([FileProblem(len(rows) + 1, None, msg)], encoding=encoding) from None
+        raise UnreadableFile([problem], encoding=encoding) from None
     return rows, encoding, delimiter == ";"
 
 
@@ -204,6 +240,8 @@ def _too_wide(row: int, width: int) -> UnreadableFile:
                 None,
                 f"row {row} has {width:,} columns; an import reads at most {MAX_COLUMNS} "
                 f"(the template has {len(COLUMNS)})",
+                "too_many_columns",
+                {"columns": width, "max": MAX_COLUMNS},
             )
         ]
     )
@@ -233,7 +271,14 @@ def check_xlsx_archive(body: bytes) -> None:
         parts = archive.infolist()
         if len(parts) > MAX_XLSX_PARTS:
             raise FileTooLarge(
-                [FileProblem(None, None, f"the workbook has {len(parts):,} parts; at most {MAX_XLSX_PARTS:,}")]
+                [
+                    FileProblem(
+                        None,
+                        None,
+                        f"the workbook has {len(parts):,} parts; at most {MAX_XLSX_PARTS:,}",
+                        "xlsx_too_large",
+                    )
+                ]
             )
         unpacked = sum(p.file_size for p in parts)
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
@@ -244,6 +289,7 @@ def check_xlsx_archive(body: bytes) -> None:
                         None,
                         f"the workbook unpacks to {unpacked:,} bytes; an import reads at most "
                         f"{MAX_XLSX_UNPACKED_BYTES:,} (split the file)",
+                        "xlsx_too_large",
                     )
                 ],
                 limit_bytes=MAX_XLSX_UNPACKED_BYTES,
@@ -259,28 +305,35 @@ def check_xlsx_archive(body: bytes) -> None:
                             f"the workbook part {part.filename!r} unpacks to {ratio:,} times its packed size "
                             f"(at most {MAX_XLSX_RATIO} for a part over "
                             f"{XLSX_RATIO_FLOOR // (1024 * 1024)} MB): refused as a zip bomb",
+                            "xlsx_too_large",
                         )
                     ]
                 )
-        for part in parts:
-            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
-                with archive.open(part) as stream:
-                    head = stream.read(4096)
-                match = _DIMENSION.search(head)
-                if match:
-                    cells = _dimension_cells(*match.groups())
-                    if cells > MAX_XLSX_CELLS:
-                        raise FileTooLarge(
-                            [
-                                FileProblem(
-                                    None,
-                                    None,
-                                    f"the sheet {part.filename.rsplit('/', 1)[-1]!r} declares {cells:,} cells "
-                                    f"({match.group(0).decode(errors='replace')[16:-1]}); an import reads at most "
-                                    f"{MAX_XLSX_CELLS:,}",
-                                )
-                            ]
-                        )
+        _check_dimensions(archive, parts)
+
+
+def _check_dimensions(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse a sheet that declares more cells than the import reads (read from the head of its XML)."""
+    for part in parts:
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            with archive.open(part) as stream:
+                head = stream.read(4096)
+            match = _DIMENSION.search(head)
+            if match:
+                cells = _dimension_cells(*match.groups())
+                if cells > MAX_XLSX_CELLS:
+                    raise FileTooLarge(
+                        [
+                            FileProblem(
+                                None,
+                                None,
+                                f"the sheet {part.filename.rsplit('/', 1)[-1]!r} declares {cells:,} cells "
+                                f"({match.group(0).decode(errors='replace')[16:-1]}); an import reads at most "
+                                f"{MAX_XLSX_CELLS:,}",
+                                "xlsx_too_large",
+                            )
+                        ]
+                    )
 
 
 def _dimension_cells(
@@ -297,7 +350,7 @@ def _dimension_cells(
     return (abs(cols) + 1) * (abs(rows) + 1)
 
 
-def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
+def xlsx_rows(body: bytes, sheet_name: str | tuple[str, ...]) -> list[list[str]]:
     """The cells of the sheet `sheet_name` (else the first sheet) as text, checked for size before parsing."""
     from openpyxl import load_workbook
 
@@ -306,24 +359,40 @@ def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
         workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as exc:
         raise UnreadableFile(
-            [FileProblem(None, None, f"the file is not a readable XLSX workbook ({exc.__class__.__name__})")]
+            [
+                FileProblem(
+                    None,
+                    None,
+                    f"the file is not a readable XLSX workbook ({exc.__class__.__name__})",
+                    "xlsx_unreadable",
+                )
+            ]
         ) from None
     try:
-        sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
+        wanted = (sheet_name,) if isinstance(sheet_name, str) else sheet_name
+        named = [name for name in wanted if name in workbook.sheetnames]
+        sheet = workbook[named[0]] if named else workbook.worksheets[0]
         rows, cells = [], 0
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             row = _within_columns(list(row), number)
             cells += len(row) or 1
             if cells > MAX_XLSX_CELLS:
                 raise FileTooLarge(
-                    [FileProblem(number, None, f"the sheet has more than {MAX_XLSX_CELLS:,} cells; split the file")]
+                    [
+                        FileProblem(
+                            number,
+                            None,
+                            f"the sheet has more than {MAX_XLSX_CELLS:,} cells; split the file",
+                            "xlsx_too_large",
+                        )
+                    ]
                 )
             rows.append([_xlsx_cell(value) for value in row])
     except UnreadableFile:
         raise
     except Exception as exc:  # a damaged part found while reading (bad XML, a checksum error)
         raise UnreadableFile(
-            [FileProblem(None, None, f"the XLSX workbook cannot be read ({exc.__class__.__name__})")]
+            [FileProblem(None, None, f"the XLSX workbook cannot be read ({exc.__class__.__name__})", "xlsx_unreadable")]
         ) from None
     finally:
         workbook.close()
@@ -331,7 +400,7 @@ def xlsx_rows(body: bytes, sheet_name: str) -> list[list[str]]:
 
 
 def read_xlsx(body: bytes) -> ReadFile:
-    return _records_from_rows(xlsx_rows(body, "interventions"), decimal_comma=False)
+    return _records_from_rows(xlsx_rows(body, SHEET_NAMES), decimal_comma=False)
 
 
 def _xlsx_cell(value: Any) -> str:
@@ -402,6 +471,7 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFil
     while rows and not any(rows[-1]):
         rows.pop()
     index, missing, problems = _column_index(rows)
+    _drop_total_rows(rows, index)
     groups: dict[str, RawRecord] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
@@ -409,7 +479,9 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFil
         cells = {name: (row[i] if i < len(row) else "") for name, i in index.items()}
         key = cells.get("external_id", "")
         if not key:
-            problems.append(FileProblem(number, "external_id", "every row needs the external_id of its intervention"))
+            problems.append(
+                FileProblem(number, "external_id", "every row needs the external_id of its intervention", "missing")
+            )
             continue
         record = groups.get(key)
         if record is None:
@@ -433,29 +505,51 @@ def _records_from_rows(rows: list[list[str]], *, decimal_comma: bool) -> ReadFil
     return ReadFile(list(groups.values()), problems, missing_columns=missing)
 
 
+def _drop_total_rows(rows: list[list[str]], index: dict[str, int]) -> None:
+    """The total rows (I alt) an export writes under the rows, and blank rows after them: not read."""
+    while len(rows) > 1:
+        cells = {name: (rows[-1][i] if i < len(rows[-1]) else "") for name, i in index.items()}
+        if any(rows[-1]) and not is_total_row(cells):
+            return
+        rows.pop()
+
+
 def _column_index(rows: list[list[str]]) -> tuple[dict[str, int], set[str], list[FileProblem]]:
     """(each known column's first position, the required columns missing, the header's problems), in one pass
     over the header. UnreadableFile for an empty file or one without external_id (rows are grouped by it)."""
     if not rows:
-        raise UnreadableFile([FileProblem(1, None, "the file is empty: the first row must name the columns")])
+        raise UnreadableFile(
+            [FileProblem(1, None, "the file is empty: the first row must name the columns", "empty_file")]
+        )
     problems = []
     index: dict[str, int] = {}
     repeated: set[str] = set()
-    for i, name in enumerate(h.lower() for h in rows[0]):
-        if not name:
+    for i, heading in enumerate(h.lower() for h in rows[0]):
+        if not heading:
             continue
+        name = COLUMN_OF.get(heading, heading)  # the code, or the Danish heading of the exports and template
         if name not in COLUMNS:
-            problems.append(FileProblem(1, name, f"unknown column {name!r} (column {i + 1}); see the template"))
+            problems.append(
+                FileProblem(
+                    1,
+                    name,
+                    f"unknown column {name!r} (column {i + 1}); see the template",
+                    "unknown_column",
+                    {"position": i + 1},
+                )
+            )
         elif name in index:
             if name not in repeated:
                 msg = f"column {name!r} appears more than once (columns {index[name] + 1} and {i + 1})"
-                problems.append(FileProblem(1, name, msg))
+                problems.append(
+                    FileProblem(1, name, msg, "repeated_column", {"first": index[name] + 1, "position": i + 1})
+                )
             repeated.add(name)
         else:
             index[name] = i
     missing = {required for required in ("external_id", "name", "kind", "department") if required not in index}
     for required in sorted(missing, key=COLUMNS.index):
-        problems.append(FileProblem(1, required, f"the column {required!r} is missing"))
+        problems.append(FileProblem(1, required, f"the column {required!r} is missing", "missing_column"))
     if "external_id" in missing:
         raise UnreadableFile(problems)
     return index, missing, problems
@@ -475,6 +569,8 @@ def _merge_intervention_cells(record: RawRecord, cells: dict[str, str], number: 
                     name,
                     f"differs from row {seen[name][1]} of the same external_id "
                     f"({seen[name][0]!r}); leave it blank or repeat it",
+                    "differs_from_row",
+                    {"other_row": seen[name][1], "value": seen[name][0][:100]},
                 )
             )
         seen.setdefault(name, (value, number))
@@ -492,6 +588,8 @@ def _add_budget_line(
                 "budget_amount",
                 f"the amount {amount!r} is ambiguous (thousands separator or decimal comma?): "
                 "write it without thousands separators, e.g. 1234 or 1234,50",
+                "ambiguous_amount",
+                {"value": amount[:100]},
             )
         )
         parsed = amount

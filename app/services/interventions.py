@@ -63,7 +63,10 @@ def list_interventions(
 def check_period(checker: CodeChecker, start: date | None, end: date | None, field_name: str) -> None:
     if start is not None and end is not None and start > end:
         checker.fail(
-            ["body", field_name], f"start_date {start.isoformat()} is after end_date {end.isoformat()}", "period"
+            ["body", field_name],
+            f"start_date {start.isoformat()} is after end_date {end.isoformat()}",
+            "period",
+            {"start": start.isoformat(), "end": end.isoformat()},
         )
 
 

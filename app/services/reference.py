@@ -109,14 +109,14 @@ class CodeChecker:
                 if kind == "organisation"
                 else f"unknown {kind} code {value!r}"
             )
-            self.errors.append({"loc": loc, "msg": msg, "type": "unknown_code"})
+            self.errors.append({"loc": loc, "msg": msg, "type": "unknown_code", "ctx": {"kind": kind, "value": value}})
 
     def check_all(self, kind: str, values: Iterable[str | int], loc: Loc) -> None:
         for i, value in enumerate(values):
             self.check(kind, value, [*loc, i])
 
-    def fail(self, loc: Loc, msg: str, type_: str = "rule") -> None:
-        self.errors.append({"loc": loc, "msg": msg, "type": type_})
+    def fail(self, loc: Loc, msg: str, type_: str = "rule", ctx: dict | None = None) -> None:
+        self.errors.append({"loc": loc, "msg": msg, "type": type_, **({"ctx": ctx} if ctx else {})})
 
     def raise_if_any(self) -> None:
         if self.errors:

@@ -6,13 +6,33 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import intervention_edit, intervention_parts, interventions, overview, pool_forms, pools, report, signin
+from app.web import (
+    imports,
+    intervention_edit,
+    intervention_parts,
+    interventions,
+    overview,
+    pool_forms,
+    pools,
+    report,
+    signin,
+)
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     # The forms before the case page: /indsatser/ny is not /indsatser/{intervention_id}.
-    for module in (signin, overview, intervention_edit, intervention_parts, interventions, pools, pool_forms, report):
+    for module in (
+        signin,
+        overview,
+        intervention_edit,
+        intervention_parts,
+        interventions,
+        pools,
+        pool_forms,
+        report,
+        imports,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -25,7 +25,7 @@ from app.errors import AppError, Forbidden
 from app.models.auth import Role
 from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS
 from app.models.pool import AllocationStatus
-from app.services import web_sessions
+from app.services import imports, web_sessions
 from app.services.web_sessions import SignedIn
 from app.web.messages import BY_PROBLEM
 
@@ -124,6 +124,18 @@ def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
 TEMPLATES.env.globals["url_with"] = url_with
 
 
+def may_import() -> bool:
+    """Whether the signed-in person may import (the import service's own rule), for the menu."""
+    try:
+        imports.require_import_right()
+    except AppError:
+        return False
+    return True
+
+
+TEMPLATES.env.globals["may_import"] = may_import
+
+
 # --- who is signed in --------------------------------------------------------------------------------------
 
 
@@ -200,6 +212,11 @@ def check_form_token(request: Request, user: SignedIn, form: FormData) -> None:
 def redirect(path: str) -> Response:
     """After a successful post: the browser asks for the page anew (Post/Redirect/Get)."""
     return RedirectResponse(path, status_code=303)
+
+
+def session_key(request: Request) -> str:
+    """The signed-in session's stored key (what rows that belong to the session refer to)."""
+    return web_sessions.key_of(request.cookies.get(SESSION_COOKIE) or "")
 
 
 # --- rendering ---------------------------------------------------------------------------------------------

@@ -54,6 +54,22 @@ BY_TYPE = {
     ),
     "unknown_material": "Materialet hører ikke til denne indsats",
     "rule": "Passer ikke med reglerne for indsatser",
+    # The field types' own checks (app/models/types.py), each with its type
+    "empty": "Skal udfyldes",
+    "text_too_long": "Må højst være {max_length} tegn",
+    "forbidden_character": "Teksten indeholder et tegn, der ikke kan gemmes",
+    "decimal_format": "Skriv et tal, fx 12,5",
+    "too_many_decimals": "Tallet har for mange decimaler (højst {decimals})",
+    "too_many_digits": "Tallet har for mange cifre før kommaet",
+    "negative": "Må ikke være negativt",
+    "boolean_not_number": "Skriv et tal",
+    "amount_too_large": "Beløbet er for stort (højst 10.000.000.000 kr.)",
+    "date_format": "Skriv en dato som dd.mm.åååå",
+    "date_range": "Skriv en dato mellem 1900 og 2100",
+    "duplicate_code": "En kode er valgt mere end én gang",
+    "year_before_start": "Året ligger uden for indsatsens periode",
+    "year_after_end": "Året ligger uden for indsatsens periode",
+    "duplicate_line": "Der er allerede en linje med samme år, kategori, finansiering og type: læg beløbene sammen",
 }
 
 # By the kind of field (the last name in the loc) and the type, where a field says it better.
@@ -86,6 +102,20 @@ BY_FIELD = {
     ("cursor", ""): "Linket til denne side gælder ikke længere: begynd fra første side",
     ("themes", "value_error"): "Et tema er valgt mere end én gang",
     ("indicators", "value_error"): "En indikator er valgt mere end én gang",
+    **{
+        ("amount", kind): "Skriv et beløb i kroner med højst to decimaler, fx 12.500,50"
+        for kind in ("decimal_format", "too_many_decimals", "too_many_digits", "boolean_not_number", "empty")
+    },
+    ("amount", "negative"): "Beløbet må ikke være negativt",
+    **{
+        (field, kind): "Skriv et tal, fx 12,5"
+        for field in ("baseline", "target", "actual_value")
+        for kind in ("decimal_format", "too_many_decimals", "too_many_digits", "boolean_not_number")
+    },
+    ("year", "boolean_not_number"): "Skriv et årstal, fx 2024",
+    ("areas", "duplicate_code"): "Et område er valgt mere end én gang",
+    ("themes", "duplicate_code"): "Et tema er valgt mere end én gang",
+    ("indicators", "duplicate_code"): "En indikator er valgt mere end én gang",
 }
 
 # By the AppError's slug, for an error of the whole request (or a field error without its own type).

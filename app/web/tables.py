@@ -59,14 +59,14 @@ class Table:
         return [(c, c.cell(row)) for c in self.columns]
 
     def download_rows(self) -> list[dict[str, Any]]:
-        rows = [{c.heading: c.cell(r) for c in self.columns} for r in self.rows]
-        if self.total is not None:
-            rows.append({c.heading: c.cell(self.total) for c in self.columns})
-        return rows
+        return [{c.heading: c.cell(r) for c in self.columns} for r in self.rows]
+
+    def download_total(self) -> dict[str, Any] | None:
+        return None if self.total is None else {c.heading: c.cell(self.total) for c in self.columns}
 
     def download(self, fmt: OutputFormat) -> Response:
         body, media_type, filename = tabular.render(
-            fmt, [c.heading for c in self.columns], self.download_rows(), name=self.name
+            fmt, [c.heading for c in self.columns], self.download_rows(), name=self.name, total=self.download_total()
         )
         return Response(
             body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
