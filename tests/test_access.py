@@ -48,6 +48,8 @@ def _world(client: TestClient) -> dict:
         f"{API}/interventions/{intervention['id']}/evaluations", json={"kind": "midway", "date": "2020-12-15"}
     )
     organisation = client.post(f"{API}/organisations", json={"name": "Matrix-forening", "kind": "association"})
+    survey = {"code": "matrix-2021", "name": "Matrix-runde 2021", "kind": "survey", "year": 2021}
+    assert client.post(f"{API}/rounds", json=survey).status_code == 201
     return {
         "org": organisation.json()["id"],
         "i": intervention["id"],
@@ -98,6 +100,20 @@ WRITES = [
         OBSERVATIONS,
     ),
     ("PATCH", "/indicators/4", {"likely_source": "survey"}, ADMIN),
+    ("POST", "/indicators", {"theme": "T6", "name": "Fritid på tværs", "higher_is_better": True}, ADMIN),
+    (
+        "POST",
+        "/rounds",
+        {"code": "matrix-2024", "name": "Matrix-runde 2024", "kind": "survey", "year": 2024},
+        OBSERVATIONS,
+    ),
+    ("PATCH", "/rounds/matrix-2021", {"collected": "efterår 2021"}, OBSERVATIONS),
+    (
+        "POST",
+        "/imports/observations",
+        [{"round": "matrix-2021", "indicator": 4, "area": "moerkhoej", "value": "60"}],
+        OBSERVATIONS,
+    ),
     ("POST", "/pools", {"name": "Ny pulje", "year": 2027, "amount": "500"}, POOL),
     ("PATCH", "/pools/{pool}", {"notes": "Noter"}, POOL),
     # An editor applies for its own department's interventions (the fixture's is BKF's); the decisions are the
@@ -157,6 +173,7 @@ def test_the_matrix_covers_every_write_endpoint(client):
         "{granted}": "{allocation_id}",
         "{token}": "{token_id}",
         "/4": "/{number}",
+        "/matrix-2021": "/{code}",
         "{eval}": "{evaluation_id}",
         "{mat}": "{material_id}",
         "{org}": "{organisation_id}",
