@@ -309,7 +309,8 @@ def _pool_setup(api: httpx.Client) -> tuple[int, int, list[int], list[int]]:
     granted, requested = [], []
     for target, status in ((granted, "granted"), (requested, "requested")):
         for _ in range(20):
-            made = api.post(allocations, json={"intervention_id": iid, "amount": f"{GRANT}.00", "status": status})
+            body = {"intervention_id": iid, "amount": f"{GRANT}.00", "status": status}
+            made = api.post(allocations, json=body | ({"reason": "Ok"} if status == "granted" else {}))
             assert made.status_code == 201, made.text
             target.append(made.json()["id"])
     return iid, pool_id, granted, requested
