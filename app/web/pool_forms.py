@@ -276,6 +276,24 @@ def decide_post(
     )
 
 
+def _with_amount(
+    request: Request,
+    session: Session,
+    user: Any,
+    ids: tuple[int, int],
+    csrf_token: str,
+    which: str,
+    status: AllocationStatus,
+    amount: str,
+    **text: str,
+) -> Response:
+    """A release or a resubmission: a fixed status, an amount and one free text, the form kept as typed."""
+    _check_csrf(request, user, csrf_token)
+    form = FormState(values={"amount": amount, **text})
+    blanks = {name: _blank(value) for name, value in text.items()}
+    return _transition(request, session, *ids, which, form, status=status.value, amount=_money(amount), **blanks)
+
+
 @router.post("/puljer/{pool_id}/bevillinger/{allocation_id}/frigivelse", name="web_allocation_release")
 def release_post(
     request: Request,
@@ -287,18 +305,9 @@ def release_post(
     amount: Field = "",
     reason: Field = "",
 ) -> Response:
-    _check_csrf(request, user, csrf_token)
-    form = FormState(values={"amount": amount, "reason": reason})
-    return _transition(
-        request,
-        session,
-        pool_id,
-        allocation_id,
-        "release",
-        form,
-        status=AllocationStatus.released.value,
-        amount=_money(amount),
-        reason=_blank(reason),
+    ids = (pool_id, allocation_id)
+    return _with_amount(
+        request, session, user, ids, csrf_token, "release", AllocationStatus.released, amount, reason=reason
     )
 
 
@@ -313,16 +322,7 @@ def resubmit_post(
     amount: Field = "",
     note: Field = "",
 ) -> Response:
-    _check_csrf(request, user, csrf_token)
-    form = FormState(values={"amount": amount, "note": note})
-    return _transition(
-        request,
-        session,
-        pool_id,
-        allocation_id,
-        "resubmit",
-        form,
-        status=AllocationStatus.requested.value,
-        amount=_money(amount),
-        note=_blank(note),
+    ids = (pool_id, allocation_id)
+    return _with_amount(
+        request, session, user, ids, csrf_token, "resubmit", AllocationStatus.requested, amount, note=note
     )
