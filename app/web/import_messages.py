@@ -62,6 +62,10 @@ FORM_TYPES = (
 )
 
 
+def _not_a_code(ctx: dict[str, Any]) -> str:
+    return f"'{ctx.get('input', '')}' er ikke en gyldig kode; vælg en af {ctx.get('expected', '')}"
+
+
 def _kr(text: Any) -> str:
     amount = Decimal(str(text))
     return f"{amount:,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
@@ -94,8 +98,8 @@ MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
     "date_from_datetime_parsing": _DATE,
     "date_type": _DATE,
     "date_range": lambda c: f"skal ligge mellem {_day(c['min'])} og {_day(c['max'])}",
-    "enum": lambda c: f"'{c.get('input', '')}' er ikke en gyldig kode; vælg en af {c.get('expected', '')}",
-    "literal_error": lambda c: f"'{c.get('input', '')}' er ikke en gyldig kode; vælg en af {c.get('expected', '')}",
+    "enum": _not_a_code,
+    "literal_error": _not_a_code,
     "duplicate_code": "nævner den samme kode mere end én gang",
     "list_type": "skal være en liste af koder",
     "too_long": lambda c: f"må højst have {c['max_length']} elementer",
