@@ -36,6 +36,38 @@ class TemplateFormat(StrEnum):
     xlsx = "xlsx"
 
 
+# What every file import shares in the OpenAPI document: the multipart upload, the all-or-nothing refusal
+# and the template download.
+UPLOAD_PART = {
+    "multipart/form-data": {
+        "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+    }
+}
+IMPORT_RESPONSES = {
+    **problem_responses(400, 403, 413, 415),
+    422: {
+        "description": "Nothing was written; `errors` lists every problem with row and column",
+        "content": {
+            "application/problem+json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/ImportRejected"},
+                        {"$ref": "#/components/schemas/Problem"},
+                    ]
+                }
+            }
+        },
+        "model": ImportRejected,
+    },
+}
+TEMPLATE_RESPONSE = {
+    "description": "The template as an attachment",
+    "content": {
+        CSV_TYPE: {"schema": {"type": "string"}},
+        tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
 # The record schema inline (no route takes ImportRecord as a parameter, so FastAPI would not list it among the
 # components); the schemas it refers to (BudgetLineCreate, Kind, …) are components already.
 _IMPORT_RECORD = ImportRecord.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -50,9 +82,7 @@ REQUEST_BODY = {
             "example": ",".join(COLUMNS[:6]) + "\nSOB-2026-1,Cykelværksted,trial_action,planned,physical,SOB",
         },
         next(iter(imports.XLSX_TYPES)): {"schema": {"type": "string", "format": "binary"}},
-        "multipart/form-data": {
-            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-        },
+        **UPLOAD_PART,
     },
 }
 
@@ -102,23 +132,7 @@ async def _body(request: Request) -> tuple[bytes, str]:
         "twice; the same key with a different body is refused."
     ),
     openapi_extra={"requestBody": REQUEST_BODY},
-    responses={
-        **problem_responses(400, 403, 413, 415),
-        422: {
-            "description": "Nothing was written; `errors` lists every problem with row and column",
-            "content": {
-                "application/problem+json": {
-                    "schema": {
-                        "anyOf": [
-                            {"$ref": "#/components/schemas/ImportRejected"},
-                            {"$ref": "#/components/schemas/Problem"},
-                        ]
-                    }
-                }
-            },
-            "model": ImportRejected,
-        },
-    },
+    responses=IMPORT_RESPONSES,
 )
 async def import_interventions(
     request: Request,
@@ -152,13 +166,7 @@ async def import_interventions(
         "tracks, departments, areas, themes, indicators and funding sources."
     ),
     responses={
-        200: {
-            "description": "The template as an attachment",
-            "content": {
-                CSV_TYPE: {"schema": {"type": "string"}},
-                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-            },
-        },
+        200: TEMPLATE_RESPONSE,
         **problem_responses(422),
     },
     response_class=Response,

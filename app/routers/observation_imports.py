@@ -10,10 +10,9 @@ from app.core.attachment import attachment
 from app.deps import SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
-from app.models.interchange import ImportRejected
 from app.models.observation_import import COLUMNS, ObservationImportReport
 from app.models.survey_round import ROUND_CODE
-from app.routers.imports import CSV_TYPE, TemplateFormat, _body
+from app.routers.imports import IMPORT_RESPONSES, TEMPLATE_RESPONSE, UPLOAD_PART, TemplateFormat, _body
 from app.services import observation_imports
 
 router = APIRouter(
@@ -51,9 +50,7 @@ REQUEST_BODY = {
         },
         tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-        "multipart/form-data": {
-            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-        },
+        **UPLOAD_PART,
     },
 }
 
@@ -63,23 +60,7 @@ REQUEST_BODY = {
     openapi_extra={"requestBody": REQUEST_BODY},
     summary="Import observations from a spreadsheet: all or nothing, every problem at once, safe to repeat",
     description=DESCRIPTION,
-    responses={
-        **problem_responses(400, 403, 413, 415),
-        422: {
-            "description": "Nothing was written; `errors` lists every problem with row and column",
-            "content": {
-                "application/problem+json": {
-                    "schema": {
-                        "anyOf": [
-                            {"$ref": "#/components/schemas/ImportRejected"},
-                            {"$ref": "#/components/schemas/Problem"},
-                        ]
-                    }
-                }
-            },
-            "model": ImportRejected,
-        },
-    },
+    responses=IMPORT_RESPONSES,
 )
 async def import_observations(request: Request, session: SessionDep, dry_run: bool = False) -> ObservationImportReport:
     body, media_type = await _body(request)
@@ -94,13 +75,7 @@ async def import_observations(request: Request, session: SessionDep, dry_run: bo
         "register, by the indicator's likely source) and area, with the value left empty to fill in."
     ),
     responses={
-        200: {
-            "description": "The template as an attachment",
-            "content": {
-                CSV_TYPE: {"schema": {"type": "string"}},
-                tabular.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-            },
-        },
+        200: TEMPLATE_RESPONSE,
         **problem_responses(404, 422),
     },
     response_class=Response,

@@ -1,10 +1,12 @@
 """Rollups: budget grouped by any dimensions, coverage of themes, indicators and areas, and the 2030 indicator
 report."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
 
 from app.core import read_cache, tabular
 from app.core.attachment import attachment
@@ -34,8 +36,9 @@ SPREADSHEET_RESPONSES = {
 }
 
 
-def _json(body: bytes) -> Response:
-    # The rollups are read far more often than the data changes: answered from the worker's read cache.
+def _cached(key: tuple, build: Callable[[], BaseModel], fresh: bool, **dump: Any) -> Response:
+    """The JSON answer from the worker's read cache: the rollups are read far more often than the data changes."""
+    body = read_cache.cached_json(key, lambda: build().model_dump_json(**dump).encode(), fresh=fresh)
     return Response(body, media_type="application/json")
 
 
@@ -87,13 +90,8 @@ def get_budget_rollup(
     format: OutputFormat = OutputFormat.json,
 ):
     if format is OutputFormat.json:
-        return _json(
-            read_cache.cached_json(
-                ("rollup-budget", repr(filters), tuple(by)),
-                lambda: rollups.budget_rollup(session, filters, by).model_dump_json(exclude_unset=True).encode(),
-                fresh=fresh,
-            )
-        )
+        key = ("rollup-budget", repr(filters), tuple(by))
+        return _cached(key, lambda: rollups.budget_rollup(session, filters, by), fresh, exclude_unset=True)
     result = rollups.budget_rollup(session, filters, by)
     columns = rollups.budget_columns(by)
     total = {**_sum_total(columns, result.rows), "share_spent": result.total.share_spent}
@@ -120,13 +118,7 @@ def get_coverage_rollup(
     format: OutputFormat = OutputFormat.json,
 ):
     if format is OutputFormat.json:
-        return _json(
-            read_cache.cached_json(
-                ("rollup-coverage", repr(filters), by),
-                lambda: rollups.coverage(session, filters, by).model_dump_json().encode(),
-                fresh=fresh,
-            )
-        )
+        return _cached(("rollup-coverage", repr(filters), by), lambda: rollups.coverage(session, filters, by), fresh)
     result = rollups.coverage(session, filters, by)
     columns = rollups.coverage_columns(by)
     return _spreadsheet(format, columns, result.rows, f"coverage-{by.value}", _sum_total(columns, result.rows))
@@ -149,13 +141,8 @@ def get_organisation_rollup(
     session: SessionDep, filters: RollupFiltersDep, fresh: FreshDep, format: OutputFormat = OutputFormat.json
 ):
     if format is OutputFormat.json:
-        return _json(
-            read_cache.cached_json(
-                ("rollup-organisations", repr(filters)),
-                lambda: organisation_rollup.organisation_rollup(session, filters).model_dump_json().encode(),
-                fresh=fresh,
-            )
-        )
+        key = ("rollup-organisations", repr(filters))
+        return _cached(key, lambda: organisation_rollup.organisation_rollup(session, filters), fresh)
     result = organisation_rollup.organisation_rollup(session, filters)
     table = tabular.render(
         format, ORGANISATION_ROLLUP_COLUMNS, organisation_rollup.table_rows(result.rows), name="organisations"

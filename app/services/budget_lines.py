@@ -45,6 +45,21 @@ def list_budget_lines(session: Session, intervention_id: int) -> BudgetLineSet:
     )
 
 
+def line_with_key(
+    session: Session, intervention_id: int, year: int, category: str, funding_source: str, type_: str
+) -> int | None:
+    """The id of the intervention's budget line with this key (year, category, funding source, type), if any."""
+    return session.exec(
+        select(BudgetLine.id).where(
+            BudgetLine.intervention_id == intervention_id,
+            BudgetLine.year == year,
+            BudgetLine.category == category,
+            BudgetLine.funding_source_code == funding_source,
+            BudgetLine.type == type_,
+        )
+    ).first()
+
+
 def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCreate) -> BudgetLinePublic:
     row, before = begin_change(session, intervention_id)
     checker = CodeChecker(session)
@@ -53,15 +68,7 @@ def add_budget_line(session: Session, intervention_id: int, data: BudgetLineCrea
     for err in checker.errors:
         del err["loc"][1]
     checker.raise_if_any()
-    clash = session.exec(
-        select(BudgetLine.id).where(
-            BudgetLine.intervention_id == intervention_id,
-            BudgetLine.year == data.year,
-            BudgetLine.category == data.category,
-            BudgetLine.funding_source_code == data.funding_source,
-            BudgetLine.type == data.type.value,
-        )
-    ).first()
+    clash = line_with_key(session, intervention_id, data.year, data.category, data.funding_source, data.type.value)
     if clash is not None:
         raise Conflict(
             f"budget line {clash} already has year {data.year}, category {data.category!r}, funding source "

@@ -3,6 +3,7 @@ indicator report that compares the focus areas with the rest of the municipality
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -107,6 +108,19 @@ def _fields(data: ObservationCreate, round_id: int | None = None) -> dict[str, A
     return {"value": data.value, "unit": data.unit, "source": data.source, "note": data.note, "round_id": round_id}
 
 
+def _new_row(number: int, item: ObservationCreate, fields: dict[str, Any], now: datetime) -> IndicatorObservation:
+    """A new observation row, keyed by (indicator, area, year, kind), with its other fields."""
+    return IndicatorObservation(
+        indicator_number=number,
+        area_slug=item.area,
+        year=item.year,
+        kind=item.kind.value,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
 def _require_observer() -> None:
     """Indicator data is the Social balance unit's: an admin or an editor of SOB may change it."""
     require_department("SOB", what="indicator data")
@@ -127,16 +141,7 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
             f"(observation {clash.id}); PUT the observations to change it",
             errors=[{"loc": ["body"], "msg": f"duplicates observation {clash.id}"}],
         )
-    now = utcnow()
-    row = IndicatorObservation(
-        indicator_number=number,
-        area_slug=data.area,
-        year=data.year,
-        kind=data.kind.value,
-        created_at=now,
-        updated_at=now,
-        **_fields(data, round_id),
-    )
+    row = _new_row(number, data, _fields(data, round_id), utcnow())
     session.add(row)
     session.flush()
     public = observation_public(row, data.round)
@@ -185,15 +190,7 @@ def write_observations(
         fields = _fields(item, round_id)
         row = existing.get((item.area, item.year, item.kind.value))
         if row is None:
-            row = IndicatorObservation(
-                indicator_number=number,
-                area_slug=item.area,
-                year=item.year,
-                kind=item.kind.value,
-                created_at=now,
-                updated_at=now,
-                **fields,
-            )
+            row = _new_row(number, item, fields, now)
             session.add(row)
             existing[(item.area, item.year, item.kind.value)] = row
             action = "created"

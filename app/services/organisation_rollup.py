@@ -51,12 +51,12 @@ def organisation_rollup(session: Session, filters: RollupFilters) -> Organisatio
     if filters.funding_source:
         lines = lines.where(col(BudgetLine.funding_source_code).in_(filters.funding_source))
     lines = _years(lines, col(BudgetLine.year), filters)
-    for org_id, iid, plan, actual in session.exec(
-        lines.group_by(col(BudgetLine.funding_organisation_id), col(BudgetLine.intervention_id))
-    ):
-        touched[org_id].add(iid)
-        before = money.get(org_id, (0, 0))
-        money[org_id] = (before[0] + int(plan or 0), before[1] + int(actual or 0))
+    _add_pairs(
+        session,
+        lines.group_by(col(BudgetLine.funding_organisation_id), col(BudgetLine.intervention_id)),
+        touched,
+        money,
+    )
     in_kind: dict[int, tuple[int, int]] = {}
     given = select(
         InKindContribution.organisation_id,
@@ -65,13 +65,22 @@ def organisation_rollup(session: Session, filters: RollupFilters) -> Organisatio
         func.sum(func.coalesce(col(InKindContribution.staff), 0)),
     ).where(col(InKindContribution.intervention_id).in_(ids))
     given = _years(given, col(InKindContribution.year), filters)
-    for org_id, iid, hours, staff in session.exec(
-        given.group_by(col(InKindContribution.organisation_id), col(InKindContribution.intervention_id))
-    ):
-        touched[org_id].add(iid)
-        before = in_kind.get(org_id, (0, 0))
-        in_kind[org_id] = (before[0] + int(hours or 0), before[1] + int(staff or 0))
+    _add_pairs(
+        session,
+        given.group_by(col(InKindContribution.organisation_id), col(InKindContribution.intervention_id)),
+        touched,
+        in_kind,
+    )
     return _rollup(session, touched, roles, money, in_kind)
+
+
+def _add_pairs(session: Session, query, touched, sums: dict[int, tuple[int, int]]) -> None:
+    """Rows (organisation, intervention, a, b): the intervention noted for the organisation, a and b added to its
+    sums (plan and actual øre, or hours and staff)."""
+    for org_id, iid, first, second in session.exec(query):
+        touched[org_id].add(iid)
+        before = sums.get(org_id, (0, 0))
+        sums[org_id] = (before[0] + int(first or 0), before[1] + int(second or 0))
 
 
 def _rollup(session: Session, touched, roles, money, in_kind) -> OrganisationRollup:

@@ -31,7 +31,7 @@ from app.models.pool import (
     ReconciliationKind,
 )
 from app.models.types import from_ore
-from app.services.budget_lines import refresh_plan_flags
+from app.services.budget_lines import line_with_key, refresh_plan_flags
 from app.services.reference import CodeChecker
 
 POOL_GRANT_CATEGORY = "Bevilling fra pulje"
@@ -243,15 +243,7 @@ def move_lines_to(session: Session, pool: Pool, intervention_id: int, data: Anch
         )
     ).all()
     for line in lines:
-        clash = session.exec(
-            select(BudgetLine.id).where(
-                BudgetLine.intervention_id == intervention_id,
-                BudgetLine.year == line.year,
-                BudgetLine.category == line.category,
-                BudgetLine.funding_source_code == data.funding_source,
-                BudgetLine.type == line.type,
-            )
-        ).first()
+        clash = line_with_key(session, intervention_id, line.year, line.category, data.funding_source, line.type)
         if clash is not None:
             raise Conflict(
                 f"budget line {line.id} cannot move to {data.funding_source}: line {clash} has its year, category "

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.models.interchange import COLUMN_HEADINGS
 from app.models.intervention import STATUS_LABELS
+from app.web import messages as form_messages
 
 CODE_KINDS = {
     "department": "forvaltningskode",
@@ -38,6 +39,33 @@ def _status(code: Any) -> str:
         return str(code)
 
 
+def _as_in_forms(error_type: str) -> Callable[[dict[str, Any]], str]:
+    """The form's message for a type whose rule reads the same in a form and in an import report (one table,
+    app/web/messages.py), begun in lower case: the report puts it after the column's name."""
+
+    def message(ctx: dict[str, Any]) -> str:
+        text = form_messages.fill(form_messages.BY_TYPE[error_type], ctx)
+        return text[:1].lower() + text[1:]
+
+    return message
+
+
+# Translated once, in app/web/messages.py.
+FORM_TYPES = (
+    "missing",
+    "string_too_short",
+    "negative",
+    "greater_than_equal",
+    "less_than_equal",
+    "greater_than",
+    "less_than",
+)
+
+
+def _not_a_code(ctx: dict[str, Any]) -> str:
+    return f"'{ctx.get('input', '')}' er ikke en gyldig kode; vælg en af {ctx.get('expected', '')}"
+
+
 def _kr(text: Any) -> str:
     amount = Decimal(str(text))
     return f"{amount:,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
@@ -45,9 +73,8 @@ def _kr(text: Any) -> str:
 
 MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
     # the cells and fields (pydantic's types and the registry's field types)
-    "missing": "skal udfyldes",
+    **{error_type: _as_in_forms(error_type) for error_type in FORM_TYPES},
     "empty": "må ikke være tom",
-    "string_too_short": "skal udfyldes",
     "extra_forbidden": "er ikke en kolonne eller et felt, importen kender",
     "string_type": "skal være en tekst",
     "text_too_long": lambda c: f"må højst være {c['max_length']:,} tegn".replace(",", "."),
@@ -58,16 +85,11 @@ MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
     "int_type": _WHOLE,
     "int_from_float": _WHOLE,
     "boolean_not_number": "skal være et tal, ikke sand/falsk",
-    "greater_than_equal": lambda c: f"skal være mindst {c['ge']}",
-    "less_than_equal": lambda c: f"må højst være {c['le']}",
-    "greater_than": lambda c: f"skal være større end {c['gt']}",
-    "less_than": lambda c: f"skal være mindre end {c['lt']}",
     "decimal_format": _NUMBER,
     "decimal_parsing": _NUMBER,
     "decimal_type": _NUMBER,
     "decimal_max_digits": "har for mange cifre",
     "decimal_max_places": "har for mange decimaler",
-    "negative": "må ikke være negativt",
     "too_many_decimals": lambda c: f"må højst have {c['decimals']} decimaler",
     "too_many_digits": lambda c: f"må højst have {c['digits']} cifre før kommaet",
     "amount_too_large": lambda c: f"må højst være {_kr(c['max'])} kr.",
@@ -76,8 +98,8 @@ MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
     "date_from_datetime_parsing": _DATE,
     "date_type": _DATE,
     "date_range": lambda c: f"skal ligge mellem {_day(c['min'])} og {_day(c['max'])}",
-    "enum": lambda c: f"'{c.get('input', '')}' er ikke en gyldig kode; vælg en af {c.get('expected', '')}",
-    "literal_error": lambda c: f"'{c.get('input', '')}' er ikke en gyldig kode; vælg en af {c.get('expected', '')}",
+    "enum": _not_a_code,
+    "literal_error": _not_a_code,
     "duplicate_code": "nævner den samme kode mere end én gang",
     "list_type": "skal være en liste af koder",
     "too_long": lambda c: f"må højst have {c['max_length']} elementer",

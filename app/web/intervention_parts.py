@@ -2,8 +2,11 @@
 its own transaction, through the services the API's /material and /evaluations call. A refused addition comes
 back on the edit page with the Danish message beside each field and what was typed kept."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from app.deps import InterventionId, SessionDep
@@ -23,6 +26,50 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 MATERIAL_FIELDS = ("title", "url", "kind", "language", "date")
 EVALUATION_FIELDS = ("kind", "date", "purpose_fulfilled", "implemented_as_planned", "decision", "findings")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What differs between the material and the evaluation forms; the steps of a post are the same."""
+
+    fields: tuple[str, ...]
+    create_model: type[BaseModel]
+    update_model: type[BaseModel]
+    add: Callable
+    update: Callable
+    delete: Callable
+    anchor: str  # the heading the edit page opens at afterwards
+    done: str  # the start of the parts_forms.DONE keys: "-tilfoejet", "-gemt", "-fjernet"
+    form_name: str  # the PartsForms field that holds a refused addition
+    row: str  # a refused change's row key: row + id
+    with_material: bool = False  # an evaluation names the material it draws on
+
+
+MATERIAL = _Part(
+    MATERIAL_FIELDS,
+    MaterialCreate,
+    MaterialUpdate,
+    material.add_material,
+    material.update_material,
+    material.delete_material,
+    "materiale-overskrift",
+    "materiale",
+    "material",
+    "mat",
+)
+EVALUATION = _Part(
+    EVALUATION_FIELDS,
+    EvaluationCreate,
+    EvaluationUpdate,
+    evaluations.create_evaluation,
+    evaluations.update_evaluation,
+    evaluations.delete_evaluation,
+    "evalueringer-overskrift",
+    "evaluering",
+    "evaluation",
+    "ev",
+    with_material=True,
+)
 
 
 def _typed(posted: FormData, names: tuple[str, ...]) -> Form:
@@ -53,19 +100,44 @@ def _refused(request: Request, session, intervention_id: int, parts: PartsForms)
     return _form_page(request, session, forms.from_intervention(item), item=item, status_code=422, parts=parts)
 
 
+def _save(
+    request: Request, session, user, posted: FormData, intervention_id: int, part: _Part, part_id: int | None = None
+) -> Response:
+    """Add (no part_id) or change one part; refused, the edit page again with the form as typed and its errors."""
+    check_form_token(request, user, posted)
+    _editable(session, intervention_id)
+    form = _typed(posted, part.fields)
+    body = _body(form, update=part_id is not None)
+    if part.with_material:
+        body["material_ids"] = _chosen_material(posted, form)
+    try:
+        if part_id is None:
+            part.add(session, intervention_id, part.create_model.model_validate(body))
+        else:
+            part.update(session, intervention_id, part_id, part.update_model.model_validate(body))
+    except (ValidationError, RuleViolation) as exc:
+        form.errors = field_errors(exc, (*part.fields, "material_ids") if part.with_material else part.fields)
+        refused = (
+            PartsForms(**{part.form_name: form})
+            if part_id is None
+            else PartsForms(refused_row=(f"{part.row}{part_id}", form))
+        )
+        return _refused(request, session, intervention_id, refused)
+    return _back(intervention_id, part.anchor, f"{part.done}-{'tilfoejet' if part_id is None else 'gemt'}")
+
+
+def _remove(request: Request, session, user, posted: FormData, intervention_id: int, part: _Part, part_id: int):
+    check_form_token(request, user, posted)
+    _editable(session, intervention_id)
+    part.delete(session, intervention_id, part_id)
+    return _back(intervention_id, part.anchor, f"{part.done}-fjernet")
+
+
 @router.post("/indsatser/{intervention_id}/materiale", name="web_material_add")
 def add_material(
     request: Request, session: SessionDep, user: UserDep, posted: FormDep, intervention_id: InterventionId
 ) -> Response:
-    check_form_token(request, user, posted)
-    _editable(session, intervention_id)
-    form = _typed(posted, MATERIAL_FIELDS)
-    try:
-        material.add_material(session, intervention_id, MaterialCreate.model_validate(_body(form)))
-    except (ValidationError, RuleViolation) as exc:
-        form.errors = field_errors(exc, MATERIAL_FIELDS)
-        return _refused(request, session, intervention_id, PartsForms(material=form))
-    return _back(intervention_id, "materiale-overskrift", "materiale-tilfoejet")
+    return _save(request, session, user, posted, intervention_id, MATERIAL)
 
 
 @router.post("/indsatser/{intervention_id}/materiale/{material_id}", name="web_material_update")
@@ -77,16 +149,7 @@ def update_material(
     intervention_id: InterventionId,
     material_id: int = Path(ge=1, le=MAX_ID),
 ) -> Response:
-    check_form_token(request, user, posted)
-    _editable(session, intervention_id)
-    form = _typed(posted, MATERIAL_FIELDS)
-    try:
-        data = MaterialUpdate.model_validate(_body(form, update=True))
-        material.update_material(session, intervention_id, material_id, data)
-    except (ValidationError, RuleViolation) as exc:
-        form.errors = field_errors(exc, MATERIAL_FIELDS)
-        return _refused(request, session, intervention_id, PartsForms(refused_row=(f"mat{material_id}", form)))
-    return _back(intervention_id, "materiale-overskrift", "materiale-gemt")
+    return _save(request, session, user, posted, intervention_id, MATERIAL, material_id)
 
 
 @router.post("/indsatser/{intervention_id}/materiale/{material_id}/fjern", name="web_material_remove")
@@ -98,26 +161,14 @@ def remove_material(
     intervention_id: InterventionId,
     material_id: int = Path(ge=1, le=MAX_ID),
 ) -> Response:
-    check_form_token(request, user, posted)
-    _editable(session, intervention_id)
-    material.delete_material(session, intervention_id, material_id)
-    return _back(intervention_id, "materiale-overskrift", "materiale-fjernet")
+    return _remove(request, session, user, posted, intervention_id, MATERIAL, material_id)
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer", name="web_evaluation_add")
 def add_evaluation(
     request: Request, session: SessionDep, user: UserDep, posted: FormDep, intervention_id: InterventionId
 ) -> Response:
-    check_form_token(request, user, posted)
-    _editable(session, intervention_id)
-    form = _typed(posted, EVALUATION_FIELDS)
-    body = _body(form) | {"material_ids": _chosen_material(posted, form)}
-    try:
-        evaluations.create_evaluation(session, intervention_id, EvaluationCreate.model_validate(body))
-    except (ValidationError, RuleViolation) as exc:
-        form.errors = field_errors(exc, (*EVALUATION_FIELDS, "material_ids"))
-        return _refused(request, session, intervention_id, PartsForms(evaluation=form))
-    return _back(intervention_id, "evalueringer-overskrift", "evaluering-tilfoejet")
+    return _save(request, session, user, posted, intervention_id, EVALUATION)
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer/{evaluation_id}", name="web_evaluation_update")
@@ -129,17 +180,7 @@ def update_evaluation(
     intervention_id: InterventionId,
     evaluation_id: int = Path(ge=1, le=MAX_ID),
 ) -> Response:
-    check_form_token(request, user, posted)
-    _editable(session, intervention_id)
-    form = _typed(posted, EVALUATION_FIELDS)
-    body = _body(form, update=True) | {"material_ids": _chosen_material(posted, form)}
-    try:
-        data = EvaluationUpdate.model_validate(body)
-        evaluations.update_evaluation(session, intervention_id, evaluation_id, data)
-    except (ValidationError, RuleViolation) as exc:
-        form.errors = field_errors(exc, (*EVALUATION_FIELDS, "material_ids"))
-        return _refused(request, session, intervention_id, PartsForms(refused_row=(f"ev{evaluation_id}", form)))
-    return _back(intervention_id, "evalueringer-overskrift", "evaluering-gemt")
+    return _save(request, session, user, posted, intervention_id, EVALUATION, evaluation_id)
 
 
 @router.post("/indsatser/{intervention_id}/evalueringer/{evaluation_id}/fjern", name="web_evaluation_remove")
@@ -151,7 +192,4 @@ def remove_evaluation(
     intervention_id: InterventionId,
     evaluation_id: int = Path(ge=1, le=MAX_ID),
 ) -> Response:
-    check_form_token(request, user, posted)
-    _editable(session, intervention_id)
-    evaluations.delete_evaluation(session, intervention_id, evaluation_id)
-    return _back(intervention_id, "evalueringer-overskrift", "evaluering-fjernet")
+    return _remove(request, session, user, posted, intervention_id, EVALUATION, evaluation_id)

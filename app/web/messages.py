@@ -144,13 +144,18 @@ def _number(value: Any) -> str:
     return format(value.normalize(), "f").replace(".", ",")
 
 
+def fill(text: str, ctx: dict | None) -> str:
+    """A message with its bounds filled in as Danish numbers; KeyError when the ctx lacks one it names."""
+    return text.format(**{k: _number(v) for k, v in (ctx or {}).items()})
+
+
 def danish(error_type: str | None, field: str | None = None, ctx: dict | None = None, slug: str | None = None) -> str:
     """The Danish message for an error of `error_type` on a field of kind `field` (the last name in its loc)."""
     text = BY_FIELD.get((field or "", error_type or "")) or BY_TYPE.get(error_type or "")
     if text is None:
         text = BY_PROBLEM.get(slug or "", FALLBACK)
     try:
-        return text.format(**{k: _number(v) for k, v in (ctx or {}).items()})
+        return fill(text, ctx)
     except (KeyError, IndexError, ValueError):
         return text
 

@@ -91,6 +91,16 @@ def _errors_of(exc: ValidationError | AppError, form: FormState, pool_id: int) -
         form.errors[""] = exc.detail
 
 
+def _refused(exc: ValidationError | AppError, session: Session, form: FormState, pool_id: int) -> int:
+    """A refused post: an error that names no field goes on as it is; otherwise the transaction is rolled back,
+    the messages are put beside the fields and the page's status code (409 for a grant beyond the pool) returned."""
+    if isinstance(exc, AppError) and not exc.errors:
+        raise exc
+    session.rollback()
+    _errors_of(exc, form, pool_id)
+    return 409 if isinstance(exc, GrantRefused) else 422
+
+
 def _check_csrf(request: Request, user, csrf_token: str) -> None:
     if not same_origin(request) or not web_sessions.csrf_matches(user, csrf_token):
         raise Forbidden("Formularen er udløbet eller kom ikke fra denne side: indlæs siden igen og prøv igen.")
@@ -165,11 +175,8 @@ def apply_post(
         )
         created = allocations.create_allocation(session, pool_id, body)
     except (ValidationError, AppError) as exc:
-        if isinstance(exc, AppError) and not exc.errors:
-            raise
-        session.rollback()
-        _errors_of(exc, form, pool_id)
-        return _apply_page(request, session, pool_id, form, 409 if isinstance(exc, GrantRefused) else 422)
+        code = _refused(exc, session, form, pool_id)
+        return _apply_page(request, session, pool_id, form, code)
     return _done(pool_id, created.id, "ansoegt")
 
 
@@ -227,11 +234,7 @@ def _transition(
         data = AllocationUpdate(**{k: v for k, v in body.items() if v is not None})
         allocations.update_allocation(session, pool_id, allocation_id, data)
     except (ValidationError, AppError) as exc:
-        if isinstance(exc, AppError) and not exc.errors:
-            raise
-        session.rollback()
-        _errors_of(exc, form, pool_id)
-        code = 409 if isinstance(exc, GrantRefused) else 422
+        code = _refused(exc, session, form, pool_id)
         return _allocation_page(request, session, pool_id, allocation_id, {which: form}, code)
     return _done(pool_id, allocation_id, body["status"])
 
@@ -276,6 +279,24 @@ def decide_post(
     )
 
 
+def _with_amount(
+    request: Request,
+    session: Session,
+    user: Any,
+    ids: tuple[int, int],
+    csrf_token: str,
+    which: str,
+    status: AllocationStatus,
+    amount: str,
+    **text: str,
+) -> Response:
+    """A release or a resubmission: a fixed status, an amount and one free text, the form kept as typed."""
+    _check_csrf(request, user, csrf_token)
+    form = FormState(values={"amount": amount, **text})
+    blanks = {name: _blank(value) for name, value in text.items()}
+    return _transition(request, session, *ids, which, form, status=status.value, amount=_money(amount), **blanks)
+
+
 @router.post("/puljer/{pool_id}/bevillinger/{allocation_id}/frigivelse", name="web_allocation_release")
 def release_post(
     request: Request,
@@ -287,18 +308,9 @@ def release_post(
     amount: Field = "",
     reason: Field = "",
 ) -> Response:
-    _check_csrf(request, user, csrf_token)
-    form = FormState(values={"amount": amount, "reason": reason})
-    return _transition(
-        request,
-        session,
-        pool_id,
-        allocation_id,
-        "release",
-        form,
-        status=AllocationStatus.released.value,
-        amount=_money(amount),
-        reason=_blank(reason),
+    ids = (pool_id, allocation_id)
+    return _with_amount(
+        request, session, user, ids, csrf_token, "release", AllocationStatus.released, amount, reason=reason
     )
 
 
@@ -313,16 +325,7 @@ def resubmit_post(
     amount: Field = "",
     note: Field = "",
 ) -> Response:
-    _check_csrf(request, user, csrf_token)
-    form = FormState(values={"amount": amount, "note": note})
-    return _transition(
-        request,
-        session,
-        pool_id,
-        allocation_id,
-        "resubmit",
-        form,
-        status=AllocationStatus.requested.value,
-        amount=_money(amount),
-        note=_blank(note),
+    ids = (pool_id, allocation_id)
+    return _with_amount(
+        request, session, user, ids, csrf_token, "resubmit", AllocationStatus.requested, amount, note=note
     )
