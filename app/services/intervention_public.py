@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, union_all
 from sqlmodel import Session, col, select
 
 from app.core.etags import content_etag
@@ -90,8 +90,7 @@ def to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> 
 
 
 def _related(session: Session, ids: list[int]) -> _Related:
-    areas, themes, indicators = _links(session, ids)
-    children = _children(session, ids)
+    areas, themes, indicators, children = _links_and_children(session, ids)
     # Own lines per year in one flat query; the recursive subtree query only for those that have children
     # (most interventions have none, and the recursion costs far more than the flat sum).
     own = _own_totals(session, ids)
@@ -99,57 +98,63 @@ def _related(session: Session, ids: list[int]) -> _Related:
     return _Related(areas, themes, indicators, children, own, subtree)
 
 
-def _links(session: Session, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[int]]]:
-    """Each intervention's areas (in the areas' order), themes and indicators (in code order)."""
+def _links_and_children(session: Session, ids: list[int]) -> tuple[dict, dict, dict, dict[int, list[int]]]:
+    """Each intervention's areas (in the areas' order), themes and indicators (in code order), and the ids of
+    its non-archived children (in id order): one statement for a page of any size, a UNION ALL of
+    (kind, intervention, text code, number, live) rows."""
     areas: dict[int, list[str]] = {i: [] for i in ids}
     themes: dict[int, list[str]] = {i: [] for i in ids}
     indicators: dict[int, list[int]] = {i: [] for i in ids}
-    if not ids:
-        return areas, themes, indicators
-    for iid, slug in session.exec(
-        select(InterventionArea.intervention_id, InterventionArea.area_slug)
-        .join(Area, col(Area.slug) == col(InterventionArea.area_slug))
-        .where(col(InterventionArea.intervention_id).in_(ids))
-        .order_by(col(Area.position))
-    ):
-        areas[iid].append(slug)
-    for iid, code in session.exec(
-        select(InterventionTheme.intervention_id, InterventionTheme.theme_code)
-        .where(col(InterventionTheme.intervention_id).in_(ids))
-        .order_by(col(InterventionTheme.theme_code))
-    ):
-        themes[iid].append(code)
-    for iid, number in session.exec(
-        select(InterventionIndicator.intervention_id, InterventionIndicator.indicator_number)
-        .where(col(InterventionIndicator.intervention_id).in_(ids))
-        .order_by(col(InterventionIndicator.indicator_number))
-    ):
-        indicators[iid].append(number)
-    return areas, themes, indicators
-
-
-def _children(session: Session, ids: list[int]) -> dict[int, list[int]]:
-    """The ids of each intervention's non-archived children, in id order."""
     children: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
-        return children
-    # Children in two steps: (id, parent_id) alone is answered from the parent_id index, whereas with
-    # `archived_at IS NULL` beside it SQLite picks another index and reads the whole table (2 ms a page).
-    found = session.exec(
-        select(Intervention.id, Intervention.parent_id).where(col(Intervention.parent_id).in_(ids))
-    ).all()
-    if found:
-        live = set(
-            session.exec(
-                select(Intervention.id).where(
-                    col(Intervention.id).in_([c for c, _ in found]), col(Intervention.archived_at).is_(None)
-                )
-            ).all()
+        return areas, themes, indicators, children
+    found = session.execute(_LINKS_AND_CHILDREN, {"ids": ids}).all()
+    found.sort(key=lambda r: (r[3], r[2] or ""))  # areas by position, themes by code, the rest by number
+    for kind, iid, code, number, live in found:
+        if kind == "a":
+            areas[iid].append(code)
+        elif kind == "t":
+            themes[iid].append(code)
+        elif kind == "i":
+            indicators[iid].append(number)
+        elif live:
+            children[iid].append(number)
+    return areas, themes, indicators, children
+
+
+def _links_and_children_statement():
+    ids = bindparam("ids", expanding=True)
+    no_text, zero = cast(null(), String), cast(literal(0), Integer)
+    link_area, link_theme, link_indicator = InterventionArea, InterventionTheme, InterventionIndicator
+    # Children: (id, parent_id) by the parent_id index; whether each is archived is a column, not a condition
+    # (with `archived_at IS NULL` in the WHERE, SQLite picks another index and reads the whole table).
+    return union_all(
+        select(
+            literal("a"),
+            col(link_area.intervention_id),
+            cast(col(link_area.area_slug), String),
+            col(Area.position),
+            zero,
         )
-        for child_id, parent_id in sorted(found):
-            if child_id in live:
-                children[parent_id].append(child_id)
-    return children
+        .join(Area, col(Area.slug) == col(link_area.area_slug))
+        .where(col(link_area.intervention_id).in_(ids)),
+        select(
+            literal("t"), col(link_theme.intervention_id), cast(col(link_theme.theme_code), String), zero, zero
+        ).where(col(link_theme.intervention_id).in_(ids)),
+        select(
+            literal("i"), col(link_indicator.intervention_id), no_text, col(link_indicator.indicator_number), zero
+        ).where(col(link_indicator.intervention_id).in_(ids)),
+        select(
+            literal("c"),
+            col(Intervention.parent_id),
+            no_text,
+            col(Intervention.id),
+            case((col(Intervention.archived_at).is_(None), 1), else_=0),
+        ).where(col(Intervention.parent_id).in_(ids)),
+    )
+
+
+_LINKS_AND_CHILDREN = _links_and_children_statement()
 
 
 def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSums]]:
