@@ -41,6 +41,7 @@ SORTS = {
     "updated_at": col(Intervention.updated_at),
 }
 SORT_VALUES = [*SORTS, *(f"-{s}" for s in SORTS)]
+_PAGE_COLUMNS = [c for c in Intervention.__table__.c if c.name != "search_text"]
 
 
 def get_intervention(session: Session, intervention_id: int, *, include_archived: bool = False) -> InterventionPublic:
@@ -51,10 +52,11 @@ def list_interventions(
     session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
 ) -> InterventionPage:
     check_filters(session, filters).raise_if_any()
-    stmt = where_filters(select(Intervention), filters)
+    # The columns, not the mapped class: a page is read, never changed, and rows cost a fraction of objects.
+    stmt = where_filters(select(*_PAGE_COLUMNS), filters)
 
     stmt = keyset_order(stmt, SORTS, sort, cursor, id_column=col(Intervention.id))
-    rows, next_cursor = keyset_page(session.exec(stmt.limit(limit + 1)).all(), sort, limit)
+    rows, next_cursor = keyset_page(session.execute(stmt.limit(limit + 1)).all(), sort, limit)
     return InterventionPage(items=to_public(session, rows, full=False), next_cursor=next_cursor)
 
 
