@@ -1,9 +1,10 @@
 """The same-database ceilings of the cold paths: what W1 and W2 cost with the service's work and nothing else.
 
 - `bare_page(conn, limit)`: the first page of GET /api/v1/interventions (sort by id, no filter) as JSON bytes,
-  from the same SQL the service runs (the page, its links, its children, its own sums per year; the subtree
-  query only for rows with children), read with SQLAlchemy Core on one connection, built as plain dicts and
-  written with one json.dumps. Its parsed JSON equals the service's answer (bench/cpu.py checks that).
+  from the same SQL the service runs (the page; its links and children in one UNION ALL; its own sums per
+  year; the data of bench/rollups.py has no programmes, so no subtree query), read with SQLAlchemy Core on one
+  connection, built as plain dicts and written with one json.dumps. Its parsed items equal the service's
+  (bench/cpu.py checks that).
 - `bare_create(conn, body)`: the rows a create of W2 writes (the intervention, its link rows with ranks, its
   budget lines with their plan flags, its success criteria, one audit record, the new data version), inserted
   with Core in one transaction, answering the new id. No check, no read-back, no model.
@@ -25,18 +26,16 @@ _PAGE = text(
     "target_group, start_date, end_date, contact_name, contact_email, created_at, updated_at, archived_at "
     "FROM intervention WHERE archived_at IS NULL ORDER BY id LIMIT :n"
 )
-_AREAS = (
-    "SELECT ia.intervention_id, ia.area_slug FROM intervention_area ia JOIN area ON area.slug = ia.area_slug "
-    "WHERE ia.intervention_id IN ({ids}) ORDER BY area.position"
+# Links and children in one statement, as the service reads them.
+_RELATED = (
+    "SELECT 'a', ia.intervention_id, ia.area_slug, area.position, 0 FROM intervention_area ia "
+    "JOIN area ON area.slug = ia.area_slug WHERE ia.intervention_id IN ({ids}) "
+    "UNION ALL SELECT 't', intervention_id, theme_code, 0, 0 FROM intervention_theme WHERE intervention_id IN ({ids}) "
+    "UNION ALL SELECT 'i', intervention_id, NULL, indicator_number, 0 FROM intervention_indicator "
+    "WHERE intervention_id IN ({ids}) "
+    "UNION ALL SELECT 'c', parent_id, NULL, id, CASE WHEN archived_at IS NULL THEN 1 ELSE 0 END FROM intervention "
+    "WHERE parent_id IN ({ids})"
 )
-_THEMES = (
-    "SELECT intervention_id, theme_code FROM intervention_theme WHERE intervention_id IN ({ids}) ORDER BY theme_code"
-)
-_INDICATORS = (
-    "SELECT intervention_id, indicator_number FROM intervention_indicator WHERE intervention_id IN ({ids}) "
-    "ORDER BY indicator_number"
-)
-_CHILDREN = "SELECT id, parent_id FROM intervention WHERE parent_id IN ({ids}) AND archived_at IS NULL ORDER BY id"
 _SUMS = (
     "SELECT intervention_id, year, SUM(CASE WHEN in_plan THEN amount_ore END), "
     "SUM(CASE WHEN type = 'budget' THEN amount_ore END), SUM(CASE WHEN type = 'actual' THEN amount_ore END) "
@@ -71,11 +70,18 @@ def bare_page(conn, limit: int = 50) -> bytes:
     themes: dict[int, list] = {r[0]: [] for r in rows}
     indicators: dict[int, list] = {r[0]: [] for r in rows}
     children: dict[int, list] = {r[0]: [] for r in rows}
-    for target, sql in ((areas, _AREAS), (themes, _THEMES), (indicators, _INDICATORS), (children, _CHILDREN)):
-        for iid, value in conn.execute(text(sql.format(ids=ids))).all():
-            if sql is _CHILDREN:
-                iid, value = value, iid
-            target[iid].append(value)
+    related = conn.execute(text(_RELATED.format(ids=ids))).all()
+    related.sort(key=lambda r: (r[3], r[2] or ""))
+    targets = {"a": areas, "t": themes}
+    for kind, iid, code, number, live in related:
+        if kind in targets:
+            targets[kind][iid].append(code)
+        elif kind == "i":
+            indicators[iid].append(number)
+        elif live:
+            children[iid].append(number)
+    if any(children.values()):
+        raise NotImplementedError("the bare page covers pages without programmes (bench/rollups.py data)")
     plan: dict[int, dict] = {r[0]: {} for r in rows}
     actual: dict[int, dict] = {r[0]: {} for r in rows}
     original: dict[int, int] = {}
