@@ -4,7 +4,7 @@ success criteria and pool grants, built for a whole page of rows in a few querie
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, union_all
 from sqlmodel import Session, col, select
@@ -47,13 +47,9 @@ def intervention_public(session: Session, row: Intervention) -> InterventionPubl
     return to_public(session, [row], full=True)[0]
 
 
-class YearSums(NamedTuple):
-    """Øre of one year: the current plan, the original budget and the actual spending (None: no such line).
-    A named tuple: a page makes hundreds of them."""
-
-    plan: int | None
-    original: int | None
-    actual: int | None
+# Øre of one year: (the current plan, the original budget, the actual spending), None where no such line. A
+# plain tuple, taken as the database answers it: a page makes hundreds of them.
+YearSums = tuple[int | None, int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -161,8 +157,8 @@ def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSum
     the original budget and the actual spending."""
     by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
     if ids:
-        for iid, year, plan, original, actual in session.execute(_OWN_TOTALS, {"ids": ids}):
-            by_year[iid][year] = YearSums(plan, original, actual)
+        for row in session.execute(_OWN_TOTALS, {"ids": ids}).all():
+            by_year[row[0]][row[1]] = row[2:]
     return by_year
 
 
@@ -198,7 +194,7 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int,
     ).all()
     totals: dict[int, dict[int, YearSums]] = {}
     for root, year, plan, original, actual in rows:
-        totals.setdefault(root, {})[year] = YearSums(plan, original, actual)
+        totals.setdefault(root, {})[year] = (plan, original, actual)
     return totals
 
 
