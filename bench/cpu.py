@@ -15,8 +15,12 @@ median over --repeat runs of:
             (2 themes, 3 budget lines) and its JSON; beside it bench/bare.py bare_create, the same rows
             inserted with Core in one transaction.
 
-and the number of SQL statements each runs (a before_cursor_execute listener), for pages of 10, 50 and 200 and
-for creates of 1, 3 and 30 lines: a fixed number whatever the size is the goal.
+and the whole request of each (GET /api/v1/interventions?limit=50 with the read cache off, and the POST of
+W2, with a token) through the app's ASGI stack, driven in this one thread (the thread-pool hops run inline):
+the CPU a request costs with no other request contending for the GIL, to compare with the server's CPU per
+request under load that bench/run.py prints; and the number of SQL statements each runs (a
+before_cursor_execute listener), for pages of 10, 50 and 200 and for creates of 1, 3 and 30 lines: a fixed
+number whatever the size is the goal.
 """
 
 import argparse
@@ -74,7 +78,56 @@ def _body(n: int, lines: int = 3) -> dict:
     return body
 
 
-def measure(url: str, repeat: int) -> dict:
+class InlineApp:
+    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline."""
+
+    def __init__(self, token: str):
+        import anyio.to_thread
+
+        async def inline(fn, *args, **_kwargs):
+            return fn(*args)
+
+        os.environ["READ_CACHE_MB"] = "0"
+        from app.config import get_settings
+
+        get_settings.cache_clear()
+        anyio.to_thread.run_sync = inline
+        from app.main import create_app
+
+        self.app = create_app()
+        self.headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
+
+    def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> int:
+        import asyncio
+
+        headers = self.headers + ([(b"content-type", b"application/json")] if body else [])
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(self.app(scope, receive, send))
+        return sent[0]["status"]
+
+
+def measure(url: str, repeat: int, token: str) -> dict:
     from app.core.context import Principal, RequestContext, set_current
     from app.db import get_engine, open_session
     from app.models.filters import InterventionFilters
@@ -115,7 +168,18 @@ def measure(url: str, repeat: int) -> dict:
     if service_items != bare_items:
         raise AssertionError("bench/bare.py bare_page does not answer the service's page")
 
+    app = InlineApp(token)
+
+    def request_page() -> None:
+        assert app("GET", "/api/v1/interventions", "limit=50") == 200
+
+    def request_create() -> None:
+        body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
+        assert app("POST", "/api/v1/interventions", body=body) == 201
+
     result = {
+        "w1_request": cpu_ms(request_page, repeat),
+        "w2_request": cpu_ms(request_create, repeat),
         "w1_service": cpu_ms(service_page, repeat),
         "w1_bare": cpu_ms(bare, repeat),
         "w2_service": cpu_ms(service_create, repeat),
@@ -138,8 +202,8 @@ def measure(url: str, repeat: int) -> dict:
 def report(engine_name: str, r: dict, load: float) -> str:
     rows = [
         f"{engine_name} (1-minute load {load:.2f} when it started)",
-        "| path | service CPU ms | bare CPU ms | ratio bare/service | statements (service; bare) |",
-        "|---|---:|---:|---:|---|",
+        "| path | request CPU ms | service CPU ms | bare CPU ms | ratio bare/service | statements (service; bare) |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for key, label, sizes, unit in (
         ("w1", "W1 page of 50, cold", (10, 50, 200), "rows"),
@@ -149,7 +213,8 @@ def report(engine_name: str, r: dict, load: float) -> str:
         counts = ", ".join(
             f"{s} {unit}: {r[f'{key}_service_statements_{s}']}; {r[f'{key}_bare_statements_{s}']}" for s in sizes
         )
-        rows.append(f"| {label} | {service:.2f} | {bare:.2f} | {bare / service:.2f}× | {counts} |")
+        request = r[f"{key}_request"]
+        rows.append(f"| {label} | {request:.2f} | {service:.2f} | {bare:.2f} | {bare / service:.2f}× | {counts} |")
     return "\n".join(rows)
 
 
@@ -170,12 +235,15 @@ def main() -> int:
         load = os.getloadavg()[0]
         with fresh_database(engine_name, args.postgres, "cpu") as url:
             print(f"[{engine_name}] load {args.interventions} interventions", file=sys.stderr, flush=True)
-            prepare_database(url, sizes)
-            out.append(report(engine_name, measure(url, args.repeat), load))
+            token = prepare_database(url, sizes)
+            out.append(report(engine_name, measure(url, args.repeat, token), load))
             from app.db import get_engine
 
             get_engine().dispose()
-    print("\nCPU per operation in this process (time.process_time, median), statements per operation\n")
+    print(
+        "\nCPU per operation in this process (time.process_time, median): the whole request through the app in "
+        "one thread, the service call and its JSON, the bare ceiling; statements per operation\n"
+    )
     print("\n\n".join(out))
     return 0
 
