@@ -78,3 +78,18 @@ def test_a_page_sends_as_many_statements_whatever_its_size(client):
         assert len(response.json()["items"]) == limit
         counts.append(n[0])
     assert counts[0] == counts[1]
+
+
+def test_the_answer_of_a_create_with_parties_is_what_a_read_answers(client):
+    from tests.test_organisations import BOLIG, FORENING, SSF, _org, _parties
+
+    for org in (BOLIG, FORENING, SSF):
+        _org(client, **org)
+    payload = _big_payload(**_parties())
+    payload["budget_lines"][0]["funding_organisation"] = SSF["name"]
+    created = client.post(f"{API}/interventions", json=payload)
+    assert created.status_code == 201, created.text
+    read = client.get(f"{API}/interventions/{created.json()['id']}")
+    assert created.json() == read.json()
+    assert created.headers["ETag"] == read.headers["ETag"]
+    assert any(line["funding_organisation"] == SSF["name"] for line in created.json()["budget_lines"])
