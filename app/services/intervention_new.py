@@ -205,6 +205,7 @@ def _line_public(x: dict[str, Any]) -> BudgetLinePublic:
         type_label=BUDGET_LINE_TYPE_LABELS[x["type"]],
         funding_organisation=x["funding_organisation"],
         in_plan=x["in_plan"],
+        pool_allocation_id=None,  # a pool's grant sets it later, never a create
     )
 
 
