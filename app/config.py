@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # Memory per worker for answers of frequent reads (the intervention list, the rollups), valid while the data
     # version stands; 0 turns the cache off.
     read_cache_mb: int = 64
+    # Threads per worker that run blocking endpoints (anyio's default is 40). Python runs one at a time; more of
+    # them than the database can serve only contend for the GIL, and raise the CPU each request costs.
+    threadpool_size: int = 40
     # Reads without a token are refused unless this is true (writes always need a token).
     public_read: bool = False
     # Bearer token that Prometheus sends to read /metrics (which otherwise takes any valid token of the registry);

@@ -15,9 +15,16 @@ port) and measures:
              ceiling: bench/ceiling_app.py, a bare FastAPI app with the same worker count answering the same
              50 items (built once at startup by the service's list function, then from memory) through the
              same response model InterventionPage, without our dependencies. Measured as the service runs
-             (the read cache on), and again on a server with READ_CACHE_MB=0, where every request queries.
+             (the read cache on), and again on a server with READ_CACHE_MB=0, where every request queries
+             (the cold path), beside its same-database ceiling: GET /bare/interventions of ceiling_app.py runs
+             the service's SQL on one Core connection and answers the same items (bench/bare.py).
   W2 write   POST /api/v1/interventions with 3 budget lines and 2 themes, 16 connections, 15 s: created/s
-             and errors (must be 0).
+             and errors (must be 0); beside its same-database ceiling: POST /bare/interventions of
+             ceiling_app.py inserts the same rows (intervention, links, lines, audit record, data version) with
+             Core in one transaction (bench/bare.py), run after the service's W2 on the same database.
+
+In-process CPU per cold page and per create, and the statements each sends: bench/cpu.py (meaningful on a
+loaded machine, where these throughput figures are not).
   W3 rollup  GET /api/v1/rollups/budget?by=theme&by=year, median of 20 (after one warm-up), each sent with
              Cache-Control: no-cache so that it is computed, beside the bare SQL aggregate (SUM per theme and
              year) on the same database, run from this process; then the same request from the read cache.
@@ -64,6 +71,9 @@ from bench.rollups import BARE_THEME_YEAR, BARE_THEME_YEAR_SAME_COLUMNS, generat
 DEFAULT_POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HOST = "127.0.0.1"
 LIST_PATH = "/api/v1/interventions?limit=50"
+# The same-database ceilings of bench/ceiling_app.py (bench/bare.py): the same SQL, the same rows, nothing else.
+BARE_LIST_PATH = "/bare/interventions?limit=50"
+BARE_CREATE_PATH = "/bare/interventions"
 ROLLUP_PATH = "/api/v1/rollups/budget?by=theme&by=year"
 IMPORT_PATH = "/api/v1/imports/interventions"
 
@@ -176,6 +186,25 @@ def start_server(app_path: str, database_url: str, workers: int, logdir: Path, e
         time.sleep(0.2)
 
 
+def server_cpu_s(server: Server) -> float:
+    """CPU seconds (user + system) used so far by the server's processes (its process group; Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == server.process.pid:  # pgrp
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(server: Server, run) -> "Load":
+    """The load `run()` puts on the server, with the server's CPU milliseconds per completed request."""
+    start = server_cpu_s(server)
+    load = run()
+    load.cpu_ms = (server_cpu_s(server) - start) * 1000 / max(load.requests, 1)
+    return load
+
+
 def stop_server(process: subprocess.Popen) -> None:
     """SIGTERM to the server's process group (the uvicorn supervisor and its workers), SIGKILL if it lingers."""
     if process.poll() is None:
@@ -225,6 +254,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     statuses: dict = field(default_factory=dict)
+    cpu_ms: float | None = None  # the server's CPU per request under this load (with_cpu)
 
     @property
     def rate(self) -> float:
@@ -383,15 +413,15 @@ class Generator:
     def name(self) -> str:
         return "wrk" if self.wrk else "asyncio httpx client"
 
-    def read(self, base: str, connections: int, duration: float) -> Load:
+    def read(self, base: str, connections: int, duration: float, path: str = LIST_PATH) -> Load:
         if self.wrk:
-            return run_wrk(base + LIST_PATH, WRK_READ.format(token=self.token), connections, duration, self.workdir)
+            return run_wrk(base + path, WRK_READ.format(token=self.token), connections, duration, self.workdir)
         return asyncio.run(
-            _httpx_load(base + LIST_PATH, "GET", connections, duration, {"Authorization": f"Bearer {self.token}"})
+            _httpx_load(base + path, "GET", connections, duration, {"Authorization": f"Bearer {self.token}"})
         )
 
-    def write(self, base: str, connections: int, duration: float) -> Load:
-        url = base + "/api/v1/interventions"
+    def write(self, base: str, connections: int, duration: float, path: str = "/api/v1/interventions") -> Load:
+        url = base + path
         if self.wrk:
             script = WRK_WRITE.format(token=self.token, body_format=_lua_write_format())
             return run_wrk(url, script, connections, duration, self.workdir)
@@ -573,7 +603,9 @@ class Result:
     w1: Load
     w1_uncached: Load  # the same load on a server with READ_CACHE_MB=0
     ceiling: Load
+    w1_bare: Load  # the same SQL on one Core connection, plain dicts (bench/bare.py)
     w2: Load
+    w2_bare: Load  # the same rows inserted with Core in one transaction (bench/bare.py)
     w3_ms: float  # computed: each request sends Cache-Control: no-cache
     w3_cached_ms: float  # the same request answered from the read cache
     w3_bare_ms: float
@@ -616,11 +648,16 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             ceiling_page = httpx.get(ceiling_server.base + LIST_PATH, headers=headers, timeout=30).json()
             generator.read(ceiling_server.base, 32, sizes.warmup)
             ceiling = generator.read(ceiling_server.base, 32, sizes.duration)
+            print(f"{step} W1 same-SQL ceiling (bench/bare.py), {sizes.duration:g} s", file=sys.stderr, flush=True)
+            generator.read(ceiling_server.base, 32, sizes.warmup, BARE_LIST_PATH)
+            w1_bare = with_cpu(
+                ceiling_server, lambda: generator.read(ceiling_server.base, 32, sizes.duration, BARE_LIST_PATH)
+            )
 
         print(f"{step} W1 read with the read cache off, {sizes.duration:g} s", file=sys.stderr, flush=True)
         with running("app.main:app", url, workers, logdir, {"READ_CACHE_MB": "0"}) as uncached_server:
             generator.read(uncached_server.base, 32, sizes.warmup)
-            w1_uncached = generator.read(uncached_server.base, 32, sizes.duration)
+            w1_uncached = with_cpu(uncached_server, lambda: generator.read(uncached_server.base, 32, sizes.duration))
 
         with (
             running("app.main:app", url, workers, logdir) as server,
@@ -648,7 +685,7 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             w1 = generator.read(server.base, 32, sizes.duration)
 
             print(f"{step} W2 write, {sizes.duration:g} s", file=sys.stderr, flush=True)
-            w2 = generator.write(server.base, 16, sizes.duration)
+            w2 = with_cpu(server, lambda: generator.write(server.base, 16, sizes.duration))
             if w2.errors:
                 probe = client.post("/api/v1/interventions", json=write_body(99, 1))
                 print(
@@ -656,6 +693,13 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
                     f"{probe.text[:500]}",
                     file=sys.stderr,
                     flush=True,
+                )
+
+            # The rows the service wrote are in the database now; the bare inserts go on top of them.
+            print(f"{step} W2 same-rows ceiling (bench/bare.py), {sizes.duration:g} s", file=sys.stderr, flush=True)
+            with running("bench.ceiling_app:app", url, workers, logdir) as bare_server:
+                w2_bare = with_cpu(
+                    bare_server, lambda: generator.write(bare_server.base, 16, sizes.duration, BARE_CREATE_PATH)
                 )
 
             print(f"{step} W4 import of {sizes.import_interventions} interventions", file=sys.stderr, flush=True)
@@ -668,7 +712,21 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             assert answer.json()["created"] == len(data), {k: v for k, v in answer.json().items() if k != "items"}
         w4_raw = raw_insert_s(url, data)
     return Result(
-        engine_name, workers, w1, w1_uncached, ceiling, w2, w3, w3_cached, w3_bare, w3_same, w4, w4_raw, load_before
+        engine_name,
+        workers,
+        w1,
+        w1_uncached,
+        ceiling,
+        w1_bare,
+        w2,
+        w2_bare,
+        w3,
+        w3_cached,
+        w3_bare,
+        w3_same,
+        w4,
+        w4_raw,
+        load_before,
     )
 
 
@@ -708,6 +766,10 @@ def postgres_version(admin_url: str) -> str | None:
         engine.dispose()
 
 
+def _cpu(load: Load) -> str:
+    return "server CPU ? ms/req" if load.cpu_ms is None else f"server CPU {load.cpu_ms:.1f} ms/req"
+
+
 def _mark(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
@@ -725,16 +787,22 @@ def table(results: list[Result]) -> str:
             f"| ceiling {r.ceiling.rate:,.0f} req/s, p50 {r.ceiling.p50_ms:.1f} ms, p99 {r.ceiling.p99_ms:.1f} ms "
             f"| {w1_ratio:.2f}× | ≥ 0.5× | {_mark(w1_ratio >= 0.5 and not r.w1.errors)} |"
         )
-        uncached_ratio = r.w1_uncached.rate / r.ceiling.rate if r.ceiling.rate else 0.0
+        cold_ratio = r.w1_uncached.rate / r.w1_bare.rate if r.w1_bare.rate else 0.0
         rows.append(
-            f"| {r.engine} | {r.workers} | W1 read, read cache off | {r.w1_uncached.rate:,.0f} req/s, "
-            f"p50 {r.w1_uncached.p50_ms:.1f} ms, p99 {r.w1_uncached.p99_ms:.1f} ms"
-            f"{f', {r.w1_uncached.errors} errors' if r.w1_uncached.errors else ''} | ceiling as above "
-            f"| {uncached_ratio:.2f}× | – | – |"
+            f"| {r.engine} | {r.workers} | W1 read, read cache off (cold) | {r.w1_uncached.rate:,.0f} req/s, "
+            f"p50 {r.w1_uncached.p50_ms:.1f} ms, p99 {r.w1_uncached.p99_ms:.1f} ms, {_cpu(r.w1_uncached)}"
+            f"{f', {r.w1_uncached.errors} errors' if r.w1_uncached.errors else ''} | same SQL, bare: "
+            f"{r.w1_bare.rate:,.0f} req/s, p50 {r.w1_bare.p50_ms:.1f} ms, p99 {r.w1_bare.p99_ms:.1f} ms, "
+            f"{_cpu(r.w1_bare)} "
+            f"| {cold_ratio:.2f}× | ≥ 0.8× | {_mark(cold_ratio >= 0.8 and not r.w1_uncached.errors)} |"
         )
+        w2_ratio = r.w2.rate / r.w2_bare.rate if r.w2_bare.rate else 0.0
         rows.append(
             f"| {r.engine} | {r.workers} | W2 write, 16 conn. | {r.w2.rate:,.1f} created/s, p50 {r.w2.p50_ms:.0f} ms, "
-            f"p99 {r.w2.p99_ms:.0f} ms, {r.w2.errors} errors | – | – | 0 errors | {_mark(r.w2.errors == 0)} |"
+            f"p99 {r.w2.p99_ms:.0f} ms, {_cpu(r.w2)}, {r.w2.errors} errors | same rows, bare: "
+            f"{r.w2_bare.rate:,.1f} created/s, p50 {r.w2_bare.p50_ms:.0f} ms, p99 {r.w2_bare.p99_ms:.0f} ms, "
+            f"{_cpu(r.w2_bare)} | {w2_ratio:.2f}× | ≥ 0.6×, 0 errors "
+            f"| {_mark(w2_ratio >= 0.6 and r.w2.errors == 0)} |"
         )
         w3_ratio = r.w3_ms / r.w3_bare_ms
         rows.append(

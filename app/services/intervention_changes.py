@@ -13,7 +13,7 @@ from app.services.auth import require_department
 from app.services.intervention_public import etag, intervention_public, load_intervention
 
 # Derived fields: they change with other rows, and are not part of what an audit record says was changed.
-_DERIVED = {
+DERIVED = {
     "updated_at",
     "created_at",
     "budget_total",
@@ -54,7 +54,7 @@ def finish_change(
     session.add(row)
     session.flush()
     after = intervention_public(session, row)
-    changes = audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=_DERIVED)
+    changes = audit.diff(before.model_dump() if before else None, after.model_dump(), ignore=DERIVED)
     if status_reason and "status" in changes:
         changes["status"]["reason"] = status_reason
     audit.record(session, action, "intervention", row.id, changes)

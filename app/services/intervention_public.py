@@ -2,11 +2,11 @@
 or InterventionSummary in lists) with its links, children, sums per year and, in full, its budget lines,
 success criteria and pool grants, built for a whole page of rows in a few queries."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, union_all
 from sqlmodel import Session, col, select
 
 from app.core.etags import content_etag
@@ -19,7 +19,6 @@ from app.models.intervention import (
     InterventionPublic,
     InterventionSummary,
     InterventionTheme,
-    YearAmount,
 )
 from app.models.reference import Area
 from app.models.success_criterion import SuccessCriterion, SuccessCriterionPublic, success_criterion_public
@@ -48,13 +47,9 @@ def intervention_public(session: Session, row: Intervention) -> InterventionPubl
     return to_public(session, [row], full=True)[0]
 
 
-@dataclass(frozen=True)
-class YearSums:
-    """Øre of one year: the current plan, the original budget and the actual spending (None: no such line)."""
-
-    plan: int | None
-    original: int | None
-    actual: int | None
+# Øre of one year: (the current plan, the original budget, the actual spending), None where no such line. A
+# plain tuple, taken as the database answers it: a page makes hundreds of them.
+YearSums = tuple[int | None, int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -90,8 +85,7 @@ def to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> 
 
 
 def _related(session: Session, ids: list[int]) -> _Related:
-    areas, themes, indicators = _links(session, ids)
-    children = _children(session, ids)
+    areas, themes, indicators, children = _links_and_children(session, ids)
     # Own lines per year in one flat query; the recursive subtree query only for those that have children
     # (most interventions have none, and the recursion costs far more than the flat sum).
     own = _own_totals(session, ids)
@@ -99,57 +93,63 @@ def _related(session: Session, ids: list[int]) -> _Related:
     return _Related(areas, themes, indicators, children, own, subtree)
 
 
-def _links(session: Session, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[int]]]:
-    """Each intervention's areas (in the areas' order), themes and indicators (in code order)."""
+def _links_and_children(session: Session, ids: list[int]) -> tuple[dict, dict, dict, dict[int, list[int]]]:
+    """Each intervention's areas (in the areas' order), themes and indicators (in code order), and the ids of
+    its non-archived children (in id order): one statement for a page of any size, a UNION ALL of
+    (kind, intervention, text code, number, live) rows."""
     areas: dict[int, list[str]] = {i: [] for i in ids}
     themes: dict[int, list[str]] = {i: [] for i in ids}
     indicators: dict[int, list[int]] = {i: [] for i in ids}
-    if not ids:
-        return areas, themes, indicators
-    for iid, slug in session.exec(
-        select(InterventionArea.intervention_id, InterventionArea.area_slug)
-        .join(Area, col(Area.slug) == col(InterventionArea.area_slug))
-        .where(col(InterventionArea.intervention_id).in_(ids))
-        .order_by(col(Area.position))
-    ):
-        areas[iid].append(slug)
-    for iid, code in session.exec(
-        select(InterventionTheme.intervention_id, InterventionTheme.theme_code)
-        .where(col(InterventionTheme.intervention_id).in_(ids))
-        .order_by(col(InterventionTheme.theme_code))
-    ):
-        themes[iid].append(code)
-    for iid, number in session.exec(
-        select(InterventionIndicator.intervention_id, InterventionIndicator.indicator_number)
-        .where(col(InterventionIndicator.intervention_id).in_(ids))
-        .order_by(col(InterventionIndicator.indicator_number))
-    ):
-        indicators[iid].append(number)
-    return areas, themes, indicators
-
-
-def _children(session: Session, ids: list[int]) -> dict[int, list[int]]:
-    """The ids of each intervention's non-archived children, in id order."""
     children: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
-        return children
-    # Children in two steps: (id, parent_id) alone is answered from the parent_id index, whereas with
-    # `archived_at IS NULL` beside it SQLite picks another index and reads the whole table (2 ms a page).
-    found = session.exec(
-        select(Intervention.id, Intervention.parent_id).where(col(Intervention.parent_id).in_(ids))
-    ).all()
-    if found:
-        live = set(
-            session.exec(
-                select(Intervention.id).where(
-                    col(Intervention.id).in_([c for c, _ in found]), col(Intervention.archived_at).is_(None)
-                )
-            ).all()
+        return areas, themes, indicators, children
+    found = session.execute(_LINKS_AND_CHILDREN, {"ids": ids}).all()
+    found.sort(key=lambda r: (r[3], r[2] or ""))  # areas by position, themes by code, the rest by number
+    for kind, iid, code, number, live in found:
+        if kind == "a":
+            areas[iid].append(code)
+        elif kind == "t":
+            themes[iid].append(code)
+        elif kind == "i":
+            indicators[iid].append(number)
+        elif live:
+            children[iid].append(number)
+    return areas, themes, indicators, children
+
+
+def _links_and_children_statement():
+    ids = bindparam("ids", expanding=True)
+    no_text, zero = cast(null(), String), cast(literal(0), Integer)
+    link_area, link_theme, link_indicator = InterventionArea, InterventionTheme, InterventionIndicator
+    # Children: (id, parent_id) by the parent_id index; whether each is archived is a column, not a condition
+    # (with `archived_at IS NULL` in the WHERE, SQLite picks another index and reads the whole table).
+    return union_all(
+        select(
+            literal("a"),
+            col(link_area.intervention_id),
+            cast(col(link_area.area_slug), String),
+            col(Area.position),
+            zero,
         )
-        for child_id, parent_id in sorted(found):
-            if child_id in live:
-                children[parent_id].append(child_id)
-    return children
+        .join(Area, col(Area.slug) == col(link_area.area_slug))
+        .where(col(link_area.intervention_id).in_(ids)),
+        select(
+            literal("t"), col(link_theme.intervention_id), cast(col(link_theme.theme_code), String), zero, zero
+        ).where(col(link_theme.intervention_id).in_(ids)),
+        select(
+            literal("i"), col(link_indicator.intervention_id), no_text, col(link_indicator.indicator_number), zero
+        ).where(col(link_indicator.intervention_id).in_(ids)),
+        select(
+            literal("c"),
+            col(Intervention.parent_id),
+            no_text,
+            col(Intervention.id),
+            case((col(Intervention.archived_at).is_(None), 1), else_=0),
+        ).where(col(Intervention.parent_id).in_(ids)),
+    )
+
+
+_LINKS_AND_CHILDREN = _links_and_children_statement()
 
 
 def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSums]]:
@@ -157,14 +157,18 @@ def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSum
     the original budget and the actual spending."""
     by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
     if ids:
-        for iid, year, plan, original, actual in session.exec(
-            select(BudgetLine.intervention_id, BudgetLine.year, *_type_sums())
-            .where(col(BudgetLine.intervention_id).in_(ids))
-            .group_by(col(BudgetLine.intervention_id), col(BudgetLine.year))
-            .order_by(col(BudgetLine.year))
-        ):
-            by_year[iid][year] = YearSums(plan, original, actual)
+        for row in session.execute(_OWN_TOTALS, {"ids": ids}).all():
+            by_year[row[0]][row[1]] = row[2:]
     return by_year
+
+
+def _own_totals_statement():
+    return (
+        select(BudgetLine.intervention_id, BudgetLine.year, *_type_sums())
+        .where(col(BudgetLine.intervention_id).in_(bindparam("ids", expanding=True)))
+        .group_by(col(BudgetLine.intervention_id), col(BudgetLine.year))
+        .order_by(col(BudgetLine.year))
+    )
 
 
 def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int, YearSums]]:
@@ -190,7 +194,7 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int,
     ).all()
     totals: dict[int, dict[int, YearSums]] = {}
     for root, year, plan, original, actual in rows:
-        totals.setdefault(root, {})[year] = YearSums(plan, original, actual)
+        totals.setdefault(root, {})[year] = (plan, original, actual)
     return totals
 
 
@@ -231,21 +235,33 @@ def _lines_and_criteria(
     return lines, criteria
 
 
-def _ore(values) -> int:
-    return sum(int(v) for v in values if v is not None)
+_OWN_TOTALS = _own_totals_statement()
 
 
-def _by_year(sums: dict[int, YearSums], measure: str) -> list[YearAmount]:
-    return [
-        YearAmount(year=year, amount=from_ore(int(getattr(y, measure))))
-        for year, y in sums.items()
-        if getattr(y, measure) is not None
-    ]
+def _totals(sums: Iterable[YearSums]) -> tuple[int, int, int]:
+    """Øre of the plan, the original budget and the actual spending over the years, in one pass."""
+    plan = original = actual = 0
+    for y in sums:
+        if y[0] is not None:
+            plan += int(y[0])
+        if y[1] is not None:
+            original += int(y[1])
+        if y[2] is not None:
+            actual += int(y[2])
+    return plan, original, actual
+
+
+def _by_year(sums: dict[int, YearSums], measure: int) -> list[dict[str, Any]]:
+    """[{year, amount}] of one measure (0 plan, 1 original, 2 actual): plain dicts, which the answer's model
+    validates in one go (a YearAmount each, made here, cost more than the rest of the page)."""
+    return [{"year": year, "amount": from_ore(int(y[measure]))} for year, y in sums.items() if y[measure] is not None]
 
 
 def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
     """The fields InterventionSummary and InterventionPublic share."""
-    own, subtree = related.own[r.id].values(), related.subtree.get(r.id, {})
+    own, subtree = related.own[r.id], related.subtree.get(r.id, {})
+    plan, original, actual = _totals(own.values())
+    all_plan, _, all_actual = _totals(subtree.values()) if subtree is not own else (plan, original, actual)
     return {
         "id": r.id,
         "external_id": r.external_id,
@@ -265,13 +281,13 @@ def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
         "end_date": r.end_date,
         "contact_name": r.contact_name,
         "contact_email": r.contact_email,
-        "budget_total": from_ore(_ore(y.plan for y in own)),
-        "budget_total_with_descendants": from_ore(_ore(y.plan for y in subtree.values())),
-        "budget_by_year": _by_year(subtree, "plan"),
-        "original_budget_total": from_ore(_ore(y.original for y in own)),
-        "actual_total": from_ore(_ore(y.actual for y in own)),
-        "actual_total_with_descendants": from_ore(_ore(y.actual for y in subtree.values())),
-        "actual_by_year": _by_year(subtree, "actual"),
+        "budget_total": from_ore(plan),
+        "budget_total_with_descendants": from_ore(all_plan),
+        "budget_by_year": _by_year(subtree, 0),
+        "original_budget_total": from_ore(original),
+        "actual_total": from_ore(actual),
+        "actual_total_with_descendants": from_ore(all_actual),
+        "actual_by_year": _by_year(subtree, 2),
         "children": related.children[r.id],
         "created_at": r.created_at,
         "updated_at": r.updated_at,

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.core.context import current
 from app.core.paging import keyset_order, keyset_page
-from app.db import begin_write
+from app.db import WRITE_GUARD, begin_write
 from app.errors import Conflict, Forbidden, RuleViolation
 from app.models.auth import Role
 from app.models.budget_line import BudgetLine, BudgetLineCreate, BudgetLinePublic
@@ -24,14 +24,15 @@ from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterio
 from app.models.types import search_key, utcnow
 from app.services import audit, lifecycle
 from app.services.auth import require_department
-from app.services.budget_lines import check_budget_lines, insert_budget_lines, set_budget_lines
+from app.services.budget_lines import check_budget_lines, set_budget_lines
 from app.services.filters import check_filters, where_filters
-from app.services.intervention_changes import begin_change, finish_change
+from app.services.intervention_changes import DERIVED, begin_change, finish_change
 from app.services.intervention_links import set_links
+from app.services.intervention_new import insert_intervention
 from app.services.intervention_public import intervention_public, load_intervention, to_public
-from app.services.parties import PARTY_FIELDS, check_parties, insert_party_rows, party_key, set_parties
+from app.services.parties import PARTY_FIELDS, check_parties, organisation_names_in, party_key, set_parties
 from app.services.reference import CodeChecker
-from app.services.success_criteria import check_success_criteria, insert_success_criteria, set_success_criteria
+from app.services.success_criteria import check_success_criteria, set_success_criteria
 
 SORTS = {
     "id": col(Intervention.id),
@@ -40,6 +41,7 @@ SORTS = {
     "updated_at": col(Intervention.updated_at),
 }
 SORT_VALUES = [*SORTS, *(f"-{s}" for s in SORTS)]
+_PAGE_COLUMNS = [c for c in Intervention.__table__.c if c.name != "search_text"]
 
 
 def get_intervention(session: Session, intervention_id: int, *, include_archived: bool = False) -> InterventionPublic:
@@ -50,10 +52,11 @@ def list_interventions(
     session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
 ) -> InterventionPage:
     check_filters(session, filters).raise_if_any()
-    stmt = where_filters(select(Intervention), filters)
+    # The columns, not the mapped class: a page is read, never changed, and rows cost a fraction of objects.
+    stmt = where_filters(select(*_PAGE_COLUMNS), filters)
 
     stmt = keyset_order(stmt, SORTS, sort, cursor, id_column=col(Intervention.id))
-    rows, next_cursor = keyset_page(session.exec(stmt.limit(limit + 1)).all(), sort, limit)
+    rows, next_cursor = keyset_page(session.execute(stmt.limit(limit + 1)).all(), sort, limit)
     return InterventionPage(items=to_public(session, rows, full=False), next_cursor=next_cursor)
 
 
@@ -144,9 +147,38 @@ def _check_external_id(session: Session, external_id: str | None, self_id: int |
 
 
 def create_intervention(session: Session, data: InterventionCreate) -> InterventionPublic:
-    begin_write(session)
+    # The checks read only reference data unless a parent, an external id or an organisation is named: they run
+    # before the write transaction, so that SQLite's write lock is held for the writes alone. A parent (which may
+    # be archived meanwhile), an external id (which another writer may take) and organisations (which may be
+    # renamed) are checked inside it, and so is every idempotent request (its key is looked up first).
     require_department(data.department, what=f"an intervention of {data.department}")
-    checker = CodeChecker(session)
+    parties = {f: getattr(data, f) for f in PARTY_FIELDS}
+    checks_in_write = (
+        data.parent_id is not None
+        or data.external_id is not None
+        or organisation_names_in(parties)
+        or any(line.funding_organisation is not None for line in data.budget_lines)
+        or session.info.get(WRITE_GUARD) is not None
+    )
+    if checks_in_write:
+        begin_write(session)
+    checker = CodeChecker(session).load_all()
+    _check_new(session, checker, data, parties)
+    if not checks_in_write:
+        begin_write(session)
+    check_parent_rights(session, None, data.parent_id)
+    _check_external_id(session, data.external_id, None)
+
+    created = insert_intervention(session, data, utcnow(), checker.area_positions)
+    audit_parent_change(session, created.id, None, created.parent_id)
+    session.flush()  # the parent's record first, as before
+    changes = audit.diff(None, created.model_dump(), ignore=DERIVED)
+    audit.record_many(session, "create", "intervention", [(created.id, changes)])
+    session.commit()
+    return created
+
+
+def _check_new(session: Session, checker: CodeChecker, data: InterventionCreate, parties: dict[str, Any]) -> None:
     check_period(checker, data.start_date, data.end_date, "end_date")
     checker.check("department", data.department, ["body", "department"])
     checker.check_all("area", data.areas, ["body", "areas"])
@@ -154,40 +186,9 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     checker.check_all("indicator", data.indicators, ["body", "indicators"])
     check_budget_lines(checker, data.budget_lines, ["body", "budget_lines"], data.start_date, data.end_date)
     check_success_criteria(checker, data.success_criteria, ["body", "success_criteria"])
-    check_parties(checker, {f: getattr(data, f) for f in PARTY_FIELDS}, ["body"])
+    check_parties(checker, parties, ["body"])
     _check_parent(session, checker, data.parent_id, None)
     checker.raise_if_any()
-    check_parent_rights(session, None, data.parent_id)
-    _check_external_id(session, data.external_id, None)
-
-    now = utcnow()
-    row = Intervention(
-        external_id=data.external_id,
-        name=data.name,
-        description=data.description,
-        purpose=data.purpose,
-        kind=data.kind.value,
-        status=data.status.value,
-        track=data.track.value if data.track else None,
-        department_code=data.department,
-        parent_id=data.parent_id,
-        target_group=data.target_group,
-        start_date=data.start_date,
-        end_date=data.end_date,
-        contact_name=data.contact_name,
-        contact_email=data.contact_email,
-        search_text=search_key(data.name, data.description),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    set_links(session, row.id, data.areas, data.themes, data.indicators)
-    insert_budget_lines(session, row.id, data.budget_lines)
-    insert_success_criteria(session, row.id, data.success_criteria)
-    insert_party_rows(session, [(row.id, {f: getattr(data, f) for f in PARTY_FIELDS})])
-    audit_parent_change(session, row.id, None, row.parent_id)
-    return finish_change(session, row, "create", None)
 
 
 # Fields that exist on every intervention: PATCH may change them but not clear them with null.

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from sqlalchemy import Integer, String, cast, literal, union_all
 from sqlmodel import Session, select
 
 from app.errors import RuleViolation
@@ -81,6 +82,17 @@ def get_framework(session: Session) -> Framework:
     return Framework(effect_goals=tree)
 
 
+# Every code of every kind (and each area's position), in one statement: the reference tables are small, and one
+# trip costs less than a query per kind. Indicator numbers travel as text (one column type for the UNION).
+_ALL_CODES = union_all(
+    select(literal("department"), cast(Department.code, String), cast(literal(0), Integer)),
+    select(literal("area"), cast(Area.slug, String), cast(Area.position, Integer)),
+    select(literal("theme"), cast(Theme.code, String), cast(literal(0), Integer)),
+    select(literal("indicator"), cast(Indicator.number, String), cast(literal(0), Integer)),
+    select(literal("funding source"), cast(FundingSource.code, String), cast(literal(0), Integer)),
+)
+
+
 class CodeChecker:
     """Collects every unknown code in a request, so that one answer names them all."""
 
@@ -88,6 +100,20 @@ class CodeChecker:
         self.session = session
         self.errors: list[dict] = []
         self._known: dict[str, set] = {}
+        self.area_positions: dict[str, int] = {}
+
+    def load_all(self) -> "CodeChecker":
+        """Read the codes of every kind at once (a write that checks several kinds), and the areas' order."""
+        known: dict[str, set] = {"department": set(), "area": set(), "theme": set(), "indicator": set()}
+        known["funding source"] = set()
+        for kind, code, position in self.session.execute(_ALL_CODES):
+            if kind == "indicator":
+                code = int(code)
+            elif kind == "area":
+                self.area_positions[code] = position
+            known[kind].add(code)
+        self._known = known
+        return self
 
     def _codes(self, kind: str) -> set:
         if kind not in self._known:
