@@ -116,7 +116,10 @@ def create_allocation(session: Session, pool_id: int, data: AllocationCreate) ->
 
     def work() -> AllocationPublic:
         begin_write(session)
-        load_pool(session, pool_id)
+        # Every write of a pool's allocations locks the pool row first, so they queue in one order (PostgreSQL):
+        # with the allocation, the intervention's grant lines and the pool taken in different orders they
+        # deadlocked under a burst of grants and releases (tests/test_crash.py).
+        load_pool(session, pool_id, lock=True)
         _applicable_intervention(session, data.intervention_id)
         pool_decisions.check_application(session, data)
         ore, now = to_ore(data.amount), utcnow()
@@ -227,7 +230,7 @@ _TRANSITIONS = {
 def update_allocation(session: Session, pool_id: int, allocation_id: int, data: AllocationUpdate) -> AllocationPublic:
     def work() -> AllocationPublic:
         begin_write(session)
-        load_pool(session, pool_id)
+        load_pool(session, pool_id, lock=True)  # the pool row first, as in create_allocation
         row = _load_allocation(session, pool_id, allocation_id, lock=True)
         check_if_match(make_etag(row.id, row.updated_at))
         before = allocation_public(row).model_dump()
@@ -366,7 +369,7 @@ def anchor_allocation(session: Session, pool_id: int, allocation_id: int, data: 
 
     def work() -> AllocationPublic:
         begin_write(session)
-        pool = load_pool(session, pool_id)
+        pool = load_pool(session, pool_id, lock=True)  # the pool row first, as in create_allocation
         row = _load_allocation(session, pool_id, allocation_id, lock=True)
         pool_decisions.check_anchoring(session, row, data)
         before = allocation_public(row).model_dump()

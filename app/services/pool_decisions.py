@@ -104,6 +104,10 @@ def sync_grant_line(session: Session, allocation_id: int) -> None:
     """Make the allocation's budget line say its net grant (create, update or, at zero, remove it). No commit."""
     row = session.get(Allocation, allocation_id)
     pool = session.get(Pool, row.pool_id)
+    # One writer at a time on the intervention's lines (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises anyway):
+    # two grants to the same intervention would otherwise insert the same key, or recompute the plan flags of
+    # the same lines in opposite orders and deadlock. The pool row is locked before this on every path.
+    session.exec(select(Intervention.id).where(Intervention.id == row.intervention_id).with_for_update()).one()
     net = row.granted_ore - row.released_ore
     line = session.exec(
         select(BudgetLine)
