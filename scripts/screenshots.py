@@ -49,7 +49,7 @@ def _refused(page, base: str, data: dict[str, str]) -> None:
     page.get_by_label("Navn").fill("Lektiecafé på biblioteket i Mørkhøj")
     page.get_by_label("Forvaltning").select_option("BKF")
     page.get_by_label("Mørkhøj").check()
-    page.get_by_label("År").first.fill("2026")
+    page.get_by_label("År", exact=True).first.fill("2026")
     page.get_by_label("Udgiftsart").first.fill("Løn")
     page.get_by_label("Finansiering").first.select_option("SOB-PULJE")
     page.get_by_label("Beløb (kr.)").first.fill("12,5x")
