@@ -174,7 +174,8 @@ def _public(
     )
 
 
-_SAME = (
+# The columns written as sent (an enum by its value): a create copies them into its answer, a PATCH sets them.
+PLAIN_FIELDS = (
     "external_id",
     "name",
     "description",
@@ -188,9 +189,8 @@ _SAME = (
     "end_date",
     "contact_name",
     "contact_email",
-    "created_at",
-    "updated_at",
 )
+_SAME = (*PLAIN_FIELDS, "created_at", "updated_at")
 
 
 def _line_public(x: dict[str, Any]) -> BudgetLinePublic:

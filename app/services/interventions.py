@@ -28,7 +28,7 @@ from app.services.budget_lines import check_budget_lines, set_budget_lines
 from app.services.filters import check_filters, where_filters
 from app.services.intervention_changes import DERIVED, begin_change, finish_change
 from app.services.intervention_links import set_links
-from app.services.intervention_new import insert_intervention
+from app.services.intervention_new import PLAIN_FIELDS, insert_intervention
 from app.services.intervention_public import intervention_public, load_intervention, to_public
 from app.services.parties import PARTY_FIELDS, check_parties, organisation_names_in, party_key, set_parties
 from app.services.reference import CodeChecker
@@ -318,26 +318,8 @@ def _check_line_years(
             checker.fail(["body", "end_date"], f"budget lines exist for {years[1]}, after the new end")
 
 
-# The columns a PATCH sets as sent (an enum by its value).
-_PLAIN_FIELDS = (
-    "external_id",
-    "name",
-    "description",
-    "purpose",
-    "kind",
-    "status",
-    "track",
-    "parent_id",
-    "target_group",
-    "start_date",
-    "end_date",
-    "contact_name",
-    "contact_email",
-)
-
-
 def _apply_update(session: Session, row: Intervention, changes: dict[str, Any]) -> None:
-    for name in _PLAIN_FIELDS:
+    for name in PLAIN_FIELDS:
         if name in changes:
             value = changes[name]
             setattr(row, name, value.value if hasattr(value, "value") else value)
