@@ -1,5 +1,6 @@
-"""Registering and changing an intervention in the browser: create, edit (with its budget lines and success
-criteria as rows of the form), archive after a confirmation. The pages call the services the API calls, with
+"""Registering and changing an intervention in the browser: create, edit (with its budget lines, success criteria,
+organisations with their roles, people, reach and in-kind staff time as rows of the form, all saved by the one
+create or PATCH, in one transaction), archive after a confirmation. The pages call the services the API calls, with
 the same models for the body, the same permission functions, and the same If-Match check: the form carries the
 version (ETag) it was loaded at, and a save over someone else's change is refused and shown side by side.
 
@@ -20,8 +21,10 @@ from app.errors import AppError, Conflict, Forbidden, PreconditionFailed, RuleVi
 from app.models.auth import Role
 from app.models.budget_line import BUDGET_LINE_TYPE_LABELS
 from app.models.intervention import InterventionCreate, InterventionPublic, InterventionUpdate
+from app.models.organisation import ORGANISATION_KIND_LABELS, OrganisationKind
+from app.models.party import ORGANISATION_ROLE_LABELS, PERSON_ROLE_LABELS, REACH_UNIT_LABELS
 from app.models.success_criterion import OUTCOME_LABELS
-from app.services import audit, interventions, lifecycle, reference
+from app.services import audit, interventions, lifecycle, organisations, reference
 from app.services.auth import require, require_department
 from app.services.intervention_public import etag
 from app.web import filters as web_filters
@@ -57,7 +60,17 @@ def choices(session: Session, item: InterventionPublic | None = None) -> dict[st
         "funding": [(f.code, f"{f.name} ({f.code})") for f in reference.list_funding_sources(session)],
         "budget_type": [(t.value, label) for t, label in BUDGET_LINE_TYPE_LABELS.items()],
         "outcome": [(o.value, label) for o, label in OUTCOME_LABELS.items()],
+        "organisation": organisation_choices(session),
+        "organisation_role": [(r.value, label) for r, label in ORGANISATION_ROLE_LABELS.items()],
+        "person_role": [(r.value, label) for r, label in PERSON_ROLE_LABELS.items()],
+        "reach_unit": [(u.value, label) for u, label in REACH_UNIT_LABELS.items()],
     }
+
+
+def organisation_choices(session: Session) -> list[tuple[str, str]]:
+    """The registered organisations, by name (the name is what the API's payload names them by)."""
+    rows = sorted(organisations.all_organisations(session).values(), key=lambda o: o.name.casefold())
+    return [(o.name, f"{o.name} ({ORGANISATION_KIND_LABELS[OrganisationKind(o.kind)]})") for o in rows]
 
 
 @dataclass

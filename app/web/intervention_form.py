@@ -1,7 +1,8 @@
 """The intervention form's values: read from a posted form (as typed, so a refused form shows them again), from an
 intervention (to edit it), and turned into the API's request body (InterventionCreate / InterventionUpdate), so
-that the same models and services decide what is valid. Rows of budget lines and success criteria are named
-`budget_lines-0-amount`, `success_criteria-1-description`, …: the keys the services' error locs become."""
+that the same models and services decide what is valid. Rows of budget lines, success criteria and the parties
+(organisations with a role, people, reach, in-kind staff time) are named `budget_lines-0-amount`,
+`success_criteria-1-description`, `reach-0-planned`, …: the keys the services' error locs become."""
 
 import re
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ SCALARS = (
 )
 LISTS = ("areas", "themes", "indicators")
 ROWS = {
-    "budget_lines": ("year", "category", "funding_source", "type", "amount", "note"),
+    "budget_lines": ("year", "category", "funding_source", "type", "amount", "note", "funding_organisation"),
     "success_criteria": (
         "description",
         "indicator",
@@ -43,10 +44,32 @@ ROWS = {
         "outcome",
         "actual_value",
     ),
+    # The parties (app/models/party.py), as InterventionCreate/InterventionUpdate carry them: organisations by name.
+    "organisations": ("organisation", "role", "note"),
+    "people": ("role", "name", "title", "email"),
+    "reach": ("year", "unit", "planned", "actual"),
+    "in_kind": ("year", "organisation", "hours", "staff", "description"),
 }
-ROW_DEFAULTS = {"budget_lines": {"type": "budget"}, "success_criteria": {"outcome": "not_assessed"}}
+ROW_DEFAULTS = {
+    "budget_lines": {"type": "budget"},
+    "success_criteria": {"outcome": "not_assessed"},
+    "organisations": {"role": "partner"},
+    "people": {"role": "contact"},
+    "reach": {},
+    "in_kind": {},
+}
+# What the conflict page calls each set of rows.
+ROW_TITLES = {
+    "budget_lines": "Budgetlinjer",
+    "success_criteria": "Succeskriterier",
+    "organisations": "Organisationer",
+    "people": "Personer med roller",
+    "reach": "Deltagere",
+    "in_kind": "Bidrag i form af arbejdstid",
+}
 MAX_ROWS = 500  # rows a form offers; the API takes more lines through PUT or the spreadsheet import
 NUMBERS = {"amount", "baseline", "target", "actual_value"}
+COUNTS = {"planned", "actual", "hours", "staff"}  # whole numbers, which a Danish person may group: 1.200
 MAX_TEXT = 20_000
 
 LABELS = {
@@ -83,6 +106,19 @@ LABELS = {
     "target_date": "Måldato",
     "outcome": "Opfyldt?",
     "actual_value": "Opnået værdi",
+    "funding_organisation": "Betales af organisation",
+    "organisations": "Organisation",
+    "people": "Person",
+    "reach": "Deltagertal",
+    "in_kind": "Arbejdstid",
+    "organisation": "Organisation",
+    "role": "Rolle",
+    "title": "Stilling",
+    "email": "E-mail",
+    "planned": "Planlagt antal",
+    "actual": "Faktisk antal",
+    "hours": "Timer",
+    "staff": "Medarbejdere",
 }
 
 
@@ -113,7 +149,8 @@ def blank(department: str | None = None) -> InterventionForm:
     values: dict[str, Any] = dict.fromkeys(SCALARS, "")
     values.update(kind="project", status="planned", department=department or "")
     values.update({name: [] for name in LISTS})
-    values.update(budget_lines=[_new_row("budget_lines")], success_criteria=[])
+    values.update({name: [] for name in ROWS})
+    values["budget_lines"] = [_new_row("budget_lines")]
     return InterventionForm(values=values)
 
 
@@ -182,6 +219,7 @@ def from_intervention(item: InterventionPublic) -> InterventionForm:
             "type": line.type.value,
             "amount": number_text(line.amount, money=True),
             "note": line.note or "",
+            "funding_organisation": line.funding_organisation or "",
         }
         for line in item.budget_lines
     ]
@@ -198,7 +236,20 @@ def from_intervention(item: InterventionPublic) -> InterventionForm:
         }
         for crit in item.success_criteria
     ]
+    values.update(party_rows(item))
     return InterventionForm(values=values)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(getattr(value, "value", value))
+
+
+def party_rows(item: InterventionPublic) -> dict[str, list[dict[str, str]]]:
+    """The parties of an intervention as the form's rows: each column of the row from the public item's field."""
+    return {
+        name: [{c: _text(getattr(party, c)) for c in ROWS[name]} for party in getattr(item, name)]
+        for name in ("organisations", "people", "reach", "in_kind")
+    }
 
 
 # --- to the API's request body -----------------------------------------------------------------------------
@@ -227,6 +278,15 @@ def _whole(text: str) -> int | str:
     return int(text) if re.fullmatch(r"-?\d{1,10}", text) else text
 
 
+_GROUPED_WHOLE = re.compile(r"-?\d{1,3}(\.\d{3})+")  # 1.200
+
+
+def _count(text: str) -> int | str:
+    """A whole number as a Danish person may write it: "1.200" or "1 200" → 1200 (anything else as typed)."""
+    compact = text.strip().replace(" ", "").replace("\u00a0", "").replace("−", "-")
+    return _whole(compact.replace(".", "") if _GROUPED_WHOLE.fullmatch(compact) else compact)
+
+
 _DANISH_DATE = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")  # 31.12.2024, where no date picker is shown
 
 
@@ -240,6 +300,8 @@ def value_of(name: str, text: str) -> Any:
         return danish_number(text)
     if name in ("year", "indicator", "parent_id"):
         return _whole(text)
+    if name in COUNTS:
+        return _count(text)
     return text
 
 
@@ -312,9 +374,51 @@ def _row_text(name: str, row: dict[str, str], labels: dict[str, dict[str, str]])
     if name == "budget_lines":
         kind = labels["budget_type"].get(row.get("type", ""), row.get("type", ""))
         parts = (row.get("year"), row.get("category"), row.get("funding_source"), kind, number("amount", True) + " kr.")
-        return " · ".join(str(p) for p in parts)
+        payer = row.get("funding_organisation", "").strip()
+        return " · ".join(str(p) for p in parts) + (f" ({payer})" if payer else "")
+    if name in PARTY_TEXTS:
+        return PARTY_TEXTS[name](row, labels)
     target = number("target")
     return row.get("description", "").strip() + (f" (mål {target} {row.get('unit', '')})".rstrip() if target else "")
+
+
+def _label(labels: dict[str, dict[str, str]], kind: str, value: str) -> str:
+    return labels.get(kind, {}).get(value, value)
+
+
+def _counted(row: dict[str, str], key: str, word: str) -> str:
+    """ "1.200 timer", whether it was typed 1200 or 1.200 (a saved count is shown as typed by the other)."""
+    value = _count(row.get(key, ""))
+    if isinstance(value, int):
+        value = f"{value:,}".replace(",", ".")
+    return f"{value} {word}" if value else ""
+
+
+def _joined(*parts: str) -> str:
+    return " · ".join(p.strip() for p in parts if p and p.strip())
+
+
+PARTY_TEXTS = {
+    "organisations": lambda r, labels: _joined(
+        r.get("organisation", ""), _label(labels, "organisation_role", r.get("role", "")), r.get("note", "")
+    ),
+    "people": lambda r, labels: _joined(
+        _label(labels, "person_role", r.get("role", "")), r.get("name", ""), r.get("title", ""), r.get("email", "")
+    ),
+    "reach": lambda r, labels: _joined(
+        r.get("year", ""),
+        _label(labels, "reach_unit", r.get("unit", "")),
+        _counted(r, "planned", "planlagt"),
+        _counted(r, "actual", "faktisk"),
+    ),
+    "in_kind": lambda r, labels: _joined(
+        r.get("year", ""),
+        r.get("organisation", ""),
+        _counted(r, "hours", "timer"),
+        _counted(r, "staff", "medarbejdere"),
+        r.get("description", ""),
+    ),
+}
 
 
 def differences(
@@ -333,7 +437,8 @@ def differences(
     for name in ROWS:
         a = [_row_text(name, r, labels) for r in saved.values[name] if not _empty(name, r)]
         b = [_row_text(name, r, labels) for r in yours.values[name] if not _empty(name, r)]
+        if name == "reach":  # a set of (year, unit): the order typed is not a difference
+            a, b = sorted(a), sorted(b)
         if a != b:
-            title = "Budgetlinjer" if name == "budget_lines" else "Succeskriterier"
-            found.append(Difference(title, "; ".join(a) or "(ingen)", "; ".join(b) or "(ingen)"))
+            found.append(Difference(ROW_TITLES[name], "; ".join(a) or "(ingen)", "; ".join(b) or "(ingen)"))
     return found

@@ -114,6 +114,24 @@ BY_FIELD = {
     },
     ("year", "boolean_not_number"): "Skriv et årstal, fx 2024",
     ("areas", "duplicate_code"): "Et område er valgt mere end én gang",
+    # The parties (app/models/party.py, services/parties.check_parties): a row's own checks name the row.
+    ("organisations", "rule"): "Organisationen står der allerede med den rolle: én linje pr. organisation og rolle",
+    ("reach", "rule"): "Der er allerede en linje med samme år og enhed: læg tallene sammen",
+    ("reach", "value_error"): "Udfyld planlagt antal, faktisk antal eller begge",
+    ("in_kind", "value_error"): "Udfyld timer, medarbejdere eller begge",
+    ("organisation", "unknown_code"): "Vælg en af de registrerede organisationer",
+    ("funding_organisation", "unknown_code"): "Vælg en af de registrerede organisationer",
+    ("email", "string_pattern_mismatch"): "Skriv en e-mailadresse, fx navn@gladsaxe.dk",
+    **{
+        (field, kind): text
+        for field in ("planned", "actual", "hours", "staff")
+        for kind, text in (
+            ("greater_than_equal", "Må ikke være negativt"),
+            ("int_parsing", "Skriv et helt tal, fx 1.200"),
+            ("int_from_float", "Skriv et helt tal, fx 1.200"),
+            ("less_than_equal", "Må højst være {le}"),
+        )
+    },
     ("themes", "duplicate_code"): "Et tema er valgt mere end én gang",
     ("indicators", "duplicate_code"): "En indikator er valgt mere end én gang",
 }
