@@ -202,3 +202,29 @@ def test_a_change_of_parties_meanwhile_is_a_conflict_that_names_them(web, client
     again = web.post(f"/indsatser/{item['id']}/rediger", data={**_fields(answer.text), "action": "save"})
     assert again.status_code == 303
     assert client.get(f"{API}/interventions/{item['id']}").json()["reach"][0]["planned"] == 11
+
+
+def test_odd_party_input_is_a_message_never_a_500(web, client):
+    _organisations(client)
+    item = create_intervention(client)
+    _sign_in(web, make_token("admin", name="admin-web"))
+    new = {**_new_form(web), **_base(), **_parties()}
+    edit = {**_fields(web.get(f"/indsatser/{item['id']}/rediger").text), **_parties()}
+    odd = [
+        {"reach-0-year": "abc", "reach-0-unit": "martians", "reach-0-planned": "99999999999"},
+        {"people-0-role": "king", "people-0-name": "x" * 201, "people-0-email": "a@b\x00.dk"},
+        {"organisations-0-organisation": "y" * 300, "organisations-0-role": "owner", "in_kind-0-staff": "1e3"},
+        {"in_kind-0-year": "1800", "in_kind-0-hours": "10000001", "in_kind-0-organisation": ""},
+        {"organisations-9999-role": "funding", "people-0-title": "\u202e"},
+        {"action": "remove-reach-99999"},
+        {"action": "add-in_kind"},
+        {"action": "remove-organisations-0"},
+    ]
+    for changes in odd:
+        for path, form in (("/indsatser/ny", new), (f"/indsatser/{item['id']}/rediger", edit)):
+            answer = web.post(path, data={**form, "action": "save", **changes})
+            assert answer.status_code in (200, 303, 422), (path, changes, answer.status_code)
+            assert answer.headers["content-type"].startswith("text/html")
+            if answer.status_code == 422:
+                assert "Formularen kan ikke gemmes endnu" in answer.text
+                assert "Værdien kan ikke bruges" not in answer.text, (path, changes)  # each has its own message
