@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.cli import main as registry
 from tests.conftest import make_token
 from tests.factories import API, budget_line, create_intervention
 from tests.test_web_forms import _base, _fields, _new_form, _sign_in
@@ -228,3 +229,22 @@ def test_odd_party_input_is_a_message_never_a_500(web, client):
             if answer.status_code == 422:
                 assert "Formularen kan ikke gemmes endnu" in answer.text
                 assert "Værdien kan ikke bruges" not in answer.text, (path, changes)  # each has its own message
+
+
+def test_every_demo_intervention_goes_through_the_form_unchanged(web, client):
+    """What the form shows is what it saves: loaded and saved as it stands, no demo intervention changes (its
+    parties, the organisations that pay budget lines, its criteria), so a save of one field loses nothing."""
+    registry(["demo"])
+    _sign_in(web, make_token("admin", name="admin-web"))
+    items = client.get(f"{API}/interventions", params={"limit": 500}).json()["items"]
+    assert len(items) == 22
+    with_parties = 0
+    for item in items:
+        before = client.get(f"{API}/interventions/{item['id']}")
+        with_parties += any(before.json()[f] for f in ("organisations", "people", "reach", "in_kind"))
+        form = _fields(web.get(f"/indsatser/{item['id']}/rediger").text)
+        answer = web.post(f"/indsatser/{item['id']}/rediger", data={**form, "action": "save"})
+        assert answer.status_code == 303, (item["name"], answer.text[:2000])
+        after = client.get(f"{API}/interventions/{item['id']}")
+        assert after.headers["etag"] == before.headers["etag"], item["name"]
+    assert with_parties >= 3

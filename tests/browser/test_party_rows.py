@@ -3,6 +3,8 @@ person, reach and in-kind hours, sees a bad value refused in Danish beside its f
 fixes it, saves, and finds them on the case page; the same without JavaScript; the accessibility check of the form
 with these rows and with their errors."""
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in
@@ -106,8 +108,10 @@ def test_the_party_rows_work_without_javascript(browser, server, client):
         _add_parties(page, "-5")
         expect(page.locator("#f-name")).to_have_value("Lektiecafé uden script")
         page.get_by_role("button", name="Tilføj person").click()
+        expect(page).to_have_url(re.compile(r"/indsatser/ny#f-people-1$"))  # the page opens at the new row
         page.locator("#f-people-1-name").fill("Bo Berg")
         page.get_by_role("button", name="Fjern person 2").click()
+        expect(page).to_have_url(re.compile(r"/indsatser/ny#personer-overskrift$"))
         expect(page.locator("#f-people-1-name")).to_have_count(0)
         page.get_by_role("button", name="Opret indsats").click()
 
