@@ -13,6 +13,16 @@ from starlette.datastructures import FormData
 
 from app.models.intervention import InterventionPublic
 from app.web.common import kr
+from app.web.party_rows import (
+    COUNTS,
+    PARTY_DEFAULTS,
+    PARTY_LABELS,
+    PARTY_ROWS,
+    PARTY_TITLES,
+    count,
+    party_rows,
+    party_text,
+)
 
 SCALARS = (
     "name",
@@ -44,32 +54,21 @@ ROWS = {
         "outcome",
         "actual_value",
     ),
-    # The parties (app/models/party.py), as InterventionCreate/InterventionUpdate carry them: organisations by name.
-    "organisations": ("organisation", "role", "note"),
-    "people": ("role", "name", "title", "email"),
-    "reach": ("year", "unit", "planned", "actual"),
-    "in_kind": ("year", "organisation", "hours", "staff", "description"),
+    **PARTY_ROWS,
 }
 ROW_DEFAULTS = {
     "budget_lines": {"type": "budget"},
     "success_criteria": {"outcome": "not_assessed"},
-    "organisations": {"role": "partner"},
-    "people": {"role": "contact"},
-    "reach": {},
-    "in_kind": {},
+    **PARTY_DEFAULTS,
 }
 # What the conflict page calls each set of rows.
 ROW_TITLES = {
     "budget_lines": "Budgetlinjer",
     "success_criteria": "Succeskriterier",
-    "organisations": "Organisationer",
-    "people": "Personer med roller",
-    "reach": "Deltagere",
-    "in_kind": "Bidrag i form af arbejdstid",
+    **PARTY_TITLES,
 }
 MAX_ROWS = 500  # rows a form offers; the API takes more lines through PUT or the spreadsheet import
 NUMBERS = {"amount", "baseline", "target", "actual_value"}
-COUNTS = {"planned", "actual", "hours", "staff"}  # whole numbers, which a Danish person may group: 1.200
 MAX_TEXT = 20_000
 
 LABELS = {
@@ -107,18 +106,7 @@ LABELS = {
     "outcome": "Opfyldt?",
     "actual_value": "Opnået værdi",
     "funding_organisation": "Betales af organisation",
-    "organisations": "Organisation",
-    "people": "Person",
-    "reach": "Deltagertal",
-    "in_kind": "Arbejdstid",
-    "organisation": "Organisation",
-    "role": "Rolle",
-    "title": "Stilling",
-    "email": "E-mail",
-    "planned": "Planlagt antal",
-    "actual": "Faktisk antal",
-    "hours": "Timer",
-    "staff": "Medarbejdere",
+    **PARTY_LABELS,
 }
 
 
@@ -240,18 +228,6 @@ def from_intervention(item: InterventionPublic) -> InterventionForm:
     return InterventionForm(values=values)
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(getattr(value, "value", value))
-
-
-def party_rows(item: InterventionPublic) -> dict[str, list[dict[str, str]]]:
-    """The parties of an intervention as the form's rows: each column of the row from the public item's field."""
-    return {
-        name: [{c: _text(getattr(party, c)) for c in ROWS[name]} for party in getattr(item, name)]
-        for name in ("organisations", "people", "reach", "in_kind")
-    }
-
-
 # --- to the API's request body -----------------------------------------------------------------------------
 
 _GROUPED = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")  # 12.500,50
@@ -278,15 +254,6 @@ def _whole(text: str) -> int | str:
     return int(text) if re.fullmatch(r"-?\d{1,10}", text) else text
 
 
-_GROUPED_WHOLE = re.compile(r"-?\d{1,3}(\.\d{3})+")  # 1.200
-
-
-def _count(text: str) -> int | str:
-    """A whole number as a Danish person may write it: "1.200" or "1 200" → 1200 (anything else as typed)."""
-    compact = text.strip().replace(" ", "").replace("\u00a0", "").replace("−", "-")
-    return _whole(compact.replace(".", "") if _GROUPED_WHOLE.fullmatch(compact) else compact)
-
-
 _DANISH_DATE = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")  # 31.12.2024, where no date picker is shown
 
 
@@ -301,7 +268,7 @@ def value_of(name: str, text: str) -> Any:
     if name in ("year", "indicator", "parent_id"):
         return _whole(text)
     if name in COUNTS:
-        return _count(text)
+        return count(text)
     return text
 
 
@@ -376,49 +343,10 @@ def _row_text(name: str, row: dict[str, str], labels: dict[str, dict[str, str]])
         parts = (row.get("year"), row.get("category"), row.get("funding_source"), kind, number("amount", True) + " kr.")
         payer = row.get("funding_organisation", "").strip()
         return " · ".join(str(p) for p in parts) + (f" ({payer})" if payer else "")
-    if name in PARTY_TEXTS:
-        return PARTY_TEXTS[name](row, labels)
+    if name in PARTY_ROWS:
+        return party_text(name, row, labels)
     target = number("target")
     return row.get("description", "").strip() + (f" (mål {target} {row.get('unit', '')})".rstrip() if target else "")
-
-
-def _label(labels: dict[str, dict[str, str]], kind: str, value: str) -> str:
-    return labels.get(kind, {}).get(value, value)
-
-
-def _counted(row: dict[str, str], key: str, word: str) -> str:
-    """ "1.200 timer", whether it was typed 1200 or 1.200 (a saved count is shown as typed by the other)."""
-    value = _count(row.get(key, ""))
-    if isinstance(value, int):
-        value = f"{value:,}".replace(",", ".")
-    return f"{value} {word}" if value else ""
-
-
-def _joined(*parts: str) -> str:
-    return " · ".join(p.strip() for p in parts if p and p.strip())
-
-
-PARTY_TEXTS = {
-    "organisations": lambda r, labels: _joined(
-        r.get("organisation", ""), _label(labels, "organisation_role", r.get("role", "")), r.get("note", "")
-    ),
-    "people": lambda r, labels: _joined(
-        _label(labels, "person_role", r.get("role", "")), r.get("name", ""), r.get("title", ""), r.get("email", "")
-    ),
-    "reach": lambda r, labels: _joined(
-        r.get("year", ""),
-        _label(labels, "reach_unit", r.get("unit", "")),
-        _counted(r, "planned", "planlagt"),
-        _counted(r, "actual", "faktisk"),
-    ),
-    "in_kind": lambda r, labels: _joined(
-        r.get("year", ""),
-        r.get("organisation", ""),
-        _counted(r, "hours", "timer"),
-        _counted(r, "staff", "medarbejdere"),
-        r.get("description", ""),
-    ),
-}
 
 
 def differences(
@@ -437,7 +365,7 @@ def differences(
     for name in ROWS:
         a = [_row_text(name, r, labels) for r in saved.values[name] if not _empty(name, r)]
         b = [_row_text(name, r, labels) for r in yours.values[name] if not _empty(name, r)]
-        if name == "reach":  # a set of (year, unit): the order typed is not a difference
+        if name == "reach":  # a set of (year, unit): the order of the rows is not a difference
             a, b = sorted(a), sorted(b)
         if a != b:
             found.append(Difference(ROW_TITLES[name], "; ".join(a) or "(ingen)", "; ".join(b) or "(ingen)"))
