@@ -23,7 +23,7 @@ def _organisations(client) -> None:
         assert client.post(f"{API}/organisations", json=org).status_code == 201
 
 
-def _add_parties(page: Page, hours: str) -> None:
+def _add_parties(page: Page, hours: str, planned: str = "32") -> None:
     """Every kind of row added with its "Tilføj …" button and filled in (the form posts back for each)."""
     page.get_by_role("button", name="Tilføj organisation").click()
     row = page.locator("#f-organisations-0")
@@ -39,7 +39,7 @@ def _add_parties(page: Page, hours: str) -> None:
     row = page.locator("#f-reach-0")
     row.get_by_label("År").fill("2020")
     row.get_by_label("Enhed").select_option(label="unge")
-    row.get_by_label("Planlagt antal").fill("32")
+    row.get_by_label("Planlagt antal").fill(planned)
     page.get_by_role("button", name="Tilføj arbejdstid").click()
     row = page.locator("#f-in_kind-0")
     row.get_by_label("År").fill("2020")
@@ -72,9 +72,13 @@ def test_an_editor_adds_parties_a_bad_value_is_explained_and_the_case_page_shows
     sign_in(page, make_token("editor", "BKF", name="redaktør-bkf"))
     page.goto(f"/indsatser/{item['id']}")
     page.get_by_role("link", name="Redigér indsatsen").click()
-    _add_parties(page, "12,5")
+    _add_parties(page, "12,5", planned="")
     assert _serious(page) == [], "the form with a row of each party"
     page.get_by_role("button", name="Gem ændringer").click()
+
+    expect(page.locator("#f-reach-0-fejl")).to_have_text("Fejl: Udfyld planlagt antal, faktisk antal eller begge")
+    expect(page.locator("#f-reach-0")).to_have_attribute("aria-describedby", "f-reach-0-fejl")
+    page.locator("#f-reach-0-planned").fill("32")
 
     hours = page.locator("#f-in_kind-0-hours")
     expect(hours).to_have_attribute("aria-invalid", "true")
@@ -84,7 +88,7 @@ def test_an_editor_adds_parties_a_bad_value_is_explained_and_the_case_page_shows
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("Arbejdstid 1, Timer")
     assert _serious(page) == [], "the form with a refused party"
-    summary.get_by_role("link").first.click()
+    summary.get_by_role("link", name=re.compile("^Arbejdstid 1, Timer")).click()
     expect(hours).to_be_focused()
     assert client.get(f"{API}/interventions/{item['id']}").json()["in_kind"] == []
 
