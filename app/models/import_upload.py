@@ -25,6 +25,9 @@ class ImportUpload(SQLModel, table=True):
     filename: str = Field(sa_column=Column(String(255), nullable=False))
     media_type: str = Field(sa_column=Column(String(100), nullable=False))
     strategy: str = Field(sa_column=Column(String(10), nullable=False))
+    # What the file holds: "interventions" (POST /api/v1/imports/interventions) or "observations" (the survey and
+    # register figures, POST /api/v1/imports/observations)
+    kind: str = Field(sa_column=Column(String(20), nullable=False, server_default="interventions"))
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The dry run's report (ImportReport), and once applied the real import's
     dry_run_report: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

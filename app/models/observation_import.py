@@ -17,6 +17,20 @@ COLUMNS = [
     "source",
     "note",
 ]
+# The Danish headings (the web page's template and its report of problems); the import reads them too.
+HEADINGS = {
+    "round": "Runde",
+    "indicator": "Indikator",
+    "indicator_name": "Indikatorens navn",
+    "area": "Område",
+    "area_name": "Områdets navn",
+    "year": "År",
+    "kind": "Art",
+    "value": "Værdi",
+    "unit": "Enhed",
+    "source": "Kilde",
+    "note": "Bemærkning",
+}
 REQUIRED = ("indicator", "area", "value")
 INFORMATIONAL = ("indicator_name", "area_name")
 # Danish headers are read as their English column.
@@ -35,6 +49,7 @@ ALIASES = {
     "enhed": "unit",
     "kilde": "source",
     "bemærkning": "note",
+    **{heading.lower(): code for code, heading in HEADINGS.items()},
 }
 KIND_ALIASES = {"måling": "actual", "maaling": "actual", "basis": "baseline", "mål": "target", "maal": "target"}
 

@@ -41,9 +41,14 @@ def _public(session: Session, row: Indicator) -> IndicatorPublic:
     return indicator_public(row, goal)
 
 
+def require_framework_right() -> None:
+    """Only an admin changes the framework (403, 401 for nobody)."""
+    require(Role.admin)
+
+
 def create_indicator(session: Session, data: IndicatorCreate) -> IndicatorPublic:
     begin_write(session)
-    require(Role.admin)
+    require_framework_right()
     checker = CodeChecker(session)
     checker.check("theme", data.theme, ["body", "theme"])
     checker.raise_if_any()
@@ -69,7 +74,7 @@ def create_indicator(session: Session, data: IndicatorCreate) -> IndicatorPublic
 def update_indicator(session: Session, number: int, data: IndicatorUpdate) -> IndicatorPublic:
     """Direction, source and unit; `active: false` retires the indicator, `true` brings it back."""
     begin_write(session)
-    require(Role.admin)
+    require_framework_right()
     row = load_indicator(session, number)
     before = _state(row)
     checker = CodeChecker(session)

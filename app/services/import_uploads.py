@@ -1,5 +1,6 @@
-"""The web import page's two steps on the import service: a dry run of an uploaded file, kept server-side, then
-its application with one click, without uploading it again.
+"""The web import page's two steps on the import services: a dry run of an uploaded file, kept server-side, then
+its application with one click, without uploading it again. A file holds interventions (services/imports.py) or
+the survey and register figures of the report (services/observation_imports.py): its `kind`.
 
 The file is kept in the table import_upload (app/models/import_upload.py), owned by the web session that
 uploaded it and expiring after UPLOAD_TTL, so that any worker serving the next request can apply it. Applying
@@ -21,15 +22,26 @@ from app.errors import ImportRejectedError, NotFound
 from app.models.import_upload import ImportUpload
 from app.models.interchange import ImportStrategy
 from app.models.types import utcnow
-from app.services import imports
+from app.services import idempotency, imports, observation_imports, observations
 
 UPLOAD_TTL = timedelta(hours=1)
 _TABLE = ImportUpload.__table__
+INTERVENTIONS, OBSERVATIONS = "interventions", "observations"
+OBSERVATION_SCOPE = "web-import:observations"
+
+
+def require_right(kind: str) -> None:
+    """The permission of the import service that reads this kind of file (403, 401 for nobody)."""
+    if kind == OBSERVATIONS:
+        observations.require_observer()
+    else:
+        imports.require_import_right()
 
 
 @dataclass(frozen=True)
 class Upload:
     id: str
+    kind: str
     filename: str
     strategy: ImportStrategy
     dry_run_report: dict[str, Any]
@@ -40,6 +52,7 @@ class Upload:
 def _upload(row: Any) -> Upload:
     return Upload(
         id=row.id,
+        kind=row.kind,
         filename=row.filename,
         strategy=ImportStrategy(row.strategy),
         dry_run_report=row.dry_run_report,
@@ -60,19 +73,26 @@ def dry_run(
     filename: str,
     content_type: str | None,
     body: bytes,
-    strategy: ImportStrategy,
+    strategy: ImportStrategy = ImportStrategy.upsert,
+    kind: str = INTERVENTIONS,
 ) -> Upload:
     """Check an uploaded file as the import would (nothing is written to the registry) and keep it for
     `apply`. Raises ImportRejectedError with every problem; then nothing is kept."""
-    imports.require_import_right()
+    require_right(kind)
     media_type = imports.upload_media_type(filename, content_type)
     if not body:
         raise _unreadable("no file was chosen, or the file is empty", "no_file")
     if media_type is None:
         raise _unreadable("the file is neither CSV, XLSX nor JSON (name it .csv, .xlsx or .json)", "unsupported_file")
-    answer, _replayed = imports.import_interventions(
-        session, body, media_type, strategy=strategy, dry_run=True, idempotency_key=None
-    )
+    if kind == OBSERVATIONS:
+        report = observation_imports.import_observations(session, body, media_type, dry_run=True).model_dump(
+            mode="json"
+        )
+    else:
+        answer, _replayed = imports.import_interventions(
+            session, body, media_type, strategy=strategy, dry_run=True, idempotency_key=None
+        )
+        report = answer.body
     now, upload_id = utcnow(), secrets.token_urlsafe(24)
     connection = session.connection()
     connection.execute(delete(_TABLE).where(_TABLE.c.expires_at < now))  # whatever nobody applied in time
@@ -84,22 +104,24 @@ def dry_run(
             filename=filename[:255],
             media_type=media_type,
             strategy=strategy.value,
+            kind=kind,
             body=body,
-            dry_run_report=answer.body,
+            dry_run_report=report,
             created_at=now,
             expires_at=now + UPLOAD_TTL,
         )
     )
     session.commit()
-    return get(session, web_session_key, upload_id)
+    return get(session, web_session_key, upload_id, kind)
 
 
-def _row(session: Session, web_session_key: str, upload_id: str, *, with_body: bool = False) -> Any:
+def _row(session: Session, web_session_key: str, upload_id: str, kind: str, *, with_body: bool = False) -> Any:
     columns = [c for c in _TABLE.c if with_body or c.name != "body"]
     row = session.execute(
         select(*columns).where(
             _TABLE.c.id == upload_id[:64],
             _TABLE.c.web_session_id == web_session_key,
+            _TABLE.c.kind == kind,
             _TABLE.c.expires_at >= utcnow(),
         )
     ).one_or_none()
@@ -108,30 +130,47 @@ def _row(session: Session, web_session_key: str, upload_id: str, *, with_body: b
     return row
 
 
-def get(session: Session, web_session_key: str, upload_id: str) -> Upload:
-    """An upload of this web session that has not expired (404 otherwise: another session's is not shown)."""
-    return _upload(_row(session, web_session_key, upload_id))
+def get(session: Session, web_session_key: str, upload_id: str, kind: str = INTERVENTIONS) -> Upload:
+    """An upload of this kind and web session that has not expired (404 otherwise: another session's is not
+    shown)."""
+    return _upload(_row(session, web_session_key, upload_id, kind))
 
 
-def apply(session: Session, web_session_key: str, upload_id: str) -> Upload:
+def _apply_observations(session: Session, row: Any, key: str) -> dict[str, Any]:
+    """The observation import applied once under the upload's key (the idempotency store, as an API client's
+    Idempotency-Key): a second click, or one at the same moment, answers what the first did."""
+    keyed = idempotency.KeyedRequest(key, OBSERVATION_SCOPE, idempotency.request_hash(row.media_type, row.body))
+    result, _replayed = idempotency.run(
+        session,
+        keyed,
+        lambda: observation_imports.import_observations(session, row.body, row.media_type, dry_run=False),
+        lambda report: idempotency.Stored(200, report.model_dump(mode="json")),
+    )
+    return result.body if isinstance(result, idempotency.Stored) else result.model_dump(mode="json")
+
+
+def apply(session: Session, web_session_key: str, upload_id: str, kind: str = INTERVENTIONS) -> Upload:
     """Import the kept file for real: checked again in full against the registry as it is now (ImportRejectedError
     with every problem, and nothing written, when it no longer passes). Applying twice imports once."""
-    imports.require_import_right()
-    row = _row(session, web_session_key, upload_id, with_body=True)
+    require_right(kind)
+    row = _row(session, web_session_key, upload_id, kind, with_body=True)
     if row.applied_report is not None:
         return _upload(row)
     session.rollback()  # the import opens its own write transaction
-    answer, _replayed = imports.import_interventions(
-        session,
-        row.body,
-        row.media_type,
-        strategy=ImportStrategy(row.strategy),
-        dry_run=False,
-        idempotency_key=f"web-import:{upload_id}",
-    )
+    key = f"web-import:{upload_id}"
+    if kind == OBSERVATIONS:
+        report = _apply_observations(session, row, key)
+    else:
+        answer, _replayed = imports.import_interventions(
+            session,
+            row.body,
+            row.media_type,
+            strategy=ImportStrategy(row.strategy),
+            dry_run=False,
+            idempotency_key=key,
+        )
+        report = answer.body
     # Applied: the file is not needed any more (the report stays until the upload expires).
-    session.connection().execute(
-        update(_TABLE).where(_TABLE.c.id == row.id).values(applied_report=answer.body, body=b"")
-    )
+    session.connection().execute(update(_TABLE).where(_TABLE.c.id == row.id).values(applied_report=report, body=b""))
     session.commit()
-    return get(session, web_session_key, upload_id)
+    return get(session, web_session_key, upload_id, kind)

@@ -24,8 +24,9 @@ from app.models.observation_import import (
 from app.models.reference import Area, Indicator
 from app.models.types import Measure, Text
 from app.services import audit
-from app.services.auth import require_department
 from app.services.imports import CSV_TYPES, JSON_TYPES, XLSX_TYPES
+from app.services.imports import _file_problem as file_problem
+from app.services.imports import _plain_ctx as plain_ctx
 from app.services.imports import _problem as problem
 from app.services.imports import _reject as reject
 from app.services.interchange import (
@@ -35,7 +36,7 @@ from app.services.interchange import (
     parse_number,
     xlsx_rows,
 )
-from app.services.observations import round_codes, write_observations
+from app.services.observations import require_observer, round_codes, write_observations
 
 _MEASURE = TypeAdapter(Measure)
 _TEXTS = {"unit": TypeAdapter(Text(50)), "source": TypeAdapter(Text(200)), "note": TypeAdapter(Text(1000))}
@@ -51,9 +52,11 @@ def _rows(body: bytes, media_type: str) -> tuple[list[list[str]], str | None, bo
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise UnreadableFile([FileProblem(None, None, f"the body is not valid JSON: {exc}")]) from None
+            problem_ = FileProblem(None, None, f"the body is not valid JSON: {exc}", "json_invalid")
+            raise UnreadableFile([problem_]) from None
         if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
-            raise UnreadableFile([FileProblem(None, None, "the body must be a JSON array of objects")])
+            msg = "the body must be a JSON array of objects"
+            raise UnreadableFile([FileProblem(None, None, msg, "json_not_objects")])
         header = list(dict.fromkeys(k for d in data for k in d))
         return [header] + [[_text(d.get(k)) for k in header] for d in data], "utf-8", False
     raise UnsupportedMediaType(
@@ -73,14 +76,16 @@ def _header(row: list[str], problems: list) -> dict[str, int]:
         if not name:
             continue
         if name not in COLUMNS:
-            problems.append(problem(1, raw, f"unknown column {raw!r}; the columns are {', '.join(COLUMNS)}"))
+            msg = f"unknown column {raw!r}; the columns are {', '.join(COLUMNS)}"
+            problems.append(problem(1, raw, msg, type_="unknown_column", ctx={"position": i + 1}))
         elif name in index:
-            problems.append(problem(1, raw, f"column {name} appears twice"))
+            ctx = {"first": index[name] + 1, "position": i + 1}
+            problems.append(problem(1, name, f"column {name} appears twice", type_="repeated_column", ctx=ctx))
         else:
             index[name] = i
     for name in REQUIRED:
         if name not in index:
-            problems.append(problem(1, name, f"the column {name} is missing"))
+            problems.append(problem(1, name, f"the column {name} is missing", type_="missing_column"))
     return index
 
 
@@ -98,10 +103,11 @@ class _Context:
 def _indicator(text: str, ctx: _Context, add) -> int | None:
     match = _LEADING_NUMBER.match(text)
     if not match:
-        return add("indicator", "must be an indicator number, e.g. 3")
+        return add("indicator", "must be an indicator number, e.g. 3", "indicator_number", {"input": text[:100]})
     number = int(match.group(1))
     if number not in ctx.indicators:
-        return add("indicator", f"unknown indicator {number}; GET /api/v1/indicators lists them")
+        msg = f"unknown indicator {number}; GET /api/v1/indicators lists them"
+        return add("indicator", msg, "unknown_code", {"kind": "indicator", "value": str(number)})
     return number
 
 
@@ -111,52 +117,58 @@ def _year(cells: dict[str, str], ctx: _Context, add) -> tuple[int | None, str | 
     year = None
     if text:
         if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
-            add("year", f"must be a year between {MIN_YEAR} and {MAX_YEAR}")
+            bounds = {"min": MIN_YEAR, "max": MAX_YEAR, "input": text[:100]}
+            add("year", f"must be a year between {MIN_YEAR} and {MAX_YEAR}", "year_range", bounds)
             return None, None, None
         year = int(text)
     if not code:
         if year is None:
-            add("year", "give the round (or, for a target, the year)")
+            add("year", "give the round (or, for a target, the year)", "round_or_year")
         return year, None, None
     found = ctx.rounds.get(code)
     if found is None:
-        add("round", f"unknown round {code!r}; GET /api/v1/rounds lists them")
+        msg = f"unknown round {code!r}; GET /api/v1/rounds lists them"
+        add("round", msg, "unknown_code", {"kind": "round", "value": code[:100]})
         return None, None, None
     if year is not None and year != found.year:
-        add("year", f"round {code} is of {found.year}, not {year}")
+        ctx_ = {"round": code, "round_year": found.year, "year": year}
+        add("year", f"round {code} is of {found.year}, not {year}", "round_year", ctx_)
     return found.year, code, found.id
 
 
 def _kind(text: str, has_round: bool, add) -> str | None:
     text = KIND_ALIASES.get(text.casefold(), text.casefold()) if text else "actual"
     if text not in {k.value for k in ObservationKind}:
-        return add("kind", "must be actual (måling), baseline (basis) or target (mål)")
+        return add("kind", "must be actual (måling), baseline (basis) or target (mål)", "observation_kind")
     if text == "target" and has_round:
-        return add("kind", "a target belongs to a year, not to a round: leave the round empty")
+        return add("kind", "a target belongs to a year, not to a round: leave the round empty", "target_with_round")
     return text
 
 
 def _value(text: str, ctx: _Context, add):
     plain = parse_number(text, decimal_comma=ctx.decimal_comma)
     if plain is None:
-        return add("value", f"{text!r} is ambiguous: write 1234.5 or 1234,5")
+        return add("value", f"{text!r} is ambiguous: write 1234.5 or 1234,5", "ambiguous_number", {"value": text[:100]})
     try:
         return _MEASURE.validate_python(plain)
     except ValidationError as exc:
-        return add("value", f"must be a number such as 12.5 or 12,5 ({exc.errors()[0]['msg']})")
+        err = exc.errors()[0]
+        msg = f"must be a number such as 12.5 or 12,5 ({err['msg']})"
+        return add("value", msg, err["type"], plain_ctx(err.get("ctx"), text))
 
 
 def _record(number: int, cells: dict[str, str], ctx: _Context, problems: list):
     """One row as (indicator, ObservationCreate, round id), or None with its problems added."""
     before = len(problems)
 
-    def add(column: str, msg: str) -> None:
-        problems.append(problem(number, column, msg))
+    def add(column: str, msg: str, type_: str = "rule", ctx: dict[str, Any] | None = None) -> None:
+        problems.append(problem(number, column, msg, type_=type_, ctx=ctx))
 
     indicator = _indicator(cells.get("indicator", ""), ctx, add)
     area = ctx.areas.get(cells.get("area", "")) or ctx.areas.get(cells.get("area", "").casefold())
     if area is None:
-        add("area", f"unknown area {cells.get('area', '')!r}; use a slug such as hoeje-gladsaxe or the name")
+        msg = f"unknown area {cells.get('area', '')!r}; use a slug such as hoeje-gladsaxe or the name"
+        add("area", msg, "unknown_code", {"kind": "area", "value": cells.get("area", "")[:100]})
     year, code, round_id = _year(cells, ctx, add)
     kind = _kind(cells.get("kind", ""), code is not None, add)
     value = _value(cells["value"], ctx, add)
@@ -165,7 +177,8 @@ def _record(number: int, cells: dict[str, str], ctx: _Context, problems: list):
         try:
             texts[name] = adapter.validate_python(cells.get(name, "")) or None
         except ValidationError as exc:
-            add(name, exc.errors()[0]["msg"].removeprefix("Value error, "))
+            err = exc.errors()[0]
+            add(name, err["msg"].removeprefix("Value error, "), err["type"], plain_ctx(err.get("ctx")))
     if len(problems) > before:
         return None
     data = ObservationCreate(area=area, year=year, kind=kind, value=value, round=code, **texts)
@@ -185,7 +198,8 @@ def _records(rows: list[list[str]], ctx: _Context, problems: list) -> tuple[list
             continue
         key = (found[0], found[1].area, found[1].year, found[1].kind.value)
         if key in seen:
-            problems.append(problem(number, None, f"repeats row {seen[key]} (same indicator, area, year and kind)"))
+            msg = f"repeats row {seen[key]} (same indicator, area, year and kind)"
+            problems.append(problem(number, None, msg, type_="repeated_row", ctx={"other_row": seen[key]}))
             continue
         seen[key] = number
         records.append((number, *found))
@@ -194,14 +208,14 @@ def _records(rows: list[list[str]], ctx: _Context, problems: list) -> tuple[list
 
 def import_observations(session: Session, body: bytes, media_type: str, *, dry_run: bool) -> ObservationImportReport:
     begin_write(session)
-    require_department("SOB", what="indicator data")
+    require_observer()
     try:
         rows, encoding, decimal_comma = _rows(body, media_type)
     except UnreadableFile as exc:
-        raise reject([problem(p.row, p.column, p.msg) for p in exc.problems], **exc.extra) from None
+        raise reject([file_problem(p) for p in exc.problems], **exc.extra) from None
     problems: list = []
     if not rows:
-        problems.append(problem(None, None, "the file is empty; download the template"))
+        problems.append(problem(None, None, "the file is empty; download the template", type_="empty_file"))
     records, skipped = _records(rows, _Context(session, decimal_comma), problems)
     if problems:
         raise reject(problems, encoding=encoding)

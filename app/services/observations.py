@@ -121,14 +121,14 @@ def _new_row(number: int, item: ObservationCreate, fields: dict[str, Any], now: 
     )
 
 
-def _require_observer() -> None:
+def require_observer() -> None:
     """Indicator data is the Social balance unit's: an admin or an editor of SOB may change it."""
     require_department("SOB", what="indicator data")
 
 
 def add_observation(session: Session, number: int, data: ObservationCreate) -> ObservationPublic:
     begin_write(session)
-    _require_observer()
+    require_observer()
     load_indicator(session, number)
     checker = CodeChecker(session)
     checker.check("area", data.area, ["body", "area"])
@@ -153,7 +153,7 @@ def add_observation(session: Session, number: int, data: ObservationCreate) -> O
 def upsert_observations(session: Session, number: int, items: Sequence[ObservationCreate]) -> UpsertResult:
     """Create or update each item, matched on (area, year, kind), in one transaction: all or nothing."""
     begin_write(session)
-    _require_observer()
+    require_observer()
     load_indicator(session, number)
     checker = CodeChecker(session)
     rounds = round_codes(session)

@@ -101,9 +101,14 @@ def _replace_areas(session: Session, round_id: int, areas: Sequence[RoundAreaWei
         )
 
 
+def require_round_right() -> None:
+    """Rounds are the Social balance unit's: an admin or an editor of SOB may add or change one."""
+    require_department("SOB", what="survey rounds")
+
+
 def create_round(session: Session, data: RoundCreate) -> RoundPublic:
     begin_write(session)
-    require_department("SOB", what="survey rounds")
+    require_round_right()
     checker = CodeChecker(session)
     _check_areas(checker, data.weights)
     checker.raise_if_any()
@@ -135,7 +140,7 @@ def create_round(session: Session, data: RoundCreate) -> RoundPublic:
 
 def update_round(session: Session, code: str, data: RoundUpdate) -> RoundPublic:
     begin_write(session)
-    require_department("SOB", what="survey rounds")
+    require_round_right()
     row = load_round(session, code)
     before = _publics(session, [row])[0].model_dump(exclude={"observations", "updated_at"})
     checker = CodeChecker(session)

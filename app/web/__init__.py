@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.web import (
+    figure_imports,
     imports,
+    indicators,
     intervention_edit,
     intervention_parts,
     interventions,
@@ -15,6 +17,7 @@ from app.web import (
     pool_forms,
     pools,
     report,
+    rounds,
     signin,
 )
 
@@ -32,6 +35,9 @@ def install(app: FastAPI) -> None:
         pools,
         pool_forms,
         report,
+        rounds,
+        indicators,
+        figure_imports,  # before imports: /importer/tal is not /importer/{upload_id}
         imports,
     ):
         app.include_router(module.router)

@@ -25,7 +25,7 @@ from app.errors import AppError, Forbidden
 from app.models.auth import Role
 from app.models.intervention import KIND_LABELS, STATUS_LABELS, TRACK_LABELS
 from app.models.pool import AllocationStatus
-from app.services import imports, web_sessions
+from app.services import framework, imports, observations, survey_rounds, web_sessions
 from app.services.web_sessions import SignedIn
 from app.web.messages import BY_PROBLEM
 
@@ -124,16 +124,39 @@ def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
 TEMPLATES.env.globals["url_with"] = url_with
 
 
-def may_import() -> bool:
-    """Whether the signed-in person may import (the import service's own rule), for the menu."""
+def allowed(check: Callable[[], None]) -> bool:
+    """Whether a service's permission check lets the signed-in person through (for menus and links)."""
     try:
-        imports.require_import_right()
+        check()
     except AppError:
         return False
     return True
 
 
-TEMPLATES.env.globals["may_import"] = may_import
+def may_import() -> bool:
+    """Whether the signed-in person may import (the import service's own rule), for the menu."""
+    return allowed(imports.require_import_right)
+
+
+def may_load_figures() -> bool:
+    """Whether the signed-in person may load the report's survey and register figures (the observations' rule)."""
+    return allowed(observations.require_observer)
+
+
+def may_change_rounds() -> bool:
+    return allowed(survey_rounds.require_round_right)
+
+
+def may_change_framework() -> bool:
+    return allowed(framework.require_framework_right)
+
+
+TEMPLATES.env.globals.update(
+    may_import=may_import,
+    may_load_figures=may_load_figures,
+    may_change_rounds=may_change_rounds,
+    may_change_framework=may_change_framework,
+)
 
 
 # --- who is signed in --------------------------------------------------------------------------------------

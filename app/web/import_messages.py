@@ -18,6 +18,7 @@ CODE_KINDS = {
     "theme": "temakode",
     "indicator": "indikatornummer",
     "funding source": "finansieringskilde",
+    "round": "runde",
 }
 _DATE = "skal være en dato som 31-12-2024 eller 2024-12-31"
 _NUMBER = "skal være et tal som 1250,50 eller 1250.50 (uden tusindtalsseparator)"
@@ -109,6 +110,7 @@ MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
     "unsupported_file": "Filen er hverken CSV, XLSX eller JSON (filnavnet skal ende på .csv, .xlsx eller .json)",
     "json_invalid": "Filen er ikke gyldig JSON",
     "json_not_array": "JSON-filen skal være en liste af indsatser",
+    "json_not_objects": "JSON-filen skal være en liste af objekter med kolonnernes navne",
     "json_too_deep": "JSON-filen er indlejret for dybt",
     "csv_utf16": (
         "CSV-filen er gemt som UTF-16 ('Unicode-tekst'); gem den som 'CSV UTF-8' eller 'CSV (semikolonsepareret)'"
@@ -135,6 +137,17 @@ MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
         f"beløbet '{c['value']}' er tvetydigt (tusindtalsseparator eller decimalkomma?); skriv det uden "
         "tusindtalsseparator, fx 1234 eller 1234,50"
     ),
+    # the survey and register figures (services/observation_imports.py)
+    "indicator_number": "skal være et indikatornummer, fx 3",
+    "year_range": lambda c: f"skal være et årstal mellem {c['min']} og {c['max']}",
+    "round_or_year": "angiv runden (eller, for et ambitionsniveau, året)",
+    "round_year": lambda c: f"runden {c['round']} er fra {c['round_year']}, ikke {c['year']}",
+    "observation_kind": "skal være måling, basis eller mål",
+    "target_with_round": "et ambitionsniveau (mål) hører til et år, ikke til en runde: lad runden være tom",
+    "ambiguous_number": lambda c: (
+        f"tallet '{c['value']}' er tvetydigt (tusindtalsseparator eller decimalkomma?); skriv fx 1234,5 eller 1234.5"
+    ),
+    "repeated_row": lambda c: f"gentager række {c['other_row']} (samme indikator, område, år og art)",
     # the registry's rules
     "unknown_code": lambda c: f"ukendt {CODE_KINDS.get(c['kind'], c['kind'])}: '{c['value']}'",
     "period": lambda c: f"startdatoen {_day(c['start'])} ligger efter slutdatoen {_day(c['end'])}",

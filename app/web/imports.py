@@ -3,6 +3,7 @@ be created, updated or left alone, or every problem by row and column), then app
 uploading it again. The same import service and permission as POST /api/v1/imports/interventions; the file is
 kept between the two steps by services/import_uploads.py."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -43,12 +44,11 @@ def _refused(request: Request) -> Response | None:
     return None
 
 
-def _problems(exc: AppError) -> list[dict[str, Any]]:
-    """An import's refusal as rows of the page's table: row, column (its Danish heading) and message in Danish."""
+def problems_of(exc: AppError, label: Callable[[str | None], str] = column_label) -> list[dict[str, Any]]:
+    """An import's refusal as rows of the page's table: row, column (its Danish heading, by `label`) and message
+    in Danish."""
     if exc.errors:
-        return [
-            {"row": p.get("row"), "column": column_label(p.get("column")), "message": danish(p)} for p in exc.errors
-        ]
+        return [{"row": p.get("row"), "column": label(p.get("column")), "message": danish(p)} for p in exc.errors]
     if isinstance(exc, PayloadTooLarge):
         message = "Filen er for stor til at blive importeret; del den op i flere filer."
     elif isinstance(exc, Conflict):
@@ -118,7 +118,7 @@ async def import_dry_run(request: Request, session: SessionDep, user: UserDep) -
     except AppError as exc:
         if exc.status in (401, 403) and not exc.errors:
             raise
-        problems = _problems(exc)
+        problems = problems_of(exc)
         count = exc.extra.get("problem_count") or len(problems)
         return _page(request, 422, problems=problems, problem_count=count, filename=name, strategy=strategy)
     return RedirectResponse(request.url_for("web_import_report", upload_id=upload.id).path, status_code=303)
@@ -166,7 +166,7 @@ async def import_apply(request: Request, session: SessionDep, user: UserDep, upl
             raise
         session.rollback()
         upload = await run_in_threadpool(import_uploads.get, session, key, upload_id)
-        problems = _problems(exc)
+        problems = problems_of(exc)
         count = exc.extra.get("problem_count") or len(problems)
         return _report_page(request, upload, 422, problems=problems, problem_count=count, apply_failed=True)
     return RedirectResponse(request.url_for("web_import_report", upload_id=upload_id).path, status_code=303)
