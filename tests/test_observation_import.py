@@ -56,6 +56,18 @@ def test_a_bad_file_is_refused_whole_with_every_problem(client):
         (9, "year"),
     }, body["errors"]
     assert body["problem_count"] == 8
+    # Each problem names its kind, the key of its Danish message on the web page (app/web/import_messages.py)
+    kinds = {(e["row"], e["column"]): e["type"] for e in body["errors"]}
+    assert kinds == {
+        (1, "colour"): "unknown_column",
+        (3, "indicator"): "unknown_code",
+        (4, "area"): "unknown_code",
+        (5, "value"): "decimal_format",
+        (6, "year"): "round_year",
+        (7, "round"): "unknown_code",
+        (8, None): "repeated_row",
+        (9, "year"): "round_or_year",
+    }
     assert all_observations(client) == []
     assert_problem(client.post(URL, content=b"<p>", headers={"content-type": "text/html"}), 415)
     assert_problem(client.post(URL, content=b"", headers=CSV), 422)

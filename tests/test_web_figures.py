@@ -50,8 +50,8 @@ def _sign_in(web: TestClient, token: str) -> str:
     return _token(web.get("/").text)
 
 
-def _upload(web: TestClient, csrf: str, body: bytes, name: str = "tal.csv"):
-    return web.post("/importer/tal", data={"csrf_token": csrf}, files={"file": (name, body, "text/csv")})
+def _upload(web: TestClient, csrf: str, body: bytes, name: str = "tal.csv", media_type: str = "text/csv"):
+    return web.post("/importer/tal", data={"csrf_token": csrf}, files={"file": (name, body, media_type)})
 
 
 def _problems(text: str) -> list[tuple[str, str, str]]:
@@ -130,6 +130,19 @@ def test_a_file_with_errors_shows_every_problem_by_row_and_danish_column(web, cl
     assert ("3", "Runde", "ukendt runde: 'bu-2099'") in problems
     assert ("4", "–", "gentager række 2 (samme indikator, område, år og art)") not in problems  # row 2 failed
     assert client.get(f"{API}/indicators/3/observations").json()["items"] == []
+
+
+def test_a_file_that_cannot_be_read_is_named_in_danish(web, admin_token):
+    csrf = _sign_in(web, admin_token)
+    pdf = _upload(web, csrf, b"%PDF-1.4", name="tal.pdf", media_type="application/pdf")
+    assert pdf.status_code == 422 and "hverken CSV, XLSX eller JSON" in pdf.text
+    nothing = web.post("/importer/tal", data={"csrf_token": csrf})
+    assert nothing.status_code == 422 and "Vælg en fil" in nothing.text
+    header = _upload(web, csrf, "Indikator;Farve\r\n3;rød\r\n".encode())
+    problems = _problems(header.text)
+    assert ("1", "Farve", "Ukendt kolonne (kolonne nr. 2); se skabelonen") in problems
+    assert ("1", "Område", "Kolonnen mangler; den skal være med i filen") in problems
+    assert ("1", "Værdi", "Kolonnen mangler; den skal være med i filen") in problems
 
 
 def test_a_good_file_dry_run_then_apply_once(web, client, admin_token):
