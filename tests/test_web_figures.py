@@ -78,7 +78,7 @@ def test_without_the_right_no_menu_item_and_every_post_is_refused(web, client, r
     assert _upload(web, csrf, GOOD).status_code == 403
     assert web.get("/rapport/runder/ny").status_code == 403
     assert web.post("/rapport/runder/ny", data={"csrf_token": csrf, "code": "x-1"}).status_code == 403
-    assert web.post("/rapport/runder/bu-2027", data={"csrf_token": csrf, "name": "Ny"}).status_code == 403
+    assert web.post("/rapport/runder/bu-2027/rediger", data={"csrf_token": csrf, "name": "Ny"}).status_code == 403
     assert web.post("/rapport/indikatorer", data={"csrf_token": csrf, "name": "Ny"}).status_code == 403
     assert web.post("/rapport/indikatorer/3", data={"csrf_token": csrf, "unit": "pct."}).status_code == 403
     assert web.post("/rapport/indikatorer/3/status", data={"csrf_token": csrf, "active": "false"}).status_code == 403
@@ -263,10 +263,10 @@ def test_an_admin_creates_and_edits_a_round(web, client, admin_token):
     listed = web.get("/rapport/runder?besked=ny").text
     assert "Runden er oprettet." in listed and "Borgerundersøgelse 2027" in listed
 
-    edit = web.get("/rapport/runder/bu-2027").text
+    edit = web.get("/rapport/runder/bu-2027/rediger").text
     assert 'value="7300"' in edit and 'value="efterår 2027"' in edit
     answer = web.post(
-        "/rapport/runder/bu-2027",
+        "/rapport/runder/bu-2027/rediger",
         data={"csrf_token": csrf, "name": "BU 2027", "collected": "", "weights-vaerebro-park-respondents": "250"},
     )
     assert answer.status_code == 303
@@ -312,9 +312,9 @@ def test_a_refused_round_form_says_why_beside_the_field_and_keeps_what_was_typed
     assert same_year.status_code == 422 and "Der er allerede en runde af den slags i det år" in same_year.text
     assert len(client.get(f"{API}/rounds").json()["items"]) == 1
     # editing: the name may not be blank
-    blank = web.post("/rapport/runder/bu-2027", data={"csrf_token": csrf, "name": " "})
+    blank = web.post("/rapport/runder/bu-2027/rediger", data={"csrf_token": csrf, "name": " "})
     assert blank.status_code == 422 and 'id="f-name-fejl"' in blank.text
-    assert web.get("/rapport/runder/bu-1999").status_code == 404
+    assert web.get("/rapport/runder/bu-1999/rediger").status_code == 404
 
 
 # --- indicators ----------------------------------------------------------------------------------------------

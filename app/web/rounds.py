@@ -153,7 +153,7 @@ def _form_page(
         item=item,
         areas=areas,
         kinds=list(ROUND_KIND_LABELS.items()),
-        action=f"/rapport/runder/{item.code}" if item else "/rapport/runder/ny",
+        action=f"/rapport/runder/{item.code}/rediger" if item else "/rapport/runder/ny",
     )
 
 
@@ -202,7 +202,7 @@ def create_round(request: Request, session: SessionDep, user: UserDep, posted: F
     return _form_page(request, session, form, areas, status_code=422)
 
 
-@router.get("/rapport/runder/{code}", name="web_round_edit")
+@router.get("/rapport/runder/{code}/rediger", name="web_round_edit")
 def edit_round(request: Request, session: SessionDep, user: UserDep, code: RoundCode) -> Response:
     if refused := _refused(request):
         return refused
@@ -211,7 +211,7 @@ def edit_round(request: Request, session: SessionDep, user: UserDep, code: Round
     return _form_page(request, session, _from_round(item, areas), areas, item)
 
 
-@router.post("/rapport/runder/{code}", name="web_round_update")
+@router.post("/rapport/runder/{code}/rediger", name="web_round_update")
 def update_round(request: Request, session: SessionDep, user: UserDep, code: RoundCode, posted: FormDep) -> Response:
     check_form_token(request, user, posted)
     if refused := _refused(request):
