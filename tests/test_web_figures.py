@@ -6,6 +6,8 @@ form token, and refused forms that keep what was typed."""
 import html
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -375,3 +377,24 @@ def test_a_refused_indicator_form_says_why_and_keeps_what_was_typed(web, client,
     assert len(client.get(f"{API}/indicators").json()["items"]) == 19
     bad = web.post("/rapport/indikatorer/3", data={"csrf_token": csrf, "likely_source": "gæt"})
     assert bad.status_code == 422 and 'id="f-likely_source-fejl"' in bad.text
+
+
+def test_two_clicks_at_the_same_moment_load_the_figures_once(web, client, admin_token):
+    client.post(f"{API}/rounds", json=ROUND)
+    csrf = _sign_in(web, admin_token)
+    report_url = _upload(web, csrf, GOOD).headers["location"]
+    apply_url = re.search(r'action="(/importer/tal/[^"]+/anvend)"', web.get(report_url).text).group(1)
+    from app.main import app
+
+    barrier = threading.Barrier(2)
+
+    def click() -> int:
+        with TestClient(app, raise_server_exceptions=False, follow_redirects=False, cookies=dict(web.cookies)) as tab:
+            barrier.wait()
+            return tab.post(apply_url, data={"csrf_token": csrf}).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(lambda _: click(), range(2))) == [303, 303]
+    assert re.search(r'data-count="created">2<', web.get(report_url).text)
+    imports = client.get(f"{API}/audit", params={"resource": "indicator", "resource_id": "3"}).json()["items"]
+    assert [r["action"] for r in imports] == ["import"]
