@@ -264,6 +264,7 @@ def test_an_admin_creates_and_edits_a_round(web, client, admin_token):
     assert created["weights"] == [{"area": "hoeje-gladsaxe", "respondents": 400, "population": 7300}]
     listed = web.get("/rapport/runder?besked=ny").text
     assert "Runden er oprettet." in listed and "Borgerundersøgelse 2027" in listed
+    assert "400 besvarelser, 7.300 indbyggere" in listed
 
     edit = web.get("/rapport/runder/bu-2027/rediger").text
     assert 'value="7300"' in edit and 'value="efterår 2027"' in edit
