@@ -3,7 +3,8 @@ it gives in kind, side by side and never added together."""
 
 from pydantic import BaseModel, Field
 
-from app.models.organisation import OrganisationKind
+from app.models.intervention import Status
+from app.models.organisation import OrganisationKind, OrganisationPublic
 from app.models.party import OrganisationRole
 from app.models.types import MoneySum
 
@@ -30,6 +31,28 @@ class OrganisationRollupTotal(BaseModel):
 
 class OrganisationRollup(BaseModel):
     rows: list[OrganisationRollupRow]
+    total: OrganisationRollupTotal
+
+
+class OrganisationInterventionRow(BaseModel):
+    intervention_id: int
+    name: str = Field(description="The intervention's name")
+    department: str = Field(description="The intervention's owning department")
+    status: Status
+    roles: list[OrganisationRole] = Field(description="The organisation's roles on the intervention (may be none)")
+    amount: MoneySum = Field(description="Money: the current plan of the intervention's lines it pays")
+    actual: MoneySum = Field(description="Money: the actual spending lines it pays")
+    in_kind_hours: int = Field(description="Staff hours it gives in kind: not money, never in `amount`")
+    in_kind_staff: int = Field(description="Staff members it gives in kind")
+
+
+class OrganisationInterventions(BaseModel):
+    """The current interventions an organisation takes part in (by role, as the funding organisation of a budget
+    line, or as the payer of in-kind time), with its figures in each: the organisation rollup's row, per
+    intervention."""
+
+    organisation: OrganisationPublic
+    rows: list[OrganisationInterventionRow]
     total: OrganisationRollupTotal
 
 

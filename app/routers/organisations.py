@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from app.deps import OnceDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.models.auth import Role
 from app.models.organisation import (
     OrganisationCreate,
     OrganisationKind,
@@ -14,13 +13,14 @@ from app.models.organisation import (
     OrganisationPublic,
     OrganisationUpdate,
 )
-from app.services import organisations
+from app.models.organisation_rollup import OrganisationInterventions
+from app.services import organisation_rollup, organisations
 from app.services.organisations import SORT_VALUES
 
 router = APIRouter(
     prefix="/api/v1/organisations",
     tags=["organisations"],
-    dependencies=[Depends(authorize(Role.admin, Role.editor))],
+    dependencies=[Depends(authorize(*organisations.WRITE_ROLES))],
     responses=problem_responses(400, 401, 403),
 )
 OrganisationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The organisation's id")]
@@ -58,6 +58,18 @@ def create_organisation(session: SessionDep, body: OrganisationCreate, once: Onc
 @router.get("/{organisation_id}", summary="One organisation", responses=problem_responses(404, 422))
 def get_organisation(session: SessionDep, organisation_id: OrganisationId) -> OrganisationPublic:
     return organisations.get_organisation(session, organisation_id)
+
+
+@router.get(
+    "/{organisation_id}/interventions",
+    summary="The interventions an organisation takes part in, with its roles, money and in-kind time in each",
+    description="The current (not archived) interventions that name the organisation by role, as the funding "
+    "organisation of a budget line, or as the payer of in-kind staff time; per intervention the figures of "
+    "`GET /rollups/organisations` (`amount` and `actual` money, in-kind time apart), and their total.",
+    responses=problem_responses(404, 422),
+)
+def list_organisation_interventions(session: SessionDep, organisation_id: OrganisationId) -> OrganisationInterventions:
+    return organisation_rollup.organisation_interventions(session, organisation_id)
 
 
 @router.patch(

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from app.deps import OnceDep, SessionDep, authorize
 from app.errors import problem_responses
-from app.models.auth import Role
 from app.models.pool import (
     PoolBalance,
     PoolCreate,
@@ -18,11 +17,12 @@ from app.models.pool import (
 from app.models.rollup import PoolSummary, PoolSummaryDimension
 from app.models.types import IsoDate
 from app.services import allocations, pools, rollups
+from app.services.pool_decisions import MANAGER_ROLES
 
 router = APIRouter(
     prefix="/api/v1/pools",
     tags=["pools"],
-    dependencies=[Depends(authorize(Role.admin, Role.pool_manager))],
+    dependencies=[Depends(authorize(*MANAGER_ROLES))],
     responses=problem_responses(400, 401, 403),
 )
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]

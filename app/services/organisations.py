@@ -24,7 +24,17 @@ from app.models.organisation import (
 from app.models.party import InKindContribution, InterventionOrganisation
 from app.models.types import search_key, utcnow
 from app.services import audit
+from app.services.auth import require
 from app.services.reference import CodeChecker
+
+# Who registers and changes organisations (the API's router and the web pages apply the same rule).
+WRITE_ROLES = (Role.admin, Role.editor)
+
+
+def require_writer() -> None:
+    """403 (401 for nobody) unless the current principal may register or change organisations."""
+    require(*WRITE_ROLES)
+
 
 SORTS = {"id": col(Organisation.id), "name": col(Organisation.name)}
 SORT_VALUES = [*SORTS, *(f"-{s}" for s in SORTS)]

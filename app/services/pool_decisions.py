@@ -35,7 +35,9 @@ from app.services.budget_lines import line_with_key, refresh_plan_flags
 from app.services.reference import CodeChecker
 
 POOL_GRANT_CATEGORY = "Bevilling fra pulje"
-MANAGERS = (Role.admin.value, Role.pool_manager.value)
+# Who creates and changes pools and decides on them (the pools router and the web pages apply the same rule).
+MANAGER_ROLES = (Role.admin, Role.pool_manager)
+MANAGERS = tuple(r.value for r in MANAGER_ROLES)
 
 
 # --- who may do what ---------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from app.deps import SessionDep
 from app.errors import AppError, Forbidden, GrantRefused, Unauthorized
 from app.models.auth import Role
 from app.models.pool import AllocationCreate, AllocationStatus, AllocationUpdate
-from app.services import allocations, pools, web_sessions
+from app.services import allocations, pools, reference, web_sessions
 from app.services.auth import require
+from app.services.pool_decisions import MANAGER_ROLES
 from app.web.common import ALLOCATION_STATUS_LABELS, UserDep, WebRoute, kr, render, same_origin
 from app.web.filters import Form as FormState
 
@@ -46,6 +47,7 @@ NOTICES = {
     "changes_requested": "Ansøgeren er bedt om at ændre ansøgningen.",
     "released": "Frigivelsen er registreret, og puljens saldo er opdateret.",
     "requested": "Ansøgningen er sendt igen.",
+    "anchored": "Prøvehandlingen er forankret i kernedriften, og indsatsens status er nu forankret.",
 }
 DECISION_CHOICES = [
     (AllocationStatus.granted.value, "Bevil"),
@@ -112,6 +114,15 @@ def _may(*roles: Role) -> bool:
     except (Forbidden, Unauthorized):
         return False
     return True
+
+
+def require_manager() -> None:
+    """The pools router's rule (admin or pool manager), for the pages' forms and posts: 403 otherwise."""
+    require(*MANAGER_ROLES)
+
+
+def funding_choices(session: Session) -> list[tuple[str, str]]:
+    return [(f.code, f"{f.name} ({f.code})") for f in reference.list_funding_sources(session)]
 
 
 def _done(pool_id: int, allocation_id: int, notice: str) -> Response:
@@ -195,13 +206,16 @@ def _allocation_page(
     allocation = allocations.get_allocation(session, pool_id, allocation_id)
     name = pools.intervention_names(session, [allocation.intervention_id]).get(allocation.intervention_id, "")
     forms = forms or {}
-    manager = _may(Role.admin, Role.pool_manager)
+    manager = _may(*MANAGER_ROLES)
     applicant = any(iid == allocation.intervention_id for iid, _ in allocations.applicable_interventions(session))
     status = allocation.status
     decide = forms.get("decide") or FormState(values={"amount": kr(allocation.requested), "status": "granted"})
     resubmit = forms.get("resubmit") or FormState(
         values={"amount": kr(allocation.requested), "note": allocation.note or ""}
     )
+    anchorable = status in (AllocationStatus.granted, AllocationStatus.released) and allocation.anchored_at is None
+    anchorable = manager and (anchorable or "anchor" in forms)  # a refused anchoring shows its reason
+    anchor = forms.get("anchor") or FormState(values={"from_year": str(pool.year + 1)})
     return render(
         request,
         "pool_allocation.html",
@@ -216,6 +230,8 @@ def _allocation_page(
         release=(forms.get("release") or FormState()) if manager and status is AllocationStatus.granted else None,
         resubmit=resubmit if applicant and status is AllocationStatus.changes_requested else None,
         decision_choices=DECISION_CHOICES,
+        anchor=anchor if anchorable else None,
+        funding_choices=funding_choices(session) if anchorable else [],
     )
 
 

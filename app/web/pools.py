@@ -11,21 +11,21 @@ from sqlmodel import Session
 from app.core.tabular import OutputFormat
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound, Unauthorized
-from app.models.auth import Role
 from app.models.pool import AllocationStatus
 from app.models.rollup import PoolSummaryDimension
 from app.models.types import from_ore
 from app.services import allocations, pools, rollups
-from app.services.auth import require
 from app.web import filters as web_filters
 from app.web.charts import bar_chart
 from app.web.common import ALLOCATION_STATUS_LABELS, UserDep, WebRoute, render
+from app.web.pool_forms import funding_choices, require_manager
 from app.web.tables import TOTAL_LABEL, Column, Table
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PoolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 MONTHS = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
+POOL_NOTICES = {"oprettet": "Puljen er oprettet.", "gemt": "Ændringerne af puljen er gemt."}
 SUMMARY_HEADINGS = {
     PoolSummaryDimension.intervention: ("pr-indsats", "Indsats"),
     PoolSummaryDimension.theme: ("pr-tema", "Tema"),
@@ -230,26 +230,41 @@ POOL_FIGURES: dict[str, Callable[[Session, int], Table]] = {
 
 def _may_decide() -> bool:
     try:
-        require(Role.admin, Role.pool_manager)
+        require_manager()
     except (Forbidden, Unauthorized):
         return False
     return True
 
 
-@router.get("/puljer", name="web_pools")
-def pools_page(request: Request, session: SessionDep, user: UserDep) -> Response:
+def pools_listing(request: Request, session: Session, new=None, status_code: int = 200) -> Response:
+    """The pools, and for the pool manager the form for a new one (`new`: as typed, when it was refused)."""
     form = web_filters.Form()
     year = web_filters._year(request.query_params, "year", form)
     table = pools_list_table(_all_pools(session, year))
+    may_create = _may_decide()
+    if may_create and new is None:
+        new = web_filters.Form(values={"funding_source": "SOB-PULJE", "department": "SOB"})
     return render(
         request,
         "pools.html",
-        status_code=422 if form.errors else 200,
+        status_code=422 if form.errors and status_code == 200 else status_code,
         title="Puljer",
         form=form,
         table=table,
         years=web_filters.YEARS,
+        new=new if may_create else None,
+        new_choices={
+            "funding_source": funding_choices(session),
+            "department": web_filters.choices(session)["department"],
+        }
+        if may_create
+        else {},
     )
+
+
+@router.get("/puljer", name="web_pools")
+def pools_page(request: Request, session: SessionDep, user: UserDep) -> Response:
+    return pools_listing(request, session)
 
 
 @router.get("/puljer.{fmt}", name="web_pools_download")
@@ -280,6 +295,7 @@ def pool_page(request: Request, session: SessionDep, user: UserDep, pool_id: Poo
         tables=tables,
         pending=pending,
         may_decide=_may_decide(),
+        notice=POOL_NOTICES.get(request.query_params.get("besked", "")),
         may_apply=bool(allocations.applicable_interventions(session)),
         open_items=open_items,
         names=names,
