@@ -39,8 +39,8 @@ def test_the_pool_manager_creates_a_pool_on_the_pools_page(web, client):
     assert web.post("/puljer", data=NEW).status_code == 403  # no form token
     refused = web.post("/puljer", data={**NEW, "csrf_token": csrf, "amount": "en million", "year": ""})
     assert refused.status_code == 422
-    assert 'id="f-amount-fejl"' in refused.text and "Skriv et beløb i kroner" in refused.text
-    assert 'id="f-year-fejl"' in refused.text and "Skal udfyldes" in refused.text
+    assert 'id="ny-f-amount-fejl"' in refused.text and "Skriv et beløb i kroner" in refused.text
+    assert 'id="ny-f-year-fejl"' in refused.text and "Skal udfyldes" in refused.text
     assert 'value="Puljen til prøvehandlinger 2027"' in refused.text and ">Styregruppen</textarea>" in refused.text
     assert _pools(client) == []
     done = web.post("/puljer", data={**NEW, "csrf_token": csrf, "funding_source": "SOB-PULJE", "department": "SOB"})
@@ -57,7 +57,7 @@ def test_the_pool_manager_creates_a_pool_on_the_pools_page(web, client):
     assert "Puljen er oprettet" in shown and "Redigér puljen" in shown
     assert "Puljen til prøvehandlinger 2027" in web.get("/puljer").text
     unknown = web.post("/puljer", data={**NEW, "csrf_token": csrf, "funding_source": "UKENDT"})
-    assert unknown.status_code == 422 and 'id="f-funding_source-fejl"' in unknown.text
+    assert unknown.status_code == 422 and 'id="ny-f-funding_source-fejl"' in unknown.text
 
 
 def test_the_pool_manager_changes_a_pool_but_not_below_what_is_granted(web, client):
@@ -119,7 +119,12 @@ def test_the_pool_manager_anchors_a_granted_trial_action(web, client):
     csrf = _sign_in(web, make_token("pool_manager", name="puljeforvalter"))
     page = web.get(page_url).text
     assert "Forankr prøvehandlingen i kernedriften" in page and 'id="forankr-f-from_year"' in page
-    form = {"csrf_token": csrf, "funding_source": "FAGFORVALTNING", "from_year": "2027", "decision_body": "Styregruppen"}
+    form = {
+        "csrf_token": csrf,
+        "funding_source": "FAGFORVALTNING",
+        "from_year": "2027",
+        "decision_body": "Styregruppen",
+    }
     assert web.post(f"{page_url}/forankring", data={**form, "csrf_token": "forkert"}).status_code == 403
     no_reason = web.post(f"{page_url}/forankring", data=form)
     assert no_reason.status_code == 422
