@@ -87,6 +87,8 @@ def test_an_organisation_is_changed_and_its_cvr_removed(web, client):
     bad = web.post(url, data={"csrf_token": csrf, "name": "Boligselskabet Værebro Park", "kind": "nej", "cvr": ""})
     assert bad.status_code == 422 and "Vælg organisationens type" in bad.text
     assert 'value="Boligselskabet Værebro Park"' in bad.text
+    blank = web.post(url, data={"csrf_token": csrf, "name": " ", "kind": "company", "cvr": "12345678"})
+    assert blank.status_code == 422 and 'id="f-name-fejl"' in blank.text
     done = web.post(url, data={"csrf_token": csrf, "name": "Boligselskabet Værebro Park", "kind": "company", "cvr": ""})
     assert done.status_code == 303, done.text
     got = client.get(f"{API}/organisations/{org['id']}").json()

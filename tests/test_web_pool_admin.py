@@ -73,6 +73,8 @@ def test_the_pool_manager_changes_a_pool_but_not_below_what_is_granted(web, clie
     assert low.status_code == 409
     assert "Der er bevilget 600,00 kr. af puljen" in low.text and 'value="500,00"' in low.text
     assert 'value="Puljen 2026"' in low.text
+    blank = web.post(edit, data={"csrf_token": csrf, "name": "Puljen 2026", "amount": "", "notes": ""})
+    assert blank.status_code == 422 and 'id="f-amount-fejl"' in blank.text and "Skriv et beløb" in blank.text
     assert client.get(f"{API}/pools/{pool['id']}").json()["name"] == "Puljen"
     done = web.post(edit, data={"csrf_token": csrf, "name": "Puljen 2026", "amount": "2.000,00", "notes": ""})
     assert done.status_code == 303, done.text

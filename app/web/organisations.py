@@ -135,7 +135,8 @@ def update_organisation(
     item = organisations.get_organisation(session, organisation_id)
     form = _posted(posted)
     try:
-        organisations.update_organisation(session, organisation_id, OrganisationUpdate(**_body(form), **_cleared(form)))
+        body = OrganisationUpdate(name=form.values["name"], kind=form.values["kind"], cvr=form.values["cvr"] or None)
+        organisations.update_organisation(session, organisation_id, body)
     except (ValidationError, AppError) as exc:
         return _form_page(request, item, form, _refused(session, exc, form))
     return redirect(f"/organisationer/{organisation_id}?besked=gemt")
@@ -151,11 +152,6 @@ def _posted(posted) -> Form:
 def _body(form: Form) -> dict[str, str]:
     """The fields filled in; an empty one is left out, so that the schema names a required one as missing."""
     return {name: value for name, value in form.values.items() if value}
-
-
-def _cleared(form: Form) -> dict[str, None]:
-    """An emptied CVR field removes the number (the PATCH's explicit null)."""
-    return {"cvr": None} if not form.values["cvr"] else {}
 
 
 def _refused(session: Session, exc: ValidationError | AppError, form: Form) -> int:

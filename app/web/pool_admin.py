@@ -110,7 +110,9 @@ def edit_pool_post(request: Request, session: SessionDep, user: UserDep, pool_id
     form = Form(values=_values(posted, EDIT_FIELDS))
     try:
         body = PoolUpdate(
-            name=form.values["name"].strip(), amount=_money(form.values["amount"]), notes=_blank(form.values["notes"])
+            name=form.values["name"].strip(),
+            amount=_money(form.values["amount"]) or "",  # an emptied amount is refused, not left as it was
+            notes=_blank(form.values["notes"]),
         )
         pools.update_pool(session, pool_id, body)
     except (ValidationError, AppError) as exc:
