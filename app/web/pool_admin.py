@@ -27,6 +27,7 @@ EDIT_FIELDS = ("name", "amount", "notes")
 ANCHOR_FIELDS = ("funding_source", "from_year", "decision_body", "meeting_date", "reason")
 # Where a field says it better than the shared messages (app/web/messages.py).
 ANCHOR_MESSAGES = {
+    "funding_source": "Vælg den finansieringskilde, der betaler fremover.",
     "from_year": "Skriv det første år, den nye finansieringskilde betaler, fx 2027.",
     "reason": "Skriv en begrundelse for forankringen.",
     "meeting_date": "Skriv mødets dato.",
