@@ -228,7 +228,12 @@ FormDep = Annotated[FormData, Depends(_posted_form)]
 def check_form_token(request: Request, user: SignedIn, form: FormData) -> None:
     """Every form post of a signed-in person carries the session's form token and comes from a page of this
     service (CSRF): 403 otherwise, before anything is read or written."""
-    if not same_origin(request) or not web_sessions.csrf_matches(user, form.get("csrf_token")):
+    check_csrf_token(request, user, form.get("csrf_token"))
+
+
+def check_csrf_token(request: Request, user: SignedIn, csrf_token: str | None) -> None:
+    """`check_form_token` for a route that reads its fields one by one (`Form(...)`)."""
+    if not same_origin(request) or not web_sessions.csrf_matches(user, csrf_token):
         raise Forbidden("Formularen kunne ikke godkendes. Gå tilbage, genindlæs siden og prøv igen.", csrf=True)
 
 

@@ -15,10 +15,10 @@ from app.deps import SessionDep
 from app.errors import AppError, Forbidden, GrantRefused, Unauthorized
 from app.models.auth import Role
 from app.models.pool import AllocationCreate, AllocationStatus, AllocationUpdate
-from app.services import allocations, pools, reference, web_sessions
+from app.services import allocations, pools, reference
 from app.services.auth import require
 from app.services.pool_decisions import MANAGER_ROLES
-from app.web.common import ALLOCATION_STATUS_LABELS, UserDep, WebRoute, kr, render, same_origin
+from app.web.common import ALLOCATION_STATUS_LABELS, UserDep, WebRoute, check_csrf_token, kr, render
 from app.web.filters import Form as FormState
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -103,11 +103,6 @@ def _refused(exc: ValidationError | AppError, session: Session, form: FormState,
     return 409 if isinstance(exc, GrantRefused) else 422
 
 
-def _check_csrf(request: Request, user, csrf_token: str) -> None:
-    if not same_origin(request) or not web_sessions.csrf_matches(user, csrf_token):
-        raise Forbidden("Formularen er udløbet eller kom ikke fra denne side: indlæs siden igen og prøv igen.")
-
-
 def _may(*roles: Role) -> bool:
     try:
         require(*roles)
@@ -171,7 +166,7 @@ def apply_post(
     expected_effect: Field = "",
     indicators: Field = "",
 ) -> Response:
-    _check_csrf(request, user, csrf_token)
+    check_csrf_token(request, user, csrf_token)
     values = locals().copy()
     form = FormState(values={k: values[k] for k in MESSAGES if k in values})
     try:
@@ -269,7 +264,7 @@ def decide_post(
     meeting_date: Field = "",
     reason: Field = "",
 ) -> Response:
-    _check_csrf(request, user, csrf_token)
+    check_csrf_token(request, user, csrf_token)
     form = FormState(
         values={
             "status": status,
@@ -307,7 +302,7 @@ def _with_amount(
     **text: str,
 ) -> Response:
     """A release or a resubmission: a fixed status, an amount and one free text, the form kept as typed."""
-    _check_csrf(request, user, csrf_token)
+    check_csrf_token(request, user, csrf_token)
     form = FormState(values={"amount": amount, **text})
     blanks = {name: _blank(value) for name, value in text.items()}
     return _transition(request, session, *ids, which, form, status=status.value, amount=_money(amount), **blanks)
