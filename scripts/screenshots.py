@@ -41,6 +41,12 @@ PAGES = [
     ("rapport", "/rapport", None),
     ("pulje-ansoegning", "/puljer/{pool_id}/ansoeg", None),
     ("pulje-afgoerelse", "/puljer/{pool_id}/bevillinger/{request_id}", None),
+    ("pulje-forankring", "/puljer/{pool_id}/bevillinger/{granted_id}#forankr", None),
+    ("indsats-parter", "/indsatser/{case_id}/rediger#organisationer-overskrift", None),
+    ("organisationer", "/organisationer", None),
+    ("organisation", "/organisationer/{organisation_id}", None),
+    ("runder", "/rapport/runder", None),
+    ("indikatorer", "/rapport/indikatorer", None),
 ]
 
 
@@ -98,8 +104,22 @@ def _prepare() -> dict[str, str]:
     [pool] = api.get("/api/v1/pools").json()["items"]  # the demo's pool, with an application in each state
     pending = api.get(f"/api/v1/pools/{pool['id']}/allocations", params={"status": "requested"}).json()["items"]
     requested = [a["id"] for a in pending]
+    granted = api.get(f"/api/v1/pools/{pool['id']}/allocations", params={"status": "granted"}).json()["items"]
     case_id = next(i["id"] for i in found if i["name"].startswith("Styrket indsats for social balance i Mørkhøj"))
-    return {"token": token, "pool_id": str(pool["id"]), "case_id": str(case_id), "request_id": str(requested[0])}
+    organisations = api.get("/api/v1/organisations", params={"limit": 200}).json()["items"]
+    # the organisation that takes part in the most interventions
+    organisation_id = max(
+        (o["id"] for o in organisations),
+        key=lambda oid: len(api.get(f"/api/v1/organisations/{oid}/interventions").json()["rows"]),
+    )
+    return {
+        "token": token,
+        "pool_id": str(pool["id"]),
+        "case_id": str(case_id),
+        "request_id": str(requested[0]),
+        "granted_id": str(granted[0]["id"]),
+        "organisation_id": str(organisation_id),
+    }
 
 
 # The import page: a file with mistakes (its report by row and column), then a good one (the dry run's counts)
