@@ -91,6 +91,9 @@ class InlineApp:
         from app.config import get_settings
 
         get_settings.cache_clear()
+        from app.core import read_cache
+
+        read_cache.reset()  # sized anew from READ_CACHE_MB=0, whatever ran before in this process
         anyio.to_thread.run_sync = inline
         from app.main import create_app
 

@@ -1,7 +1,7 @@
 """Rollup speed: the budget rollup by theme × year and the coverage rollup, through the HTTP endpoint, beside
 the bare SQL aggregate on the same data, on SQLite and (when reachable) PostgreSQL.
 
-    .venv/bin/python bench/rollups.py [--interventions 10000] [--lines 100000] [--runs 20]
+    .venv/bin/python bench/rollups.py [--interventions 10000] [--lines 10×interventions] [--runs 20]
                                        [--postgres postgresql://postgres@127.0.0.1:5432/test]
 
 Generates deterministic data (seed 2030) into a fresh database per engine, migrated by Alembic, and prints one
@@ -118,13 +118,23 @@ def generate(engine, interventions: int, lines: int, seed: int = 2030) -> None:
 
 
 def median_ms(fn, runs: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return medians_ms([fn], runs)[0]
+
+
+def medians_ms(fns: list, runs: int) -> list[float]:
+    """The median time of each of `fns`, called in turn within each run (the order alternating from run to run),
+    so that a machine whose load changes during the measurement weighs on all of them alike: their ratio holds
+    on a shared machine better than the times themselves."""
+    for fn in fns:
+        fn()  # warm up
+    times: list[list[float]] = [[] for _ in fns]
+    for run in range(runs):
+        order = list(enumerate(fns))
+        for k, fn in order if run % 2 == 0 else reversed(order):
+            start = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - start) * 1000)
+    return [statistics.median(t) for t in times]
 
 
 def migrated_engine(url: str):
@@ -218,9 +228,8 @@ def bench(url: str, args) -> list[tuple]:
         ),
         ("coverage by theme", "/api/v1/rollups/coverage", {"by": "theme"}, BARE_COVERAGE, None),
     ):
-        api = median_ms(endpoint(path, params), args.runs)
-        raw = median_ms(bare(sql), args.runs)
-        raw_same = median_ms(bare(same), args.runs) if same else None
+        api, raw, *rest = medians_ms([endpoint(path, params), bare(sql), *([bare(same)] if same else [])], args.runs)
+        raw_same = rest[0] if rest else None
         results.append((engine.dialect.name, label, api, raw, raw_same))
     engine.dispose()
     return results
@@ -229,13 +238,15 @@ def bench(url: str, args) -> list[tuple]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--interventions", type=int, default=10_000)
-    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=None, help="budget lines in all (default: 10 per intervention)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
+    if args.lines is None:
+        args.lines = 10 * args.interventions
 
     import logging
 

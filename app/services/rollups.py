@@ -13,6 +13,7 @@ never added to it). `amount` and `gross` are of the plan. One pass over the line
 conditional sums of the one split expression.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,14 +193,31 @@ def _clamp(value, low, high):
     return case((value <= low, low), (value >= high, high), else_=value)
 
 
+# Built statements of the rollups by filters and grouping: a rollup's SQL depends on nothing else, and building
+# it (the SQLAlchemy constructs, then their cache key) costs about 2 ms of Python, a fifth of the whole
+# computed rollup at 1,000 interventions. Bounded: emptied when full.
+_STATEMENTS: dict[tuple, Select] = {}
+_STATEMENTS_MAX = 512
+
+
+def _statement(key: tuple, build: Callable[[], Select]) -> Select:
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
 def _budget_groups(
     session: Session,
-    source: Select,
+    source: Select | Callable[[], Select],
     by: list[Dimension],
     *,
     count_interventions: bool = True,
     count_flag: str | None = None,
     count_total: bool = False,
+    key: tuple | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of (group keys..., amount_ore, gross_ore, interventions), computed in the database.
 
@@ -209,7 +227,29 @@ def _budget_groups(
     amount % N combinations one øre more. An effect goal covers the consecutive theme ranks s … s+k-1, so its
     share is k * (amount // N) plus how many of its combinations fall below amount % N, in closed form: every
     (line, group) is one row, and the ranks n, s, r are stored on the link rows (services/intervention_links.py),
-    so the query is the plain join a bare aggregate would do, plus arithmetic."""
+    so the query is the plain join a bare aggregate would do, plus arithmetic.
+
+    `source` may be a function that builds the lines' select; with a `key` (which must determine `source`) the
+    built statement is kept and reused (_statement)."""
+
+    def build() -> Select:
+        return _budget_groups_statement(
+            source() if callable(source) else source,
+            by,
+            count_interventions=count_interventions,
+            count_flag=count_flag,
+            count_total=count_total,
+        )
+
+    stmt = (
+        build() if key is None else _statement((*key, tuple(by), count_interventions, count_flag, count_total), build)
+    )
+    return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
+
+
+def _budget_groups_statement(
+    source: Select, by: list[Dimension], *, count_interventions: bool, count_flag: str | None, count_total: bool
+) -> Select:
     lines = source.subquery("lines")
     split = _split_joins(lines, by)
     amount = lines.c.amount_ore
@@ -228,8 +268,7 @@ def _budget_groups(
         columns.append(
             func.count().filter(and_(lines.c.first_in_plan, *[f == 0 for f in firsts])).label("total_interventions")
         )
-    stmt = select(*columns).select_from(split.joined).group_by(*[split.keys[d] for d in by])
-    return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
+    return select(*columns).select_from(split.joined).group_by(*[split.keys[d] for d in by])
 
 
 @dataclass
@@ -341,23 +380,42 @@ def _measures(plan_ore: int, budget_ore: int, actual_ore: int) -> dict[str, Any]
     }
 
 
-def _names(session: Session) -> dict[Dimension, dict[Any, str]]:
-    return {
-        Dimension.theme: dict(session.execute(select(Theme.code, Theme.name)).all()),
-        Dimension.effect_goal: dict(session.execute(select(EffectGoal.code, EffectGoal.name)).all()),
-        Dimension.indicator: dict(session.execute(select(Indicator.number, Indicator.name)).all()),
-        Dimension.department: dict(session.execute(select(Department.code, Department.name)).all()),
-        Dimension.area: dict(session.execute(select(Area.slug, Area.name)).all()),
-        Dimension.funding_source: dict(session.execute(select(FundingSource.code, FundingSource.name)).all()),
-        Dimension.track: TRACK_LABELS,
-        Dimension.kind: KIND_LABELS,
-        Dimension.status: STATUS_LABELS,
-    }
+# The tables that name the codes of a dimension (the others are named by fixed labels or not at all).
+_NAME_COLUMNS = {
+    Dimension.theme: (Theme.code, Theme.name),
+    Dimension.effect_goal: (EffectGoal.code, EffectGoal.name),
+    Dimension.indicator: (Indicator.number, Indicator.name),
+    Dimension.department: (Department.code, Department.name),
+    Dimension.area: (Area.slug, Area.name),
+    Dimension.funding_source: (FundingSource.code, FundingSource.name),
+}
+_LABELS = {Dimension.track: TRACK_LABELS, Dimension.kind: KIND_LABELS, Dimension.status: STATUS_LABELS}
+
+
+def _names(session: Session, by: list[Dimension]) -> dict[Dimension, dict[Any, str]]:
+    """The names of the codes of the dimensions in `by` that have names: one query per named table asked for
+    (a rollup by theme and year reads the themes, not every reference table)."""
+    names: dict[Dimension, dict[Any, str]] = {}
+    for dim in by:
+        if dim in _NAME_COLUMNS:
+            names[dim] = dict(session.execute(select(*_NAME_COLUMNS[dim])).all())
+        elif dim in _LABELS:
+            names[dim] = _LABELS[dim]
+    return names
 
 
 def _sort_key(row: dict[str, Any], by: list[Dimension]) -> tuple:
     # The "none" group after the codes; codes in their natural order (T1 < T2, 2019 < 2020).
-    return tuple((row[d.value] is None, row[d.value] if row[d.value] is not None else 0) for d in by)
+    return _sort_key_of([d.value for d in by])(row)
+
+
+def _sort_key_of(keys: list[str]) -> Callable[[dict[str, Any]], tuple]:
+    """_sort_key for the group keys named `keys`, with the names looked up once, not per row."""
+
+    def key(row: dict[str, Any]) -> tuple:
+        return tuple((row[k] is None, 0 if row[k] is None else row[k]) for k in keys)
+
+    return key
 
 
 def budget_columns(by: list[Dimension]) -> list[str]:
@@ -415,17 +473,24 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
     # Without year bounds, funding-source filter or pool grants the same pass counts the total's interventions.
     count_total = _count_flag(filters, []) == "first_in_plan"
     groups = _budget_groups(
-        session, _rollup_lines(filters), by, count_flag=_count_flag(filters, by), count_total=count_total
+        session,
+        lambda: _rollup_lines(filters),
+        by,
+        count_flag=_count_flag(filters, by),
+        count_total=count_total,
+        key=("lines", repr(filters)),
     )
-    names = _names(session)
+    names = _names(session, by)
+    # (key, its name column and the names) per dimension, looked up once rather than once per row
+    dims = [(d.value, f"{d.value}_name", names.get(d)) for d in by]
     rows = []
-    for group in sorted(groups, key=lambda g: _sort_key(g, by)):
+    for group in sorted(groups, key=_sort_key_of([key for key, _, _ in dims])):
         row: dict[str, Any] = {}
-        for dim in by:
-            code = group[dim.value]
-            row[dim.value] = code
-            if dim in names:
-                row[f"{dim.value}_name"] = NONE_LABEL if code is None else names[dim].get(code, str(code))
+        for key, name_key, named in dims:
+            code = group[key]
+            row[key] = code
+            if named is not None:
+                row[name_key] = NONE_LABEL if code is None else named.get(code, str(code))
         row.update(
             gross=from_ore(int(group["gross_ore"])),
             interventions=int(group["interventions"]),
@@ -511,7 +576,13 @@ def coverage(session: Session, filters: RollupFilters, by: CoverageDimension) ->
     ).all()
     money = {
         g[dimension.value]: g
-        for g in _budget_groups(session, _rollup_lines(filters), [dimension], count_interventions=False)
+        for g in _budget_groups(
+            session,
+            lambda: _rollup_lines(filters),
+            [dimension],
+            count_interventions=False,
+            key=("lines", repr(filters)),
+        )
     }
 
     rows, uncovered = [], []
@@ -575,10 +646,8 @@ def pool_summary(session: Session, pool_id: int, by: PoolSummaryDimension) -> Po
     else:
         dimension = Dimension(by.value)
         groups = sorted(_budget_groups(session, grants, [dimension]), key=lambda g: _sort_key(g, [dimension]))
-        label = {
-            g[by.value]: (NONE_LABEL if g[by.value] is None else _names(session)[dimension].get(g[by.value]))
-            for g in groups
-        }
+        names = _names(session, [dimension])[dimension]
+        label = {g[by.value]: (NONE_LABEL if g[by.value] is None else names.get(g[by.value])) for g in groups}
     rows = [
         PoolSummaryRow(
             **{
