@@ -177,7 +177,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000", help="interventions, comma-separated")
     parser.add_argument(
-        "--import-sizes", default=None, help="interventions per import, comma-separated (default: --sizes)"
+        "--import-sizes", default=None, help="interventions per import, comma-separated (default: --sizes; '' none)"
     )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=50, help="W1/W2 CPU: median of (default 50)")
@@ -197,7 +197,8 @@ def main() -> int:
         return 0
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    import_sizes = [int(s) for s in (args.import_sizes or args.sizes).split(",") if s.strip()]
+    import_sizes_text = args.sizes if args.import_sizes is None else args.import_sizes  # "" for none
+    import_sizes = [int(s) for s in import_sizes_text.split(",") if s.strip()]
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     started = datetime.now(UTC)
     sizes_out, imports_out = [], []
@@ -210,7 +211,7 @@ def main() -> int:
                 imports_out.append(r)
     print(
         f"\n{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; `bench/scale.py --sizes {args.sizes} "
-        f"--import-sizes {args.import_sizes or args.sizes} --engine {args.engine} --repeat {args.repeat} "
+        f"--import-sizes '{import_sizes_text}' --engine {args.engine} --repeat {args.repeat} "
         f"--runs {args.runs}`\n"
     )
     print(

@@ -420,21 +420,28 @@ def _check_cycles(
     for raw, rec in records:
         parent_of[rec.external_id] = rec.parent_external_id
         rows[rec.external_id] = raw.row
+    # Nodes whose line of ancestors ends at a root: a walk that reaches one closes no loop. Each node is walked
+    # through about once, so a deep tree costs linear time, not records × depth.
+    rooted: set[Any] = set()
     for raw, rec in records:
-        node, steps = rec.parent_external_id, 0
-        while node is not None and steps <= len(parent_of):
-            if node == rec.external_id:
-                problems.append(
-                    _problem(
-                        raw.row,
-                        "parent_external_id",
-                        f"the parent links would make a cycle through {rec.parent_external_id!r}",
-                        type_="cycle",
-                        ctx={"value": rec.parent_external_id},
-                    )
+        walked, node = [rec.external_id], rec.parent_external_id
+        on_walk = set(walked)
+        while node is not None and node not in rooted and node not in on_walk:
+            walked.append(node)
+            on_walk.add(node)
+            node = parent_of.get(node)
+        if node is None or node in rooted:
+            rooted.update(walked)
+        elif node == rec.external_id:
+            problems.append(
+                _problem(
+                    raw.row,
+                    "parent_external_id",
+                    f"the parent links would make a cycle through {rec.parent_external_id!r}",
+                    type_="cycle",
+                    ctx={"value": rec.parent_external_id},
                 )
-                break
-            node, steps = parent_of.get(node), steps + 1
+            )
 
 
 # --- comparing with what is there --------------------------------------------------------------------------
