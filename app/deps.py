@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
@@ -85,15 +86,66 @@ bearer = HTTPBearer(
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def _authenticate(session: Session, authorization: str | None):
+def _authenticate(session: Session, authorization: str | None, *, keep: bool = False):
     """The principal and the data version, read in one trip to the database. The read transaction ends here, in
-    the same thread: the endpoint reads afresh (never data older than the version) and a request answered from
-    the read cache holds no connection."""
+    the same thread, unless `keep`: the endpoint then reads on in it (see checked_in_one_hop)."""
     try:
         version = read_cache.data_version(session)
         return authenticate(session, authorization, data_version=version), version
     finally:
-        session.rollback()
+        if not keep:
+            session.rollback()
+
+
+# Endpoints that check the request's access themselves, in their one thread-pool hop (checked_in_one_hop).
+_CHECKED_IN_HOP: set[Callable] = set()
+
+
+def checks_access_in_its_hop(endpoint: Callable[..., T]) -> Callable[..., T]:
+    """Mark an async endpoint whose database work runs in one hop with the token check: `authorize` then only
+    notes the request's access rule, and the endpoint calls checked_in_one_hop, which applies it first. The
+    endpoint must do so on every path (it is tested with an invalid token)."""
+    _CHECKED_IN_HOP.add(endpoint)
+    return endpoint
+
+
+@dataclass
+class _Unchecked:
+    """The access rule of a request not checked yet: authorize hands it to checked_in_one_hop."""
+
+    request: Request
+    allowed: set[str]
+
+    def check(self, session: Session, *, keep: bool) -> RequestContext:
+        """Authenticate in this thread, set the request context (raises Unauthorized or Forbidden)."""
+        principal, version = _authenticate(session, self.request.headers.get("authorization"), keep=keep)
+        del self.request.state.unchecked
+        return _check(self.request, principal, version, self.allowed)
+
+    async def check_apart(self) -> None:
+        """Apply the rule in a hop of its own, for a request whose endpoint did not run: the error handlers answer
+        a request's invalid parameters only to whom may send it (raises Unauthorized or Forbidden)."""
+        session = self.request.state.session
+        set_current(await anyio.to_thread.run_sync(lambda: self.check(session, keep=False)))
+
+
+async def checked_in_one_hop(request: Request, session: Session, work: Callable[[Session], T]) -> T:
+    """The token check, the data version and `work(session)` in one read transaction of the request's session,
+    in one thread-pool hop; the transaction ends in the same hop, so closing the session costs none. The
+    request context is set in the hop (for `work`) and in the event loop (for what follows)."""
+    unchecked: _Unchecked | None = getattr(request.state, "unchecked", None)
+
+    def run() -> tuple[RequestContext | None, T]:
+        try:
+            context = unchecked.check(session, keep=True) if unchecked is not None else None
+            return context, work(session)
+        finally:
+            session.rollback()
+
+    context, result = await anyio.to_thread.run_sync(run)
+    if context is not None:
+        set_current(context)
+    return result
 
 
 def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
@@ -102,14 +154,19 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
 
     It opens the request's one session (SessionDep hands the same one to the endpoint) and closes it when the
     request is done. Async on purpose: the request context it sets must be visible to the endpoint, which a
-    dependency run in the thread pool could not do."""
+    dependency run in the thread pool could not do. An endpoint marked checks_access_in_its_hop gets the rule
+    to apply in its own hop instead: one hop, one transaction for the whole request."""
     allowed = {r.value for r in write_roles}
 
     async def dependency(request: Request, _declared: BearerDep) -> AsyncIterator[None]:
         session = request.state.session = open_session()
         try:
-            check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
-            _check(request, *check, allowed)
+            route = request.scope.get("route")
+            if getattr(route, "endpoint", None) in _CHECKED_IN_HOP:
+                request.state.unchecked = _Unchecked(request, allowed)
+            else:
+                check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
+                _check(request, *check, allowed)
             yield
         finally:
             await _close(session)
@@ -117,25 +174,26 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
     return dependency
 
 
-def _check(request: Request, principal, version: int | None, allowed: set[str]) -> None:
-    """Set the request context and apply the access rule (raises Unauthorized or Forbidden)."""
+def _check(request: Request, principal, version: int | None, allowed: set[str]) -> RequestContext:
+    """Set the request context (in the calling context) and apply the access rule (raises Unauthorized or
+    Forbidden); the context, to set in another."""
     principal = principal or ANONYMOUS
-    set_current(
-        RequestContext(
-            principal=principal,
-            request_id=getattr(request.state, "request_id", None),
-            if_match=request.headers.get("if-match"),
-            data_version=version,
-        )
+    context = RequestContext(
+        principal=principal,
+        request_id=getattr(request.state, "request_id", None),
+        if_match=request.headers.get("if-match"),
+        data_version=version,
     )
+    set_current(context)
     if request.method in READ_METHODS:
         if principal is ANONYMOUS and not get_settings().public_read:
             raise Unauthorized("reads need a token here (or set PUBLIC_READ=true)")
-        return
+        return context
     if principal is ANONYMOUS:
         raise Unauthorized("changes need a token")
     if principal.role not in allowed:
         raise Forbidden(f"a {principal.role} may not change this")
+    return context
 
 
 # --- Idempotency-Key on the POSTs that create something ----------------------------------------------------

@@ -216,6 +216,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unchecked = getattr(request.state, "unchecked", None)  # app/deps.py checks_access_in_its_hop
+        if unchecked is not None:
+            try:
+                await unchecked.check_apart()
+            except AppError as denied:
+                return error_response(denied, request.url.path)
         errors, malformed = _clean_validation_errors(exc)
         if malformed:
             return problem_response(request, 400, "malformed-json", "Malformed JSON", errors[0]["msg"], errors)

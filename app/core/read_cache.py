@@ -12,7 +12,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-import anyio
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -97,27 +96,6 @@ def cached_json(key: Hashable, build: Callable[[], bytes], *, fresh: bool = Fals
         body = build()
         cache().put(key, version, body)
     return body
-
-
-async def cached_json_async(
-    key: Hashable, session: Session, build: Callable[[Session], bytes], *, fresh: bool = False
-) -> bytes:
-    """cached_json for an async endpoint: a hit costs no thread; a miss runs `build(session)` in the thread
-    pool, with the request's session, and ends its read transaction there (so no connection is held after)."""
-    version = current().data_version
-    body = None if fresh else cache().get(key, version)
-    if body is not None:
-        return body
-
-    def run() -> bytes:
-        try:
-            built = build(session)
-        finally:
-            session.rollback()
-        cache().put(key, version, built)
-        return built
-
-    return await anyio.to_thread.run_sync(run)
 
 
 def wants_fresh(cache_control: str | None) -> bool:

@@ -1,0 +1,61 @@
+"""What a request costs in sessions, transactions and thread-pool hops: the cold list (the front end's hottest
+read, with the read cache missed on purpose) and a hit each open one session, begin one transaction on it (the
+token check, the data version and the page are read in it) and hop to the thread pool once."""
+
+import contextlib
+
+import anyio.to_thread
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session
+
+from tests.factories import API, create_intervention
+
+
+@contextlib.contextmanager
+def lifecycle(monkeypatch):
+    """Counts thread-pool hops, sessions that began a transaction, and transactions begun."""
+    counts = {"hops": 0, "sessions": set(), "transactions": 0}
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted_run_sync(func, *args, **kwargs):
+        counts["hops"] += 1
+        return await run_sync(func, *args, **kwargs)
+
+    def begun(session, _transaction, _connection):
+        counts["sessions"].add(id(session))
+        counts["transactions"] += 1
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted_run_sync)
+    event.listen(Session, "after_begin", begun)
+    try:
+        yield counts
+    finally:
+        event.remove(Session, "after_begin", begun)
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["cold", "cached"])
+def test_a_page_of_the_list_opens_one_session_and_hops_once(client, monkeypatch, fresh):
+    for k in range(3):
+        create_intervention(client, name=f"Indsats {k}")
+    headers = {"Cache-Control": "no-cache"} if fresh else {}
+    assert client.get(f"{API}/interventions", params={"limit": 2}).status_code == 200  # the cache is warm
+    with lifecycle(monkeypatch) as counts:
+        response = client.get(f"{API}/interventions", params={"limit": 2}, headers=headers)
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 2
+    assert (counts["hops"], len(counts["sessions"]), counts["transactions"]) == (1, 1, 1)
+
+
+def test_the_list_checks_the_token_before_it_answers_anything(anonymous, client):
+    """The list checks the token in its own hop; a request refused there, or with parameters that never reach
+    the endpoint, is answered 401 all the same, and a valid token's bad parameter 422."""
+    bad = {"Authorization": "Bearer sbr_unknown"}
+    for params in ({}, {"limit": 0}, {"theme": "T99"}):
+        assert anonymous.get(f"{API}/interventions", params=params).status_code == 401
+        response = anonymous.get(f"{API}/interventions", params=params, headers=bad)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.get(f"{API}/interventions", params={"limit": 0}).status_code == 422
+    assert client.get(f"{API}/interventions", params={"theme": "T99"}).status_code == 422
+    assert client.get(f"{API}/interventions").status_code == 200
