@@ -2,7 +2,7 @@
 or InterventionSummary in lists) with its links, children, sums per year and, in full, its budget lines,
 success criteria and pool grants, built for a whole page of rows in a few queries."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,12 +64,19 @@ class _Related:
     subtree: dict[int, dict[int, YearSums]]  # the same with all its (non-archived) descendants' lines
 
 
+def summaries(session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """The fields of InterventionSummary of each row (a row of the intervention's columns), in the rows' order:
+    plain dicts, for the page's model to validate in one call."""
+    related = _related(session, [r.id for r in rows])
+    return [_fields(r, related) for r in rows]
+
+
 def to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> list[Any]:
     """InterventionPublic (full) or InterventionSummary of each row, in the rows' order."""
+    if not full:
+        return [InterventionSummary(**fields) for fields in summaries(session, rows)]
     ids = [r.id for r in rows]
     related = _related(session, ids)
-    if not full:
-        return [InterventionSummary(**_fields(r, related)) for r in rows]
     lines, criteria = _lines_and_criteria(session, ids)
     parties = parties_of(session, ids)
     return [
@@ -103,7 +110,7 @@ def _links_and_children(session: Session, ids: list[int]) -> tuple[dict, dict, d
     children: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
         return areas, themes, indicators, children
-    found = session.execute(_LINKS_AND_CHILDREN, {"ids": ids}).all()
+    found = session.connection().execute(_LINKS_AND_CHILDREN, {"ids": ids}).all()
     found.sort(key=lambda r: (r[3], r[2] or ""))  # areas by position, themes by code, the rest by number
     for kind, iid, code, number, live in found:
         if kind == "a":
@@ -157,7 +164,7 @@ def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSum
     the original budget and the actual spending."""
     by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
     if ids:
-        for row in session.execute(_OWN_TOTALS, {"ids": ids}).all():
+        for row in session.connection().execute(_OWN_TOTALS, {"ids": ids}).all():
             by_year[row[0]][row[1]] = row[2:]
     return by_year
 
@@ -238,30 +245,35 @@ def _lines_and_criteria(
 _OWN_TOTALS = _own_totals_statement()
 
 
-def _totals(sums: Iterable[YearSums]) -> tuple[int, int, int]:
-    """Øre of the plan, the original budget and the actual spending over the years, in one pass."""
+def _sums(sums: dict[int, YearSums]) -> tuple[int, int, int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Øre of the plan, the original budget and the actual spending over the years, and [{year, amount}] of the
+    plan and of the actual spending (years with such lines only), in one pass: plain dicts, which the answer's
+    model validates in one go (a YearAmount each, made here, cost more than the rest of the page)."""
     plan = original = actual = 0
-    for y in sums:
-        if y[0] is not None:
-            plan += int(y[0])
-        if y[1] is not None:
-            original += int(y[1])
-        if y[2] is not None:
-            actual += int(y[2])
-    return plan, original, actual
-
-
-def _by_year(sums: dict[int, YearSums], measure: int) -> list[dict[str, Any]]:
-    """[{year, amount}] of one measure (0 plan, 1 original, 2 actual): plain dicts, which the answer's model
-    validates in one go (a YearAmount each, made here, cost more than the rest of the page)."""
-    return [{"year": year, "amount": from_ore(int(y[measure]))} for year, y in sums.items() if y[measure] is not None]
+    plan_years: list[dict[str, Any]] = []
+    actual_years: list[dict[str, Any]] = []
+    for year, (p, o, a) in sums.items():
+        if p is not None:
+            p = int(p)
+            plan += p
+            plan_years.append({"year": year, "amount": from_ore(p)})
+        if o is not None:
+            original += int(o)
+        if a is not None:
+            a = int(a)
+            actual += a
+            actual_years.append({"year": year, "amount": from_ore(a)})
+    return plan, original, actual, plan_years, actual_years
 
 
 def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
     """The fields InterventionSummary and InterventionPublic share."""
     own, subtree = related.own[r.id], related.subtree.get(r.id, {})
-    plan, original, actual = _totals(own.values())
-    all_plan, _, all_actual = _totals(subtree.values()) if subtree is not own else (plan, original, actual)
+    plan, original, actual, plan_years, actual_years = _sums(own)
+    if subtree is not own:
+        all_plan, _, all_actual, plan_years, actual_years = _sums(subtree)
+    else:
+        all_plan, all_actual = plan, actual
     return {
         "id": r.id,
         "external_id": r.external_id,
@@ -283,11 +295,11 @@ def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
         "contact_email": r.contact_email,
         "budget_total": from_ore(plan),
         "budget_total_with_descendants": from_ore(all_plan),
-        "budget_by_year": _by_year(subtree, 0),
+        "budget_by_year": plan_years,
         "original_budget_total": from_ore(original),
         "actual_total": from_ore(actual),
         "actual_total_with_descendants": from_ore(all_actual),
-        "actual_by_year": _by_year(subtree, 2),
+        "actual_by_year": actual_years,
         "children": related.children[r.id],
         "created_at": r.created_at,
         "updated_at": r.updated_at,

@@ -29,7 +29,7 @@ from app.services.filters import check_filters, where_filters
 from app.services.intervention_changes import DERIVED, begin_change, finish_change
 from app.services.intervention_links import set_links
 from app.services.intervention_new import PLAIN_FIELDS, insert_intervention
-from app.services.intervention_public import intervention_public, load_intervention, to_public
+from app.services.intervention_public import intervention_public, load_intervention, summaries
 from app.services.parties import PARTY_FIELDS, check_parties, organisation_names_in, party_key, set_parties
 from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria, set_success_criteria
@@ -56,8 +56,9 @@ def list_interventions(
     stmt = where_filters(select(*_PAGE_COLUMNS), filters)
 
     stmt = keyset_order(stmt, SORTS, sort, cursor, id_column=col(Intervention.id))
-    rows, next_cursor = keyset_page(session.execute(stmt.limit(limit + 1)).all(), sort, limit)
-    return InterventionPage(items=to_public(session, rows, full=False), next_cursor=next_cursor)
+    # Executed on the connection: plain rows, without the ORM's result machinery.
+    rows, next_cursor = keyset_page(session.connection().execute(stmt.limit(limit + 1)).all(), sort, limit)
+    return InterventionPage.model_validate({"items": summaries(session, rows), "next_cursor": next_cursor})
 
 
 # --- writing -----------------------------------------------------------------------------------------------
