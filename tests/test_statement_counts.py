@@ -93,3 +93,127 @@ def test_the_answer_of_a_create_with_parties_is_what_a_read_answers(client):
     assert created.json() == read.json()
     assert created.headers["ETag"] == read.headers["ETag"]
     assert any(line["funding_organisation"] == SSF["name"] for line in created.json()["budget_lines"])
+
+
+# --- the other lists: as many statements for a long list as for a short one -----------------------------------
+
+FRESH = {"Cache-Control": "no-cache"}
+
+
+def _statements(client, path: str, params: dict | None = None) -> tuple[int, list]:
+    client.get(path, params=params)  # the token's check at this data version, done once
+    with counted() as n:
+        response = client.get(path, params=params, headers=FRESH)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return n[0], body["items"] if isinstance(body, dict) and "items" in body else body
+
+
+def assert_fixed(client, path: str, grow, params: dict | None = None, size=len) -> None:
+    """The statements of GET `path` before and after `grow()` made its answer longer are as many."""
+    small, before = _statements(client, path, params)
+    grow()
+    big, after = _statements(client, path, params)
+    assert size(after) > size(before)
+    assert big == small, f"{path}: {small} statements for {size(before)}, {big} for {size(after)}"
+
+
+def _pool(client, **overrides) -> dict:
+    from tests.test_pools import create_pool
+
+    return create_pool(client, **overrides)
+
+
+def _grants(client, pool_id: int, n: int, start: int = 0) -> None:
+    from tests.test_pools import allocate, trial_action
+
+    for k in range(start, start + n):
+        action = trial_action(client, name=f"Prøvehandling {k}", themes=[f"T{1 + k % 9}"], areas=["moerkhoej"])
+        allocate(client, pool_id, action["id"], "1000.00", status="granted" if k % 2 else "requested")
+
+
+def test_the_list_of_pools_sends_as_many_statements_whatever_its_length(client):
+    pool = _pool(client)
+    _grants(client, pool["id"], 2)
+
+    def grow():
+        for year in (2022, 2023, 2024):
+            other = _pool(client, name=f"Puljen {year}", year=year)
+            _grants(client, other["id"], 2, start=year)
+
+    assert_fixed(client, f"{API}/pools", grow)
+
+
+def test_the_allocations_send_as_many_statements_whatever_their_number(client):
+    pool = _pool(client)
+    _grants(client, pool["id"], 1)
+    assert_fixed(client, f"{API}/pools/{pool['id']}/allocations", lambda: _grants(client, pool["id"], 5, start=1))
+    assert_fixed(client, f"{API}/allocations", lambda: _grants(client, pool["id"], 3, start=6))
+
+
+def test_the_audit_log_sends_as_many_statements_whatever_its_length(client):
+    create_intervention(client)
+    assert_fixed(client, f"{API}/audit", lambda: [create_intervention(client, name=f"Indsats {k}") for k in range(5)])
+
+
+def test_the_observations_send_as_many_statements_whatever_their_number(client):
+    from tests.test_observations import observation
+
+    url = f"{API}/indicators/4/observations"
+    assert client.post(url, json=observation()).status_code == 201
+
+    def grow():
+        for year in (2024, 2027, 2030):
+            for area in ("moerkhoej", "vaerebro-park"):
+                assert client.post(url, json=observation(year=year, area=area, kind="actual")).status_code == 201
+
+    assert_fixed(client, url, grow)
+
+
+def test_the_evaluations_send_as_many_statements_whatever_their_number(client):
+    from tests.test_evaluations import _evaluation, _material
+
+    intervention = create_intervention(client, end_date="2020-12-31")
+    material = _material(client, intervention["id"])
+    _evaluation(client, intervention["id"], material_ids=[material["id"]])
+
+    def grow():
+        more = [_material(client, intervention["id"], title=f"Rapport {k}", kind="evaluation") for k in range(3)]
+        for k, kind in enumerate(["midway", "final", "final"]):
+            _evaluation(
+                client, intervention["id"], kind=kind, date=f"202{k + 1}-06-01", material_ids=[m["id"] for m in more]
+            )
+
+    assert_fixed(client, f"{API}/interventions/{intervention['id']}/evaluations", grow)
+    create_intervention(client, name="Afsluttet", end_date="2020-12-31")
+    assert_fixed(
+        client,
+        f"{API}/evaluations/missing",
+        lambda: [create_intervention(client, name=f"Afsluttet {k}", end_date="2020-12-31") for k in range(4)],
+    )
+
+
+def test_the_case_page_sends_as_many_statements_whatever_the_programme_holds(client):
+    from tests.test_evaluations import _evaluation, _material
+
+    programme = create_intervention(client, name="Program", kind="programme")
+    create_intervention(client, name="Del 1", parent_id=programme["id"])
+    _evaluation(client, programme["id"], material_ids=[_material(client, programme["id"])["id"]])
+
+    def grow():
+        for k in range(2, 6):
+            part = create_intervention(
+                client,
+                name=f"Del {k}",
+                parent_id=programme["id"],
+                budget_lines=[budget_line(year=2019 + j % 4, category=f"Kategori {j}") for j in range(k)],
+            )
+            create_intervention(client, name=f"Del {k}.1", parent_id=part["id"])
+        material = [_material(client, programme["id"], title=f"Dokument {k}") for k in range(3)]
+        _evaluation(client, programme["id"], material_ids=[m["id"] for m in material])
+        _evaluation(client, programme["id"], kind="final", date="2022-12-01")
+
+    def size(case: dict) -> int:
+        return len(str(case))
+
+    assert_fixed(client, f"{API}/interventions/{programme['id']}/case", grow, size=size)

@@ -47,25 +47,16 @@ from app.services.case_parties import (
     reach_html,
 )
 from app.services.evaluations import evaluations_of
+from app.services.filters import subtree_ids
 from app.services.interventions import get_intervention
 from app.services.material import material_of
 
 
-def descendants(session: Session, root_id: int) -> list[int]:
-    """Ids of every non-archived intervention below this one (children, their children, …)."""
-    found: list[int] = []
-    seen = {root_id}
-    frontier = [root_id]
-    while frontier:
-        children = session.exec(
-            select(Intervention.id).where(
-                col(Intervention.parent_id).in_(frontier), col(Intervention.archived_at).is_(None)
-            )
-        ).all()
-        frontier = [c for c in children if c not in seen]  # a cycle, should one ever slip in, ends the walk
-        seen.update(frontier)
-        found.extend(frontier)
-    return found
+def subtree(session: Session, root_id: int) -> list[int]:
+    """The intervention's id and those of every non-archived intervention below it (children, their children, …):
+    one recursive statement, however deep the programme."""
+    tree = subtree_ids(root_id, "case_subtree", include_archived=False)
+    return list(session.exec(select(tree.c.node_id)).all())
 
 
 def _financing(session: Session, ids: Sequence[int], sources: dict[str, str]) -> tuple[Financing, list[FundingAmount]]:
@@ -158,7 +149,7 @@ def get_case(session: Session, intervention_id: int) -> CasePage:
     themes = dict(session.exec(select(Theme.code, Theme.name)).all())
     indicators = dict(session.exec(select(Indicator.number, Indicator.name)).all())
 
-    financing, partners = _financing(session, [found.id, *descendants(session, found.id)], sources)
+    financing, partners = _financing(session, subtree(session, found.id), sources)
     contact = (
         Contact(name=found.contact_name, email=found.contact_email)
         if found.contact_name or found.contact_email

@@ -37,12 +37,12 @@ def subtrees(filters: InterventionFilters, *, parent_is_subtree: bool = False) -
     """The subtrees the filters ask for, as recursive CTEs of `node_id`: build them once for a statement that
     applies the filters in several parts (two CTEs of one name in a UNION would not compile)."""
     return [
-        _subtree_ids(root, f"subtree_{name}", filters.include_archived)
+        subtree_ids(root, f"subtree_{name}", filters.include_archived)
         for name, root in _subtree_roots(filters, parent_is_subtree)
     ]
 
 
-def _subtree_ids(root_id: int, name: str, include_archived: bool) -> CTE:
+def subtree_ids(root_id: int, name: str, include_archived: bool) -> CTE:
     """Ids of an intervention and all its descendants (archived ones only if asked for)."""
     base = select(col(Intervention.id).label("node_id")).where(col(Intervention.id) == root_id)
     tree = base.cte(name, recursive=True)
