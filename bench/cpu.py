@@ -8,8 +8,9 @@ On a fresh database (migrated, loaded with the data of bench/rollups.py, 10 budg
 measures, with time.process_time() (this process's CPU only: the database server's share is not in it), the
 median over --repeat runs of:
 
-  W1 page   the service's list of 50 (app.services.interventions.list_interventions, sort id, no filter) and
-            its JSON, in a session of its own: the read cache's miss path; beside it bench/bare.py bare_page,
+  W1 page   the service's list of 50 as the endpoint writes it (app.services.interventions
+            .list_interventions_json, sort id, no filter), in a session of its own: the read cache's miss
+            path; beside it bench/bare.py bare_page,
             the same SQL on one Core connection, plain dicts, one json.dumps (answers the same JSON).
   W2 create the service's create (app.services.interventions.create_intervention) of bench/run.py's W2 body
             (2 themes, 3 budget lines) and its JSON; beside it bench/bare.py bare_create, the same rows
@@ -135,7 +136,7 @@ def measure(url: str, repeat: int, token: str) -> dict:
     from app.db import get_engine, open_session
     from app.models.filters import InterventionFilters
     from app.models.intervention import InterventionCreate
-    from app.services.interventions import create_intervention, list_interventions
+    from app.services.interventions import create_intervention, list_interventions_json
 
     engine = get_engine()
     statements = Statements(engine)
@@ -144,7 +145,7 @@ def measure(url: str, repeat: int, token: str) -> dict:
 
     def service_page(limit: int = 50) -> bytes:
         with open_session() as session:
-            body = list_interventions(session, InterventionFilters(), limit=limit).model_dump_json().encode()
+            body = list_interventions_json(session, InterventionFilters(), limit=limit)
             session.rollback()
             return body
 

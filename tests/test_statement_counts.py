@@ -217,3 +217,42 @@ def test_the_case_page_sends_as_many_statements_whatever_the_programme_holds(cli
         return len(str(case))
 
     assert_fixed(client, f"{API}/interventions/{programme['id']}/case", grow, size=size)
+
+
+def test_the_page_the_api_writes_is_the_json_of_its_model(client):
+    """The list's JSON is written from plain values (list_interventions_json): byte for byte what its model,
+    InterventionPage, writes, for programmes and their sums, archived children, spending, odd text and nulls."""
+    from app.db import open_session
+    from app.models.filters import InterventionFilters
+    from app.services.interventions import list_interventions, list_interventions_json
+
+    programme = create_intervention(client, name='Program "Ø" \\ æ/å \u2028 \x7f', kind="programme")
+    child = client.post(f"{API}/interventions", json=_big_payload(name="Barn\ttab\nny", parent_id=programme["id"]))
+    assert child.status_code == 201, child.text
+    archived = create_intervention(client, name="Arkiveret barn", parent_id=programme["id"])
+    assert client.delete(f"{API}/interventions/{archived['id']}").status_code == 204
+    create_intervention(
+        client,
+        name="Uden alt",
+        description=None,
+        track=None,
+        areas=[],
+        themes=[],
+        indicators=[],
+        start_date=None,
+        end_date=None,
+        budget_lines=[budget_line(amount="0.05"), budget_line(year=2021, amount="12345678.99")],
+        success_criteria=[],
+    )
+    for sort, limit in (("id", 50), ("-name", 2), ("updated_at", 3)):
+        with open_session() as session:
+            filters = InterventionFilters()
+            model = list_interventions(session, filters, sort=sort, limit=limit).model_dump_json().encode()
+            written = list_interventions_json(session, filters, sort=sort, limit=limit)
+            archived_too = InterventionFilters(include_archived=True)
+            model_all = list_interventions(session, archived_too, sort=sort, limit=limit).model_dump_json().encode()
+            written_all = list_interventions_json(session, archived_too, sort=sort, limit=limit)
+        assert written == model
+        assert written_all == model_all
+        answer = client.get(f"{API}/interventions", params={"sort": sort, "limit": limit}, headers=FRESH)
+        assert answer.content == model

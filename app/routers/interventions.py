@@ -73,11 +73,7 @@ async def list_interventions(
         session,
         lambda session: read_cache.cached_json(
             ("interventions", repr(filters), sort, limit, cursor),
-            lambda: (
-                interventions.list_interventions(session, filters, sort=sort, limit=limit, cursor=cursor)
-                .model_dump_json()
-                .encode()
-            ),
+            lambda: interventions.list_interventions_json(session, filters, sort=sort, limit=limit, cursor=cursor),
             fresh=fresh,
         ),
     )

@@ -2,7 +2,7 @@
 or InterventionSummary in lists) with its links, children, sums per year and, in full, its budget lines,
 success criteria and pool grants, built for a whole page of rows in a few queries."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,11 +64,11 @@ class _Related:
     subtree: dict[int, dict[int, YearSums]]  # the same with all its (non-archived) descendants' lines
 
 
-def summaries(session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """The fields of InterventionSummary of each row (a row of the intervention's columns), in the rows' order:
-    plain dicts, for the page's model to validate in one call."""
+def summaries(session: Session, rows: Sequence[Any], money: Callable[[int], Any] = from_ore) -> list[dict[str, Any]]:
+    """The fields of InterventionSummary of each row (a row of the intervention's columns), in the rows' order and
+    the model's field order: plain dicts, the amounts as `money` gives them."""
     related = _related(session, [r.id for r in rows])
-    return [_fields(r, related) for r in rows]
+    return [_fields(r, related, money) for r in rows]
 
 
 def to_public(session: Session, rows: Sequence[Intervention], *, full: bool) -> list[Any]:
@@ -245,10 +245,18 @@ def _lines_and_criteria(
 _OWN_TOTALS = _own_totals_statement()
 
 
-def _sums(sums: dict[int, YearSums]) -> tuple[int, int, int, list[dict[str, Any]], list[dict[str, Any]]]:
+def kroner_text(ore: int) -> str:
+    """Øre as the API writes a sum of money (MoneySum): kroner with exactly two decimals, "143750.00"."""
+    whole, part = divmod(abs(ore), 100)
+    return f"{'-' if ore < 0 else ''}{whole}.{part:02d}"
+
+
+def _sums(
+    sums: dict[int, YearSums], money: Callable[[int], Any]
+) -> tuple[int, int, int, list[dict[str, Any]], list[dict[str, Any]]]:
     """Øre of the plan, the original budget and the actual spending over the years, and [{year, amount}] of the
-    plan and of the actual spending (years with such lines only), in one pass: plain dicts, which the answer's
-    model validates in one go (a YearAmount each, made here, cost more than the rest of the page)."""
+    plan and of the actual spending (years with such lines only, the amount as `money` gives it), in one pass:
+    plain dicts (a YearAmount each, made here, cost more than the rest of the page)."""
     plan = original = actual = 0
     plan_years: list[dict[str, Any]] = []
     actual_years: list[dict[str, Any]] = []
@@ -256,22 +264,23 @@ def _sums(sums: dict[int, YearSums]) -> tuple[int, int, int, list[dict[str, Any]
         if p is not None:
             p = int(p)
             plan += p
-            plan_years.append({"year": year, "amount": from_ore(p)})
+            plan_years.append({"year": year, "amount": money(p)})
         if o is not None:
             original += int(o)
         if a is not None:
             a = int(a)
             actual += a
-            actual_years.append({"year": year, "amount": from_ore(a)})
+            actual_years.append({"year": year, "amount": money(a)})
     return plan, original, actual, plan_years, actual_years
 
 
-def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
-    """The fields InterventionSummary and InterventionPublic share."""
+def _fields(r: Intervention, related: _Related, money: Callable[[int], Any] = from_ore) -> dict[str, Any]:
+    """The fields InterventionSummary and InterventionPublic share, the amounts as `money` gives them (Decimal for
+    the models; kroner_text for the JSON of a page)."""
     own, subtree = related.own[r.id], related.subtree.get(r.id, {})
-    plan, original, actual, plan_years, actual_years = _sums(own)
+    plan, original, actual, plan_years, actual_years = _sums(own, money)
     if subtree is not own:
-        all_plan, _, all_actual, plan_years, actual_years = _sums(subtree)
+        all_plan, _, all_actual, plan_years, actual_years = _sums(subtree, money)
     else:
         all_plan, all_actual = plan, actual
     return {
@@ -293,12 +302,12 @@ def _fields(r: Intervention, related: _Related) -> dict[str, Any]:
         "end_date": r.end_date,
         "contact_name": r.contact_name,
         "contact_email": r.contact_email,
-        "budget_total": from_ore(plan),
-        "budget_total_with_descendants": from_ore(all_plan),
+        "budget_total": money(plan),
+        "budget_total_with_descendants": money(all_plan),
         "budget_by_year": plan_years,
-        "original_budget_total": from_ore(original),
-        "actual_total": from_ore(actual),
-        "actual_total_with_descendants": from_ore(all_actual),
+        "original_budget_total": money(original),
+        "actual_total": money(actual),
+        "actual_total_with_descendants": money(all_actual),
         "actual_by_year": actual_years,
         "children": related.children[r.id],
         "created_at": r.created_at,

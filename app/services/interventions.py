@@ -1,8 +1,10 @@
 """Interventions: create, read, list, update and archive, with the rules of the domain."""
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -29,7 +31,7 @@ from app.services.filters import check_filters, where_filters
 from app.services.intervention_changes import DERIVED, begin_change, finish_change
 from app.services.intervention_links import set_links
 from app.services.intervention_new import PLAIN_FIELDS, insert_intervention
-from app.services.intervention_public import intervention_public, load_intervention, summaries
+from app.services.intervention_public import intervention_public, kroner_text, load_intervention, summaries
 from app.services.parties import PARTY_FIELDS, check_parties, organisation_names_in, party_key, set_parties
 from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria, set_success_criteria
@@ -48,17 +50,33 @@ def get_intervention(session: Session, intervention_id: int, *, include_archived
     return intervention_public(session, load_intervention(session, intervention_id, include_archived=include_archived))
 
 
-def list_interventions(
-    session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
-) -> InterventionPage:
+def _page(
+    session: Session, filters: InterventionFilters, sort: str, limit: int, cursor: str | None
+) -> tuple[Sequence[Any], str | None]:
+    """The rows of a page of the list (the intervention's columns) and the next page's cursor."""
     check_filters(session, filters).raise_if_any()
     # The columns, not the mapped class: a page is read, never changed, and rows cost a fraction of objects.
     stmt = where_filters(select(*_PAGE_COLUMNS), filters)
-
     stmt = keyset_order(stmt, SORTS, sort, cursor, id_column=col(Intervention.id))
     # Executed on the connection: plain rows, without the ORM's result machinery.
-    rows, next_cursor = keyset_page(session.connection().execute(stmt.limit(limit + 1)).all(), sort, limit)
+    return keyset_page(session.connection().execute(stmt.limit(limit + 1)).all(), sort, limit)
+
+
+def list_interventions(
+    session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
+) -> InterventionPage:
+    rows, next_cursor = _page(session, filters, sort, limit, cursor)
     return InterventionPage.model_validate({"items": summaries(session, rows), "next_cursor": next_cursor})
+
+
+def list_interventions_json(
+    session: Session, filters: InterventionFilters, *, sort: str = "id", limit: int = 50, cursor: str | None = None
+) -> bytes:
+    """list_interventions as the API answers it: the same bytes as its InterventionPage's JSON (tests hold them
+    equal), written by pydantic's serializer from plain values in one call, without making the ~1,000 model
+    objects of a page of 50 (its sums per year) only to write them out again."""
+    rows, next_cursor = _page(session, filters, sort, limit, cursor)
+    return to_json({"items": summaries(session, rows, kroner_text), "next_cursor": next_cursor})
 
 
 # --- writing -----------------------------------------------------------------------------------------------
