@@ -1,6 +1,9 @@
 """Engine and session: one place that knows the quirks of SQLite and PostgreSQL."""
 
+import fcntl
+import os
 import secrets
+import threading
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, create_engine, event, update
@@ -8,7 +11,7 @@ from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.models.data_version import DataVersion
+from app.models.data_version import SLOT_BITS, SLOTS, DataVersion
 
 # Execution option a write service sets before its first statement: on SQLite the transaction then starts
 # with BEGIN IMMEDIATE, taking the write lock up front, so two read-then-write transactions cannot both read
@@ -46,13 +49,103 @@ def make_engine(url: str) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        queue = _WriterQueue(engine.url.database) if ":memory:" not in url and engine.url.database else None
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            mode = "IMMEDIATE" if conn.get_execution_options().get("registry_write") else "DEFERRED"
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            write = conn.get_execution_options().get("registry_write")
+            if write and queue is not None:
+                queue.enter(conn.connection.info)
+            conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if write else 'DEFERRED'}")
 
+        if queue is not None:
+            queue.watch(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _info(connection) -> dict | None:
+    """The pool record's info of a connection (None for a raw DBAPI connection or the first-connect one)."""
+    try:
+        return connection.info
+    except (AttributeError, NotImplementedError):
+        return None
+
+
+class _WriterQueue:
+    """Writers of one SQLite file wait for each other here, not in SQLite's busy handler.
+
+    SQLite lets one transaction write at a time. A BEGIN IMMEDIATE that finds another writer sleeps and tries
+    again (1, 2, 5, 10 … 100 ms apart), so under a burst of writes the lock often sits free while every waiter
+    sleeps, and an unlucky writer waits seconds. Here a writer first takes a lock of this process (the threads
+    of a worker) and then an exclusive flock() on a file beside the database (the worker processes): whoever
+    waits is woken the moment the writer before it is done. The lock is let go as soon as the transaction ends
+    (commit or rollback, including the pool's rollback when a connection is returned) or its connection is
+    closed; a process that dies lets go of its flock() with it. SQLite's own lock stays the rule: a writer
+    that cannot get this lock within the busy timeout goes on without it, as before."""
+
+    INFO = "registry_writer"
+    TIMEOUT_S = 30
+
+    def __init__(self, database: str):
+        self.path = f"{database}-writer.lock"
+        self._threads = threading.Lock()
+        self._owner: int | None = None  # the thread that holds the lock
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def enter(self, info: dict) -> None:
+        if info.get(self.INFO) or self._owner == threading.get_ident():
+            return  # this connection holds it already, or this thread writes on another connection: SQLite decides
+        if not self._threads.acquire(timeout=self.TIMEOUT_S):
+            return
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except OSError:
+            self._threads.release()
+            return
+        self._owner = threading.get_ident()
+        info[self.INFO] = True
+
+    def leave(self, info: dict | None) -> None:
+        if info is not None and info.pop(self.INFO, False):
+            self._owner = None
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_UN)
+            finally:
+                self._threads.release()
+
+    def watch(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(connection):
+            try:
+                commit(connection)
+            finally:
+                self.leave(_info(connection))
+
+        def do_rollback(connection):
+            try:
+                rollback(connection)
+            finally:
+                self.leave(_info(connection))
+
+        dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+        @event.listens_for(engine, "close")
+        def _closed(_dbapi_connection, record):
+            self.leave(record.info)
+
+        @event.listens_for(engine, "invalidate")
+        def _invalidated(_dbapi_connection, record, _exception):
+            self.leave(record.info)
 
 
 @lru_cache
@@ -96,9 +189,14 @@ def begin_write(session: Session) -> None:
 _WROTE = "registry_wrote"
 
 
+_SLOT = DataVersion.__table__
+
+
 def new_data_version(connection: Connection) -> None:
-    """Give the data a new version in the connection's transaction (visible to readers when it commits)."""
-    connection.execute(update(DataVersion.__table__).values(version=secrets.randbits(62)))
+    """Give the data a new version in the connection's transaction (visible to readers when it commits): one
+    slot, drawn at random, gets a new random value, so that concurrent writers seldom lock the same row."""
+    slot = 1 + secrets.randbelow(SLOTS)
+    connection.execute(update(_SLOT).where(_SLOT.c.id == slot).values(version=secrets.randbits(SLOT_BITS)))
 
 
 @event.listens_for(Session, "after_flush")

@@ -152,7 +152,7 @@ _INSERT_AUDIT = text(
     "INSERT INTO audit_record (occurred_at, actor, action, resource, resource_id, changes, request_id) "
     "VALUES (:now, 'bench', 'create', 'intervention', :rid, :changes, NULL)"
 )
-_NEW_VERSION = text("UPDATE data_version SET version = :v")
+_NEW_VERSION = text("UPDATE data_version SET version = :v WHERE id = :slot")  # one slot, as app/db.py
 
 
 def bare_create(conn, body: dict) -> int:
@@ -195,5 +195,5 @@ def bare_create(conn, body: dict) -> int:
     conn.execute(
         _INSERT_AUDIT, {"now": now, "rid": str(iid), "changes": json.dumps(body, ensure_ascii=False, sort_keys=True)}
     )
-    conn.execute(_NEW_VERSION, {"v": secrets.randbits(62)})
+    conn.execute(_NEW_VERSION, {"v": secrets.randbits(56), "slot": 1 + secrets.randbelow(64)})
     return iid

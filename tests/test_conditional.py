@@ -11,7 +11,7 @@ from tests.factories import API, assert_problem, budget_line, create_interventio
 
 def _version() -> int:
     with get_engine().connect() as conn:
-        return conn.execute(text("SELECT version FROM data_version")).scalar_one()
+        return conn.execute(text("SELECT CAST(SUM(version) AS BIGINT) FROM data_version")).scalar_one()
 
 
 def _state(client, url: str) -> tuple:

@@ -17,7 +17,7 @@ LIST = f"{API}/interventions"
 
 def _version() -> int:
     with get_engine().connect() as conn:
-        return conn.execute(text("SELECT version FROM data_version")).scalar_one()
+        return conn.execute(text("SELECT CAST(SUM(version) AS BIGINT) FROM data_version")).scalar_one()
 
 
 def _names(client, **params) -> list[str]:

@@ -2,7 +2,7 @@
 
 Every committed write gives the data a new version (app/db.py); a request reads the version once, with its
 token check, and a cached answer is used only when it was built at that same version. Nothing is shared
-between workers: each holds its own copy, and the one row in the database tells all of them when their
+between workers: each holds its own copy, and the version in the database tells all of them when their
 copies are out of date. A page built while a write commits may hold data newer than its version, never older
 (it is built after the version was read), so a hit is never staler than the data the request could see.
 
@@ -18,11 +18,12 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.core.context import current
 
-_VERSION = text("SELECT version FROM data_version WHERE id = 1")
+# The sum of the slots (app/models/data_version.py); CAST, as PostgreSQL's SUM of BIGINT is a NUMERIC.
+_VERSION = text("SELECT CAST(SUM(version) AS BIGINT) FROM data_version")
 
 
 def data_version(session: Session) -> int | None:
-    """The data's current version; None (nothing is cached) if the row is missing."""
+    """The data's current version; None (nothing is cached) if the table is empty."""
     return session.execute(_VERSION).scalar_one_or_none()
 
 
