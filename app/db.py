@@ -6,7 +6,7 @@ import secrets
 import threading
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, create_engine, event, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, update
 from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session
 
@@ -190,13 +190,13 @@ _WROTE = "registry_wrote"
 
 
 _SLOT = DataVersion.__table__
+_NEW_VERSION = update(_SLOT).where(_SLOT.c.id == bindparam("slot")).values(version=bindparam("new_version"))
 
 
 def new_data_version(connection: Connection) -> None:
     """Give the data a new version in the connection's transaction (visible to readers when it commits): one
     slot, drawn at random, gets a new random value, so that concurrent writers seldom lock the same row."""
-    slot = 1 + secrets.randbelow(SLOTS)
-    connection.execute(update(_SLOT).where(_SLOT.c.id == slot).values(version=secrets.randbits(SLOT_BITS)))
+    connection.execute(_NEW_VERSION, {"slot": 1 + secrets.randbelow(SLOTS), "new_version": secrets.randbits(SLOT_BITS)})
 
 
 @event.listens_for(Session, "after_flush")

@@ -73,13 +73,16 @@ def record(session: Session, action: str, resource: str, resource_id: Any, chang
     )
 
 
+_INSERT = insert(AuditRecord.__table__)
+
+
 def record_many(session: Session, action: str, resource: str, entries: list[tuple[Any, dict[str, Any]]]) -> None:
     """Many records in one multi-row INSERT (bulk imports)."""
     if not entries:
         return
     context, now = current(), utcnow()
     session.execute(
-        insert(AuditRecord.__table__),
+        _INSERT,
         [
             {
                 "occurred_at": now,

@@ -30,6 +30,13 @@ from app.services.parties import PARTY_FIELDS, insert_party_rows, parties_of
 _INTERVENTION = Intervention.__table__
 _LINES = BudgetLine.__table__
 _CRITERIA = SuccessCriterion.__table__
+# The statements, built once (building an insert() costs more than sending it).
+_INSERT_INTERVENTION = insert(_INTERVENTION).returning(_INTERVENTION.c.id)
+_INSERT_LINKS = {model: insert(model.__table__) for model, _column, _field in LINK_TABLES}
+_INSERT_LINES = insert(_LINES).returning(
+    _LINES.c.id, _LINES.c.year, _LINES.c.category, _LINES.c.funding_source_code, _LINES.c.type
+)
+_INSERT_CRITERIA = insert(_CRITERIA).returning(_CRITERIA.c.id, _CRITERIA.c.position)
 
 
 def insert_intervention(session: Session, data: InterventionCreate, now: datetime, areas_order: dict) -> Any:
@@ -37,11 +44,11 @@ def insert_intervention(session: Session, data: InterventionCreate, now: datetim
     InterventionPublic. `areas_order`: each area's position (the order the answer lists areas in)."""
     conn = session.connection()
     row = _row(data, now)
-    new_id = conn.execute(insert(_INTERVENTION).returning(_INTERVENTION.c.id), row).scalar_one()
+    new_id = conn.execute(_INSERT_INTERVENTION, row).scalar_one()
     codes = (data.areas, data.themes, data.indicators)
     for (model, column, _field), values in zip(LINK_TABLES, codes, strict=True):
         if values:
-            conn.execute(insert(model.__table__), link_rows(new_id, column, values))
+            conn.execute(_INSERT_LINKS[model], link_rows(new_id, column, values))
     lines = _insert_lines(session, conn, new_id, data.budget_lines)
     criteria = _insert_criteria(conn, new_id, data.success_criteria)
     parties = {f: getattr(data, f) for f in PARTY_FIELDS}
@@ -95,8 +102,7 @@ def _insert_lines(session: Session, conn, intervention_id: int, lines: Sequence[
     ]
     # One INSERT of all the lines (asking RETURNING for the parameters' order would send one per line on
     # SQLite): each id is matched to its line by the line's key, unique within the set (check_budget_lines).
-    c = _LINES.c
-    returned = conn.execute(insert(_LINES).returning(c.id, c.year, c.category, c.funding_source_code, c.type), rows)
+    returned = conn.execute(_INSERT_LINES, rows)
     ids = {tuple(r[1:]): r[0] for r in returned}
     for row, line in zip(rows, lines, strict=True):
         row["id"] = ids[(row["year"], row["category"], row["funding_source_code"], row["type"])]
@@ -123,10 +129,7 @@ def _insert_criteria(conn, intervention_id: int, criteria: Sequence[SuccessCrite
         for position, crit in enumerate(criteria)
     ]
     # One INSERT, ids matched by position (unique within the intervention), as for the lines.
-    ids = {
-        position: crit_id
-        for crit_id, position in conn.execute(insert(_CRITERIA).returning(_CRITERIA.c.id, _CRITERIA.c.position), rows)
-    }
+    ids = {position: crit_id for crit_id, position in conn.execute(_INSERT_CRITERIA, rows)}
     for row in rows:
         row["id"] = ids[row["position"]]
     return rows
