@@ -59,7 +59,10 @@ def test_the_answer_of_a_create_is_what_a_read_answers(client):
         assert created.status_code == 201, created.text
         read = client.get(f"{API}/interventions/{created.json()['id']}")
         assert created.json() == read.json()
+        assert created.content == read.content  # the very bytes the ETag is computed from
         assert created.headers["ETag"] == read.headers["ETag"]
+        assert created.headers["content-type"] == "application/json"
+        assert created.headers["Location"] == f"/api/v1/interventions/{created.json()['id']}"
     history = client.get(f"{API}/interventions/{parent['id']}/history").json()["items"]
     assert [r["action"] for r in history] == ["child_added", "create"]
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core import read_cache
-from app.core.etags import not_modified
+from app.core.etags import content_etag, not_modified
 from app.deps import (
     FreshDep,
     InterventionFiltersDep,
@@ -87,11 +87,19 @@ async def list_interventions(
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 def create_intervention(session: SessionDep, body: InterventionCreate, once: OnceDep) -> InterventionPublic:
-    return once(
-        session,
-        lambda: interventions.create_intervention(session, body),
-        lambda created: {"Location": f"/api/v1/interventions/{created.id}", "ETag": etag(created)},
-    )
+    # The answer is serialised once: the same bytes are the body and what its ETag is computed from.
+    answer: dict = {}
+
+    def headers(created: InterventionPublic) -> dict[str, str]:
+        answer["body"] = content = created.model_dump_json().encode()
+        location = f"/api/v1/interventions/{created.id}"
+        answer["headers"] = {"Location": location, "ETag": content_etag(created.id, content)}
+        return answer["headers"]
+
+    result = once(session, lambda: interventions.create_intervention(session, body), headers)
+    if isinstance(result, Response):
+        return result  # a replay of an Idempotency-Key
+    return Response(answer["body"], status.HTTP_201_CREATED, answer["headers"], media_type="application/json")
 
 
 @router.get(
