@@ -8,7 +8,7 @@ The table is made anew (its one version is replaced by 64 new ones, so every wor
 as after any write).
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-03
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0016"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
