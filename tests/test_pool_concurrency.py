@@ -63,8 +63,10 @@ def server() -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                pytest.fail(f"the server did not start:\n{output}")
+                # a server still starting is stopped first: reading the pipe of a live one would wait for ever
+                process.kill()
+                output, _ = process.communicate(timeout=20)
+                pytest.fail(f"the server did not start within 60 s:\n{output.decode(errors='replace')}")
             time.sleep(0.2)
         yield base
     finally:
