@@ -19,7 +19,7 @@ from app.errors import AppError, Forbidden, NotFound, Unauthorized
 from app.models.observation_import import COLUMNS, HEADINGS
 from app.services import import_uploads, observation_imports, reference, survey_rounds
 from app.web.common import UserDep, WebRoute, check_form_token, error_page, render, session_key
-from app.web.imports import ACTION_LABELS, APPLIED_LABELS, GONE, SHOWN_ITEMS, UploadId, problems_of
+from app.web.imports import ACTION_LABELS, APPLIED_LABELS, GONE, SHOWN_ITEMS, UploadId, keep_dry_run, problems_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -99,22 +99,10 @@ async def figures_dry_run(request: Request, session: SessionDep, user: UserDep) 
     name, body, content_type = "", b"", None
     if isinstance(upload, UploadFile):
         name, body, content_type = upload.filename or "", await upload.read(), upload.content_type
-    try:
-        kept = await run_in_threadpool(
-            import_uploads.dry_run,
-            session,
-            session_key(request),
-            filename=name,
-            content_type=content_type,
-            body=body,
-            kind=KIND,
-        )
-    except AppError as exc:
-        if exc.status in (401, 403) and not exc.errors:
-            raise
-        session.rollback()
-        problems = problems_of(exc, column_label)
-        count = exc.extra.get("problem_count") or len(problems)
+    kept, problems, count = await keep_dry_run(
+        request, session, filename=name, body=body, content_type=content_type, label=column_label, kind=KIND
+    )
+    if kept is None:
         return _page(request, session, 422, problems=problems, problem_count=count, filename=name)
     return RedirectResponse(request.url_for("web_figures_report", upload_id=kept.id).path, status_code=303)
 

@@ -99,27 +99,47 @@ async def _form(request: Request, user: Any) -> tuple[str, bytes, str | None, st
     return name, body, content_type, str(form.get("strategy") or "upsert")
 
 
+async def keep_dry_run(
+    request: Request,
+    session: Any,
+    *,
+    filename: str,
+    body: bytes,
+    content_type: str | None,
+    label: Callable[[str | None], str] = column_label,
+    **options: Any,
+) -> tuple[import_uploads.Upload | None, list[dict[str, Any]], int]:
+    """The dry run of an uploaded file, kept for *Anvend*: the kept upload, or (None, the problems as the page's
+    rows, how many there are in all) when the file is refused. A refusal of the person themselves is raised."""
+    try:
+        kept = await run_in_threadpool(
+            import_uploads.dry_run,
+            session,
+            session_key(request),
+            filename=filename,
+            content_type=content_type,
+            body=body,
+            **options,
+        )
+    except AppError as exc:
+        if exc.status in (401, 403) and not exc.errors:
+            raise
+        session.rollback()
+        problems = problems_of(exc, label)
+        return None, problems, exc.extra.get("problem_count") or len(problems)
+    return kept, [], 0
+
+
 @router.post("/importer", name="web_import_dry_run")
 async def import_dry_run(request: Request, session: SessionDep, user: UserDep) -> Response:
     if refused := _refused(request):
         return refused
     name, body, content_type, strategy_text = await _form(request, user)
     strategy = ImportStrategy(strategy_text) if strategy_text in STRATEGIES else ImportStrategy.upsert
-    try:
-        upload = await run_in_threadpool(
-            import_uploads.dry_run,
-            session,
-            session_key(request),
-            filename=name,
-            content_type=content_type,
-            body=body,
-            strategy=strategy,
-        )
-    except AppError as exc:
-        if exc.status in (401, 403) and not exc.errors:
-            raise
-        problems = problems_of(exc)
-        count = exc.extra.get("problem_count") or len(problems)
+    upload, problems, count = await keep_dry_run(
+        request, session, filename=name, body=body, content_type=content_type, strategy=strategy
+    )
+    if upload is None:
         return _page(request, 422, problems=problems, problem_count=count, filename=name, strategy=strategy)
     return RedirectResponse(request.url_for("web_import_report", upload_id=upload.id).path, status_code=303)
 
