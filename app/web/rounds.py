@@ -4,6 +4,7 @@ and population per area. The same models and services as POST/PATCH /api/v1/roun
 Danish message beside the field and keeps what was typed."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -157,6 +158,22 @@ def _form_page(
     )
 
 
+def _saved(session: Session, form: RoundForm, sent: list[str], save: Callable[[], object]) -> bool:
+    """Run the service's save; a refusal that names fields becomes the form's Danish messages (False)."""
+    try:
+        save()
+    except ValidationError as exc:
+        form.errors = _errors(exc, form, sent)
+    except AppError as exc:
+        if not exc.errors:
+            raise
+        session.rollback()
+        form.errors = _errors(exc, form, sent)
+    else:
+        return True
+    return False
+
+
 @router.get("/rapport/runder", name="web_rounds")
 def rounds_page(request: Request, session: SessionDep, user: UserDep, besked: str = "") -> Response:
     return render(
@@ -188,16 +205,7 @@ def create_round(request: Request, session: SessionDep, user: UserDep, posted: F
     areas = _areas(session)
     form = _from_post(posted, areas)
     body, sent = _payload(form, areas, TEXTS)
-    try:
-        survey_rounds.create_round(session, RoundCreate.model_validate(body))
-    except ValidationError as exc:
-        form.errors = _errors(exc, form, sent)
-    except AppError as exc:
-        if not exc.errors:
-            raise
-        session.rollback()
-        form.errors = _errors(exc, form, sent)
-    else:
+    if _saved(session, form, sent, lambda: survey_rounds.create_round(session, RoundCreate.model_validate(body))):
         return redirect("/rapport/runder?besked=ny")
     return _form_page(request, session, form, areas, status_code=422)
 
@@ -221,15 +229,6 @@ def update_round(request: Request, session: SessionDep, user: UserDep, code: Rou
     form = _from_post(posted, areas)
     form.values.update(code=item.code, kind=item.kind.value, year=str(item.year))
     body, sent = _payload(form, areas, ("name", "collected", "source", "note"))
-    try:
-        survey_rounds.update_round(session, code, RoundUpdate.model_validate(body))
-    except ValidationError as exc:
-        form.errors = _errors(exc, form, sent)
-    except AppError as exc:
-        if not exc.errors:
-            raise
-        session.rollback()
-        form.errors = _errors(exc, form, sent)
-    else:
+    if _saved(session, form, sent, lambda: survey_rounds.update_round(session, code, RoundUpdate.model_validate(body))):
         return redirect("/rapport/runder?besked=gemt")
     return _form_page(request, session, form, areas, item, status_code=422)
