@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
+from app.db import get_engine
 from tests.factories import API, create_intervention
 
 
@@ -59,3 +60,42 @@ def test_the_list_checks_the_token_before_it_answers_anything(anonymous, client)
     assert client.get(f"{API}/interventions", params={"limit": 0}).status_code == 422
     assert client.get(f"{API}/interventions", params={"theme": "T99"}).status_code == 422
     assert client.get(f"{API}/interventions").status_code == 200
+
+
+def test_a_create_checks_the_token_and_writes_in_one_hop(client, monkeypatch):
+    """A blocking endpoint (here the create) applies the access rule in its own hop: one hop, one session; on
+    SQLite the token check's read transaction ends before the write transaction (BEGIN IMMEDIATE) begins, on
+    PostgreSQL the write goes on in it."""
+    body = {"name": "Ny indsats", "kind": "project", "status": "planned", "department": "BKF", "themes": ["T1"]}
+    with lifecycle(monkeypatch) as counts:
+        response = client.post(f"{API}/interventions", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["themes"] == ["T1"]
+    assert (counts["hops"], len(counts["sessions"])) == (1, 1)
+    assert counts["transactions"] == (2 if get_engine().dialect.name == "sqlite" else 1)
+
+
+@pytest.mark.parametrize(
+    "path", ["/interventions/{id}", "/interventions/{id}/case", "/rollups/budget?by=theme", "/pools"]
+)
+def test_a_blocking_read_hops_once_in_one_transaction(client, monkeypatch, path):
+    """Any blocking endpoint: the token check, its reads and the validation of its answer (in the event loop)
+    cost one hop and one transaction."""
+    created = create_intervention(client, name="Læsning")
+    with lifecycle(monkeypatch) as counts:
+        response = client.get(API + path.format(id=created["id"]), headers={"Cache-Control": "no-cache"})
+    assert response.status_code == 200, response.text
+    assert (counts["hops"], len(counts["sessions"]), counts["transactions"]) == (1, 1, 1)
+
+
+def test_a_blocking_endpoint_refuses_a_bad_token_and_a_wrong_role_before_it_runs(anonymous, client):
+    body = {"name": "Ny indsats", "kind": "project", "status": "planned", "department": "BKF"}
+    bad = {"Authorization": "Bearer sbr_unknown"}
+    assert anonymous.post(f"{API}/interventions", json=body, headers=bad).status_code == 401
+    assert anonymous.post(f"{API}/interventions", json={"name": 1}, headers=bad).status_code == 401
+    reader = client.post(f"{API}/tokens", json={"name": "læser", "role": "reader"}).json()["token"]
+    refused = anonymous.post(f"{API}/interventions", json=body, headers={"Authorization": f"Bearer {reader}"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    listed = client.get(f"{API}/interventions").json()["items"]
+    assert [i["name"] for i in listed] == []

@@ -58,8 +58,17 @@ class BudgetLine(SQLModel, table=True):
         CheckConstraint("type IN ('budget', 'revised', 'actual')", name="type"),
         # One line per (year, category, funding source, type): a second one is almost always a double entry.
         UniqueConstraint("intervention_id", "year", "category", "funding_source_code", "type"),
-        # Covers the rollups' scan (lines of an intervention by year, with their type, plan flag and amounts).
-        Index("ix_budget_line_rollup", "intervention_id", "year", "type", "in_plan", "first_in_year", "amount_ore"),
+        # Covers the rollups' scan (lines of an intervention by year, with their type, plan flags and amounts).
+        Index(
+            "ix_budget_line_rollup",
+            "intervention_id",
+            "year",
+            "type",
+            "in_plan",
+            "first_in_year",
+            "first_in_plan",
+            "amount_ore",
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.deps import OnceDep, SessionDep, authorize
+from app.deps import OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.codes import DepartmentText
@@ -22,6 +22,7 @@ from app.models.pool import (
 from app.services import allocations
 
 router = APIRouter(
+    route_class=OneHopRoute,
     tags=["pools"],
     # Editors reach these routes to apply and resubmit; the services keep every decision the pool manager's.
     dependencies=[Depends(authorize(Role.admin, Role.pool_manager, Role.editor))],

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.audit import AuditPage
 from app.models.auth import Role
@@ -13,6 +13,7 @@ from app.services import audit
 from app.services.auth import require
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/audit",
     tags=["access"],
     dependencies=[Depends(authorize(Role.admin))],

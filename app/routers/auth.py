@@ -4,12 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role, TokenCreate, TokenCreated, TokenList, TokenPublic
 from app.services import auth
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/tokens",
     tags=["access"],
     dependencies=[Depends(authorize(Role.admin))],

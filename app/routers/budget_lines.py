@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, status
 
-from app.deps import InterventionId, OnceDep, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.budget_line import BudgetLineCreate, BudgetLinePublic, BudgetLineSet
 from app.services import budget_lines
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/interventions/{intervention_id}/budget-lines",
     tags=["budget lines"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],

@@ -5,13 +5,14 @@ from enum import StrEnum
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionId, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.case import CasePage
 from app.services import case
 
 # Reads only: no role may write through this router (deny by default); any signed-in role may read.
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1",
     dependencies=[Depends(authorize())],
     responses=problem_responses(401),

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.deps import InterventionId, OnceDep, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.codes import DepartmentParam
@@ -21,6 +21,7 @@ from app.models.types import IsoDate
 from app.services import evaluations
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1",
     tags=["evaluations"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],

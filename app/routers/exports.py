@@ -5,13 +5,14 @@ from fastapi import APIRouter, Depends, Response
 from app.core import tabular
 from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
-from app.deps import InterventionFiltersDep, SessionDep, authorize
+from app.deps import InterventionFiltersDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.organisation import OrganisationCreate
 from app.services import exports, iati, organisation_interchange
 from app.services.exports import ExportRecord
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1",
     dependencies=[Depends(authorize())],
     responses=problem_responses(401),

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.core import tabular
 from app.core.attachment import attachment
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import ImportRejectedError, problem_responses
 from app.models.interchange import (
     COLUMNS,
@@ -22,6 +22,7 @@ from app.models.organisation import OrganisationCreate, OrganisationImportReport
 from app.services import exports, imports, organisation_interchange
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/imports",
     tags=["imports"],
     dependencies=[Depends(authorize(*imports.IMPORT_ROLES))],

@@ -11,6 +11,7 @@ from app.deps import (
     InterventionFiltersDep,
     InterventionId,
     OnceDep,
+    OneHopRoute,
     SessionDep,
     authorize,
     checked_in_one_hop,
@@ -30,6 +31,7 @@ from app.services.intervention_public import etag, load_intervention
 from app.services.interventions import SORT_VALUES
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/interventions",
     tags=["interventions"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],

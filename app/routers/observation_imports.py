@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.core import tabular
 from app.core.attachment import attachment
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.observation_import import COLUMNS, ObservationImportReport
@@ -16,6 +16,7 @@ from app.routers.imports import IMPORT_RESPONSES, TEMPLATE_RESPONSE, UPLOAD_PART
 from app.services import observation_imports
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/imports",
     tags=["imports"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],

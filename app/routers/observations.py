@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
-from app.deps import OnceDep, SessionDep, authorize
+from app.deps import OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.codes import AreaParam
@@ -19,6 +19,7 @@ from app.models.observation import (
 from app.services import observations
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1",
     dependencies=[Depends(authorize(Role.admin, Role.editor))],
     responses=problem_responses(400, 401, 403),

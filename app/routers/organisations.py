@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.deps import OnceDep, SessionDep, authorize
+from app.deps import OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.organisation import (
     OrganisationCreate,
@@ -18,6 +18,7 @@ from app.services import organisation_rollup, organisations
 from app.services.organisations import SORT_VALUES
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/organisations",
     tags=["organisations"],
     dependencies=[Depends(authorize(*organisations.WRITE_ROLES))],

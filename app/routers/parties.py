@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 
-from app.deps import InterventionId, SessionDep, authorize
+from app.deps import InterventionId, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.party import (
@@ -22,6 +22,7 @@ from app.models.party import (
 from app.services import party_sets
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/interventions/{intervention_id}",
     tags=["parties"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.deps import OnceDep, SessionDep, authorize
+from app.deps import OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.pool import (
     PoolBalance,
@@ -20,6 +20,7 @@ from app.services import allocations, pools, rollups
 from app.services.pool_decisions import MANAGER_ROLES
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/pools",
     tags=["pools"],
     dependencies=[Depends(authorize(*MANAGER_ROLES))],

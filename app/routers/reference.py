@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.framework import FrameworkVersion, IndicatorCreate
@@ -21,6 +21,7 @@ from app.models.reference import (
 from app.services import framework, reference
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1",
     tags=["reference"],
     # Writes: only the indicators' editable defaults, by an admin.

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.ambition import AmbitionReport
 from app.models.survey_round import ROUND_CODE
 from app.services import ambition
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/reports",
     tags=["reports"],
     dependencies=[Depends(authorize())],

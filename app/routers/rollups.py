@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from app.core import read_cache, tabular
 from app.core.attachment import attachment
 from app.core.tabular import OutputFormat
-from app.deps import FreshDep, RollupFiltersDep, SessionDep, authorize
+from app.deps import FreshDep, OneHopRoute, RollupFiltersDep, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.observation import REPORT_HEADINGS, IndicatorReport
 from app.models.organisation_rollup import ORGANISATION_ROLLUP_COLUMNS, OrganisationRollup
@@ -19,6 +19,7 @@ from app.models.rollup import ADDITIVE_COLUMNS, ROLLUP_HEADINGS, BudgetRollup, C
 from app.services import observations, organisation_rollup, rollups
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/rollups",
     tags=["rollups"],
     dependencies=[Depends(authorize())],

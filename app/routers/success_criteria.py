@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, status
 
-from app.deps import InterventionId, OnceDep, SessionDep, authorize
+from app.deps import InterventionId, OnceDep, OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.success_criterion import (
@@ -16,6 +16,7 @@ from app.models.success_criterion import (
 from app.services import success_criteria
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/interventions/{intervention_id}/success-criteria",
     tags=["success criteria"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],

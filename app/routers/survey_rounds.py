@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 
-from app.deps import SessionDep, authorize
+from app.deps import OneHopRoute, SessionDep, authorize
 from app.errors import problem_responses
 from app.models.auth import Role
 from app.models.survey_round import ROUND_CODE, RoundCreate, RoundList, RoundPublic, RoundUpdate
 from app.services import survey_rounds
 
 router = APIRouter(
+    route_class=OneHopRoute,
     prefix="/api/v1/rounds",
     tags=["survey rounds"],
     dependencies=[Depends(authorize(Role.admin, Role.editor))],
