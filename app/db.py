@@ -4,9 +4,11 @@ import fcntl
 import os
 import secrets
 import threading
+import time
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, update
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session
 
@@ -61,7 +63,39 @@ def make_engine(url: str) -> Engine:
         if queue is not None:
             queue.watch(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    _ping_after_idle(engine)
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use (SELECT 1): the server may have closed it
+# (restart, failover, idle timeout). One used within the window is not: under load every checkout would otherwise
+# cost a round trip. HikariCP's aliveBypassWindowMs does the same (500 ms). A connection found dead is replaced
+# (the pool retries the checkout); one lost inside the window fails its request, and the pool then drops every
+# connection of the same age.
+PING_AFTER_IDLE_S = 1.0
+_USED = "registry_used"
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info[_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        used = record.info.get(_USED)
+        if used is not None and time.monotonic() - used < PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:
+            raise DisconnectionError("the pooled connection is gone") from error
 
 
 def _info(connection) -> dict | None:

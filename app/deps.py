@@ -25,7 +25,7 @@ from app.errors import Forbidden, Unauthorized
 from app.models.auth import Role
 from app.models.filters import InterventionFilters, RollupFilters
 from app.services import idempotency
-from app.services.auth import ANONYMOUS, authenticate
+from app.services.auth import ANONYMOUS, authenticate_with_version
 
 
 async def _close(session: Session) -> None:
@@ -94,8 +94,7 @@ def _authenticate(session: Session, authorization: str | None, *, keep: bool = F
     """The principal and the data version, read in one trip to the database. The read transaction ends here, in
     the same thread, unless `keep`: the endpoint then reads on in it (see checked_in_one_hop)."""
     try:
-        version = read_cache.data_version(session)
-        return authenticate(session, authorization, data_version=version), version
+        return authenticate_with_version(session, authorization)
     finally:
         if not keep:
             session.rollback()

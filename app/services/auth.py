@@ -11,11 +11,12 @@ import secrets
 from functools import lru_cache
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.config import Settings, get_settings
+from app.core import read_cache
 from app.core.context import Principal, current
 from app.db import begin_write
 from app.errors import Conflict, Forbidden, LastAdminToken, NotFound, Unauthorized
@@ -127,19 +128,23 @@ def _keep_an_admin(session: Session, row: ApiToken) -> None:
 # --- authentication ----------------------------------------------------------------------------------------
 
 
-# API tokens already checked, by hash: (data version at the check, principal). Creating or revoking a token is
-# a write, which gives the data a new version, so an entry never outlives a change to its token.
-_checked: dict[str, tuple[int, Principal]] = {}
-_CHECKED_MAX = 10_000
+# An API token's row and the data's version in one statement: one round trip for the check of every request.
+_TOKEN_AND_VERSION = text(
+    "SELECT (SELECT CAST(SUM(version) AS BIGINT) FROM data_version), t.id, t.name, t.role, t.department_code, "
+    "t.revoked_at FROM (SELECT 1 AS one) AS one LEFT JOIN api_token t ON t.token_hash = :token_hash"
+)
 
 
-def authenticate(session: Session, authorization: str | None, *, data_version: int | None = None) -> Principal | None:
-    """The principal of an Authorization header; None when there is none; 401 when it is not valid.
+def authenticate(session: Session, authorization: str | None) -> Principal | None:
+    """The principal of an Authorization header; None when there is none; 401 when it is not valid."""
+    return authenticate_with_version(session, authorization)[0]
 
-    With the data version of the request, an API token checked before at that same version is not looked up
-    again."""
+
+def authenticate_with_version(session: Session, authorization: str | None) -> tuple[Principal | None, int | None]:
+    """The principal of an Authorization header (None when there is none; 401 when it is not valid) and the
+    data's current version (app/core/read_cache.py), read in the same statement as an API token's row."""
     if not authorization:
-        return None
+        return None, read_cache.data_version(session)
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -148,22 +153,14 @@ def authenticate(session: Session, authorization: str | None, *, data_version: i
     if token.count(".") == 2 and not token.startswith(TOKEN_PREFIX):
         if not settings.oidc_issuer:
             raise Unauthorized("OIDC tokens are not accepted here (no issuer configured)")
-        return principal_from_jwt(token, settings)
-    token_hash = hash_token(token)
-    known = _checked.get(token_hash)
-    if known is not None and data_version is not None and known[0] == data_version:
-        return known[1]
-    row = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == token_hash)).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
+        return principal_from_jwt(token, settings), read_cache.data_version(session)
+    version, token_id, name, role, department, revoked_at = session.execute(
+        _TOKEN_AND_VERSION, {"token_hash": hash_token(token)}
+    ).one()
+    if token_id is None or revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked")
-    principal = Principal(
-        actor=row.name, role=row.role, department=row.department_code, source="token", id=f"token:{row.id}"
-    )
-    if data_version is not None:
-        if len(_checked) >= _CHECKED_MAX:
-            _checked.clear()
-        _checked[token_hash] = (data_version, principal)
-    return principal
+    principal = Principal(actor=name, role=role, department=department, source="token", id=f"token:{token_id}")
+    return principal, version
 
 
 @lru_cache(maxsize=4)
