@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, union_all
+from sqlalchemy import Integer, String, any_, bindparam, case, cast, func, literal, null, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from app.core.etags import content_etag
@@ -110,7 +111,8 @@ def _links_and_children(session: Session, ids: list[int]) -> tuple[dict, dict, d
     children: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
         return areas, themes, indicators, children
-    found = session.connection().execute(_LINKS_AND_CHILDREN, {"ids": ids}).all()
+    connection = session.connection()
+    found = connection.execute(_LINKS_AND_CHILDREN[connection.dialect.name == "postgresql"], {"ids": ids}).all()
     found.sort(key=lambda r: (r[3], r[2] or ""))  # areas by position, themes by code, the rest by number
     for kind, iid, code, number, live in found:
         if kind == "a":
@@ -124,8 +126,16 @@ def _links_and_children(session: Session, ids: list[int]) -> tuple[dict, dict, d
     return areas, themes, indicators, children
 
 
-def _links_and_children_statement():
-    ids = bindparam("ids", expanding=True)
+def _one_of(column, array: bool):
+    """`column IN (:ids)` for a list of ids. On PostgreSQL `column = ANY(:ids)`, one array parameter: IN with an
+    expanding parameter renders and binds one parameter per id (50 for a page), which psycopg then parses anew
+    for every page (it caches the parsing only of statements with few parameters)."""
+    if array:
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _links_and_children_statement(array: bool):
     no_text, zero = cast(null(), String), cast(literal(0), Integer)
     link_area, link_theme, link_indicator = InterventionArea, InterventionTheme, InterventionIndicator
     # Children: (id, parent_id) by the parent_id index; whether each is archived is a column, not a condition
@@ -139,24 +149,25 @@ def _links_and_children_statement():
             zero,
         )
         .join(Area, col(Area.slug) == col(link_area.area_slug))
-        .where(col(link_area.intervention_id).in_(ids)),
+        .where(_one_of(col(link_area.intervention_id), array)),
         select(
             literal("t"), col(link_theme.intervention_id), cast(col(link_theme.theme_code), String), zero, zero
-        ).where(col(link_theme.intervention_id).in_(ids)),
+        ).where(_one_of(col(link_theme.intervention_id), array)),
         select(
             literal("i"), col(link_indicator.intervention_id), no_text, col(link_indicator.indicator_number), zero
-        ).where(col(link_indicator.intervention_id).in_(ids)),
+        ).where(_one_of(col(link_indicator.intervention_id), array)),
         select(
             literal("c"),
             col(Intervention.parent_id),
             no_text,
             col(Intervention.id),
             case((col(Intervention.archived_at).is_(None), 1), else_=0),
-        ).where(col(Intervention.parent_id).in_(ids)),
+        ).where(_one_of(col(Intervention.parent_id), array)),
     )
 
 
-_LINKS_AND_CHILDREN = _links_and_children_statement()
+# By whether the database takes an array parameter (PostgreSQL): the statement for SQLite, the one for PostgreSQL.
+_LINKS_AND_CHILDREN = (_links_and_children_statement(False), _links_and_children_statement(True))
 
 
 def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSums]]:
@@ -164,15 +175,16 @@ def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSum
     the original budget and the actual spending."""
     by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
     if ids:
-        for row in session.connection().execute(_OWN_TOTALS, {"ids": ids}).all():
+        connection = session.connection()
+        for row in connection.execute(_OWN_TOTALS[connection.dialect.name == "postgresql"], {"ids": ids}).all():
             by_year[row[0]][row[1]] = row[2:]
     return by_year
 
 
-def _own_totals_statement():
+def _own_totals_statement(array: bool):
     return (
         select(BudgetLine.intervention_id, BudgetLine.year, *_type_sums())
-        .where(col(BudgetLine.intervention_id).in_(bindparam("ids", expanding=True)))
+        .where(_one_of(col(BudgetLine.intervention_id), array))
         .group_by(col(BudgetLine.intervention_id), col(BudgetLine.year))
         .order_by(col(BudgetLine.year))
     )
@@ -242,7 +254,7 @@ def _lines_and_criteria(
     return lines, criteria
 
 
-_OWN_TOTALS = _own_totals_statement()
+_OWN_TOTALS = (_own_totals_statement(False), _own_totals_statement(True))
 
 
 def kroner_text(ore: int) -> str:
