@@ -20,10 +20,9 @@ class Settings(BaseSettings):
     # version stands; 0 turns the cache off.
     read_cache_mb: int = 64
     # Threads per worker that run blocking endpoints (anyio's default is 40). Python runs one at a time; more of
-    # them only contend for the GIL and raise the CPU each request costs. Measured with bench/run.py's loads
-    # (32 and 16 connections, 1 and 2 workers, both databases), 4 served the most in 8 of 12 cases (every cold
-    # read; 8 threads did better for PostgreSQL's creates) and 40 never but once, e.g. SQLite, 1 worker: 209
-    # creates/s with 40 threads, 327/s with 4 (4.9 and 3.2 ms of CPU per create).
+    # them only contend for the GIL and raise the CPU each request costs. Measured with bench/run.py's loads, in
+    # alternating order on one database (SQLite, 1 worker): cold pages 85 and 70/s with 4 threads against 66 and
+    # 62/s with 40 (13.6-15.5 against 17.8-19.0 ms of CPU per page); creates 187/s with 4, 159-199/s with 40.
     threadpool_size: int = 4
     # Reads without a token are refused unless this is true (writes always need a token).
     public_read: bool = False
