@@ -23,8 +23,8 @@ port) and measures:
              ceiling_app.py inserts the same rows (intervention, links, lines, audit record, data version) with
              Core in one transaction (bench/bare.py), run after the service's W2 on the same database.
 
-In-process CPU per cold page and per create, and the statements each sends: bench/cpu.py (meaningful on a
-loaded machine, where these throughput figures are not).
+In-process CPU per cold page and per create, and the statements each sends: bench/cpu.py, run at the end on a
+fresh database of the same size (meaningful on a loaded machine too, where these throughput figures are not).
   W3 rollup  GET /api/v1/rollups/budget?by=theme&by=year, median of 20 (after one warm-up), each sent with
              Cache-Control: no-cache so that it is computed, beside the bare SQL aggregate (SUM per theme and
              year) on the same database, run from this process; then the same request from the read cache.
@@ -892,7 +892,26 @@ def main() -> int:
     print(table(results))
     loads = ", ".join(f"{r.engine} {r.workers}w {r.load_before:.2f}" for r in results)
     print(f"\n1-minute load average when each part started (other work on the machine skews the figures): {loads}")
-    return 0
+    # The in-process CPU of a cold page and a create (targets ≤ 5 ms each, a fixed number of statements), on a
+    # fresh database of the same size, in a process of its own (bench/cpu.py runs the app's thread-pool hops
+    # inline).
+    print(flush=True)
+    cpu = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "cpu.py"),
+            "--engine",
+            args.engine,
+            "--interventions",
+            str(sizes.interventions),
+            "--repeat",
+            "30" if args.quick else "100",
+            "--postgres",
+            args.postgres,
+        ],
+        cwd=ROOT,
+    )
+    return cpu.returncode
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from pydantic_core import PydanticCustomError
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
@@ -97,6 +97,15 @@ class Intervention(SQLModel, table=True):
         CheckConstraint(f"track IS NULL OR track IN {sql_in(Track)}", name="track"),
         CheckConstraint("start_date IS NULL OR end_date IS NULL OR start_date <= end_date", name="period"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        # The children of a page's interventions (app/services/intervention_public.py): only rows with a parent,
+        # so that the planner's statistics describe programmes, not the many interventions without one (migration
+        # 0025).
+        Index(
+            "ix_intervention_children",
+            "parent_id",
+            sqlite_where=text("parent_id IS NOT NULL"),
+            postgresql_where=text("parent_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
