@@ -152,32 +152,13 @@ class OneHopRoute(APIRoute):
 
 
 def _in_one_hop(endpoint: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    def run(values: dict[str, Any]) -> tuple[RequestContext | None, T]:
-        unchecked = _UNCHECKED.get()
-        if unchecked is None or getattr(unchecked.request.state, "unchecked", None) is not unchecked:
-            return None, endpoint(**values)  # no access rule to apply (a route without authorize)
-        session = unchecked.request.state.session
-        try:
-            context = unchecked.check(session, keep=True)  # sets the request context here, for the endpoint
-            result = endpoint(**values)
-        except BaseException:
-            session.rollback()
-            raise
-        if session.in_transaction():
-            if wrote(session) or session.new or session.dirty or session.deleted:
-                session.rollback()  # a service commits what it writes: anything left is undone, as _close would
-            else:
-                # A read ends here. A commit, not a rollback, so that what the endpoint returns is not expired
-                # (expire_on_commit is off) before the answer is validated.
-                session.commit()
-        return context, result
-
     @functools.wraps(endpoint)  # FastAPI reads the endpoint's parameters through __wrapped__
     async def call(**values: Any) -> T:
-        context, result = await anyio.to_thread.run_sync(run, values)
-        if context is not None:
-            set_current(context)
-        return result
+        unchecked = _UNCHECKED.get()
+        if unchecked is None or getattr(unchecked.request.state, "unchecked", None) is not unchecked:
+            # No access rule to apply (a route without authorize): the endpoint as FastAPI would run it.
+            return await anyio.to_thread.run_sync(lambda: endpoint(**values))
+        return await _checked_hop(unchecked, unchecked.request.state.session, lambda _session: endpoint(**values))
 
     return call
 
@@ -186,14 +167,29 @@ async def checked_in_one_hop(request: Request, session: Session, work: Callable[
     """The token check, the data version and `work(session)` in one read transaction of the request's session,
     in one thread-pool hop; the transaction ends in the same hop, so closing the session costs none. The
     request context is set in the hop (for `work`) and in the event loop (for what follows)."""
-    unchecked: _Unchecked | None = getattr(request.state, "unchecked", None)
+    return await _checked_hop(getattr(request.state, "unchecked", None), session, work)
+
+
+async def _checked_hop(unchecked: "_Unchecked | None", session: Session, work: Callable[[Session], T]) -> T:
+    """Apply the access rule (if not yet applied) and do `work(session)` in one thread-pool hop, then end the
+    session's transaction there: a read is committed (nothing written; a commit, not a rollback, so that what
+    `work` returns is not expired before FastAPI validates it, expire_on_commit being off), anything a service
+    left uncommitted, or the work of a request that failed, is rolled back, as _close would. The request
+    context is set in the hop (for `work`) and in the event loop (for what follows)."""
 
     def run() -> tuple[RequestContext | None, T]:
         try:
             context = unchecked.check(session, keep=True) if unchecked is not None else None
-            return context, work(session)
-        finally:
+            result = work(session)
+        except BaseException:
             session.rollback()
+            raise
+        if session.in_transaction():
+            if wrote(session) or session.new or session.dirty or session.deleted:
+                session.rollback()
+            else:
+                session.commit()
+        return context, result
 
     context, result = await anyio.to_thread.run_sync(run)
     if context is not None:
@@ -215,11 +211,9 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
         session = request.state.session = open_session()
         try:
             route = request.scope.get("route")
-            if getattr(route, "checks_in_endpoint_hop", False):
+            if getattr(route, "checks_in_endpoint_hop", False) or getattr(route, "endpoint", None) in _CHECKED_IN_HOP:
                 request.state.unchecked = _Unchecked(request, allowed)
                 _UNCHECKED.set(request.state.unchecked)
-            elif getattr(route, "endpoint", None) in _CHECKED_IN_HOP:
-                request.state.unchecked = _Unchecked(request, allowed)
             else:
                 check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
                 _check(request, *check, allowed)

@@ -111,8 +111,7 @@ def _links_and_children(session: Session, ids: list[int]) -> tuple[dict, dict, d
     children: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
         return areas, themes, indicators, children
-    connection = session.connection()
-    found = connection.execute(_LINKS_AND_CHILDREN[connection.dialect.name == "postgresql"], {"ids": ids}).all()
+    found = _for_ids(session, _LINKS_AND_CHILDREN, ids)
     found.sort(key=lambda r: (r[3], r[2] or ""))  # areas by position, themes by code, the rest by number
     for kind, iid, code, number, live in found:
         if kind == "a":
@@ -133,6 +132,13 @@ def _one_of(column, array: bool):
     if array:
         return column == any_(bindparam("ids", type_=ARRAY(Integer)))
     return column.in_(bindparam("ids", expanding=True))
+
+
+def _for_ids(session: Session, statements: tuple, ids: list[int]) -> list:
+    """The rows of a statement built by _one_of, in the variant for the session's database (statements: the one
+    for SQLite, the one for PostgreSQL), on the session's connection."""
+    connection = session.connection()
+    return connection.execute(statements[connection.dialect.name == "postgresql"], {"ids": ids}).all()
 
 
 def _links_and_children_statement(array: bool):
@@ -175,8 +181,7 @@ def _own_totals(session: Session, ids: list[int]) -> dict[int, dict[int, YearSum
     the original budget and the actual spending."""
     by_year: dict[int, dict[int, YearSums]] = {i: {} for i in ids}
     if ids:
-        connection = session.connection()
-        for row in connection.execute(_OWN_TOTALS[connection.dialect.name == "postgresql"], {"ids": ids}).all():
+        for row in _for_ids(session, _OWN_TOTALS, ids):
             by_year[row[0]][row[1]] = row[2:]
     return by_year
 
