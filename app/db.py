@@ -5,6 +5,10 @@ import os
 import secrets
 import threading
 import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, update
@@ -62,6 +66,7 @@ def make_engine(url: str) -> Engine:
 
         if queue is not None:
             queue.watch(engine)
+            _QUEUES[engine] = queue
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=10)
     _ping_after_idle(engine)
@@ -106,6 +111,33 @@ def _info(connection) -> dict | None:
         return None
 
 
+class WriterBusy(Exception):
+    """A short write run in an event loop found the writers' lock held by a long writer: the work (which has not
+    written yet) is to be done again in the thread pool (app/deps.py)."""
+
+
+@dataclass
+class _ShortWrite:
+    in_event_loop: bool
+    ended_a_write: bool = False
+
+
+_SHORT = threading.local()
+
+
+@contextmanager
+def short_write(*, in_event_loop: bool) -> Iterator[None]:
+    """Mark the block as a short write's (a small request's, app/deps.py): its writes tell waiting writers so
+    (_WriterQueue). In an event loop's thread its first write transaction waits for the writers' lock only behind
+    other short writers, and raises WriterBusy when a long writer (an import, say: it may take seconds) holds
+    it; after a write transaction has ended it waits like any writer (the work can no longer be done again)."""
+    _SHORT.write = _ShortWrite(in_event_loop)
+    try:
+        yield
+    finally:
+        _SHORT.write = None
+
+
 class _WriterQueue:
     """Writers of one SQLite file wait for each other here, not in SQLite's busy handler.
 
@@ -127,6 +159,7 @@ class _WriterQueue:
         self._owner: int | None = None  # the thread that holds the lock
         self._fd: int | None = None
         self._pid: int | None = None
+        self._kind = self.LONG
 
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own
@@ -134,21 +167,63 @@ class _WriterQueue:
             self._pid = os.getpid()
         return self._fd
 
+    # What kind of writer holds the lock, written into the lock file's first byte by each holder (and kept for
+    # this process's threads in _kind): a short write (a small request's, about a millisecond) or any other
+    # (it may be an import that takes seconds).
+    SHORT, LONG = b"s", b"l"
+
     def enter(self, info: dict) -> None:
         if info.get(self.INFO) or self._owner == threading.get_ident():
             return  # this connection holds it already, or this thread writes on another connection: SQLite decides
+        short = getattr(_SHORT, "write", None)
+        if short is not None and short.in_event_loop and not short.ended_a_write:
+            taken = self._take_behind_short_writers()
+        else:
+            taken = self._take()
+        if taken:
+            self._owner = threading.get_ident()
+            self._kind = self.SHORT if short is not None else self.LONG
+            os.pwrite(self._fd, self._kind, 0)
+            info[self.INFO] = True
+
+    def _take(self) -> bool:
         if not self._threads.acquire(timeout=self.TIMEOUT_S):
-            return
+            return False
         try:
             fcntl.flock(self._file(), fcntl.LOCK_EX)
         except OSError:
             self._threads.release()
-            return
-        self._owner = threading.get_ident()
-        info[self.INFO] = True
+            return False
+        return True
+
+    def _take_behind_short_writers(self) -> bool:
+        """Take the lock in an event loop's thread, waiting only while short writers hold it: raises WriterBusy
+        when another writer holds it (the event loop must not wait for what may be an import)."""
+        if not self._threads.acquire(blocking=False):
+            if self._kind == self.LONG:
+                raise WriterBusy
+            if not self._threads.acquire(timeout=self.TIMEOUT_S):
+                return False
+        try:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if os.pread(self._fd, 1, 0) == self.LONG:
+                    raise WriterBusy from None
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except WriterBusy:
+            self._threads.release()
+            raise
+        except OSError:
+            self._threads.release()
+            return False
+        return True
 
     def leave(self, info: dict | None) -> None:
         if info is not None and info.pop(self.INFO, False):
+            short = getattr(_SHORT, "write", None)
+            if short is not None:
+                short.ended_a_write = True
             self._owner = None
             try:
                 fcntl.flock(self._file(), fcntl.LOCK_UN)
@@ -180,6 +255,15 @@ class _WriterQueue:
         @event.listens_for(engine, "invalidate")
         def _invalidated(_dbapi_connection, record, _exception):
             self.leave(record.info)
+
+
+# Each SQLite file engine's writer queue.
+_QUEUES: "weakref.WeakKeyDictionary[Engine, _WriterQueue]" = weakref.WeakKeyDictionary()
+
+
+def writer_queue(engine: Engine) -> _WriterQueue | None:
+    """The writers' queue of a SQLite file's engine (None on PostgreSQL and in memory)."""
+    return _QUEUES.get(engine)
 
 
 @lru_cache

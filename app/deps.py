@@ -20,7 +20,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.core import read_cache
 from app.core.context import RequestContext, set_current
-from app.db import open_session, wrote
+from app.db import WriterBusy, open_session, short_write, writer_queue, wrote
 from app.errors import Forbidden, Unauthorized
 from app.models.auth import Role
 from app.models.filters import InterventionFilters, RollupFilters
@@ -122,7 +122,8 @@ class _Unchecked:
     def check(self, session: Session, *, keep: bool) -> RequestContext:
         """Authenticate in this thread, set the request context (raises Unauthorized or Forbidden)."""
         principal, version = _authenticate(session, self.request.headers.get("authorization"), keep=keep)
-        del self.request.state.unchecked
+        if getattr(self.request.state, "unchecked", None) is self:  # (a short write may run twice: WriterBusy)
+            del self.request.state.unchecked
         return _check(self.request, principal, version, self.allowed)
 
     async def check_apart(self) -> None:
@@ -191,10 +192,44 @@ async def _checked_hop(unchecked: "_Unchecked | None", session: Session, work: C
                 session.commit()
         return context, result
 
-    context, result = await anyio.to_thread.run_sync(run)
+    if _short_write_on_sqlite(unchecked, session):
+        try:
+            with short_write(in_event_loop=True):
+                context, result = run()
+        except WriterBusy:
+
+            def run_short() -> tuple[RequestContext | None, T]:
+                with short_write(in_event_loop=False):
+                    return run()
+
+            context, result = await anyio.to_thread.run_sync(run_short)
+    else:
+        context, result = await anyio.to_thread.run_sync(run)
     if context is not None:
         set_current(context)
     return result
+
+
+# A write whose body is larger than this runs in the thread pool on SQLite too (an import may take seconds).
+INLINE_WRITE_MAX_BODY = 64 * 1024
+
+
+def _short_write_on_sqlite(unchecked: "_Unchecked | None", session: Session) -> bool:
+    """Whether a request's work runs in the event loop's thread rather than in a thread-pool hop: a small write
+    on a SQLite file.
+
+    SQLite lets one transaction write at a time and answers from the process's own memory in microseconds, so a
+    short write gains nothing from a thread but pays for it: the thread and the event loop contend for the GIL
+    while SQLite's write lock is held, which stretches every writer's turn (bench/run.py W2). Its write waits for
+    the registry's writers' lock only behind other short writers (app/db.py short_write); if a writer
+    of a thread (an import, say) has it, the work, which has not written yet, is done again in the thread pool.
+    A large write, a read, and PostgreSQL (a round trip per statement) hop as before."""
+    if unchecked is None or unchecked.request.method in READ_METHODS:
+        return False
+    length = unchecked.request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > INLINE_WRITE_MAX_BODY):
+        return False
+    return writer_queue(session.get_bind()) is not None
 
 
 def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:

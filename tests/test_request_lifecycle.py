@@ -3,6 +3,9 @@ read, with the read cache missed on purpose) and a hit each open one session, be
 token check, the data version and the page are read in it) and hop to the thread pool once."""
 
 import contextlib
+import json
+import threading
+import time
 
 import anyio.to_thread
 import pytest
@@ -64,15 +67,37 @@ def test_the_list_checks_the_token_before_it_answers_anything(anonymous, client)
 
 def test_a_create_checks_the_token_and_writes_in_one_hop(client, monkeypatch):
     """A blocking endpoint (here the create) applies the access rule in its own hop: one hop, one session; on
-    SQLite the token check's read transaction ends before the write transaction (BEGIN IMMEDIATE) begins, on
-    PostgreSQL the write goes on in it."""
+    SQLite the token check's read transaction ends before the write transaction (BEGIN IMMEDIATE) begins, and a
+    small write makes no hop at all (it runs in the event loop: app/deps.py _short_write_on_sqlite); on
+    PostgreSQL the write goes on in the check's transaction."""
     body = {"name": "Ny indsats", "kind": "project", "status": "planned", "department": "BKF", "themes": ["T1"]}
     with lifecycle(monkeypatch) as counts:
         response = client.post(f"{API}/interventions", json=body)
     assert response.status_code == 201, response.text
     assert response.json()["themes"] == ["T1"]
-    assert (counts["hops"], len(counts["sessions"])) == (1, 1)
-    assert counts["transactions"] == (2 if get_engine().dialect.name == "sqlite" else 1)
+    sqlite = get_engine().dialect.name == "sqlite"
+    assert (counts["hops"], len(counts["sessions"])) == (0 if sqlite else 1, 1)
+    assert counts["transactions"] == (2 if sqlite else 1)
+
+
+def test_a_large_write_hops_to_the_thread_pool_on_sqlite_too(client, monkeypatch):
+    """A write whose body is larger than INLINE_WRITE_MAX_BODY (an import, say) may take long: it runs in the
+    thread pool on either database, so that the event loop goes on serving others meanwhile."""
+    from app.deps import INLINE_WRITE_MAX_BODY
+
+    body = {
+        "name": "Stor indsats",
+        "kind": "project",
+        "status": "planned",
+        "department": "BKF",
+        "description": "æ" * 20_000,  # at most 20,000 characters each: 80,000 bytes of UTF-8 together
+        "purpose": "ø" * 20_000,
+    }
+    assert len(json.dumps(body, ensure_ascii=False).encode()) > INLINE_WRITE_MAX_BODY
+    with lifecycle(monkeypatch) as counts:
+        response = client.post(f"{API}/interventions", json=body)
+    assert response.status_code == 201, response.text
+    assert counts["hops"] == 1
 
 
 @pytest.mark.parametrize(
@@ -99,3 +124,68 @@ def test_a_blocking_endpoint_refuses_a_bad_token_and_a_wrong_role_before_it_runs
     assert refused.headers["content-type"] == "application/problem+json"
     listed = client.get(f"{API}/interventions").json()["items"]
     assert [i["name"] for i in listed] == []
+
+
+_LONG_WRITER = """
+import sys
+from app.db import WRITE, make_engine
+with make_engine(sys.argv[1]).connect().execution_options(**WRITE) as conn:
+    conn.begin()
+    print("holding", flush=True)
+    sys.stdin.readline()
+    conn.rollback()
+"""
+
+
+@pytest.mark.skipif(get_engine().dialect.name != "sqlite", reason="SQLite only: PostgreSQL writes always hop")
+@pytest.mark.parametrize("where", ["thread", "process"])
+def test_a_small_write_behind_a_long_writer_waits_in_the_thread_pool_and_is_done_once(client, where):
+    """A small write runs in the event loop on SQLite, but never waits there for a long writer (any other, such
+    as an import, which may hold the writers' lock for seconds), of this process or another worker: it is done
+    again in the thread pool, where it waits, while the event loop goes on answering others. It is written
+    once, with one audit record."""
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.db import WRITE
+
+    holding, done = threading.Event(), threading.Event()
+
+    def long_writer() -> None:
+        if where == "process":
+            url = get_engine().url.render_as_string(hide_password=False)
+            with subprocess.Popen(
+                [sys.executable, "-c", _LONG_WRITER, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            ) as process:
+                assert process.stdout.readline() == "holding\n"
+                holding.set()
+                done.wait(30)
+                process.communicate("\n", timeout=30)
+            return
+        with get_engine().connect().execution_options(**WRITE) as conn:
+            conn.begin()  # BEGIN IMMEDIATE: the writers' lock, taken as a long writer (not a small request's)
+            holding.set()
+            done.wait(30)
+            conn.rollback()
+
+    body = {"name": "Bag en lang skrivning", "kind": "project", "status": "planned", "department": "BKF"}
+    with ThreadPoolExecutor(2) as pool:
+        writer = pool.submit(long_writer)
+        assert holding.wait(30)
+        created = pool.submit(client.post, f"{API}/interventions", json=body)
+        try:
+            for _ in range(3):  # the event loop is free: other requests are answered while the create waits
+                assert client.get("/health").status_code == 200
+                assert client.get(f"{API}/interventions").status_code == 200
+            time.sleep(0.2)
+            assert not created.done(), "the create did not wait for the long writer"
+        finally:
+            done.set()
+        writer.result(10)
+        response = created.result(30)
+    assert response.status_code == 201, response.text
+    items = client.get(f"{API}/interventions").json()["items"]
+    assert [i["name"] for i in items] == ["Bag en lang skrivning"]
+    records = client.get(f"{API}/audit", params={"resource": "intervention"}).json()["items"]
+    assert [(r["action"], r["resource_id"]) for r in records] == [("create", str(response.json()["id"]))]
