@@ -36,6 +36,39 @@ def test_every_change_to_an_intervention_is_in_its_history_with_its_actor(client
     assert history[4]["changes"]["name"] == {"before": None, "after": "Lektiecafé i Mørkhøj"}
 
 
+def test_a_create_is_recorded_with_every_field_as_its_answer_writes_it_and_nothing_derived(client):
+    """The create's record: each field given, as the answer's JSON has it (dates ISO, codes and enums by value,
+    money with two decimals, the parts as lists of objects), and none of the derived totals or timestamps."""
+    body = {
+        "name": "Værebro Rådgivning",
+        "kind": "project",
+        "status": "active",
+        "track": "social",
+        "department": "SOB",
+        "areas": ["vaerebro-park"],
+        "themes": ["T6", "T2"],
+        "start_date": "2024-01-01",
+        "end_date": "2026-12-31",
+        "budget_lines": [budget_line(year=2024, amount="1000.50")],
+        "success_criteria": [{"description": "Flere henvendelser", "baseline": "12", "target": "40.5"}],
+    }
+    created = client.post(f"{API}/interventions", json=body)
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    record = client.get(f"{API}/interventions/{answer['id']}/history").json()["items"][0]
+    assert record["action"] == "create"
+    after = {name: change["after"] for name, change in record["changes"].items()}
+    assert all(change["before"] is None for change in record["changes"].values())
+    derived = {"created_at", "updated_at", "budget_total", "budget_by_year", "children", "pool_grants", "actual_total"}
+    assert not derived & set(after)
+    assert after == {name: value for name, value in answer.items() if name in after}
+    assert {"id", "name", "kind", "status", "track", "department", "start_date", "budget_lines"} <= set(after)
+    assert after["start_date"] == "2024-01-01" and after["kind"] == "project" and after["themes"] == ["T2", "T6"]
+    assert after["budget_lines"][0]["amount"] == "1000.50"
+    assert after["success_criteria"][0]["target"] == "40.5"
+    assert "archived_at" not in after and "parent_id" not in after  # None on a new one: not a change
+
+
 def test_refused_changes_leave_no_record(client):
     created = create_intervention(client)
     url = f"{API}/interventions/{created['id']}"

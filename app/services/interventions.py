@@ -191,7 +191,14 @@ def create_intervention(session: Session, data: InterventionCreate) -> Intervent
     created = insert_intervention(session, data, utcnow(), checker.area_positions)
     audit_parent_change(session, created.id, None, created.parent_id)
     session.flush()  # the parent's record first, as before
-    changes = audit.diff(None, created.model_dump(), ignore=DERIVED)
+    # What audit.diff(None, created.model_dump(), ignore=DERIVED) gives, from pydantic's JSON-mode dump (dates,
+    # enums and money as audit._plain writes them; the only datetime outside DERIVED, archived_at, is None on a
+    # new intervention) rather than walked in Python (about 4 % of a create request's CPU).
+    changes = {
+        name: {"before": None, "after": value}
+        for name, value in sorted(created.model_dump(mode="json", exclude=DERIVED).items())
+        if value is not None
+    }
     audit.record_many(session, "create", "intervention", [(created.id, changes)])
     session.commit()
     return created
