@@ -121,10 +121,10 @@ class _Unchecked:
 
     def check(self, session: Session, *, keep: bool) -> RequestContext:
         """Authenticate in this thread, set the request context (raises Unauthorized or Forbidden)."""
-        principal, version = _authenticate(session, self.request.headers.get("authorization"), keep=keep)
+        principal, version, reference = _authenticate(session, self.request.headers.get("authorization"), keep=keep)
         if getattr(self.request.state, "unchecked", None) is self:  # (a short write may run twice: WriterBusy)
             del self.request.state.unchecked
-        return _check(self.request, principal, version, self.allowed)
+        return _check(self.request, principal, version, self.allowed, reference)
 
     async def check_apart(self) -> None:
         """Apply the rule in a hop of its own, for a request whose endpoint did not run: the error handlers answer
@@ -251,7 +251,8 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
                 _UNCHECKED.set(request.state.unchecked)
             else:
                 check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
-                _check(request, *check, allowed)
+                principal, version, reference = check
+                _check(request, principal, version, allowed, reference)
             yield
         finally:
             await _close(session)
@@ -259,7 +260,9 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
     return dependency
 
 
-def _check(request: Request, principal, version: int | None, allowed: set[str]) -> RequestContext:
+def _check(
+    request: Request, principal, version: int | None, allowed: set[str], reference: int | None = None
+) -> RequestContext:
     """Set the request context (in the calling context) and apply the access rule (raises Unauthorized or
     Forbidden); the context, to set in another."""
     principal = principal or ANONYMOUS
@@ -268,6 +271,7 @@ def _check(request: Request, principal, version: int | None, allowed: set[str]) 
         request_id=getattr(request.state, "request_id", None),
         if_match=request.headers.get("if-match"),
         data_version=version,
+        reference_version=reference,
     )
     set_current(context)
     if request.method in READ_METHODS:

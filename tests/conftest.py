@@ -54,7 +54,7 @@ def wipe() -> None:
 
     with get_engine().begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
-            if table.name not in REFERENCE_TABLES | {"data_version"}:
+            if table.name not in REFERENCE_TABLES | {"data_version", "reference_version"}:
                 conn.execute(table.delete())
         reset_framework(conn)
         new_data_version(conn)  # as any write does: the workers' read caches must not outlive the wipe

@@ -32,6 +32,7 @@ TABLES = {
     "evaluation_material",
     "material",
     "data_version",
+    "reference_version",
     "web_session",
     "oidc_sign_in",
     "measurement_round",

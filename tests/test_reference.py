@@ -85,3 +85,64 @@ def test_reference_data_is_read_only(client):
 def test_health(client):
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["database"] in {"sqlite", "postgresql"}
+
+
+def _create(client, **fields):
+    body = {"name": "Kodetjek", "kind": "project", "status": "planned", "department": "BKF", **fields}
+    return client.post(f"{API}/interventions", json=body)
+
+
+def test_a_write_checks_its_codes_against_the_reference_data_as_it_is_now(client):
+    """Each worker keeps the codes it read while the reference data's version stays (migration 0026): a new
+    indicator is known to the next write, and codes changed outside the service (an operator's SQL) are seen
+    too, added or removed."""
+    from sqlalchemy import text
+
+    from app.db import get_engine
+
+    assert _create(client, indicators=[1]).status_code == 201  # the codes are read, and kept
+    refused = _create(client, indicators=[20])
+    assert refused.status_code == 422 and "unknown indicator code 20" in refused.text
+    added = client.post(f"{API}/indicators", json={"theme": "T6", "name": "Fritid på tværs", "higher_is_better": True})
+    assert added.status_code == 201 and added.json()["number"] == 20
+    assert _create(client, indicators=[20]).status_code == 201
+
+    line = {"year": 2025, "category": "Drift", "funding_source": "KONSTRUERET", "amount": "100.00"}
+    assert _create(client, budget_lines=[line]).status_code == 422
+    with get_engine().begin() as conn:
+        conn.execute(text("INSERT INTO funding_source (code, name) VALUES ('KONSTRUERET', 'Konstrueret eksempel')"))
+    assert _create(client, budget_lines=[line]).status_code == 201
+    with get_engine().begin() as conn:
+        conn.execute(text("DELETE FROM budget_line WHERE funding_source_code = 'KONSTRUERET'"))
+        conn.execute(text("DELETE FROM funding_source WHERE code = 'KONSTRUERET'"))
+    gone = _create(client, budget_lines=[line])
+    assert gone.status_code == 422 and "unknown funding source code 'KONSTRUERET'" in gone.text
+
+
+def test_a_worker_reads_the_codes_again_only_when_the_reference_data_changed(client):
+    """The codes travel with the reference data's version, read in the token check's statement: while it stays,
+    a write sends no statement for them."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    def reads_codes() -> bool:
+        sent.clear()
+        event.listen(get_engine(), "before_cursor_execute", note)
+        try:
+            assert _create(client, themes=["T1"]).status_code == 201
+        finally:
+            event.remove(get_engine(), "before_cursor_execute", note)
+        return any("FROM funding_source" in s for s in sent)
+
+    reads_codes()
+    assert not reads_codes()
+    added = client.post(f"{API}/indicators", json={"theme": "T6", "name": "Fritid på tværs", "higher_is_better": True})
+    assert added.status_code == 201
+    assert reads_codes()
+    assert not reads_codes()

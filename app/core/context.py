@@ -28,6 +28,8 @@ class RequestContext:
     if_match: str | None = None
     # The data version read with the token check (app/core/read_cache.py); None outside a request.
     data_version: int | None = None
+    # The reference data's version, read with an API token's check (app/services/reference.py); None otherwise.
+    reference_version: int | None = None
     extra: dict = field(default_factory=dict)
 
 

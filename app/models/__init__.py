@@ -14,7 +14,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.audit import AuditRecord  # noqa: E402
 from app.models.auth import ApiToken  # noqa: E402
 from app.models.budget_line import BudgetLine  # noqa: E402
-from app.models.data_version import DataVersion  # noqa: E402
+from app.models.data_version import DataVersion, ReferenceVersion  # noqa: E402
 from app.models.evaluation import Evaluation, EvaluationMaterial  # noqa: E402
 from app.models.framework import FrameworkRevision  # noqa: E402
 from app.models.idempotency import IdempotencyKey  # noqa: E402
@@ -54,6 +54,7 @@ __all__ = [
     "Area",
     "BudgetLine",
     "DataVersion",
+    "ReferenceVersion",
     "Department",
     "EffectGoal",
     "Evaluation",

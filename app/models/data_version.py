@@ -24,3 +24,15 @@ class DataVersion(SQLModel, table=True):
 
     id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     version: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ReferenceVersion(SQLModel, table=True):
+    """The reference data's version (one row): triggers add 1 with every statement that changes a table of codes
+    (department, area, theme, indicator, funding_source; migration 0026), so a worker may keep the codes it read
+    at a version for as long as the version stays (app/services/reference.py)."""
+
+    __tablename__ = "reference_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -128,9 +128,11 @@ def _keep_an_admin(session: Session, row: ApiToken) -> None:
 # --- authentication ----------------------------------------------------------------------------------------
 
 
-# An API token's row and the data's version in one statement: one round trip for the check of every request.
+# An API token's row, the data's version and the reference data's version in one statement: one round trip for
+# the check of every request.
 _TOKEN_AND_VERSION = text(
-    "SELECT (SELECT CAST(SUM(version) AS BIGINT) FROM data_version), t.id, t.name, t.role, t.department_code, "
+    "SELECT (SELECT CAST(SUM(version) AS BIGINT) FROM data_version), "
+    "(SELECT version FROM reference_version WHERE id = 1), t.id, t.name, t.role, t.department_code, "
     "t.revoked_at FROM (SELECT 1 AS one) AS one LEFT JOIN api_token t ON t.token_hash = :token_hash"
 )
 
@@ -140,11 +142,14 @@ def authenticate(session: Session, authorization: str | None) -> Principal | Non
     return authenticate_with_version(session, authorization)[0]
 
 
-def authenticate_with_version(session: Session, authorization: str | None) -> tuple[Principal | None, int | None]:
-    """The principal of an Authorization header (None when there is none; 401 when it is not valid) and the
-    data's current version (app/core/read_cache.py), read in the same statement as an API token's row."""
+def authenticate_with_version(
+    session: Session, authorization: str | None
+) -> tuple[Principal | None, int | None, int | None]:
+    """The principal of an Authorization header (None when there is none; 401 when it is not valid), the data's
+    current version (app/core/read_cache.py) and, with an API token, the reference data's version
+    (app/services/reference.py; else None), read in the same statement as an API token's row."""
     if not authorization:
-        return None, read_cache.data_version(session)
+        return None, read_cache.data_version(session), None
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -153,14 +158,14 @@ def authenticate_with_version(session: Session, authorization: str | None) -> tu
     if token.count(".") == 2 and not token.startswith(TOKEN_PREFIX):
         if not settings.oidc_issuer:
             raise Unauthorized("OIDC tokens are not accepted here (no issuer configured)")
-        return principal_from_jwt(token, settings), read_cache.data_version(session)
-    version, token_id, name, role, department, revoked_at = session.execute(
+        return principal_from_jwt(token, settings), read_cache.data_version(session), None
+    version, reference, token_id, name, role, department, revoked_at = session.execute(
         _TOKEN_AND_VERSION, {"token_hash": hash_token(token)}
     ).one()
     if token_id is None or revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked")
     principal = Principal(actor=name, role=role, department=department, source="token", id=f"token:{token_id}")
-    return principal, version
+    return principal, version, reference
 
 
 @lru_cache(maxsize=4)

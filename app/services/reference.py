@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from sqlalchemy import Integer, String, cast, literal, union_all
 from sqlmodel import Session, select
 
+from app.core.context import current
 from app.errors import RuleViolation
 from app.models.organisation import Organisation
 from app.models.reference import (
@@ -93,6 +94,10 @@ _ALL_CODES = union_all(
 )
 
 
+# (reference version, codes by kind, area positions) as this worker last read them with a known version.
+_ALL_CODES_READ: tuple[int | None, dict[str, frozenset], dict[str, int]] | None = None
+
+
 class CodeChecker:
     """Collects every unknown code in a request, so that one answer names them all."""
 
@@ -103,16 +108,26 @@ class CodeChecker:
         self.area_positions: dict[str, int] = {}
 
     def load_all(self) -> "CodeChecker":
-        """Read the codes of every kind at once (a write that checks several kinds), and the areas' order."""
-        known: dict[str, set] = {"department": set(), "area": set(), "theme": set(), "indicator": set()}
-        known["funding source"] = set()
-        for kind, code, position in self.session.execute(_ALL_CODES):
-            if kind == "indicator":
-                code = int(code)
-            elif kind == "area":
-                self.area_positions[code] = position
-            known[kind].add(code)
-        self._known = known
+        """The codes of every kind at once (a write that checks several kinds), and the areas' order: read, or as
+        this worker read them at the reference data's version the request's token check read (migration 0026)."""
+        global _ALL_CODES_READ
+        version = current().reference_version
+        read = _ALL_CODES_READ
+        if version is None or read is None or read[0] != version:
+            known: dict[str, set] = {"department": set(), "area": set(), "theme": set(), "indicator": set()}
+            known["funding source"] = set()
+            positions: dict[str, int] = {}
+            for kind, code, position in self.session.execute(_ALL_CODES):
+                if kind == "indicator":
+                    code = int(code)
+                elif kind == "area":
+                    positions[code] = position
+                known[kind].add(code)
+            read = (version, {kind: frozenset(codes) for kind, codes in known.items()}, positions)
+            if version is not None:
+                _ALL_CODES_READ = read
+        self._known = dict(read[1])  # _codes() adds the kinds read on demand (organisations) to this request's
+        self.area_positions = read[2]
         return self
 
     def _codes(self, kind: str) -> set:

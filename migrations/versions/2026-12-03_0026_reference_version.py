@@ -1,0 +1,66 @@
+"""the reference data's own version, which changes with every change to the codes a write is checked against.
+
+A create or change of an intervention checks its codes (departments, areas, themes, indicators, funding sources)
+and orders its areas by the reference tables: one statement of about fifty rows on every write, although they
+change only when an indicator is added or a migration changes them. The token check now reads this version in
+the same statement as the token and the data version, and each worker keeps the codes it read at that version
+(app/services/reference.py CodeChecker.load_all).
+
+Triggers keep it, whatever writes the tables (a service, a migration, an operator with psql): every INSERT,
+UPDATE or DELETE statement on one of them adds 1 in the same transaction.
+
+Revision ID: 0026
+Revises: 0025
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0026"
+down_revision: str | None = "0025"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = ("department", "area", "theme", "indicator", "funding_source")
+BUMP = "UPDATE reference_version SET version = version + 1 WHERE id = 1"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "reference_version",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_reference_version_one_row")),
+    )
+    op.execute("INSERT INTO reference_version (id, version) VALUES (1, 1)")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION bump_reference_version() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+        )
+        for table in TABLES:
+            op.execute(
+                f"CREATE TRIGGER {table}_reference_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION bump_reference_version()"
+            )
+        return
+    for table in TABLES:  # SQLite has row triggers only, one per kind of statement
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_reference_version_{event.lower()} AFTER {event} ON {table} BEGIN {BUMP}; END"
+            )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in TABLES:
+            op.execute(f"DROP TRIGGER {table}_reference_version ON {table}")
+        op.execute("DROP FUNCTION bump_reference_version()")
+    else:
+        for table in TABLES:
+            for event in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER {table}_reference_version_{event}")
+    op.drop_table("reference_version")
