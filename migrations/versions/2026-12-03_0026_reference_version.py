@@ -1,4 +1,4 @@
-"""the reference data's own version, which changes with every change to the codes a write is checked against.
+"""the reference data's own version, which changes with every change to the reference tables.
 
 A create or change of an intervention checks its codes (departments, areas, themes, indicators, funding sources)
 and orders its areas by the reference tables: one statement of about fifty rows on every write, although they
@@ -6,8 +6,8 @@ change only when an indicator is added or a migration changes them. The token ch
 the same statement as the token and the data version, and each worker keeps the codes it read at that version
 (app/services/reference.py CodeChecker.load_all).
 
-Triggers keep it, whatever writes the tables (a service, a migration, an operator with psql): every INSERT,
-UPDATE or DELETE statement on one of them adds 1 in the same transaction.
+Triggers keep it, whatever writes the reference tables (a service, a migration, an operator with psql): every
+INSERT, UPDATE or DELETE statement on one of them adds 1 in the same transaction.
 
 Revision ID: 0026
 Revises: 0025
@@ -24,7 +24,7 @@ down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("department", "area", "theme", "indicator", "funding_source")
+TABLES = ("department", "area", "effect_goal", "theme", "indicator", "funding_source")
 BUMP = "UPDATE reference_version SET version = version + 1 WHERE id = 1"
 
 
