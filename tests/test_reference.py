@@ -146,3 +146,15 @@ def test_a_worker_reads_the_codes_again_only_when_the_reference_data_changed(cli
     assert added.status_code == 201
     assert reads_codes()
     assert not reads_codes()
+
+
+def test_a_rollup_names_an_indicator_added_since_the_last_rollup(client):
+    """The names a rollup shows are kept with the reference data's version too: a new indicator is named."""
+    line = {"year": 2025, "category": "Drift", "funding_source": "LBF", "amount": "100.00"}
+    assert _create(client, indicators=[1], budget_lines=[line]).status_code == 201
+    before = client.get(f"{API}/rollups/budget", params={"by": "indicator"}).json()["rows"]
+    assert [r["indicator_name"] for r in before if r["indicator"] == 1] != []
+    added = client.post(f"{API}/indicators", json={"theme": "T6", "name": "Fritid på tværs", "higher_is_better": True})
+    assert _create(client, indicators=[added.json()["number"]], budget_lines=[line]).status_code == 201
+    rows = client.get(f"{API}/rollups/budget", params={"by": "indicator"}).json()["rows"]
+    assert {r["indicator"]: r["indicator_name"] for r in rows}[20] == "Fritid på tværs"

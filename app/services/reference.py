@@ -1,6 +1,7 @@
 """Reads of the reference data, and the one place that checks codes against it."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import Integer, String, cast, literal, union_all
 from sqlmodel import Session, select
@@ -94,8 +95,26 @@ _ALL_CODES = union_all(
 )
 
 
-# (reference version, codes by kind, area positions) as this worker last read them with a known version.
-_ALL_CODES_READ: tuple[int | None, dict[str, frozenset], dict[str, int]] | None = None
+T = TypeVar("T")
+
+# What this worker read of the reference tables, by key: (the reference data's version it was read at, value).
+_READ_AT_VERSION: dict[Any, tuple[int, Any]] = {}
+
+
+def at_reference_version(key: Any, read: Callable[[], T]) -> T:
+    """`read()` (a read of the reference tables only), or what it answered before in this worker at the reference
+    data's version the request's token check read (migration 0026: triggers change it with every change to those
+    tables). Outside a request checked by an API token there is no version, and it reads. The answer is shared:
+    the caller must not change it."""
+    version = current().reference_version
+    if version is None:
+        return read()
+    kept = _READ_AT_VERSION.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    value = read()
+    _READ_AT_VERSION[key] = (version, value)
+    return value
 
 
 class CodeChecker:
@@ -109,26 +128,22 @@ class CodeChecker:
 
     def load_all(self) -> "CodeChecker":
         """The codes of every kind at once (a write that checks several kinds), and the areas' order: read, or as
-        this worker read them at the reference data's version the request's token check read (migration 0026)."""
-        global _ALL_CODES_READ
-        version = current().reference_version
-        read = _ALL_CODES_READ
-        if version is None or read is None or read[0] != version:
-            known: dict[str, set] = {"department": set(), "area": set(), "theme": set(), "indicator": set()}
-            known["funding source"] = set()
-            positions: dict[str, int] = {}
-            for kind, code, position in self.session.execute(_ALL_CODES):
-                if kind == "indicator":
-                    code = int(code)
-                elif kind == "area":
-                    positions[code] = position
-                known[kind].add(code)
-            read = (version, {kind: frozenset(codes) for kind, codes in known.items()}, positions)
-            if version is not None:
-                _ALL_CODES_READ = read
-        self._known = dict(read[1])  # _codes() adds the kinds read on demand (organisations) to this request's
-        self.area_positions = read[2]
+        this worker read them at the current reference version (at_reference_version)."""
+        known, self.area_positions = at_reference_version("all codes", self._read_all)
+        self._known = dict(known)  # _codes() adds the kinds read on demand (organisations) to this request's
         return self
+
+    def _read_all(self) -> tuple[dict[str, frozenset], dict[str, int]]:
+        known: dict[str, set] = {"department": set(), "area": set(), "theme": set(), "indicator": set()}
+        known["funding source"] = set()
+        positions: dict[str, int] = {}
+        for kind, code, position in self.session.execute(_ALL_CODES):
+            if kind == "indicator":
+                code = int(code)
+            elif kind == "area":
+                positions[code] = position
+            known[kind].add(code)
+        return {kind: frozenset(codes) for kind, codes in known.items()}, positions
 
     def _codes(self, kind: str) -> set:
         if kind not in self._known:

@@ -57,6 +57,7 @@ from app.models.rollup import (
 )
 from app.models.types import from_ore, share_of
 from app.services.filters import check_filters, subtrees, where_filters
+from app.services.reference import at_reference_version
 
 NONE_LABEL = "(ingen)"
 
@@ -394,11 +395,14 @@ _LABELS = {Dimension.track: TRACK_LABELS, Dimension.kind: KIND_LABELS, Dimension
 
 def _names(session: Session, by: list[Dimension]) -> dict[Dimension, dict[Any, str]]:
     """The names of the codes of the dimensions in `by` that have names: one query per named table asked for
-    (a rollup by theme and year reads the themes, not every reference table)."""
+    (a rollup by theme and year reads the themes, not every reference table), kept while the reference data's
+    version stays (the names are not to be changed: they are shared)."""
     names: dict[Dimension, dict[Any, str]] = {}
     for dim in by:
         if dim in _NAME_COLUMNS:
-            names[dim] = dict(session.execute(select(*_NAME_COLUMNS[dim])).all())
+            names[dim] = at_reference_version(
+                ("names", dim), lambda dim=dim: dict(session.execute(select(*_NAME_COLUMNS[dim])).all())
+            )
         elif dim in _LABELS:
             names[dim] = _LABELS[dim]
     return names
