@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import queue
 import secrets
 import threading
 import time
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, update
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session
 
@@ -37,6 +38,9 @@ class RegistrySession(Session):
         super().commit()
 
 
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another's lock
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -47,7 +51,7 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 # NORMAL in WAL mode: a committed transaction survives a process crash; only a power loss
@@ -60,9 +64,31 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
             write = conn.get_execution_options().get("registry_write")
-            if write and queue is not None:
+            if not write:
+                conn.exec_driver_sql("BEGIN DEFERRED")
+                return
+            loop = getattr(_LOOP, "run", None)
+            if queue is not None:
                 queue.enter(conn.connection.info)
-            conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if write else 'DEFERRED'}")
+            if loop is None or loop.began_a_write:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            # The first write of a write in an event loop: SQLite's own lock may be held by a writer outside the
+            # queue (a DEFERRED write that went on to write, another program); the event loop does not wait for it
+            # in SQLite's busy handler (30 s), the work is done again in a thread instead.
+            dbapi = conn.connection.dbapi_connection
+            dbapi.execute(f"PRAGMA busy_timeout={int(_WriterQueue.IN_EVENT_LOOP_WAIT_S * 1000)}")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as error:
+                if "locked" not in str(error.orig):
+                    raise
+                if queue is not None:
+                    queue.leave(conn.connection.info)
+                raise WriterBusy from error
+            finally:
+                dbapi.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            loop.began_a_write = True  # from here on the work can no longer be done again
 
         if queue is not None:
             queue.watch(engine)
@@ -112,30 +138,73 @@ def _info(connection) -> dict | None:
 
 
 class WriterBusy(Exception):
-    """A short write run in an event loop found the writers' lock held by a long writer: the work (which has not
-    written yet) is to be done again in the thread pool (app/deps.py)."""
+    """A write run in an event loop found the writers' lock held longer than it may wait there: the work (which
+    has not written yet) is to be done again in the thread pool (app/deps.py)."""
 
 
 @dataclass
-class _ShortWrite:
-    in_event_loop: bool
-    ended_a_write: bool = False
+class _InEventLoop:
+    began_a_write: bool = False
 
 
-_SHORT = threading.local()
+_LOOP = threading.local()
 
 
 @contextmanager
-def short_write(*, in_event_loop: bool) -> Iterator[None]:
-    """Mark the block as a short write's (a small request's, app/deps.py): its writes tell waiting writers so
-    (_WriterQueue). In an event loop's thread its first write transaction waits for the writers' lock only behind
-    other short writers, and raises WriterBusy when a long writer (an import, say: it may take seconds) holds
-    it; after a write transaction has ended it waits like any writer (the work can no longer be done again)."""
-    _SHORT.write = _ShortWrite(in_event_loop)
+def writes_in_event_loop() -> Iterator[None]:
+    """Mark the block as run in an event loop's thread (a small write on SQLite, app/deps.py). Its first write
+    transaction waits for the writers' lock (_WriterQueue) only briefly, and raises WriterBusy when another writer
+    keeps it longer (it may be an import that takes seconds), and so does its BEGIN IMMEDIATE when SQLite's own
+    lock is held that long; once a write transaction has begun, a later one waits like any writer (the work can no
+    longer be done again)."""
+    _LOOP.run = _InEventLoop()
     try:
         yield
     finally:
-        _SHORT.write = None
+        _LOOP.run = None
+
+
+@dataclass
+class _FlockWait:
+    queue: "_WriterQueue"
+    taken: bool = False
+    abandoned: bool = False
+    failed: bool = False
+
+    def __post_init__(self) -> None:
+        self.mutex = threading.Lock()
+        self.done = threading.Event()
+
+
+_WAITERS: dict[tuple[int, int], "queue.SimpleQueue[_FlockWait]"] = {}
+
+
+def _flock_waiter(writers: "_WriterQueue") -> "queue.SimpleQueue[_FlockWait]":
+    """The helper thread (one per writers' queue and process) that waits in flock() for an event loop."""
+    key = (id(writers), os.getpid())
+    waits = _WAITERS.get(key)
+    if waits is None:
+        waits = _WAITERS[key] = queue.SimpleQueue()
+
+        def serve() -> None:
+            while True:
+                wait = waits.get()
+                try:
+                    fcntl.flock(wait.queue._file(), fcntl.LOCK_EX)
+                except OSError:
+                    wait.failed = True
+                with wait.mutex:
+                    if not wait.abandoned and not wait.failed:
+                        wait.taken = True
+                        wait.done.set()
+                        continue
+                    wait.done.set()
+                if not wait.failed:
+                    fcntl.flock(wait.queue._file(), fcntl.LOCK_UN)
+                wait.queue._threads.release()
+
+        threading.Thread(target=serve, name="sqlite-writers-flock", daemon=True).start()
+    return waits
 
 
 class _WriterQueue:
@@ -159,7 +228,6 @@ class _WriterQueue:
         self._owner: int | None = None  # the thread that holds the lock
         self._fd: int | None = None
         self._pid: int | None = None
-        self._kind = self.LONG
 
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own
@@ -167,23 +235,17 @@ class _WriterQueue:
             self._pid = os.getpid()
         return self._fd
 
-    # What kind of writer holds the lock, written into the lock file's first byte by each holder (and kept for
-    # this process's threads in _kind): a short write (a small request's, about a millisecond) or any other
-    # (it may be an import that takes seconds).
-    SHORT, LONG = b"s", b"l"
+    # How long a write in an event loop waits for another worker's write before it is done in the thread pool
+    # instead: a few of its writes (about a millisecond each), and never an import's seconds.
+    IN_EVENT_LOOP_WAIT_S = 0.02
 
     def enter(self, info: dict) -> None:
         if info.get(self.INFO) or self._owner == threading.get_ident():
             return  # this connection holds it already, or this thread writes on another connection: SQLite decides
-        short = getattr(_SHORT, "write", None)
-        if short is not None and short.in_event_loop and not short.ended_a_write:
-            taken = self._take_behind_short_writers()
-        else:
-            taken = self._take()
+        loop = getattr(_LOOP, "run", None)
+        taken = self._take_in_event_loop() if loop is not None and not loop.began_a_write else self._take()
         if taken:
             self._owner = threading.get_ident()
-            self._kind = self.SHORT if short is not None else self.LONG
-            os.pwrite(self._fd, self._kind, 0)
             info[self.INFO] = True
 
     def _take(self) -> bool:
@@ -196,34 +258,35 @@ class _WriterQueue:
             return False
         return True
 
-    def _take_behind_short_writers(self) -> bool:
-        """Take the lock in an event loop's thread, waiting only while short writers hold it: raises WriterBusy
-        when another writer holds it (the event loop must not wait for what may be an import)."""
-        if not self._threads.acquire(blocking=False):
-            if self._kind == self.LONG:
-                raise WriterBusy
-            if not self._threads.acquire(timeout=self.TIMEOUT_S):
-                return False
+    def _take_in_event_loop(self) -> bool:
+        """Take the lock without blocking the event loop for long: raises WriterBusy when a thread of this worker
+        holds it or waits for it (it may wait for an import), or another worker keeps it past
+        IN_EVENT_LOOP_WAIT_S. flock() cannot wait for a time: a helper thread waits in it for the event loop, and
+        lets go of what it gets too late."""
+        deadline = time.monotonic() + self.IN_EVENT_LOOP_WAIT_S
+        if not self._threads.acquire(timeout=self.IN_EVENT_LOOP_WAIT_S):
+            raise WriterBusy
         try:
-            try:
-                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if os.pread(self._fd, 1, 0) == self.LONG:
-                    raise WriterBusy from None
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except WriterBusy:
-            self._threads.release()
-            raise
+            fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass
         except OSError:
             self._threads.release()
             return False
-        return True
+        wait = _FlockWait(self)
+        _flock_waiter(self).put(wait)
+        wait.done.wait(max(deadline - time.monotonic(), 0.001))
+        with wait.mutex:
+            if wait.taken:
+                return True
+            # Too late: the helper lets go of the file lock when it gets it, and of the threads' lock after it
+            # (until then this worker's writes wait in threads, or are done there).
+            wait.abandoned = True
+        raise WriterBusy
 
     def leave(self, info: dict | None) -> None:
         if info is not None and info.pop(self.INFO, False):
-            short = getattr(_SHORT, "write", None)
-            if short is not None:
-                short.ended_a_write = True
             self._owner = None
             try:
                 fcntl.flock(self._file(), fcntl.LOCK_UN)

@@ -20,12 +20,12 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.core import read_cache
 from app.core.context import RequestContext, set_current
-from app.db import WriterBusy, open_session, short_write, writer_queue, wrote
+from app.db import WriterBusy, open_session, writer_queue, writes_in_event_loop, wrote
 from app.errors import Forbidden, Unauthorized
 from app.models.auth import Role
 from app.models.filters import InterventionFilters, RollupFilters
 from app.services import idempotency
-from app.services.auth import ANONYMOUS, authenticate_with_version
+from app.services.auth import ANONYMOUS, TOKEN_PREFIX, authenticate_with_version
 
 
 async def _close(session: Session) -> None:
@@ -194,15 +194,10 @@ async def _checked_hop(unchecked: "_Unchecked | None", session: Session, work: C
 
     if _short_write_on_sqlite(unchecked, session):
         try:
-            with short_write(in_event_loop=True):
+            with writes_in_event_loop():
                 context, result = run()
         except WriterBusy:
-
-            def run_short() -> tuple[RequestContext | None, T]:
-                with short_write(in_event_loop=False):
-                    return run()
-
-            context, result = await anyio.to_thread.run_sync(run_short)
+            context, result = await anyio.to_thread.run_sync(run)
     else:
         context, result = await anyio.to_thread.run_sync(run)
     if context is not None:
@@ -221,13 +216,18 @@ def _short_write_on_sqlite(unchecked: "_Unchecked | None", session: Session) -> 
     SQLite lets one transaction write at a time and answers from the process's own memory in microseconds, so a
     short write gains nothing from a thread but pays for it: the thread and the event loop contend for the GIL
     while SQLite's write lock is held, which stretches every writer's turn (bench/run.py W2). Its write waits for
-    the registry's writers' lock only behind other short writers (app/db.py short_write); if a writer
-    of a thread (an import, say) has it, the work, which has not written yet, is done again in the thread pool.
-    A large write, a read, and PostgreSQL (a round trip per statement) hop as before."""
+    the registry's writers' lock in the event loop only briefly (app/db.py writes_in_event_loop); if another writer
+    keeps it longer (an import, say), the work, which has not written yet, is done again in the thread pool.
+    A large write (or one of unknown length), a read, a request with an OIDC token, and PostgreSQL (a round trip
+    per statement) hop as before."""
     if unchecked is None or unchecked.request.method in READ_METHODS:
         return False
-    length = unchecked.request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > INLINE_WRITE_MAX_BODY):
+    headers = unchecked.request.headers
+    # An API token only: an OIDC token's check may fetch the provider's keys over the network.
+    if not headers.get("authorization", "").startswith(f"Bearer {TOKEN_PREFIX}"):
+        return False
+    length = headers.get("content-length")  # none: a chunked body, of any size
+    if length is None or not length.isdigit() or int(length) > INLINE_WRITE_MAX_BODY:
         return False
     return writer_queue(session.get_bind()) is not None
 

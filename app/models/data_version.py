@@ -27,9 +27,10 @@ class DataVersion(SQLModel, table=True):
 
 
 class ReferenceVersion(SQLModel, table=True):
-    """The reference data's version (one row): triggers add 1 with every statement that changes a reference table
-    (department, area, effect_goal, theme, indicator, funding_source; migration 0026), so a worker may keep what
-    it read of them at a version for as long as the version stays (app/services/reference.py)."""
+    """The reference data's version (one row): triggers give it a new random value with every statement that
+    changes a reference table (department, area, effect_goal, theme, indicator, funding_source; migration 0026),
+    so a worker may keep what it read of them at a version for as long as the version stays
+    (app/services/reference.py)."""
 
     __tablename__ = "reference_version"
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)

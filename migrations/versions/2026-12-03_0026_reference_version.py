@@ -7,7 +7,8 @@ the same statement as the token and the data version, and each worker keeps the 
 (app/services/reference.py CodeChecker.load_all).
 
 Triggers keep it, whatever writes the reference tables (a service, a migration, an operator with psql): every
-INSERT, UPDATE or DELETE statement on one of them adds 1 in the same transaction.
+INSERT, UPDATE, DELETE (or, on PostgreSQL, TRUNCATE) statement on one of them gives it a new random value in the
+same transaction. (A restore with the triggers disabled brings back the version its data was saved with.)
 
 Revision ID: 0026
 Revises: 0025
@@ -25,7 +26,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("department", "area", "effect_goal", "theme", "indicator", "funding_source")
-BUMP = "UPDATE reference_version SET version = version + 1 WHERE id = 1"
+# A new random value, not a counter (as data_version): a database restored, or migrated down and up again, never
+# meets a version a worker kept with other data behind it.
+RANDOM = {"postgresql": "floor(random() * 9007199254740991)::bigint", "sqlite": "random()"}
+
+
+def _bump(dialect: str) -> str:
+    return f"UPDATE reference_version SET version = {RANDOM[dialect]} WHERE id = 1"
 
 
 def upgrade() -> None:
@@ -35,22 +42,24 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("id = 1", name=op.f("ck_reference_version_one_row")),
     )
-    op.execute("INSERT INTO reference_version (id, version) VALUES (1, 1)")
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    op.execute(f"INSERT INTO reference_version (id, version) VALUES (1, {RANDOM[dialect]})")
+    if dialect == "postgresql":
         op.execute(
             "CREATE FUNCTION bump_reference_version() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+            f"$$ BEGIN {_bump(dialect)}; RETURN NULL; END $$"
         )
         for table in TABLES:
             op.execute(
-                f"CREATE TRIGGER {table}_reference_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"CREATE TRIGGER {table}_reference_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION bump_reference_version()"
             )
         return
-    for table in TABLES:  # SQLite has row triggers only, one per kind of statement
+    for table in TABLES:  # SQLite has row triggers only, one per kind of statement (and no TRUNCATE)
         for event in ("INSERT", "UPDATE", "DELETE"):
             op.execute(
-                f"CREATE TRIGGER {table}_reference_version_{event.lower()} AFTER {event} ON {table} BEGIN {BUMP}; END"
+                f"CREATE TRIGGER {table}_reference_version_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {_bump(dialect)}; END"
             )
 
 
