@@ -166,7 +166,7 @@ def writes_in_event_loop() -> Iterator[None]:
 
 @dataclass
 class _FlockWait:
-    queue: "_WriterQueue"
+    fd: int  # the writers' lock file
     taken: bool = False
     abandoned: bool = False
     failed: bool = False
@@ -174,37 +174,6 @@ class _FlockWait:
     def __post_init__(self) -> None:
         self.mutex = threading.Lock()
         self.done = threading.Event()
-
-
-_WAITERS: dict[tuple[int, int], "queue.SimpleQueue[_FlockWait]"] = {}
-
-
-def _flock_waiter(writers: "_WriterQueue") -> "queue.SimpleQueue[_FlockWait]":
-    """The helper thread (one per writers' queue and process) that waits in flock() for an event loop."""
-    key = (id(writers), os.getpid())
-    waits = _WAITERS.get(key)
-    if waits is None:
-        waits = _WAITERS[key] = queue.SimpleQueue()
-
-        def serve() -> None:
-            while True:
-                wait = waits.get()
-                try:
-                    fcntl.flock(wait.queue._file(), fcntl.LOCK_EX)
-                except OSError:
-                    wait.failed = True
-                with wait.mutex:
-                    if not wait.abandoned and not wait.failed:
-                        wait.taken = True
-                        wait.done.set()
-                        continue
-                    wait.done.set()
-                if not wait.failed:
-                    fcntl.flock(wait.queue._file(), fcntl.LOCK_UN)
-                wait.queue._threads.release()
-
-        threading.Thread(target=serve, name="sqlite-writers-flock", daemon=True).start()
-    return waits
 
 
 class _WriterQueue:
@@ -228,12 +197,40 @@ class _WriterQueue:
         self._owner: int | None = None  # the thread that holds the lock
         self._fd: int | None = None
         self._pid: int | None = None
+        self._waits: queue.SimpleQueue[_FlockWait] | None = None  # the flock() helper's (_waiter)
 
     def _file(self) -> int:
-        if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own
+        if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own, and starts its own helper
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             self._pid = os.getpid()
+            self._waits = None
         return self._fd
+
+    def _waiter(self) -> "queue.SimpleQueue[_FlockWait]":
+        """The helper thread (one per writers' queue and process) that waits in flock() for an event loop."""
+        self._file()
+        if self._waits is None:
+            self._waits = waits = queue.SimpleQueue()
+
+            def serve() -> None:
+                while True:
+                    wait = waits.get()
+                    try:
+                        fcntl.flock(wait.fd, fcntl.LOCK_EX)
+                    except OSError:
+                        wait.failed = True
+                    with wait.mutex:
+                        if not wait.abandoned and not wait.failed:
+                            wait.taken = True
+                            wait.done.set()
+                            continue
+                        wait.done.set()
+                    if not wait.failed:
+                        fcntl.flock(wait.fd, fcntl.LOCK_UN)
+                    self._threads.release()
+
+            threading.Thread(target=serve, name="sqlite-writers-flock", daemon=True).start()
+        return self._waits
 
     # How long a write in an event loop waits for another worker's write before it is done in the thread pool
     # instead: a few of its writes (about a millisecond each), and never an import's seconds.
@@ -274,8 +271,9 @@ class _WriterQueue:
         except OSError:
             self._threads.release()
             return False
-        wait = _FlockWait(self)
-        _flock_waiter(self).put(wait)
+        waits = self._waiter()
+        wait = _FlockWait(self._fd)
+        waits.put(wait)
         wait.done.wait(max(deadline - time.monotonic(), 0.001))
         with wait.mutex:
             if wait.taken:

@@ -124,7 +124,7 @@ class _Unchecked:
         principal, version, reference = _authenticate(session, self.request.headers.get("authorization"), keep=keep)
         if getattr(self.request.state, "unchecked", None) is self:  # (a short write may run twice: WriterBusy)
             del self.request.state.unchecked
-        return _check(self.request, principal, version, self.allowed, reference)
+        return _check(self.request, principal, version, reference, self.allowed)
 
     async def check_apart(self) -> None:
         """Apply the rule in a hop of its own, for a request whose endpoint did not run: the error handlers answer
@@ -251,8 +251,7 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
                 _UNCHECKED.set(request.state.unchecked)
             else:
                 check = await run_in_threadpool(_authenticate, session, request.headers.get("authorization"))
-                principal, version, reference = check
-                _check(request, principal, version, allowed, reference)
+                _check(request, *check, allowed)
             yield
         finally:
             await _close(session)
@@ -261,7 +260,7 @@ def authorize(*write_roles: Role) -> Callable[..., AsyncIterator[None]]:
 
 
 def _check(
-    request: Request, principal, version: int | None, allowed: set[str], reference: int | None = None
+    request: Request, principal, version: int | None, reference: int | None, allowed: set[str]
 ) -> RequestContext:
     """Set the request context (in the calling context) and apply the access rule (raises Unauthorized or
     Forbidden); the context, to set in another."""
