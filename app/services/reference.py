@@ -117,6 +117,16 @@ def at_reference_version(key: Any, read: Callable[[], T]) -> T:
     return value
 
 
+# The reference tables' code column of each kind a CodeChecker checks one at a time.
+_CODE_COLUMNS = {
+    "department": Department.code,
+    "area": Area.slug,
+    "theme": Theme.code,
+    "indicator": Indicator.number,
+    "funding source": FundingSource.code,
+}
+
+
 class CodeChecker:
     """Collects every unknown code in a request, so that one answer names them all."""
 
@@ -145,17 +155,15 @@ class CodeChecker:
             known[kind].add(code)
         return {kind: frozenset(codes) for kind, codes in known.items()}, positions
 
-    def _codes(self, kind: str) -> set:
+    def _codes(self, kind: str) -> set | frozenset:
         if kind not in self._known:
-            column = {
-                "department": Department.code,
-                "area": Area.slug,
-                "theme": Theme.code,
-                "indicator": Indicator.number,
-                "funding source": FundingSource.code,
-                "organisation": Organisation.name,
-            }[kind]
-            self._known[kind] = set(self.session.exec(select(column)).all())
+            if kind == "organisation":  # not reference data: no version keeps it
+                self._known[kind] = set(self.session.exec(select(Organisation.name)).all())
+            else:
+                column = _CODE_COLUMNS[kind]
+                self._known[kind] = at_reference_version(
+                    ("codes", kind), lambda: frozenset(self.session.exec(select(column)).all())
+                )
         return self._known[kind]
 
     def check(self, kind: str, value: str | int | None, loc: Loc) -> None:
