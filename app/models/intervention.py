@@ -134,6 +134,7 @@ class Intervention(SQLModel, table=True):
 
 class InterventionArea(SQLModel, table=True):
     __tablename__ = "intervention_area"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: stored in key order (migration 0027)
 
     intervention_id: int = Field(
         sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
@@ -148,6 +149,7 @@ class InterventionArea(SQLModel, table=True):
 
 class InterventionTheme(SQLModel, table=True):
     __tablename__ = "intervention_theme"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: stored in key order (migration 0027)
 
     intervention_id: int = Field(
         sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)
@@ -162,6 +164,7 @@ class InterventionTheme(SQLModel, table=True):
 
 class InterventionIndicator(SQLModel, table=True):
     __tablename__ = "intervention_indicator"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: stored in key order (migration 0027)
 
     intervention_id: int = Field(
         sa_column=Column(Integer, ForeignKey("intervention.id", ondelete="CASCADE"), primary_key=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, exists, false, func, literal_column, not_, select, true
+from sqlalchemy import Select, and_, case, distinct, exists, false, func, literal_column, select, true
 from sqlmodel import Session, col
 
 from app.errors import NotFound, RuleViolation
@@ -317,6 +317,13 @@ def _split_joins(lines, by: list[Dimension]) -> _Split:
     return _Split(joined, keys, primary, rest)
 
 
+def _one_rank(amount, n, r):
+    """The share of rank r of n: amount // n, plus one øre when r < amount % n. With 0 <= amount % n < n and
+    0 <= r < n that is (amount + n - 1 - r) // n, one division instead of a division, a remainder, a comparison
+    and a CASE per line and group (amounts are never negative: a check constraint on every table of money)."""
+    return (amount + n - ONE - r) // n
+
+
 def _share(amount, primary: tuple | None, rest: list[tuple]):
     """The whole øre of `amount` that fall to one group (see _budget_groups)."""
     # `//`, not `/`: SQLAlchemy 2's `/` is true division; these are integers in øre.
@@ -325,14 +332,14 @@ def _share(amount, primary: tuple | None, rest: list[tuple]):
     if not rest:
         n, s, k = primary
         if k is None:  # one theme: amount // n, plus one øre for the first amount % n ranks
-            return amount // n + case((amount % n > s, 1), else_=0)
+            return _one_rank(amount, n, s)
         # an effect goal: k ranks from s
         return k * (amount // n) + _clamp(amount % n - s, ZERO, k)
     n_rest, r_rest = rest[0]
     for n, r in rest[1:]:
         n_rest, r_rest = n_rest * n, r_rest * n + r
     if primary is None:
-        return amount // n_rest + case((amount % n_rest > r_rest, 1), else_=0)
+        return _one_rank(amount, n_rest, r_rest)
     n, s, k = primary
     k = ONE if k is None else k
     big_n = n * n_rest
@@ -345,15 +352,17 @@ def _share(amount, primary: tuple | None, rest: list[tuple]):
 def _measure_sums(share, lines) -> list:
     """The measures from one pass over the lines: the one split expression (`share`) summed, with FILTER, over
     the lines each concerns, so the split arithmetic is done only for them: the plan; the actual spending; and
-    the two corrections from the plan to the original budget, the originals revised away (added back) and the
-    plan lines that are not original, revisions and pool grants (taken off). For the common line, an original
-    line in the plan, only the plan's sum does the arithmetic."""
+    the correction from the plan to the original budget, the originals revised away (added back) less the plan
+    lines that are not original, revisions and pool grants (taken off). For the common line, an original line
+    in the plan, only the plan's sum does the arithmetic."""
     kind, in_plan = lines.c.type, lines.c.in_plan
+    original = kind == BudgetLineType.budget.value
     return [
         func.sum(share).filter(in_plan).label("plan_ore"),
         func.sum(share).filter(kind == BudgetLineType.actual.value).label("actual_ore"),
-        func.sum(share).filter(and_(kind == BudgetLineType.budget.value, not_(in_plan))).label("revised_away_ore"),
-        func.sum(share).filter(and_(kind != BudgetLineType.budget.value, in_plan)).label("not_original_ore"),
+        # Both corrections in one sum: an original line out of the plan is added back, a plan line that is not
+        # original is taken off; where the two agree (an original in the plan, actual spending) nothing is done.
+        func.sum(case((in_plan, -share), else_=share)).filter(original != in_plan).label("to_original_ore"),
     ]
 
 
@@ -365,7 +374,7 @@ def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
         amount_ore=plan,
         actual_ore=int(row["actual_ore"] or 0),
         gross_ore=int(row["gross_ore"] or 0),
-        budget_ore=plan + int(row.pop("revised_away_ore") or 0) - int(row.pop("not_original_ore") or 0),
+        budget_ore=plan + int(row.pop("to_original_ore") or 0),
     )
     return row
 
