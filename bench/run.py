@@ -21,7 +21,8 @@ port) and measures:
   W2 write   POST /api/v1/interventions with 3 budget lines and 2 themes, 16 connections, 15 s: created/s
              and errors (must be 0); beside its same-database ceiling: POST /bare/interventions of
              ceiling_app.py inserts the same rows (intervention, links, lines, audit record, data version) with
-             Core in one transaction (bench/bare.py), run after the service's W2 on the same database.
+             Core in one transaction (bench/bare.py), on the same database, the two in turn (3 rounds of 5 s
+             each, after a warm-up of each): the machine's drift weighs on both alike.
 
 In-process CPU per cold page and per create, and the statements each sends: bench/cpu.py, run at the end on a
 fresh database of the same size (meaningful on a loaded machine too, where these throughput figures are not).
@@ -203,6 +204,41 @@ def with_cpu(server: Server, run) -> "Load":
     load = run()
     load.cpu_ms = (server_cpu_s(server) - start) * 1000 / max(load.requests, 1)
     return load
+
+
+W2_ROUNDS = 3
+
+
+def alternating(loads: list, rounds: int) -> list["Load"]:
+    """Each of `loads` (functions answering a Load) `rounds` times, in turn, the order alternating from round to
+    round (AB BA AB); each one's rounds merged into one Load: requests, errors and time added up, CPU per request
+    over all of them, p50 and p99 the median of the rounds' (wrk reports percentiles per run)."""
+    runs: list[list[Load]] = [[] for _ in loads]
+    for r in range(rounds):
+        order = list(enumerate(loads))
+        for k, load in order if r % 2 == 0 else reversed(order):
+            runs[k].append(load())
+    return [_merged(parts) for parts in runs]
+
+
+def _merged(parts: list["Load"]) -> "Load":
+    requests = sum(p.requests for p in parts)
+    statuses: dict = {}
+    for p in parts:
+        for code, count in p.statuses.items():
+            statuses[code] = statuses.get(code, 0) + count
+    cpu = [p.cpu_ms for p in parts]
+    return Load(
+        tool=parts[0].tool,
+        duration=sum(p.duration for p in parts),
+        requests=requests,
+        ok=sum(p.ok for p in parts),
+        errors=sum(p.errors for p in parts),
+        p50_ms=statistics.median(p.p50_ms for p in parts),
+        p99_ms=statistics.median(p.p99_ms for p in parts),
+        statuses=statuses,
+        cpu_ms=None if None in cpu else sum(c * p.requests for c, p in zip(cpu, parts, strict=True)) / max(requests, 1),
+    )
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -684,8 +720,28 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             generator.read(server.base, 32, sizes.warmup)
             w1 = generator.read(server.base, 32, sizes.duration)
 
-            print(f"{step} W2 write, {sizes.duration:g} s", file=sys.stderr, flush=True)
-            w2 = with_cpu(server, lambda: generator.write(server.base, 16, sizes.duration))
+            # The service and its same-rows ceiling in turn, W2_ROUNDS times each for a share of the duration, on
+            # two servers up side by side (one idle while the other is loaded): a machine whose speed drifts
+            # during the measurement (shared hosts do, up to 2x within the hour) weighs on both alike.
+            print(
+                f"{step} W2 write and its same-rows ceiling (bench/bare.py) in turn, {W2_ROUNDS} x "
+                f"{sizes.duration / W2_ROUNDS:g} s each",
+                file=sys.stderr,
+                flush=True,
+            )
+            with running("bench.ceiling_app:app", url, workers, logdir) as bare_server:
+                generator.write(server.base, 16, sizes.warmup)
+                generator.write(bare_server.base, 16, sizes.warmup, BARE_CREATE_PATH)
+                w2, w2_bare = alternating(
+                    [
+                        lambda: with_cpu(server, lambda: generator.write(server.base, 16, sizes.duration / W2_ROUNDS)),
+                        lambda: with_cpu(
+                            bare_server,
+                            lambda: generator.write(bare_server.base, 16, sizes.duration / W2_ROUNDS, BARE_CREATE_PATH),
+                        ),
+                    ],
+                    W2_ROUNDS,
+                )
             if w2.errors:
                 probe = client.post("/api/v1/interventions", json=write_body(99, 1))
                 print(
@@ -693,13 +749,6 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
                     f"{probe.text[:500]}",
                     file=sys.stderr,
                     flush=True,
-                )
-
-            # The rows the service wrote are in the database now; the bare inserts go on top of them.
-            print(f"{step} W2 same-rows ceiling (bench/bare.py), {sizes.duration:g} s", file=sys.stderr, flush=True)
-            with running("bench.ceiling_app:app", url, workers, logdir) as bare_server:
-                w2_bare = with_cpu(
-                    bare_server, lambda: generator.write(bare_server.base, 16, sizes.duration, BARE_CREATE_PATH)
                 )
 
             print(f"{step} W4 import of {sizes.import_interventions} interventions", file=sys.stderr, flush=True)
