@@ -121,20 +121,32 @@ def median_ms(fn, runs: int) -> float:
     return medians_ms([fn], runs)[0]
 
 
-def medians_ms(fns: list, runs: int) -> list[float]:
-    """The median time of each of `fns`, called in turn within each run (the order alternating from run to run),
-    so that a machine whose load changes during the measurement weighs on all of them alike: their ratio holds
-    on a shared machine better than the times themselves."""
-    for fn in fns:
-        fn()  # warm up
-    times: list[list[float]] = [[] for _ in fns]
+def in_turn(fns: list, runs: int) -> list[list]:
+    """What each of `fns` answers, called `runs` times in turn, the order alternating from run to run (AB BA AB),
+    so that a machine whose speed changes during the measurement weighs on all of them alike."""
+    answers: list[list] = [[] for _ in fns]
     for run in range(runs):
         order = list(enumerate(fns))
         for k, fn in order if run % 2 == 0 else reversed(order):
+            answers[k].append(fn())
+    return answers
+
+
+def medians_ms(fns: list, runs: int) -> list[float]:
+    """The median time of each of `fns`, called in turn (in_turn): their ratio holds on a shared machine better
+    than the times themselves."""
+    for fn in fns:
+        fn()  # warm up
+
+    def timed(fn):
+        def call() -> float:
             start = time.perf_counter()
             fn()
-            times[k].append((time.perf_counter() - start) * 1000)
-    return [statistics.median(t) for t in times]
+            return (time.perf_counter() - start) * 1000
+
+        return call
+
+    return [statistics.median(t) for t in in_turn([timed(fn) for fn in fns], runs)]
 
 
 def migrated_engine(url: str):

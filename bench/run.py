@@ -67,7 +67,7 @@ import httpx
 
 from bench.imports import raw_line_rows
 from bench.imports import records as import_records
-from bench.rollups import BARE_THEME_YEAR, BARE_THEME_YEAR_SAME_COLUMNS, generate
+from bench.rollups import BARE_THEME_YEAR, BARE_THEME_YEAR_SAME_COLUMNS, generate, in_turn
 
 DEFAULT_POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HOST = "127.0.0.1"
@@ -210,15 +210,10 @@ W2_ROUNDS = 3
 
 
 def alternating(loads: list, rounds: int) -> list["Load"]:
-    """Each of `loads` (functions answering a Load) `rounds` times, in turn, the order alternating from round to
-    round (AB BA AB); each one's rounds merged into one Load: requests, errors and time added up, CPU per request
-    over all of them, p50 and p99 the median of the rounds' (wrk reports percentiles per run)."""
-    runs: list[list[Load]] = [[] for _ in loads]
-    for r in range(rounds):
-        order = list(enumerate(loads))
-        for k, load in order if r % 2 == 0 else reversed(order):
-            runs[k].append(load())
-    return [_merged(parts) for parts in runs]
+    """Each of `loads` (functions answering a Load) `rounds` times, in turn (in_turn: AB BA AB); each one's rounds
+    merged into one Load: requests, errors and time added up, CPU per request over all of them, p50 and p99 the
+    median of the rounds' (wrk reports percentiles per run)."""
+    return [_merged(parts) for parts in in_turn(loads, rounds)]
 
 
 def _merged(parts: list["Load"]) -> "Load":

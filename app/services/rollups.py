@@ -572,11 +572,8 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
 
 # --- coverage ----------------------------------------------------------------------------------------------
 
-_COVERAGE_LINKS = {
-    CoverageDimension.theme: (InterventionTheme, "theme_code", Dimension.theme),
-    CoverageDimension.indicator: (InterventionIndicator, "indicator_number", Dimension.indicator),
-    CoverageDimension.area: (InterventionArea, "area_slug", Dimension.area),
-}
+# Each coverage dimension's link table and code column (those of its split dimension), and that dimension.
+_COVERAGE_LINKS = {c: (*_LINKS[Dimension(c.value)], Dimension(c.value)) for c in CoverageDimension}
 
 
 def coverage_columns(by: CoverageDimension) -> list[str]:
