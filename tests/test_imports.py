@@ -1,5 +1,6 @@
 """Bulk import through the API: JSON, CSV (Danish Excel too) and XLSX; all or nothing; safe to repeat."""
 
+import gc
 import io
 from decimal import Decimal
 
@@ -60,6 +61,37 @@ def test_import_twice_gives_no_duplicates(client):
     one = client.get(f"{API}/interventions", params={"external_id": "SOB-0042"}).json()["items"][0]
     assert one["budget_total"] == str(Decimal("42.00") + Decimal("42.01") + Decimal("42.02"))
     assert one["themes"] == ["T6", "T9"]
+
+
+def test_each_created_record_is_answered_with_its_own_id(client):
+    # More records than one multi-row INSERT takes (1,000 rows): the new ids come back batch by batch, each matched
+    # to its record by external_id.
+    data = [record(i, budget_lines=[], success_criteria=[]) for i in range(1205)]
+    report = client.post(URL, json=data)
+    assert report.status_code == 200, report.text[:500]
+    answered = {item["external_id"]: item["id"] for item in report.json()["items"]}
+    stored, cursor = {}, None
+    while True:
+        page = client.get(
+            f"{API}/interventions", params={"limit": 500, **({"cursor": cursor} if cursor else {})}
+        ).json()
+        stored |= {item["external_id"]: item["id"] for item in page["items"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(stored) == 1205 and answered == stored
+
+
+def test_the_garbage_collector_runs_again_after_an_import(client):
+    # An import pauses Python's cyclic collector while it runs (app/core/collector.py); whatever its outcome,
+    # the collector is on again afterwards.
+    assert gc.isenabled()
+    assert client.post(URL, json=[record(1)]).status_code == 200
+    assert gc.isenabled()
+    assert client.post(URL, json=[record(2, kind="nope")]).status_code == 422
+    assert gc.isenabled()
+    assert client.post(URL, params={"dry_run": "true"}, json=[record(3)]).status_code == 200
+    assert gc.isenabled()
 
 
 def test_changed_records_are_updated_and_the_rest_left_alone(client):

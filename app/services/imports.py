@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from app.core.collector import collector_paused
 from app.core.context import current
 from app.db import begin_write
 from app.errors import (
@@ -873,6 +874,10 @@ def _audit_parents(session: Session, moves: list[_Move], ids: dict[str, int]) ->
     audit.record_many(session, "child_added", "intervention", added)
 
 
+_INTERVENTION = Intervention.__table__
+_INSERT_RETURNING_KEY = insert(_INTERVENTION).returning(_INTERVENTION.c.external_id, _INTERVENTION.c.id)
+
+
 def _write(
     session: Session,
     plan: list[tuple[RawRecord, ImportRecord, ImportAction, int | None]],
@@ -884,15 +889,15 @@ def _write(
     updates = [(raw, rec, iid) for raw, rec, action, iid in plan if action is ImportAction.updated]
     links: dict[tuple, int] = {}
     if creates:
-        # A plain executemany, then the new ids by external_id (unique, and required in an import): RETURNING
-        # in parameter order makes SQLite insert one row per statement.
-        session.execute(
-            insert(Intervention.__table__),
+        # Multi-row INSERTs, each new id returned beside its external_id (unique, and required in an import) and
+        # matched by it: RETURNING in parameter order would make SQLite insert one row per statement. (Reading the
+        # ids back by external_id afterwards was quadratic on PostgreSQL: within the import's transaction the
+        # planner still took the new rows' table for empty and scanned all of it once per chunk of keys.)
+        returned = session.execute(
+            _INSERT_RETURNING_KEY,
             [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates],
         )
-        ids.update(
-            {key: iid for key, (iid, _archived) in _existing(session, [rec.external_id for _, rec in creates]).items()}
-        )
+        ids.update(returned.tuples().all())
     if updates:
         session.execute(
             update(Intervention), [{"id": iid, **_row_values(rec), "updated_at": now} for _raw, rec, iid in updates]
@@ -940,6 +945,21 @@ def import_interventions(
     idempotency_key: str | None,
 ) -> tuple[Stored, bool]:
     """(answer, replayed). Raises ImportRejectedError (422) with every problem when anything is wrong."""
+    with collector_paused():
+        return _import_interventions(
+            session, body, media_type, strategy=strategy, dry_run=dry_run, idempotency_key=idempotency_key
+        )
+
+
+def _import_interventions(
+    session: Session,
+    body: bytes,
+    media_type: str,
+    *,
+    strategy: ImportStrategy,
+    dry_run: bool,
+    idempotency_key: str | None,
+) -> tuple[Stored, bool]:
     require_import_right()
     request_hash = _request_hash(body, media_type, strategy, dry_run)
     if idempotency_key:
