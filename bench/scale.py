@@ -9,7 +9,8 @@ bench/rollups.py (N interventions, 10 budget lines each, seed 2030) and measures
 that no setting, cache or patch of one part leaks into the next):
 
   W3 rollup  GET /api/v1/rollups/budget?by=theme&by=year with Cache-Control: no-cache (computed), sent to a
-             served worker (uvicorn, 1 worker, as bench/run.py) on a kept-alive connection, median of --runs,
+             served worker (uvicorn, 1 worker, as bench/run.py) on a kept-alive connection (the standard
+             library's http.client, bench/run.py KeptAlive), median of --runs,
              beside the bare SQL aggregate (bench/rollups.py), the two called in turn (medians_ms); W3 is
              measured first, before the writes of W2 add rows;
   W1 page    the CPU of a cold page of 50 (bench/cpu.py: service call and whole request, median of --repeat);
@@ -36,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DEFAULT_POSTGRES, ROLLUP_PATH, Sizes, fresh_database, prepare_database, running
+from bench.run import DEFAULT_POSTGRES, ROLLUP_PATH, KeptAlive, Sizes, fresh_database, prepare_database, running
 
 
 def loadavg() -> str:
@@ -64,30 +65,30 @@ def measure_size(engine_name: str, n: int, args) -> dict:
         token = prepare_database(url, Sizes(n, 10 * n, 0, 0, 0, 0, 0))
         out["generate_s"] = time.perf_counter() - start
 
-        import httpx
         from sqlalchemy import text
 
         from app.db import get_engine
 
         engine = get_engine()
-        # Through a served worker and a kept-alive connection, as bench/run.py measures W3 and a client sees it
-        # (FastAPI's TestClient adds some 3 ms of its own to every request: its portal thread and transport).
+        # Through a served worker and a kept-alive connection (bench/run.py KeptAlive), as bench/run.py measures W3
+        # and a client sees it (FastAPI's TestClient adds some 3 ms of its own to every request, httpx about 1.4).
         headers = {"Authorization": f"Bearer {token}", "Cache-Control": "no-cache"}
         with (
             tempfile.TemporaryDirectory(prefix="sbr-scale-") as logdir,
             running("app.main:app", url, 1, Path(logdir)) as server,
-            httpx.Client(base_url=server.base, headers=headers, timeout=600) as client,
         ):
+            client = KeptAlive(server.base, headers)
 
             def endpoint():
-                response = client.get(ROLLUP_PATH)
-                assert response.status_code == 200, response.text
+                status, body = client.get(ROLLUP_PATH)
+                assert status == 200, body[:1000]
 
             def bare():
                 with engine.connect() as conn:
                     conn.execute(text(BARE_THEME_YEAR)).all()
 
             out["w3_ms"], out["w3_bare_ms"] = medians_ms([endpoint, bare], args.runs)
+            client.close()
         engine.dispose()
         out["cpu"] = {**stamp(), **measure(url, args.repeat, token)}
         get_engine().dispose()
