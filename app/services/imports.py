@@ -897,7 +897,7 @@ def _write(
             _INSERT_RETURNING_KEY,
             [{**_row_values(rec), "created_at": now, "updated_at": now} for _raw, rec in creates],
         )
-        ids.update(returned.tuples().all())
+        ids.update(returned.all())
     if updates:
         session.execute(
             update(Intervention), [{"id": iid, **_row_values(rec), "updated_at": now} for _raw, rec, iid in updates]
