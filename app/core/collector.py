@@ -19,6 +19,7 @@ _was_enabled = False  # the collector's state before the first of them
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
+    """Pause the collector for a `with` block, or for every call of a function it decorates."""
     global _paused_by, _was_enabled
     with _LOCK:
         if _paused_by == 0:

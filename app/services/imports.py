@@ -935,6 +935,7 @@ def stored_answer(session: Session, key: str, request_hash: str) -> Stored | Non
     return idempotency.lookup(session, key, SCOPE, request_hash)
 
 
+@collector_paused()
 def import_interventions(
     session: Session,
     body: bytes,
@@ -945,21 +946,6 @@ def import_interventions(
     idempotency_key: str | None,
 ) -> tuple[Stored, bool]:
     """(answer, replayed). Raises ImportRejectedError (422) with every problem when anything is wrong."""
-    with collector_paused():
-        return _import_interventions(
-            session, body, media_type, strategy=strategy, dry_run=dry_run, idempotency_key=idempotency_key
-        )
-
-
-def _import_interventions(
-    session: Session,
-    body: bytes,
-    media_type: str,
-    *,
-    strategy: ImportStrategy,
-    dry_run: bool,
-    idempotency_key: str | None,
-) -> tuple[Stored, bool]:
     require_import_right()
     request_hash = _request_hash(body, media_type, strategy, dry_run)
     if idempotency_key:
