@@ -5,7 +5,8 @@ containers that stay alive until it ends. The collector's full passes walk all o
 import has made enough new ones, so that they took about half of a 10,000-record import's time (bench/imports.py).
 While any import runs the collector is off; reference counting still frees everything that is not part of a
 cycle, and the cycles made meanwhile (by the import or by other requests) are collected once the last import has
-ended. An import is bounded (MAX_IMPORT_BYTES), and so is what waits for the collector."""
+ended. An import is bounded (MAX_IMPORT_BYTES), and so is what waits for the collector, unless imports follow
+one another without a gap (each starting before the last has ended), which a registry's imports do not."""
 
 import gc
 import threading
