@@ -520,12 +520,17 @@ def prepare_database(url: str, sizes: Sizes) -> str:
             # The steady state a running registry is in, rather than the minutes after a bulk load: then the
             # first reads write hint bits onto every page they touch and autovacuum works through the new rows on
             # the same 2 CPUs as the measurement (bench/scale.py saw W1 and W2 CPU 2.3x higher at 100,000).
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM (ANALYZE)")
+            vacuum_analyze(engine)
         with open_session(engine) as session:
             return create_token(session, TokenCreate(name="bench-admin", role=Role.admin)).token
     finally:
         engine.dispose()
+
+
+def vacuum_analyze(engine) -> None:
+    """VACUUM (ANALYZE) on PostgreSQL, outside a transaction (it cannot run in one)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)")
 
 
 @contextlib.contextmanager
@@ -606,8 +611,7 @@ def raw_insert_s(url: str, data: list[dict]) -> float:
                 conn.execute(text(f"DELETE FROM {table} WHERE intervention_id IN ({imported})"))
             conn.execute(text("DELETE FROM intervention WHERE external_id LIKE 'BENCH-%'"))
         if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
+            vacuum_analyze(engine)
         now = utcnow()
 
         def links(ids, key, column):
