@@ -19,7 +19,9 @@ median over --repeat runs of:
 and the whole request of each (GET /api/v1/interventions?limit=50 with the read cache off, and the POST of
 W2, with a token) through the app's ASGI stack, driven in this one thread (the thread-pool hops run inline):
 the CPU a request costs with no other request contending for the GIL, to compare with the server's CPU per
-request under load that bench/run.py prints; and the number of SQL statements each runs (a
+request under load that bench/run.py prints; beside it the same-database ceiling's request (GET and POST
+/bare/interventions of bench/ceiling_app.py, driven the same way), whose ratio is what bench/run.py's W1 cold
+and W2 ratios come to when the worker's CPU is the limit; and the number of SQL statements each runs (a
 before_cursor_execute listener), for pages of 10, 50 and 200 and for creates of 1, 3 and 30 lines: a fixed
 number whatever the size is the goal.
 """
@@ -59,14 +61,18 @@ class Statements:
         box[0] = self.n - start
 
 
-def cpu_ms(fn, repeat: int) -> float:
-    fn()  # warm-up (statement caches, imports)
-    times = []
+def cpu_ms(*fns, repeat: int) -> list[float]:
+    """The median CPU ms of each of `fns`, timed in turn (one call of each per round, after a warm-up of each):
+    a machine whose speed drifts while they run weighs on all of them alike."""
+    for fn in fns:
+        fn()  # warm-up (statement caches, imports)
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        times.append((time.process_time() - start) * 1000)
-    return statistics.median(times)
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.process_time()
+            fn()
+            spent.append((time.process_time() - start) * 1000)
+    return [statistics.median(spent) for spent in times]
 
 
 def _body(n: int, lines: int = 3) -> dict:
@@ -80,9 +86,10 @@ def _body(n: int, lines: int = 3) -> dict:
 
 
 class InlineApp:
-    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline."""
+    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline; with `app`,
+    that app instead (bench/ceiling_app.py, the same-database ceilings as served)."""
 
-    def __init__(self, token: str):
+    def __init__(self, token: str, app=None):
         import anyio.to_thread
 
         async def inline(fn, *args, **_kwargs):
@@ -98,7 +105,7 @@ class InlineApp:
         anyio.to_thread.run_sync = inline
         from app.main import create_app
 
-        self.app = create_app()
+        self.app = app or create_app()
         self.headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
 
     def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> int:
@@ -181,14 +188,32 @@ def measure(url: str, repeat: int, token: str) -> dict:
         body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
         assert app("POST", "/api/v1/interventions", body=body) == 201
 
-    result = {
-        "w1_request": cpu_ms(request_page, repeat),
-        "w2_request": cpu_ms(request_create, repeat),
-        "w1_service": cpu_ms(service_page, repeat),
-        "w1_bare": cpu_ms(bare, repeat),
-        "w2_service": cpu_ms(service_create, repeat),
-        "w2_bare": cpu_ms(bare_write, repeat),
-    }
+    from bench.ceiling_app import app as ceiling
+
+    bare_app = InlineApp(token, ceiling)
+
+    def request_bare_page() -> None:
+        assert bare_app("GET", "/bare/interventions", "limit=50") == 200
+
+    def request_bare_create() -> None:
+        body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
+        assert bare_app("POST", "/bare/interventions", body=body) == 201
+
+    # Each figure beside its ceiling, timed in turn.
+    result = dict(
+        zip(
+            ("w1_request", "w1_bare_request", "w1_service", "w1_bare"),
+            cpu_ms(request_page, request_bare_page, service_page, bare, repeat=repeat),
+            strict=True,
+        )
+    )
+    result.update(
+        zip(
+            ("w2_request", "w2_bare_request", "w2_service", "w2_bare"),
+            cpu_ms(request_create, request_bare_create, service_create, bare_write, repeat=repeat),
+            strict=True,
+        )
+    )
     for limit in (10, 50, 200):
         for name, fn in (("w1_service", service_page), ("w1_bare", bare)):
             with statements.counting() as n:
@@ -206,8 +231,9 @@ def measure(url: str, repeat: int, token: str) -> dict:
 def report(engine_name: str, r: dict, load: float) -> str:
     rows = [
         f"{engine_name} (1-minute load {load:.2f} when it started)",
-        "| path | request CPU ms | service CPU ms | bare CPU ms | ratio bare/service | statements (service; bare) |",
-        "|---|---:|---:|---:|---:|---|",
+        "| path | request CPU ms (bare request) | ratio | service CPU ms | bare CPU ms | ratio bare/service | "
+        "statements (service; bare) |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for key, label, sizes, unit in (
         ("w1", "W1 page of 50, cold", (10, 50, 200), "rows"),
@@ -217,8 +243,11 @@ def report(engine_name: str, r: dict, load: float) -> str:
         counts = ", ".join(
             f"{s} {unit}: {r[f'{key}_service_statements_{s}']}; {r[f'{key}_bare_statements_{s}']}" for s in sizes
         )
-        request = r[f"{key}_request"]
-        rows.append(f"| {label} | {request:.2f} | {service:.2f} | {bare:.2f} | {bare / service:.2f}× | {counts} |")
+        request, bare_request = r[f"{key}_request"], r[f"{key}_bare_request"]
+        rows.append(
+            f"| {label} | {request:.2f} ({bare_request:.2f}) | {bare_request / request:.2f}× | {service:.2f} | "
+            f"{bare:.2f} | {bare / service:.2f}× | {counts} |"
+        )
     return "\n".join(rows)
 
 
