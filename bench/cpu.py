@@ -180,40 +180,32 @@ def measure(url: str, repeat: int, token: str) -> dict:
         raise AssertionError("bench/bare.py bare_page does not answer the service's page")
 
     app = InlineApp(token)
-
-    def request_page() -> None:
-        assert app("GET", "/api/v1/interventions", "limit=50") == 200
-
-    def request_create() -> None:
-        body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
-        assert app("POST", "/api/v1/interventions", body=body) == 201
-
     from bench.ceiling_app import app as ceiling
 
     bare_app = InlineApp(token, ceiling)
 
-    def request_bare_page() -> None:
-        assert bare_app("GET", "/bare/interventions", "limit=50") == 200
+    def page_request(target: InlineApp, path: str):
+        def request() -> None:
+            assert target("GET", path, "limit=50") == 200
 
-    def request_bare_create() -> None:
-        body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
-        assert bare_app("POST", "/bare/interventions", body=body) == 201
+        return request
 
-    # Each figure beside its ceiling, timed in turn.
-    result = dict(
-        zip(
-            ("w1_request", "w1_bare_request", "w1_service", "w1_bare"),
-            cpu_ms(request_page, request_bare_page, service_page, bare, repeat=repeat),
-            strict=True,
-        )
-    )
-    result.update(
-        zip(
-            ("w2_request", "w2_bare_request", "w2_service", "w2_bare"),
-            cpu_ms(request_create, request_bare_create, service_create, bare_write, repeat=repeat),
-            strict=True,
-        )
-    )
+    def create_request(target: InlineApp, path: str):
+        def request() -> None:
+            body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
+            assert target("POST", path, body=body) == 201
+
+        return request
+
+    # Each figure beside its ceilings, timed in turn: the request, the ceiling's request, the service, the bare.
+    result = {}
+    for key, request, service, bare_call in (
+        ("w1", page_request, service_page, bare),
+        ("w2", create_request, service_create, bare_write),
+    ):
+        fns = (request(app, "/api/v1/interventions"), request(bare_app, "/bare/interventions"), service, bare_call)
+        names = (f"{key}_request", f"{key}_bare_request", f"{key}_service", f"{key}_bare")
+        result.update(zip(names, cpu_ms(*fns, repeat=repeat), strict=True))
     for limit in (10, 50, 200):
         for name, fn in (("w1_service", service_page), ("w1_bare", bare)):
             with statements.counting() as n:
