@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, update
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.core.direct import Statement
 from app.models.data_version import SLOT_BITS, SLOTS, DataVersion
 
 # Execution option a write service sets before its first statement: on SQLite the transaction then starts
@@ -372,14 +373,13 @@ def begin_write(session: Session) -> None:
 _WROTE = "registry_wrote"
 
 
-_SLOT = DataVersion.__table__
-_NEW_VERSION = update(_SLOT).where(_SLOT.c.id == bindparam("slot")).values(version=bindparam("new_version"))
+_NEW_VERSION = Statement(f"UPDATE {DataVersion.__tablename__} SET version = {{}} WHERE id = {{}}")
 
 
 def new_data_version(connection: Connection) -> None:
     """Give the data a new version in the connection's transaction (visible to readers when it commits): one
     slot, drawn at random, gets a new random value, so that concurrent writers seldom lock the same row."""
-    connection.execute(_NEW_VERSION, {"slot": 1 + secrets.randbelow(SLOTS), "new_version": secrets.randbits(SLOT_BITS)})
+    _NEW_VERSION(connection, secrets.randbits(SLOT_BITS), 1 + secrets.randbelow(SLOTS))
 
 
 def note_write(session: Session) -> None:
