@@ -280,7 +280,11 @@ def _budget_groups(
     stmt = (
         build() if key is None else _statement((*key, tuple(by), count_interventions, count_flag, count_total), build)
     )
-    return [_measures_of(dict(row._mapping)) for row in session.execute(stmt)]
+    # On the session's connection: a plain SELECT of sums needs none of the ORM's execution (its events, its
+    # loading of rows), and each row is a dict made from the tuple and the result's keys, read once.
+    result = session.connection().execute(stmt)
+    keys = list(result.keys())
+    return [_measures_of(dict(zip(keys, row, strict=True))) for row in result.fetchall()]
 
 
 def _budget_groups_statement(
@@ -421,10 +425,11 @@ def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _measures(plan_ore: int, budget_ore: int, actual_ore: int) -> dict[str, Any]:
+    plan = from_ore(plan_ore)  # a Decimal is immutable: the amount and the revised plan are one value
     return {
-        "amount": from_ore(plan_ore),
+        "amount": plan,
         "budget": from_ore(budget_ore),
-        "revised": from_ore(plan_ore),
+        "revised": plan,
         "actual": from_ore(actual_ore),
         "difference": from_ore(plan_ore - actual_ore),
         "share_spent": share_of(actual_ore, plan_ore),
