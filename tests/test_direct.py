@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core import direct
 from app.db import begin_write, get_engine, open_session
@@ -109,3 +109,33 @@ def test_a_direct_statement_outside_a_transaction_is_refused():
         conn.rollback()
         with pytest.raises(RuntimeError):
             direct.execute(conn, "SELECT 1", ())
+
+
+def test_a_lost_connection_fails_one_statement_and_the_pool_replaces_the_others_of_its_age():
+    import psycopg
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite opens a file, there is no server to end the connection")
+    statement = direct.Statement("SELECT {}")
+    engine.dispose()
+    sessions = [open_session() for _ in range(3)]
+    pids = [s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one() for s in sessions]
+    for s in sessions:
+        s.close()  # back to the pool, used just now: no ping before the next checkout
+    url = engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    outcomes = []
+    try:
+        for _ in range(3):
+            with open_session() as session:
+                try:
+                    outcomes.append(statement(session.connection(), 1))
+                except OperationalError as error:
+                    assert error.connection_invalidated
+                    outcomes.append("lost")
+    finally:
+        engine.dispose()
+    assert outcomes == ["lost", [(1,)], [(1,)]]  # as through Core: one request fails, the pool renews the rest

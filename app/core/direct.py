@@ -55,6 +55,9 @@ def execute(conn: Connection, statement: str, parameters: Sequence[Any]) -> list
         dialect = conn.dialect
         invalidated = dialect.is_disconnect(error, dbapi_connection, cursor)
         if invalidated:
+            # As Core does: the pool replaces every connection as old as this one at its next checkout (a server
+            # restart ends them all), and this one is closed now.
+            conn.engine.pool._invalidate(conn.connection, error)
             conn.invalidate(error)
         raise DBAPIError.instance(
             statement,
