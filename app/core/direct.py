@@ -82,8 +82,7 @@ class Statement:
         dialect = conn.dialect
         text = self._text.get(dialect.name)
         if text is None:
-            mark = _placeholder(dialect)
-            text = self._text[dialect.name] = self.template.format(*(mark for _ in range(self.template.count("{}"))))
+            text = self._text[dialect.name] = self.template.replace("{}", _placeholder(dialect))
         return execute(conn, text, parameters)
 
 
