@@ -530,3 +530,54 @@ def test_intervention_counts_follow_every_change_of_the_plan(client):
     with_grants = rollup(client, by="year", include_pool_grants="true")
     assert {r["year"]: r["interventions"] for r in with_grants["rows"]}[2022] == expected[(2022,)]
     assert with_grants["total"]["interventions"] == total
+
+
+def test_the_rollup_the_api_writes_is_the_json_of_its_model(client):
+    """The budget rollup's JSON is written from plain values (budget_rollup_json): byte for byte what its model,
+    BudgetRollup, writes with exclude_unset, for every grouping and filter kind, with revisions, spending above
+    the plan (a negative difference), a plan of nothing (share_spent null), the none groups and pool grants."""
+    from app.db import open_session
+    from app.models.filters import RollupFilters
+    from app.models.rollup import Dimension
+    from app.services.rollups import budget_rollup, budget_rollup_json
+
+    _random_registry(client, seed=2030, count=12)
+    spent = create_intervention(
+        client,
+        name="Brugt mere end planlagt",
+        external_id="BRUGT-1",
+        themes=["T2", "T5", "T9"],
+        budget_lines=[
+            budget_line(year=2020, amount="100.00"),
+            budget_line(year=2020, type="revised", amount="33.34"),
+            budget_line(year=2020, type="actual", amount="250.01"),
+            budget_line(year=2021, type="actual", amount="0.07"),
+        ],
+    )
+    pool = client.post(f"{API}/pools", json={"name": "Puljen", "year": 2026, "amount": "10"}).json()
+    granted = client.post(
+        f"{API}/pools/{pool['id']}/allocations",
+        json={"intervention_id": spent["id"], "amount": "2.50", "status": "granted", "reason": "Ok"},
+    )
+    assert granted.status_code == 201, granted.text
+    cases = [
+        (["theme", "year"], {}),
+        (["effect_goal", "department", "year"], {"year_from": 2021}),
+        (["indicator", "area", "funding_source"], {"funding_source": ["LBF", "SOB-PULJE"]}),
+        (["category", "track", "kind", "status"], {"include_pool_grants": True}),
+        (["area", "theme"], {"include_pool_grants": True, "year_to": 2022}),
+        (["year"], {"external_id": "BRUGT-1"}),
+    ]
+    for by, params in cases:
+        with open_session() as session:
+            filters = RollupFilters(**params)
+            dims = [Dimension(d) for d in by]
+            model = budget_rollup(session, filters, dims).model_dump_json(exclude_unset=True).encode()
+            written = budget_rollup_json(session, filters, dims)
+        assert written == model
+        answer = client.get(f"{API}/rollups/budget", params={"by": by, **params}, headers={"Cache-Control": "no-cache"})
+        assert answer.content == model
+    # The last case holds the edges: spending beyond the plan, spending without a plan (and the grant's line).
+    rows = rollup(client, by=["year"], external_id="BRUGT-1")["rows"]
+    figures = {r["year"]: (r["revised"], r["difference"], r["share_spent"]) for r in rows}
+    assert figures == {2020: ("33.34", "-216.67", "7.4988"), 2021: ("0.00", "-0.07", None), 2026: ("2.50", "2.50", "0.0000")}

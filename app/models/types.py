@@ -84,6 +84,12 @@ def from_ore(ore: int) -> Decimal:
     return Decimal(ore).scaleb(-2)
 
 
+def kroner_text(ore: int) -> str:
+    """Øre as the API writes a sum of money (MoneySum): kroner with exactly two decimals, "143750.00"."""
+    whole, part = divmod(abs(ore), 100)
+    return f"{'-' if ore < 0 else ''}{whole}.{part:02d}"
+
+
 # White space as JSON Schema's (ECMAScript's) \s counts it, so that a documented pattern and the check agree.
 ECMA_SPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"

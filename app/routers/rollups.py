@@ -92,7 +92,8 @@ def get_budget_rollup(
 ):
     if format is OutputFormat.json:
         key = ("rollup-budget", repr(filters), tuple(by))
-        return _cached(key, lambda: rollups.budget_rollup(session, filters, by), fresh, exclude_unset=True)
+        body = read_cache.cached_json(key, lambda: rollups.budget_rollup_json(session, filters, by), fresh=fresh)
+        return Response(body, media_type="application/json")
     result = rollups.budget_rollup(session, filters, by)
     columns = rollups.budget_columns(by)
     total = {**_sum_total(columns, result.rows), "share_spent": result.total.share_spent}

@@ -262,12 +262,6 @@ def _lines_and_criteria(
 _OWN_TOTALS = (_own_totals_statement(False), _own_totals_statement(True))
 
 
-def kroner_text(ore: int) -> str:
-    """Øre as the API writes a sum of money (MoneySum): kroner with exactly two decimals, "143750.00"."""
-    whole, part = divmod(abs(ore), 100)
-    return f"{'-' if ore < 0 else ''}{whole}.{part:02d}"
-
-
 def _sums(
     sums: dict[int, YearSums], money: Callable[[int], Any]
 ) -> tuple[int, int, int, list[dict[str, Any]], list[dict[str, Any]]]:

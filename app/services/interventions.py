@@ -23,7 +23,7 @@ from app.models.intervention import (
     InterventionUpdate,
 )
 from app.models.success_criterion import SuccessCriterionCreate, SuccessCriterionPublic
-from app.models.types import search_key, utcnow
+from app.models.types import kroner_text, search_key, utcnow
 from app.services import audit, lifecycle
 from app.services.auth import require_department
 from app.services.budget_lines import check_budget_lines, set_budget_lines
@@ -31,7 +31,7 @@ from app.services.filters import check_filters, where_filters
 from app.services.intervention_changes import DERIVED, begin_change, finish_change
 from app.services.intervention_links import set_links
 from app.services.intervention_new import PLAIN_FIELDS, insert_intervention
-from app.services.intervention_public import intervention_public, kroner_text, load_intervention, summaries
+from app.services.intervention_public import intervention_public, load_intervention, summaries
 from app.services.parties import PARTY_FIELDS, check_parties, organisation_names_in, party_key, set_parties
 from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria, set_success_criteria

@@ -89,7 +89,7 @@ def budget(session: Session, filters: RollupFilters, by: list[Dimension], *, fre
     the API share one computed answer while the data stands."""
     body = read_cache.cached_json(
         ("rollup-budget", repr(filters), tuple(by)),
-        lambda: rollups.budget_rollup(session, filters, by).model_dump_json(exclude_unset=True).encode(),
+        lambda: rollups.budget_rollup_json(session, filters, by),
         fresh=fresh,
     )
     return BudgetRollup.model_validate_json(body)

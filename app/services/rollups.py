@@ -15,8 +15,10 @@ conditional sums of the one split expression.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Select, and_, case, distinct, exists, false, func, literal_column, select, true
 from sqlmodel import Session, col
 
@@ -53,7 +55,7 @@ from app.models.rollup import (
     PoolSummaryDimension,
     PoolSummaryRow,
 )
-from app.models.types import from_ore, share_of
+from app.models.types import from_ore, kroner_text, share_of
 from app.services.filters import check_filters, subtrees, where_filters
 from app.services.reference import at_reference_version
 
@@ -424,16 +426,37 @@ def _measures_of(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _measures(plan_ore: int, budget_ore: int, actual_ore: int) -> dict[str, Any]:
-    plan = from_ore(plan_ore)  # a Decimal is immutable: the amount and the revised plan are one value
-    return {
-        "amount": plan,
-        "budget": from_ore(budget_ore),
-        "revised": plan,
-        "actual": from_ore(actual_ore),
-        "difference": from_ore(plan_ore - actual_ore),
-        "share_spent": share_of(actual_ore, plan_ore),
-    }
+def _same(value: Any) -> Any:
+    return value
+
+
+def _share_text(share: Decimal | None) -> str | None:
+    """A share as the model's Share writes it: four decimals."""
+    return None if share is None else f"{share:.4f}"
+
+
+def _measures(
+    plan_ore: int,
+    budget_ore: int,
+    actual_ore: int,
+    money: Callable[[int], Any] = from_ore,
+    share: Callable[[Decimal | None], Any] = _same,
+    *,
+    amount: bool = True,
+) -> dict[str, Any]:
+    """The measures of a group as its model orders them (amount, then budget, revised, actual, difference and the
+    share spent), each sum of money as `money` makes it of its øre; without `amount` when the caller puts it
+    first itself."""
+    plan = money(plan_ore)  # a Decimal is immutable: the amount and the revised plan are one value
+    measures = {"amount": plan} if amount else {}
+    measures.update(
+        budget=money(budget_ore),
+        revised=plan,
+        actual=money(actual_ore),
+        difference=money(plan_ore - actual_ore),
+        share_spent=share(share_of(actual_ore, plan_ore)),
+    )
+    return measures
 
 
 # The tables that name the codes of a dimension (the others are named by fixed labels or not at all).
@@ -526,7 +549,16 @@ def distinct_interventions(session: Session, filters: RollupFilters) -> int:
     return int(session.execute(select(_interventions(lines, None))).scalar_one())
 
 
-def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
+def _budget_rollup_parts(
+    session: Session,
+    filters: RollupFilters,
+    by: list[Dimension],
+    money: Callable[[int], Any],
+    share: Callable[[Decimal | None], Any],
+) -> dict[str, Any]:
+    """The budget rollup as plain values: {by, rows, total}, each sum of money as `money` makes it of its øre and
+    each share as `share` makes it of share_of's Decimal; the keys of a row in the order its model writes them
+    (the fields, then the dimensions asked for)."""
     _check_by(by)
     check_rollup_filters(session, filters)
     # Without year bounds, funding-source filter or pool grants the same pass counts the total's interventions.
@@ -544,39 +576,50 @@ def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension])
     dims = [(d.value, f"{d.value}_name", names.get(d)) for d in by]
     rows = []
     for group in sorted(groups, key=_sort_key_of([key for key, _, _ in dims])):
-        row: dict[str, Any] = {}
+        plan, actual = group["amount_ore"], group["actual_ore"]
+        row = {
+            "amount": money(plan),
+            "gross": money(group["gross_ore"]),
+            "interventions": int(group["interventions"]),
+            **_measures(plan, group["budget_ore"], actual, money, share, amount=False),
+        }
         for key, name_key, named in dims:
             code = group[key]
             row[key] = code
             if named is not None:
                 row[name_key] = NONE_LABEL if code is None else named.get(code, str(code))
-        row.update(
-            gross=from_ore(int(group["gross_ore"])),
-            interventions=int(group["interventions"]),
-            **_measures(int(group["amount_ore"]), int(group["budget_ore"]), int(group["actual_ore"])),
-        )
         rows.append(row)
     # The money of the total is the sum of the rows: the split gives every øre of a line to exactly one row, so
     # they add up to the plain sum of the lines (tests check it against the lines themselves).
-    total = {measure: sum(int(g[measure]) for g in groups) for measure in ("amount_ore", "budget_ore", "actual_ore")}
+    total = {measure: sum(g[measure] for g in groups) for measure in ("amount_ore", "budget_ore", "actual_ore")}
+    interventions = (
+        sum(int(g["total_interventions"]) for g in groups) if count_total else distinct_interventions(session, filters)
+    )
+    return {
+        "by": by,
+        "rows": rows,
+        "total": {
+            "amount": money(total["amount_ore"]),
+            "interventions": interventions,
+            **_measures(total["amount_ore"], total["budget_ore"], total["actual_ore"], money, share, amount=False),
+        },
+    }
+
+
+def budget_rollup(session: Session, filters: RollupFilters, by: list[Dimension]) -> BudgetRollup:
     # The rows and the total are made into models in one validation of plain dicts (pydantic's core, in one
     # call), not row by row: for the 90 rows of a rollup by theme and year a third of the cost of
     # BudgetRollupRow.model_construct per row, the answer the same (fields_set is the keys given, so
     # exclude_unset still leaves out the dimensions not asked for).
-    return BudgetRollup.model_validate(
-        {
-            "by": by,
-            "rows": rows,
-            "total": {
-                "interventions": (
-                    sum(int(g["total_interventions"]) for g in groups)
-                    if count_total
-                    else distinct_interventions(session, filters)
-                ),
-                **_measures(total["amount_ore"], total["budget_ore"], total["actual_ore"]),
-            },
-        }
-    )
+    return BudgetRollup.model_validate(_budget_rollup_parts(session, filters, by, from_ore, _same))
+
+
+def budget_rollup_json(session: Session, filters: RollupFilters, by: list[Dimension]) -> bytes:
+    """budget_rollup as the API answers it: the same bytes as its model's JSON with exclude_unset (tests hold them
+    equal), written by pydantic's serializer from plain values in one call, the money and shares already text,
+    without making the rows' models and their Decimals only to write them out again (at 1,000 interventions by
+    theme and year, about a fifth of the request's CPU)."""
+    return to_json(_budget_rollup_parts(session, filters, by, kroner_text, _share_text))
 
 
 # --- coverage ----------------------------------------------------------------------------------------------
