@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,11 +19,18 @@ class Settings(BaseSettings):
     # Memory per worker for answers of frequent reads (the intervention list, the rollups), valid while the data
     # version stands; 0 turns the cache off.
     read_cache_mb: int = 64
-    # Threads per worker that run blocking endpoints (anyio's default is 40). Python runs one at a time; more of
-    # them only contend for the GIL and raise the CPU each request costs. Measured with bench/run.py's loads, in
-    # alternating order on one database (SQLite, 1 worker): cold pages 85 and 70/s with 4 threads against 66 and
-    # 62/s with 40 (13.6-15.5 against 17.8-19.0 ms of CPU per page); creates 187/s with 4, 159-199/s with 40.
-    threadpool_size: int = 4
+    # Threads per worker that run blocking endpoints (anyio's default is 40); unset: 2 on SQLite, 4 on PostgreSQL
+    # (threads_per_worker). Python runs one at a time; more of them only contend for the GIL and raise the CPU
+    # each request costs. Measured with bench/run.py's loads, in alternating order on one database (SQLite, 1
+    # worker): cold pages 85 and 70/s with 4 threads against 66 and 62/s with 40 (13.6-15.5 against 17.8-19.0 ms
+    # of CPU per page); creates 187/s with 4, 159-199/s with 40. SQLite answers from the process's memory and
+    # its driver lets go of the GIL at every row, so on SQLite fewer threads serve more: cold pages of 50 (1,000
+    # interventions, 32 connections, two rounds in turn, 2026-12-04) 117 and 129/s with 4 threads, 154 and 170
+    # with 2, 170 and 184 with 1 (10.0/9.2, 7.5/6.7 and 5.9/5.4 ms of CPU per page); from the read cache 802 and
+    # 758/s, 958 and 829, 985 and 906. Two, not one: a long request (an import, an export) then leaves a thread
+    # to the others. PostgreSQL waits for its server, and there 4 serve more: cold pages 127 and 124/s with 4, 113
+    # and 119 with 2, 91 and 84 with 1.
+    threadpool_size: int | None = Field(default=None, ge=1, le=1000)
     # Reads without a token are refused unless this is true (writes always need a token).
     public_read: bool = False
     # Bearer token that Prometheus sends to read /metrics (which otherwise takes any valid token of the registry);
@@ -69,3 +76,10 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def threads_per_worker(settings: Settings) -> int:
+    """THREADPOOL_SIZE, or by the database: 2 on SQLite, 4 on PostgreSQL (see Settings.threadpool_size)."""
+    if settings.threadpool_size is not None:
+        return settings.threadpool_size
+    return 2 if settings.database_url.startswith("sqlite") else 4

@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import web
-from app.config import get_settings
+from app.config import get_settings, threads_per_worker
 from app.core.middleware import BodySizeLimit, CatchUnexpected, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
 from app.core.security_headers import SecurityHeaders
@@ -56,7 +56,7 @@ def _operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI):
-    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threadpool_size
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads_per_worker(get_settings())
     yield
 
 

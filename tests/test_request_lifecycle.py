@@ -207,3 +207,27 @@ def test_a_small_write_behind_a_long_writer_waits_in_the_thread_pool_and_is_done
     assert [i["name"] for i in items] == ["Bag en lang skrivning"]
     records = client.get(f"{API}/audit", params={"resource": "intervention"}).json()["items"]
     assert [(r["action"], r["resource_id"]) for r in records] == [("create", str(response.json()["id"]))]
+
+
+def test_the_thread_pool_is_sized_by_the_database_unless_told(client, monkeypatch):
+    """Blocking endpoints run in 2 threads per worker on SQLite (its driver lets go of the GIL at every row: more
+    threads only contend) and 4 on PostgreSQL (which waits for its server); THREADPOOL_SIZE decides when set."""
+    from fastapi.testclient import TestClient
+
+    from app.config import get_settings
+    from app.main import create_app
+
+    def limit(test_client) -> int:
+        return test_client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    expected = 2 if get_engine().dialect.name == "sqlite" else 4
+    assert limit(client) == expected
+    assert client.get(f"{API}/interventions").status_code == 200
+    monkeypatch.setenv("THREADPOOL_SIZE", "3")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as told:
+            assert limit(told) == 3
+    finally:
+        monkeypatch.delenv("THREADPOOL_SIZE")
+        get_settings.cache_clear()
