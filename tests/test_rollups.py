@@ -580,4 +580,8 @@ def test_the_rollup_the_api_writes_is_the_json_of_its_model(client):
     # The last case holds the edges: spending beyond the plan, spending without a plan (and the grant's line).
     rows = rollup(client, by=["year"], external_id="BRUGT-1")["rows"]
     figures = {r["year"]: (r["revised"], r["difference"], r["share_spent"]) for r in rows}
-    assert figures == {2020: ("33.34", "-216.67", "7.4988"), 2021: ("0.00", "-0.07", None), 2026: ("2.50", "2.50", "0.0000")}
+    assert figures == {
+        2020: ("33.34", "-216.67", "7.4988"),
+        2021: ("0.00", "-0.07", None),
+        2026: ("2.50", "2.50", "0.0000"),
+    }
