@@ -37,8 +37,9 @@ _RELATED = (
     "WHERE parent_id IN ({ids})"
 )
 _SUMS = (
-    "SELECT intervention_id, year, SUM(CASE WHEN in_plan THEN amount_ore END), "
-    "SUM(CASE WHEN type = 'budget' THEN amount_ore END), SUM(CASE WHEN type = 'actual' THEN amount_ore END) "
+    "SELECT intervention_id, year, CAST(SUM(CASE WHEN in_plan THEN amount_ore END) AS BIGINT), "
+    "CAST(SUM(CASE WHEN type = 'budget' THEN amount_ore END) AS BIGINT), "
+    "CAST(SUM(CASE WHEN type = 'actual' THEN amount_ore END) AS BIGINT) "
     "FROM budget_line WHERE intervention_id IN ({ids}) GROUP BY intervention_id, year ORDER BY year"
 )
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, any_, bindparam, case, cast, func, literal, null, union_all
+from sqlalchemy import BigInteger, Integer, String, any_, bindparam, case, cast, func, literal, null, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
@@ -224,12 +224,15 @@ def _subtree_totals(session: Session, ids: Sequence[int]) -> dict[int, dict[int,
 
 def _type_sums() -> list:
     """SUM(amount) of the plan, original and actual lines, as conditional sums over one scan of the lines
-    (NULL when the group has no line of that kind)."""
+    (NULL when the group has no line of that kind). As BIGINT: PostgreSQL's SUM of a bigint is a numeric, which
+    psycopg reads as a Decimal, 0.45 of 2.2 ms of CPU for the sums of a page of 50 (an integer it reads as an
+    int); one intervention's lines cannot come near the bigint's limit (a request or an import carries far fewer
+    than the 9 million lines of the largest amount it would take)."""
     amount = col(BudgetLine.amount_ore)
     return [
-        func.sum(case((col(BudgetLine.in_plan), amount))),
-        func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount))),
-        func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount))),
+        cast(func.sum(case((col(BudgetLine.in_plan), amount))), BigInteger),
+        cast(func.sum(case((col(BudgetLine.type) == BudgetLineType.budget.value, amount))), BigInteger),
+        cast(func.sum(case((col(BudgetLine.type) == BudgetLineType.actual.value, amount))), BigInteger),
     ]
 
 
