@@ -17,7 +17,8 @@ port) and measures:
              same response model InterventionPage, without our dependencies. Measured as the service runs
              (the read cache on), and again on a server with READ_CACHE_MB=0, where every request queries
              (the cold path), beside its same-database ceiling: GET /bare/interventions of ceiling_app.py runs
-             the service's SQL on one Core connection and answers the same items (bench/bare.py).
+             the service's SQL on one Core connection and answers the same items (bench/bare.py). Each
+             beside its ceiling in turn, as W2 (3 rounds of 5 s each, the servers up side by side).
   W2 write   POST /api/v1/interventions with 3 budget lines and 2 themes, 16 connections, 15 s: created/s
              and errors (must be 0); beside its same-database ceiling: POST /bare/interventions of
              ceiling_app.py inserts the same rows (intervention, links, lines, audit record, data version) with
@@ -706,26 +707,13 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
         generator = Generator(token, gen_token_dir, force_httpx=args.no_wrk)
         headers = {"Authorization": f"Bearer {token}"}
 
-        print(f"{step} W1 ceiling (bench/ceiling_app.py)", file=sys.stderr, flush=True)
-        with running("bench.ceiling_app:app", url, workers, logdir) as ceiling_server:
-            ceiling_page = httpx.get(ceiling_server.base + LIST_PATH, headers=headers, timeout=30).json()
-            generator.read(ceiling_server.base, 32, sizes.warmup)
-            ceiling = generator.read(ceiling_server.base, 32, sizes.duration)
-            print(f"{step} W1 same-SQL ceiling (bench/bare.py), {sizes.duration:g} s", file=sys.stderr, flush=True)
-            generator.read(ceiling_server.base, 32, sizes.warmup, BARE_LIST_PATH)
-            w1_bare = with_cpu(
-                ceiling_server, lambda: generator.read(ceiling_server.base, 32, sizes.duration, BARE_LIST_PATH)
-            )
-
-        print(f"{step} W1 read with the read cache off, {sizes.duration:g} s", file=sys.stderr, flush=True)
-        with running("app.main:app", url, workers, logdir, {"READ_CACHE_MB": "0"}) as uncached_server:
-            generator.read(uncached_server.base, 32, sizes.warmup)
-            w1_uncached = with_cpu(uncached_server, lambda: generator.read(uncached_server.base, 32, sizes.duration))
-
         with (
+            running("bench.ceiling_app:app", url, workers, logdir) as ceiling_server,
+            running("app.main:app", url, workers, logdir, {"READ_CACHE_MB": "0"}) as uncached_server,
             running("app.main:app", url, workers, logdir) as server,
             httpx.Client(base_url=server.base, headers=headers, timeout=600) as client,
         ):
+            ceiling_page = httpx.get(ceiling_server.base + LIST_PATH, headers=headers, timeout=30).json()
             page = client.get(LIST_PATH)
             assert page.status_code == 200, page.text[:1000]
             if page.json() != ceiling_page:
@@ -746,9 +734,41 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             w3_bare = bare_sql_ms(url, BARE_THEME_YEAR, sizes.runs)
             w3_same = bare_sql_ms(url, BARE_THEME_YEAR_SAME_COLUMNS, sizes.runs)
 
-            print(f"{step} W1 read, {sizes.duration:g} s", file=sys.stderr, flush=True)
+            # W1 and its ceiling in turn, as W2 below: the service (read cache on) with the in-memory ceiling,
+            # then the service with the read cache off with its same-SQL ceiling, ROUNDS times each for a share
+            # of the duration, the servers up side by side (idle while another is loaded).
+            share = sizes.duration / W2_ROUNDS
+            print(
+                f"{step} W1 read and the in-memory ceiling (bench/ceiling_app.py) in turn, {W2_ROUNDS} x {share:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            generator.read(ceiling_server.base, 32, sizes.warmup)
             generator.read(server.base, 32, sizes.warmup)
-            w1 = generator.read(server.base, 32, sizes.duration)
+            w1, ceiling = alternating(
+                [
+                    lambda: generator.read(server.base, 32, share),
+                    lambda: generator.read(ceiling_server.base, 32, share),
+                ],
+                W2_ROUNDS,
+            )
+            print(
+                f"{step} W1 read with the read cache off and its same-SQL ceiling (bench/bare.py) in turn, "
+                f"{W2_ROUNDS} x {share:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            generator.read(uncached_server.base, 32, sizes.warmup)
+            generator.read(ceiling_server.base, 32, sizes.warmup, BARE_LIST_PATH)
+            w1_uncached, w1_bare = alternating(
+                [
+                    lambda: with_cpu(uncached_server, lambda: generator.read(uncached_server.base, 32, share)),
+                    lambda: with_cpu(
+                        ceiling_server, lambda: generator.read(ceiling_server.base, 32, share, BARE_LIST_PATH)
+                    ),
+                ],
+                W2_ROUNDS,
+            )
 
             # The service and its same-rows ceiling in turn, W2_ROUNDS times each for a share of the duration, on
             # two servers up side by side (one idle while the other is loaded): a machine whose speed drifts
