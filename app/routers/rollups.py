@@ -16,7 +16,7 @@ from app.errors import problem_responses
 from app.models.observation import REPORT_HEADINGS, IndicatorReport
 from app.models.organisation_rollup import ORGANISATION_ROLLUP_COLUMNS, OrganisationRollup
 from app.models.rollup import ADDITIVE_COLUMNS, ROLLUP_HEADINGS, BudgetRollup, Coverage, CoverageDimension, Dimension
-from app.services import observations, organisation_rollup, rollups
+from app.services import observations, organisation_rollup, overview, rollups
 
 router = APIRouter(
     route_class=OneHopRoute,
@@ -91,9 +91,7 @@ def get_budget_rollup(
     format: OutputFormat = OutputFormat.json,
 ):
     if format is OutputFormat.json:
-        key = ("rollup-budget", repr(filters), tuple(by))
-        body = read_cache.cached_json(key, lambda: rollups.budget_rollup_json(session, filters, by), fresh=fresh)
-        return Response(body, media_type="application/json")
+        return Response(overview.budget_json(session, filters, by, fresh=fresh), media_type="application/json")
     result = rollups.budget_rollup(session, filters, by)
     columns = rollups.budget_columns(by)
     total = {**_sum_total(columns, result.rows), "share_spent": result.total.share_spent}

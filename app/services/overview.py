@@ -84,15 +84,16 @@ def pools_in_years(session: Session, filters: RollupFilters) -> list[PoolFigure]
     ]
 
 
+def budget_json(session: Session, filters: RollupFilters, by: list[Dimension], *, fresh: bool = False) -> bytes:
+    """rollups.budget_rollup_json through the read cache, under one key for the API's rollup endpoint and the
+    pages: they share one computed answer while the data stands."""
+    key = ("rollup-budget", repr(filters), tuple(by))
+    return read_cache.cached_json(key, lambda: rollups.budget_rollup_json(session, filters, by), fresh=fresh)
+
+
 def budget(session: Session, filters: RollupFilters, by: list[Dimension], *, fresh: bool = False) -> BudgetRollup:
-    """rollups.budget_rollup through the read cache, under the key the API's rollup endpoint uses: the page and
-    the API share one computed answer while the data stands."""
-    body = read_cache.cached_json(
-        ("rollup-budget", repr(filters), tuple(by)),
-        lambda: rollups.budget_rollup_json(session, filters, by),
-        fresh=fresh,
-    )
-    return BudgetRollup.model_validate_json(body)
+    """budget_json as its model, for the pages."""
+    return BudgetRollup.model_validate_json(budget_json(session, filters, by, fresh=fresh))
 
 
 def coverage(session: Session, filters: RollupFilters, by: CoverageDimension, *, fresh: bool = False) -> Coverage:

@@ -441,22 +441,18 @@ def _measures(
     actual_ore: int,
     money: Callable[[int], Any] = from_ore,
     share: Callable[[Decimal | None], Any] = _same,
-    *,
-    amount: bool = True,
 ) -> dict[str, Any]:
     """The measures of a group as its model orders them (amount, then budget, revised, actual, difference and the
-    share spent), each sum of money as `money` makes it of its øre; without `amount` when the caller puts it
-    first itself."""
-    plan = money(plan_ore)  # a Decimal is immutable: the amount and the revised plan are one value
-    measures = {"amount": plan} if amount else {}
-    measures.update(
-        budget=money(budget_ore),
-        revised=plan,
-        actual=money(actual_ore),
-        difference=money(plan_ore - actual_ore),
-        share_spent=share(share_of(actual_ore, plan_ore)),
-    )
-    return measures
+    share spent), each sum of money as `money` makes it of its øre."""
+    plan = money(plan_ore)  # immutable (a Decimal or a str): the amount and the revised plan are one value
+    return {
+        "amount": plan,
+        "budget": money(budget_ore),
+        "revised": plan,
+        "actual": money(actual_ore),
+        "difference": money(plan_ore - actual_ore),
+        "share_spent": share(share_of(actual_ore, plan_ore)),
+    }
 
 
 # The tables that name the codes of a dimension (the others are named by fixed labels or not at all).
@@ -576,12 +572,13 @@ def _budget_rollup_parts(
     dims = [(d.value, f"{d.value}_name", names.get(d)) for d in by]
     rows = []
     for group in sorted(groups, key=_sort_key_of([key for key, _, _ in dims])):
-        plan, actual = group["amount_ore"], group["actual_ore"]
+        measures = _measures(group["amount_ore"], group["budget_ore"], group["actual_ore"], money, share)
+        # The row model's order: the amount, the gross and the interventions, then the other measures.
         row = {
-            "amount": money(plan),
+            "amount": measures.pop("amount"),
             "gross": money(group["gross_ore"]),
             "interventions": int(group["interventions"]),
-            **_measures(plan, group["budget_ore"], actual, money, share, amount=False),
+            **measures,
         }
         for key, name_key, named in dims:
             code = group[key]
@@ -595,14 +592,11 @@ def _budget_rollup_parts(
     interventions = (
         sum(int(g["total_interventions"]) for g in groups) if count_total else distinct_interventions(session, filters)
     )
+    measures = _measures(total["amount_ore"], total["budget_ore"], total["actual_ore"], money, share)
     return {
         "by": by,
         "rows": rows,
-        "total": {
-            "amount": money(total["amount_ore"]),
-            "interventions": interventions,
-            **_measures(total["amount_ore"], total["budget_ore"], total["actual_ore"], money, share, amount=False),
-        },
+        "total": {"amount": measures.pop("amount"), "interventions": interventions, **measures},
     }
 
 
