@@ -211,7 +211,8 @@ def with_cpu(server: Server, run) -> "Load":
     return load
 
 
-W2_ROUNDS = 3
+# W1 and W2 are each measured beside their ceilings in this many rounds, in turn (alternating).
+ROUNDS = 3
 
 
 def alternating(loads: list, rounds: int) -> list["Load"]:
@@ -737,9 +738,9 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             # W1 and its ceiling in turn, as W2 below: the service (read cache on) with the in-memory ceiling,
             # then the service with the read cache off with its same-SQL ceiling, ROUNDS times each for a share
             # of the duration, the servers up side by side (idle while another is loaded).
-            share = sizes.duration / W2_ROUNDS
+            share = sizes.duration / ROUNDS
             print(
-                f"{step} W1 read and the in-memory ceiling (bench/ceiling_app.py) in turn, {W2_ROUNDS} x {share:g} s",
+                f"{step} W1 read and the in-memory ceiling (bench/ceiling_app.py) in turn, {ROUNDS} x {share:g} s",
                 file=sys.stderr,
                 flush=True,
             )
@@ -750,11 +751,11 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
                     lambda: generator.read(server.base, 32, share),
                     lambda: generator.read(ceiling_server.base, 32, share),
                 ],
-                W2_ROUNDS,
+                ROUNDS,
             )
             print(
                 f"{step} W1 read with the read cache off and its same-SQL ceiling (bench/bare.py) in turn, "
-                f"{W2_ROUNDS} x {share:g} s",
+                f"{ROUNDS} x {share:g} s",
                 file=sys.stderr,
                 flush=True,
             )
@@ -767,15 +768,15 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
                         ceiling_server, lambda: generator.read(ceiling_server.base, 32, share, BARE_LIST_PATH)
                     ),
                 ],
-                W2_ROUNDS,
+                ROUNDS,
             )
 
-            # The service and its same-rows ceiling in turn, W2_ROUNDS times each for a share of the duration, on
+            # The service and its same-rows ceiling in turn, ROUNDS times each for a share of the duration, on
             # two servers up side by side (one idle while the other is loaded): a machine whose speed drifts
             # during the measurement (shared hosts do, up to 2x within the hour) weighs on both alike.
             print(
-                f"{step} W2 write and its same-rows ceiling (bench/bare.py) in turn, {W2_ROUNDS} x "
-                f"{sizes.duration / W2_ROUNDS:g} s each",
+                f"{step} W2 write and its same-rows ceiling (bench/bare.py) in turn, {ROUNDS} x "
+                f"{sizes.duration / ROUNDS:g} s each",
                 file=sys.stderr,
                 flush=True,
             )
@@ -784,13 +785,13 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
                 generator.write(bare_server.base, 16, sizes.warmup, BARE_CREATE_PATH)
                 w2, w2_bare = alternating(
                     [
-                        lambda: with_cpu(server, lambda: generator.write(server.base, 16, sizes.duration / W2_ROUNDS)),
+                        lambda: with_cpu(server, lambda: generator.write(server.base, 16, sizes.duration / ROUNDS)),
                         lambda: with_cpu(
                             bare_server,
-                            lambda: generator.write(bare_server.base, 16, sizes.duration / W2_ROUNDS, BARE_CREATE_PATH),
+                            lambda: generator.write(bare_server.base, 16, sizes.duration / ROUNDS, BARE_CREATE_PATH),
                         ),
                     ],
-                    W2_ROUNDS,
+                    ROUNDS,
                 )
             if w2.errors:
                 probe = client.post("/api/v1/interventions", json=write_body(99, 1))
