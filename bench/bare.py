@@ -28,7 +28,7 @@ _PAGE = text(
 )
 # Links and children in one statement, as the service reads them.
 _RELATED = (
-    "SELECT 'a', ia.intervention_id, ia.area_slug, area.position, 0 FROM intervention_area ia "
+    "SELECT 'a' AS k, ia.intervention_id AS i, ia.area_slug AS c, area.position AS n, 0 AS l FROM intervention_area ia "
     "JOIN area ON area.slug = ia.area_slug WHERE ia.intervention_id IN ({ids}) "
     "UNION ALL SELECT 't', intervention_id, theme_code, 0, 0 FROM intervention_theme WHERE intervention_id IN ({ids}) "
     "UNION ALL SELECT 'i', intervention_id, NULL, indicator_number, 0 FROM intervention_indicator "
@@ -37,11 +37,18 @@ _RELATED = (
     "WHERE parent_id IN ({ids})"
 )
 _SUMS = (
-    "SELECT intervention_id, year, CAST(SUM(CASE WHEN in_plan THEN amount_ore END) AS BIGINT), "
-    "CAST(SUM(CASE WHEN type = 'budget' THEN amount_ore END) AS BIGINT), "
-    "CAST(SUM(CASE WHEN type = 'actual' THEN amount_ore END) AS BIGINT) "
-    "FROM budget_line WHERE intervention_id IN ({ids}) GROUP BY intervention_id, year ORDER BY year"
+    "SELECT intervention_id AS i, year AS y, CAST(SUM(CASE WHEN in_plan THEN amount_ore END) AS BIGINT) AS p, "
+    "CAST(SUM(CASE WHEN type = 'budget' THEN amount_ore END) AS BIGINT) AS o, "
+    "CAST(SUM(CASE WHEN type = 'actual' THEN amount_ore END) AS BIGINT) AS a "
+    "FROM budget_line WHERE intervention_id IN ({ids}) GROUP BY intervention_id, year"
 )
+
+
+def _one_row(conn, sql: str, columns: str) -> list:
+    """The rows of `sql` as the service reads them: one JSON array of arrays, built by the database."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(text(f"SELECT json_agg(json_build_array({columns})) FROM ({sql}) s")).scalar() or []
+    return json.loads(conn.execute(text(f"SELECT json_group_array(json_array({columns})) FROM ({sql}) s")).scalar())
 
 
 def _money(ore: int | None) -> str:
@@ -71,7 +78,7 @@ def bare_page(conn, limit: int = 50) -> bytes:
     themes: dict[int, list] = {r[0]: [] for r in rows}
     indicators: dict[int, list] = {r[0]: [] for r in rows}
     children: dict[int, list] = {r[0]: [] for r in rows}
-    related = conn.execute(text(_RELATED.format(ids=ids))).all()
+    related = _one_row(conn, _RELATED.format(ids=ids), "k, i, c, n, l")
     related.sort(key=lambda r: (r[3], r[2] or ""))
     targets = {"a": areas, "t": themes}
     for kind, iid, code, number, live in related:
@@ -86,7 +93,9 @@ def bare_page(conn, limit: int = 50) -> bytes:
     plan: dict[int, dict] = {r[0]: {} for r in rows}
     actual: dict[int, dict] = {r[0]: {} for r in rows}
     original: dict[int, int] = {}
-    for iid, year, p, o, a in conn.execute(text(_SUMS.format(ids=ids))).all():
+    sums = _one_row(conn, _SUMS.format(ids=ids), "i, y, p, o, a")
+    sums.sort(key=lambda r: r[1])  # by year
+    for iid, year, p, o, a in sums:
         if p is not None:
             plan[iid][year] = p
         if o is not None:
