@@ -2,7 +2,8 @@
 
 - `bare_page(conn, limit)`: the first page of GET /api/v1/interventions (sort by id, no filter) as JSON bytes,
   from the same SQL the service runs (the page; its links and children in one UNION ALL; its own sums per
-  year; the data of bench/rollups.py has no programmes, so no subtree query), read with SQLAlchemy Core on one
+  year; those two each read as one JSON row built by the database, as the service reads them; the data of
+  bench/rollups.py has no programmes, so no subtree query), read with SQLAlchemy Core on one
   connection, built as plain dicts and written with one json.dumps. Its parsed items equal the service's
   (bench/cpu.py checks that).
 - `bare_create(conn, body)`: the rows a create of W2 writes (the intervention, its link rows with ranks, its
