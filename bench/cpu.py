@@ -220,6 +220,25 @@ def measure(url: str, repeat: int, token: str) -> dict:
     return result
 
 
+def page_request_ms(url: str, repeat: int, token: str) -> float:
+    """The median CPU ms of the whole cold page request (as measure's w1_request) on an existing database: what
+    bench/run.py sets beside the server's CPU per cold page under load, measured in the same minutes."""
+    os.environ["DATABASE_URL"] = url
+    from app.config import get_settings
+    from app.db import get_engine
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    app = InlineApp(token)
+
+    def request() -> None:
+        assert app("GET", "/api/v1/interventions", "limit=50") == 200
+
+    [spent] = cpu_ms(request, repeat=repeat)
+    get_engine().dispose()
+    return spent
+
+
 def report(engine_name: str, r: dict, load: float) -> str:
     rows = [
         f"{engine_name} (1-minute load {load:.2f} when it started)",
@@ -249,10 +268,22 @@ def main() -> int:
     parser.add_argument("--interventions", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument(
+        "--page-request-on",
+        metavar="DATABASE_URL",
+        help="only the whole cold page request's median CPU ms, printed alone, on this existing database "
+        "(with --token; bench/run.py uses it)",
+    )
+    parser.add_argument("--token", help="an API token of the --page-request-on database")
     args = parser.parse_args()
     import logging
 
     logging.disable(logging.INFO)
+    if args.page_request_on:
+        if not args.token:
+            parser.error("--page-request-on needs --token")
+        print(f"{page_request_ms(args.page_request_on, args.repeat, args.token):.3f}")
+        return 0
     sizes = Sizes(args.interventions, args.interventions * 10, 0, 0, 0, 0, 0)
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     out = []

@@ -678,6 +678,8 @@ class Result:
     w4_s: float
     w4_raw_s: float
     load_before: float  # 1-minute load average when this part started
+    # The whole cold page request's CPU in-process (bench/cpu.py), just before and just after the cold W1 rounds.
+    w1_inprocess: tuple[float, float] | None = None
 
 
 def wait_for_quiet(limit_s: float) -> None:
@@ -691,6 +693,31 @@ def wait_for_quiet(limit_s: float) -> None:
         )
     while os.getloadavg()[0] >= 1.0 and time.monotonic() < deadline:
         time.sleep(5)
+
+
+def inprocess_page_ms(url: str, token: str, repeat: int) -> float | None:
+    """bench/cpu.py's whole cold page request (its median CPU ms in one thread, no other request contending), in a
+    process of its own, on this database: the figure the server's CPU per cold page under load is held against,
+    measured in the same minutes rather than in another part of the run (the machine's speed drifts)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "cpu.py"),
+            "--page-request-on",
+            url,
+            "--token",
+            token,
+            "--repeat",
+            str(repeat),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        print(f"bench/cpu.py --page-request-on failed:\n{done.stderr[-2000:]}", file=sys.stderr, flush=True)
+        return None
+    return float(done.stdout.split()[-1])
 
 
 def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, gen_token_dir: Path) -> Result:
@@ -761,6 +788,8 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
             )
             generator.read(uncached_server.base, 32, sizes.warmup)
             generator.read(ceiling_server.base, 32, sizes.warmup, BARE_LIST_PATH)
+            repeat = 30 if args.quick else 200
+            inprocess_before = inprocess_page_ms(url, token, repeat)
             w1_uncached, w1_bare = alternating(
                 [
                     lambda: with_cpu(uncached_server, lambda: generator.read(uncached_server.base, 32, share)),
@@ -770,6 +799,8 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
                 ],
                 ROUNDS,
             )
+            inprocess_after = inprocess_page_ms(url, token, repeat)
+            w1_inprocess = None if None in (inprocess_before, inprocess_after) else (inprocess_before, inprocess_after)
 
             # The service and its same-rows ceiling in turn, ROUNDS times each for a share of the duration, on
             # two servers up side by side (one idle while the other is loaded): a machine whose speed drifts
@@ -827,6 +858,7 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
         w4,
         w4_raw,
         load_before,
+        w1_inprocess,
     )
 
 
@@ -896,6 +928,15 @@ def table(results: list[Result]) -> str:
             f"{_cpu(r.w1_bare)} "
             f"| {cold_ratio:.2f}× | ≥ 0.8× | {_mark(cold_ratio >= 0.8 and not r.w1_uncached.errors)} |"
         )
+        if r.w1_inprocess is not None and r.w1_uncached.cpu_ms is not None:
+            before, after = r.w1_inprocess
+            alone = (before + after) / 2
+            growth = r.w1_uncached.cpu_ms / alone
+            rows.append(
+                f"| {r.engine} | {r.workers} | W1 cold: server CPU per page under load against the request alone "
+                f"| {r.w1_uncached.cpu_ms:.1f} ms/req | in-process request {alone:.2f} ms (bench/cpu.py: {before:.2f} "
+                f"before and {after:.2f} after the cold rounds) | {growth:.2f}× | ≤ 1.5× | {_mark(growth <= 1.5)} |"
+            )
         w2_ratio = r.w2.rate / r.w2_bare.rate if r.w2_bare.rate else 0.0
         rows.append(
             f"| {r.engine} | {r.workers} | W2 write, 16 conn. | {r.w2.rate:,.1f} created/s, p50 {r.w2.p50_ms:.0f} ms, "
