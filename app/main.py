@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from app import web
 from app.config import get_settings, threads_per_worker
+from app.core.collector import settle_after_startup
 from app.core.middleware import BodySizeLimit, CatchUnexpected, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
 from app.core.security_headers import SecurityHeaders
@@ -57,6 +58,7 @@ def _operation_id(route: APIRoute) -> str:
 @asynccontextmanager
 async def _lifespan(_app: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads_per_worker(get_settings())
+    settle_after_startup()
     yield
 
 
