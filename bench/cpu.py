@@ -86,8 +86,8 @@ def _body(n: int, lines: int = 3) -> dict:
 
 
 class InlineApp:
-    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline; with `app`,
-    that app instead (bench/ceiling_app.py, the same-database ceilings as served)."""
+    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline, the collector set
+    as in a worker; with `app`, that app instead (bench/ceiling_app.py, the same-database ceilings as served)."""
 
     def __init__(self, token: str, app=None):
         import anyio.to_thread
@@ -103,9 +103,13 @@ class InlineApp:
 
         read_cache.reset()  # sized anew from READ_CACHE_MB=0, whatever ran before in this process
         anyio.to_thread.run_sync = inline
+        from app.core.collector import settle_after_startup
         from app.main import create_app
 
         self.app = app or create_app()
+        # As a served worker's start-up does (the app's lifespan, which this does not run): the collector frozen
+        # and set for a long-running process, so that the request costs here what it costs there.
+        settle_after_startup()
         self.headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
 
     def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> int:
