@@ -150,7 +150,7 @@ def _for_ids(session: Session, statements: tuple, ids: list[int]) -> list:
 def _as_one_row(statement, postgresql: bool):
     """`statement`'s rows as one JSON array of arrays, built by the database: one row to fetch instead of
     hundreds. On SQLite, Python's driver lets go of the GIL around every row it steps through; under load each
-    such step handed the GIL to another thread and back, and a page of 50 (about 800 rows of links and sums per
+    such step handed the GIL to another thread and back, and a page of 50 (some 720 rows of links and sums per
     year) cost its worker twice the CPU it costs alone. The values are integers, text and NULL, which JSON
     carries exactly (the sums are BIGINT)."""
     rows = statement.subquery()
