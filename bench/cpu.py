@@ -142,6 +142,15 @@ class InlineApp:
         return sent[0]["status"]
 
 
+def page_request(target: InlineApp, path: str):
+    """A call of GET `path`?limit=50 (a cold page of 50) on `target`, which must answer 200."""
+
+    def request() -> None:
+        assert target("GET", path, "limit=50") == 200
+
+    return request
+
+
 def measure(url: str, repeat: int, token: str) -> dict:
     from app.core.context import Principal, RequestContext, set_current
     from app.db import get_engine, open_session
@@ -188,12 +197,6 @@ def measure(url: str, repeat: int, token: str) -> dict:
 
     bare_app = InlineApp(token, ceiling)
 
-    def page_request(target: InlineApp, path: str):
-        def request() -> None:
-            assert target("GET", path, "limit=50") == 200
-
-        return request
-
     def create_request(target: InlineApp, path: str):
         def request() -> None:
             body = json.dumps(_body(next(counter)), ensure_ascii=False).encode()
@@ -233,12 +236,7 @@ def page_request_ms(url: str, repeat: int, token: str) -> float:
 
     get_settings.cache_clear()
     get_engine.cache_clear()
-    app = InlineApp(token)
-
-    def request() -> None:
-        assert app("GET", "/api/v1/interventions", "limit=50") == 200
-
-    [spent] = cpu_ms(request, repeat=repeat)
+    [spent] = cpu_ms(page_request(InlineApp(token), "/api/v1/interventions"), repeat=repeat)
     get_engine().dispose()
     return spent
 
