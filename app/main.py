@@ -12,6 +12,7 @@ from app.config import get_settings, threads_per_worker
 from app.core.collector import settle_after_startup
 from app.core.middleware import BodySizeLimit, CatchUnexpected, RequestId
 from app.core.observability import AccessLogAndMetrics, configure_logging
+from app.core.routes import build_routes
 from app.core.security_headers import SecurityHeaders
 from app.errors import install_error_handlers
 from app.routers import (
@@ -56,8 +57,11 @@ def _operation_id(route: APIRoute) -> str:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI):
+async def _lifespan(application: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads_per_worker(get_settings())
+    # Before the collector freezes start-up's objects: what FastAPI would build on a worker's first requests is
+    # then built now, and frozen with the rest.
+    build_routes(application.router.routes)
     settle_after_startup()
     yield
 
