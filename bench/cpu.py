@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bare import bare_create, bare_page
-from bench.run import DEFAULT_POSTGRES, Sizes, fresh_database, prepare_database, write_body
+from bench.run import DEFAULT_POSTGRES, Sizes, fresh_database, prepare_database, python_speed_ms, write_body
 
 
 class Statements:
@@ -241,9 +241,10 @@ def page_request_ms(url: str, repeat: int, token: str) -> float:
     return spent
 
 
-def report(engine_name: str, r: dict, load: float) -> str:
+def report(engine_name: str, r: dict, load: float, speed: float) -> str:
     rows = [
-        f"{engine_name} (1-minute load {load:.2f} when it started)",
+        f"{engine_name} (1-minute load {load:.2f} when it started; the machine's pure-Python reference "
+        f"{speed:.0f} ms, bench/run.py python_speed_ms)",
         "| path | request CPU ms (bare request) | ratio | service CPU ms | bare CPU ms | ratio bare/service | "
         "statements (service; bare) |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -290,11 +291,11 @@ def main() -> int:
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     out = []
     for engine_name in engines:
-        load = os.getloadavg()[0]
+        load, speed = os.getloadavg()[0], python_speed_ms()
         with fresh_database(engine_name, args.postgres, "cpu") as url:
             print(f"[{engine_name}] load {args.interventions} interventions", file=sys.stderr, flush=True)
             token = prepare_database(url, sizes)
-            out.append(report(engine_name, measure(url, args.repeat, token), load))
+            out.append(report(engine_name, measure(url, args.repeat, token), load, speed))
             from app.db import get_engine
 
             get_engine().dispose()

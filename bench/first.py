@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DEFAULT_POSTGRES, Sizes, fresh_database, prepare_database, running, write_body
+from bench.run import DEFAULT_POSTGRES, Sizes, fresh_database, prepare_database, python_speed_ms, running, write_body
 
 # (label, method, path): one of each kind of thing a user opens first, API and web pages.
 REQUESTS = [
@@ -80,10 +80,11 @@ def measure(url: str, token: str, starts: int) -> dict:
     }
 
 
-def report(engine_name: str, result: dict, starts: int, load: str) -> str:
+def report(engine_name: str, result: dict, starts: int, load: str, speed: float) -> str:
     lines = [
-        f"{engine_name}: median of {starts} starts (load {load} when it began); started and answering /health "
-        f"after {result['up_ms']:.0f} ms",
+        f"{engine_name}: median of {starts} starts (load {load} when it began; the machine's pure-Python reference "
+        f"{speed:.0f} ms, bench/run.py python_speed_ms); started and answering /health after "
+        f"{result['up_ms']:.0f} ms",
         "",
         "| request | first answer ms | second answer ms | first − second |",
         "|---|---:|---:|---:|",
@@ -106,14 +107,14 @@ def main() -> int:
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     out = []
     for engine_name in engines:
-        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        load, speed = " ".join(f"{x:.2f}" for x in os.getloadavg()), python_speed_ms()
         with fresh_database(engine_name, args.postgres, "first") as url:
             print(f"[{engine_name}] load {args.interventions} interventions", file=sys.stderr, flush=True)
             token = prepare_database(url, Sizes(args.interventions, args.interventions * 10, 0, 0, 0, 0, 0))
             from app.db import get_engine
 
             get_engine().dispose()
-            out.append(report(engine_name, measure(url, token, args.starts), args.starts, load))
+            out.append(report(engine_name, measure(url, token, args.starts), args.starts, load, speed))
     print("\nA worker's first requests after a start, against the same requests right after (wall ms)\n")
     print("\n\n".join(out))
     return 0

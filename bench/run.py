@@ -678,6 +678,7 @@ class Result:
     w4_s: float
     w4_raw_s: float
     load_before: float  # 1-minute load average when this part started
+    speed_before: float  # python_speed_ms() when this part started
     # The whole cold page request's CPU in-process (bench/cpu.py), just before and just after the cold W1 rounds.
     w1_inprocess: tuple[float, float] | None = None
 
@@ -724,6 +725,7 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
     tag = f"{engine_name[:2]}{workers}"
     wait_for_quiet(args.wait_idle)
     load_before = os.getloadavg()[0]
+    speed_before = python_speed_ms()
     with fresh_database(engine_name, args.postgres, tag) as url:
         step = f"[{engine_name}, {workers} worker{'s' if workers > 1 else ''}]"
         print(
@@ -858,6 +860,7 @@ def bench_one(engine_name: str, workers: int, args, sizes: Sizes, logdir: Path, 
         w4,
         w4_raw,
         load_before,
+        speed_before,
         w1_inprocess,
     )
 
@@ -883,6 +886,25 @@ def machine() -> str:
         f"{os.cpu_count()} CPUs (nproc), {ram} RAM, {cpu}; {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
+
+
+def _reference_work() -> None:
+    """A fixed piece of pure Python of the kind a request is made of (dicts, text, json.dumps): 50 items of 20
+    fields, 100 times."""
+    for _ in range(100):
+        items = [{f"field_{k}": f"{i}.{k:02d}" for k in range(20)} | {"id": i} for i in range(50)]
+        json.dumps({"items": items}, ensure_ascii=False)
+
+
+def python_speed_ms() -> float:
+    """The CPU ms of _reference_work now (median of 5): the machine's speed at the moment, beside its load (on
+    this shared machine the same code ran 4× slower on one day than another, at the same load)."""
+    spent = []
+    for _ in range(5):
+        start = time.process_time()
+        _reference_work()
+        spent.append((time.process_time() - start) * 1000)
+    return statistics.median(spent)
 
 
 def postgres_version(admin_url: str) -> str | None:
@@ -1033,6 +1055,11 @@ def main() -> int:
     print(table(results))
     loads = ", ".join(f"{r.engine} {r.workers}w {r.load_before:.2f}" for r in results)
     print(f"\n1-minute load average when each part started (other work on the machine skews the figures): {loads}")
+    speeds = ", ".join(f"{r.engine} {r.workers}w {r.speed_before:.0f}" for r in results)
+    print(
+        f"The machine's speed when each part started, CPU ms of a fixed piece of pure Python (bench/run.py "
+        f"python_speed_ms; higher is slower): {speeds}"
+    )
     # The in-process CPU of a cold page and a create (targets ≤ 5 ms each, a fixed number of statements), on a
     # fresh database of the same size, in a process of its own (bench/cpu.py runs the app's thread-pool hops
     # inline).

@@ -37,7 +37,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DEFAULT_POSTGRES, ROLLUP_PATH, KeptAlive, Sizes, fresh_database, prepare_database, running
+from bench.run import (
+    DEFAULT_POSTGRES,
+    ROLLUP_PATH,
+    KeptAlive,
+    Sizes,
+    fresh_database,
+    prepare_database,
+    python_speed_ms,
+    running,
+)
 
 
 def loadavg() -> str:
@@ -48,7 +57,7 @@ def loadavg() -> str:
 
 
 def stamp() -> dict:
-    return {"started": f"{datetime.now(UTC):%H:%M:%S}", "load": loadavg()}
+    return {"started": f"{datetime.now(UTC):%H:%M:%S}", "load": loadavg(), "speed": python_speed_ms()}
 
 
 # --- one part, in its own process ---------------------------------------------------------------------------
@@ -168,15 +177,22 @@ def report(sizes_out: list[dict], imports_out: list[dict]) -> str:
             f"| {_growth({n: r['w3_bare_ms'] for n, r in rs.items()})} | {_growth(im)} |"
         )
 
-    lines += ["", "When each part started (UTC) and the load then (/proc/loadavg, 1, 5 and 15 minutes):", ""]
+    lines += [
+        "",
+        "When each part started (UTC), the load then (/proc/loadavg, 1, 5 and 15 minutes) and the machine's speed "
+        "(the CPU ms of bench/run.py python_speed_ms, a fixed piece of pure Python; higher is slower):",
+        "",
+    ]
     for r in sizes_out:
         lines.append(
-            f"- {r['engine']} {r['interventions']:,}: generated at {r['started']} (load {r['load']}) in "
-            f"{r['generate_s']:.0f} s; W1/W2 CPU at {r['cpu']['started']} (load {r['cpu']['load']})"
+            f"- {r['engine']} {r['interventions']:,}: generated at {r['started']} (load {r['load']}; "
+            f"{r['speed']:.0f} ms) in {r['generate_s']:.0f} s; W1/W2 CPU at {r['cpu']['started']} "
+            f"(load {r['cpu']['load']}; {r['cpu']['speed']:.0f} ms)"
         )
     for i in imports_out:
         lines.append(
-            f"- {i['engine']} import of {i['interventions']:,} ({i['mb']:.0f} MB) at {i['started']} (load {i['load']})"
+            f"- {i['engine']} import of {i['interventions']:,} ({i['mb']:.0f} MB) at {i['started']} "
+            f"(load {i['load']}; {i['speed']:.0f} ms)"
         )
     return "\n".join(lines)
 
