@@ -86,8 +86,9 @@ def _body(n: int, lines: int = 3) -> dict:
 
 
 class InlineApp:
-    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline, the collector set
-    as in a worker; with `app`, that app instead (bench/ceiling_app.py, the same-database ceilings as served)."""
+    """The app (READ_CACHE_MB=0) called as ASGI in this thread, its thread-pool hops run inline, its routes built
+    and the collector set as in a worker; with `app`, that app instead (bench/ceiling_app.py, the same-database
+    ceilings as served)."""
 
     def __init__(self, token: str, app=None):
         import anyio.to_thread
@@ -104,11 +105,14 @@ class InlineApp:
         read_cache.reset()  # sized anew from READ_CACHE_MB=0, whatever ran before in this process
         anyio.to_thread.run_sync = inline
         from app.core.collector import settle_after_startup
+        from app.core.routes import build_routes
         from app.main import create_app
 
         self.app = app or create_app()
-        # As a served worker's start-up does (the app's lifespan, which this does not run): the collector frozen
-        # and set for a long-running process, so that the request costs here what it costs there.
+        # As a served worker's start-up does (the app's lifespan, which this does not run): the routes built and
+        # the collector frozen and set for a long-running process, so that the request costs here what it costs
+        # there.
+        build_routes(self.app.router.routes)
         settle_after_startup()
         self.headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
 
