@@ -56,13 +56,18 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def settle_worker(application: FastAPI) -> None:
+    """What a worker's start-up readies before its first request (the lifespan; bench/cpu.py, which drives the app
+    without one, does the same): every route built, then start-up's objects frozen out of the collector. In that
+    order: what FastAPI would build on a worker's first requests is then built now, and frozen with the rest."""
+    build_routes(application.router.routes)
+    settle_after_startup()
+
+
 @asynccontextmanager
 async def _lifespan(application: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads_per_worker(get_settings())
-    # Before the collector freezes start-up's objects: what FastAPI would build on a worker's first requests is
-    # then built now, and frozen with the rest.
-    build_routes(application.router.routes)
-    settle_after_startup()
+    settle_worker(application)
     yield
 
 

@@ -104,16 +104,12 @@ class InlineApp:
 
         read_cache.reset()  # sized anew from READ_CACHE_MB=0, whatever ran before in this process
         anyio.to_thread.run_sync = inline
-        from app.core.collector import settle_after_startup
-        from app.core.routes import build_routes
-        from app.main import create_app
+        from app.main import create_app, settle_worker
 
         self.app = app or create_app()
-        # As a served worker's start-up does (the app's lifespan, which this does not run): the routes built and
-        # the collector frozen and set for a long-running process, so that the request costs here what it costs
-        # there.
-        build_routes(self.app.router.routes)
-        settle_after_startup()
+        # As a served worker's start-up does (the app's lifespan, which this does not run), so that the request
+        # costs here what it costs there.
+        settle_worker(self.app)
         self.headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
 
     def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> int:
