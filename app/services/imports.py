@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from app.core.collector import collector_paused
 from app.core.context import current
-from app.db import begin_write
+from app.db import analyze_after_bulk_write, begin_write
 from app.errors import (
     Conflict,
     Forbidden,
@@ -26,6 +26,7 @@ from app.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from app.models.audit import AuditRecord
 from app.models.auth import Role
 from app.models.budget_line import BudgetLine, BudgetLineCreate
 from app.models.interchange import (
@@ -73,6 +74,18 @@ from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria
 
 SCOPE = "import:interventions"
+# The tables an import writes, analysed on PostgreSQL after a large one (app/db.py analyze_after_bulk_write).
+WRITTEN_TABLES = tuple(
+    model.__tablename__
+    for model in (
+        Intervention,
+        *(model for model, _column, _field in LINK_TABLES),
+        BudgetLine,
+        SuccessCriterion,
+        *(table for table, _create in PARTY_SETS.values()),
+        AuditRecord,
+    )
+)
 CHUNK = 500  # ids per IN (...) list
 MAX_PROBLEMS = 1000  # a report longer than this is cut (the count says how many there were)
 
@@ -1084,4 +1097,5 @@ def _commit(
             "the import clashed with a change made at the same time (e.g. the same external_id); "
             "nothing was written, send it again"
         ) from None
+    analyze_after_bulk_write(session.get_bind(), "intervention", report.created + report.updated, WRITTEN_TABLES)
     return answer, False
