@@ -388,8 +388,9 @@ def analyze_after_bulk_write(engine: Engine, table: str, written: int, tables: S
     """On PostgreSQL, after a committed write of `written` rows of `table`: ANALYZE `tables` when `written` is at
     least ANALYZE_MIN_ROWS and ANALYZE_SHARE of the rows the planner believes `table` holds (pg_class.reltuples,
     -1 before its first ANALYZE). True when it did. On a connection of its own, after the commit: a failure (a lock
-    held past ANALYZE_LOCK_TIMEOUT) is logged and left to autovacuum, the write stands either way. SQLite: nothing
-    (its planner uses the indexes without statistics)."""
+    held past ANALYZE_LOCK_TIMEOUT) is logged and left to autovacuum, the write stands either way; tables the
+    database user does not own are skipped by PostgreSQL with a warning. SQLite: nothing (its planner uses the
+    indexes without statistics)."""
     if engine.dialect.name != "postgresql" or written < ANALYZE_MIN_ROWS:
         return False
     try:
