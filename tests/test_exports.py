@@ -479,6 +479,39 @@ def test_round_trip_through_an_empty_registry(client, fmt):
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
 
 
+def test_round_trip_written_a_few_interventions_at_a_time(client, monkeypatch):
+    """An import writes its children and audit records WRITE_CHUNK interventions at a time: with a chunk of one,
+    every intervention is still written whole, parents and children linked, and audited once; an update too."""
+    from app.services import imports
+
+    build_registry(client)
+    before = export(client).content
+    wipe_registry(client)
+    monkeypatch.setattr(imports, "WRITE_CHUNK", 1)
+
+    created = client.post(IMPORT, content=before, headers={"Content-Type": "application/json"})
+    assert created.status_code == 200, created.text
+    assert created.json()["created"] == 4
+    assert export(client).content == before
+    assert sorted(audited(client, "import.create")) == sorted(str(i["id"]) for i in created.json()["items"])
+
+    records = json.loads(before)
+    for record in records:
+        record["name"] += " (opdateret)"
+        for line in record["budget_lines"]:
+            line["amount"] = str(Decimal(line["amount"]) + 1)
+    updated = client.post(IMPORT, json=records)
+    assert (updated.json()["created"], updated.json()["updated"]) == (0, 4)
+    assert json.loads(export(client).content) == records
+    assert sorted(audited(client, "import.update")) == sorted(str(i["id"]) for i in created.json()["items"])
+
+
+def audited(client, action: str) -> list[str]:
+    """The interventions the audit log holds a record of `action` for."""
+    records = client.get(f"{API}/audit", params={"resource": "intervention", "limit": 500}).json()["items"]
+    return [r["resource_id"] for r in records if r["action"] == action]
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_round_trip_keeps_evaluated_criteria(client, fmt):
     """A criterion an evaluation has judged (outcome, actual value) comes back as it was."""

@@ -87,6 +87,10 @@ WRITTEN_TABLES = tuple(
     )
 )
 CHUNK = 500  # ids per IN (...) list
+# Interventions whose links, budget lines, criteria and parties are made into rows and inserted at a time: the
+# rows of a whole import at once (a million budget lines for 100,000 interventions) held the import's largest
+# transient memory; a few thousand at a time keep the statements as large as SQLAlchemy sends them anyway.
+WRITE_CHUNK = 2_000
 MAX_PROBLEMS = 1000  # a report longer than this is cut (the count says how many there were)
 
 JSON_TYPES = {"application/json"}
@@ -206,6 +210,9 @@ def _validate(
     for record in read.records:
         try:
             valid.append((record, ImportRecord.model_validate(record.data)))
+            # The model holds what the import needs of a valid record; its raw form, read from the file, is let go
+            # now rather than at the end of the request (a quarter of an import's memory).
+            record.data = None
         except ValidationError as exc:
             for err in exc.errors():
                 if (
@@ -710,7 +717,13 @@ def _insert_children(session: Session, pairs: list[tuple[int, ImportRecord]], gr
 
 
 def _audit(session: Session, plan: list, ids: dict[str, int], current_state: dict[int, tuple]) -> None:
-    """One audit record per created or updated intervention (the fields that changed), in one INSERT."""
+    """One audit record per created or updated intervention (the fields that changed), WRITE_CHUNK records of the
+    plan at a time, each kind in one INSERT."""
+    for part in _in_chunks(plan, WRITE_CHUNK):
+        _audit_part(session, part, ids, current_state)
+
+
+def _audit_part(session: Session, plan: Sequence, ids: dict[str, int], current_state: dict[int, tuple]) -> None:
     entries: dict[str, list] = {"import.create": [], "import.update": []}
     for _raw, rec, action, iid in plan:
         if action is ImportAction.unchanged:
@@ -935,7 +948,8 @@ def _write(
                 session.execute(delete(model).where(col(model.intervention_id).in_(chunk)))
             delete_parties(session, chunk)
     written = [(ids[rec.external_id], rec) for _raw, rec in creates] + [(iid, rec) for _raw, rec, iid in updates]
-    _insert_children(session, written, links)
+    for part in _in_chunks(written, WRITE_CHUNK):
+        _insert_children(session, part, links)
     # New rows were inserted without a parent (it may be in the same import); updated rows may lose theirs.
     updated = {iid for _raw, _rec, iid in updates}
     parents = [
