@@ -211,7 +211,7 @@ def _validate(
         try:
             valid.append((record, ImportRecord.model_validate(record.data)))
             # The model holds what the import needs of a valid record; its raw form, read from the file, is let go
-            # now rather than at the end of the request (a quarter of an import's memory).
+            # now rather than at the end of the request (a fifth of what an import holds).
             record.data = None
         except ValidationError as exc:
             for err in exc.errors():
