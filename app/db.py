@@ -384,28 +384,35 @@ ANALYZE_MIN_ROWS = 1_000
 ANALYZE_LOCK_TIMEOUT = "5s"  # a VACUUM holding a table longer leaves the statistics to autovacuum
 
 
-def analyze_after_bulk_write(engine: Engine, table: str, written: int, tables: Sequence[str]) -> bool:
-    """On PostgreSQL, after a committed write of `written` rows of `table`: ANALYZE `tables` when `written` is at
-    least ANALYZE_MIN_ROWS and ANALYZE_SHARE of the rows the planner believes `table` holds (pg_class.reltuples,
-    -1 before its first ANALYZE). True when it did. On a connection of its own, after the commit: a failure (a lock
-    held past ANALYZE_LOCK_TIMEOUT) is logged and left to autovacuum, the write stands either way; tables the
-    database user does not own are skipped by PostgreSQL with a warning. SQLite: nothing (its planner uses the
-    indexes without statistics)."""
+def analyze_after_bulk_write(engine: Engine, table: str, written: int, tables: Sequence[str]) -> int:
+    """On PostgreSQL, after a committed write of `written` rows of `table`: ANALYZE each of `tables` when `written`
+    is at least ANALYZE_MIN_ROWS and ANALYZE_SHARE of the rows the planner believes `table` holds
+    (pg_class.reltuples, -1 before its first ANALYZE). Answers how many tables it analysed. On connections of its
+    own, after the commit, each table in a transaction of its own, so that each lock is held only while its
+    table is analysed: a table that cannot be (its lock held past ANALYZE_LOCK_TIMEOUT, say by a VACUUM) is logged
+    and left to autovacuum, the write stands either way; tables the database user does not own are skipped by
+    PostgreSQL with a warning. SQLite: nothing (its planner uses the indexes without statistics)."""
     if engine.dialect.name != "postgresql" or written < ANALYZE_MIN_ROWS:
-        return False
+        return 0
+    analysed = 0
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn:
             believed = conn.execute(
                 text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)"), {"table": table}
             ).scalar()
-            if believed is not None and written < ANALYZE_SHARE * believed:
-                return False
-            conn.execute(text(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_TIMEOUT}'"))
-            conn.execute(text(f"ANALYZE {', '.join(tables)}"))
+        if believed is not None and written < ANALYZE_SHARE * believed:
+            return 0
+        for name in tables:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_TIMEOUT}'"))
+                    conn.execute(text(f"ANALYZE {name}"))
+                analysed += 1
+            except SQLAlchemyError as error:
+                log.warning("ANALYZE of %s after a bulk write of %s rows of %s failed: %s", name, written, table, error)
     except SQLAlchemyError as error:
         log.warning("ANALYZE after a bulk write of %s rows of %s failed: %s", written, table, error)
-        return False
-    return True
+    return analysed
 
 
 # --- the data version: a new one with every committed write ------------------------------------------------

@@ -26,7 +26,6 @@ from app.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from app.models.audit import AuditRecord
 from app.models.auth import Role
 from app.models.budget_line import BudgetLine, BudgetLineCreate
 from app.models.interchange import (
@@ -74,7 +73,8 @@ from app.services.reference import CodeChecker
 from app.services.success_criteria import check_success_criteria
 
 SCOPE = "import:interventions"
-# The tables an import writes, analysed on PostgreSQL after a large one (app/db.py analyze_after_bulk_write).
+# The tables an import writes and reads back, analysed on PostgreSQL after a large one (app/db.py
+# analyze_after_bulk_write); not the audit log, which it only appends to.
 WRITTEN_TABLES = tuple(
     model.__tablename__
     for model in (
@@ -83,7 +83,6 @@ WRITTEN_TABLES = tuple(
         BudgetLine,
         SuccessCriterion,
         *(table for table, _create in PARTY_SETS.values()),
-        AuditRecord,
     )
 )
 CHUNK = 500  # ids per IN (...) list
