@@ -394,24 +394,25 @@ def analyze_after_bulk_write(engine: Engine, table: str, written: int, tables: S
     PostgreSQL with a warning. SQLite: nothing (its planner uses the indexes without statistics)."""
     if engine.dialect.name != "postgresql" or written < ANALYZE_MIN_ROWS:
         return 0
-    analysed = 0
     try:
         with engine.connect() as conn:
             believed = conn.execute(
                 text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)"), {"table": table}
             ).scalar()
-        if believed is not None and written < ANALYZE_SHARE * believed:
-            return 0
-        for name in tables:
-            try:
-                with engine.begin() as conn:
-                    conn.execute(text(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_TIMEOUT}'"))
-                    conn.execute(text(f"ANALYZE {name}"))
-                analysed += 1
-            except SQLAlchemyError as error:
-                log.warning("ANALYZE of %s after a bulk write of %s rows of %s failed: %s", name, written, table, error)
     except SQLAlchemyError as error:
         log.warning("ANALYZE after a bulk write of %s rows of %s failed: %s", written, table, error)
+        return 0
+    if believed is not None and written < ANALYZE_SHARE * believed:
+        return 0
+    analysed = 0
+    for name in tables:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_TIMEOUT}'"))
+                conn.execute(text(f"ANALYZE {name}"))
+            analysed += 1
+        except SQLAlchemyError as error:
+            log.warning("ANALYZE of %s after a bulk write of %s rows of %s failed: %s", name, written, table, error)
     return analysed
 
 
